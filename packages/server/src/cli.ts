@@ -1,0 +1,193 @@
+import { parseArgs } from 'node:util';
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadConfigFile } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { startServer } from './server.js';
+import { Provider } from './provider.js';
+import { Client } from './domain/clients.js';
+import { clientMetadataSchema, describeIssue } from './domain/client-metadata.js';
+import { randomToken } from './util/crypto.js';
+import { starterConfig } from './config/starter.js';
+
+const USAGE = `Usage: adieu <command> [options]
+
+Commands:
+  start --config FILE              start the provider
+  init [--config FILE] [--issuer URL] [--force]
+                                   write a commented starter config (default adieu.json)
+  user add --config FILE --username NAME [--password PW] [--email E] [--name N]
+                                   add a user (password also from ADIEU_PASSWORD)
+  client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
+             [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
+             [--frontchannel-logout-uri URI]
+                                   register a client in the database; prints its secret once
+  keys rotate --config FILE [--now]
+                                   publish a new signing key; it signs after keys.publish_ahead
+                                   seconds (at once with --now)
+  keys list --config FILE          list signing keys and their state
+  doctor --config FILE             check the config, the database and the keys
+
+The config file may also come from ADIEU_CONFIG.`;
+
+function configPath(values: { config?: string | undefined }): string {
+  const file = values.config ?? process.env.ADIEU_CONFIG;
+  if (!file) throw new Error('--config FILE is required (or set ADIEU_CONFIG)');
+  return file;
+}
+
+/** Run a maintenance command against the store without starting workers or the HTTP server. */
+async function withProvider<T>(config: Config, fn: (p: Provider) => Promise<T>): Promise<T> {
+  const p = await Provider.start(config, { workers: false });
+  try {
+    return await fn(p);
+  } finally {
+    await p.stop();
+  }
+}
+
+/** Entry point of the `adieu` bin. Returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub] = argv;
+  const { values } = parseArgs({
+    args: argv.slice(command === 'user' || command === 'client' || command === 'keys' ? 2 : 1),
+    options: {
+      config: { type: 'string', short: 'c' },
+      issuer: { type: 'string' },
+      force: { type: 'boolean' },
+      now: { type: 'boolean' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      'client-id': { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'backchannel-logout-uri': { type: 'string' },
+      'frontchannel-logout-uri': { type: 'string' },
+      public: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (!command || values.help || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+
+  switch (command) {
+    case 'start':
+      return start(loadConfigFile(configPath(values)));
+    case 'init': {
+      const file = values.config ?? 'adieu.json';
+      if (existsSync(file) && !values.force) throw new Error(`${file} exists; use --force to overwrite it`);
+      writeFileSync(file, starterConfig(values.issuer ?? 'http://localhost:9000'), { mode: 0o600 });
+      console.log(`wrote ${file}; start the provider with: npx adieu start --config ${file}`);
+      return 0;
+    }
+    case 'user':
+      if (sub !== 'add') break;
+      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        const password = values.password ?? process.env.ADIEU_PASSWORD;
+        if (!values.username || !password)
+          throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
+        if (await p.store.users.findByUsername(values.username))
+          throw new Error(`user ${values.username} exists`);
+        const u = await p.users.create({
+          username: values.username,
+          password,
+          email: values.email,
+          name: values.name,
+        });
+        console.log(`added user ${u.username} (id ${u.id})`);
+        return 0;
+      });
+    case 'client':
+      if (sub !== 'add') break;
+      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        const secret = values.public ? undefined : randomToken(32);
+        const parsed = clientMetadataSchema.safeParse({
+          client_id: values['client-id'],
+          client_name: values.name,
+          redirect_uris: values['redirect-uri'] ?? [],
+          post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+          backchannel_logout_uri: values['backchannel-logout-uri'],
+          frontchannel_logout_uri: values['frontchannel-logout-uri'],
+          token_endpoint_auth_method: values.public ? 'none' : 'client_secret_basic',
+          client_secret: secret,
+        });
+        if (!parsed.success) throw new Error(`invalid client: ${describeIssue(parsed.error)}`);
+        if (await p.store.clients.find(parsed.data.client_id))
+          throw new Error(`client ${parsed.data.client_id} exists`);
+        await p.store.clients.upsert(Client.toRow(parsed.data, 'cli', p.now()));
+        console.log(`added client ${parsed.data.client_id}`);
+        if (secret) console.log(`client_secret: ${secret}\n(shown once; only a digest is stored)`);
+        return 0;
+      });
+    case 'keys':
+      if (sub === 'rotate') {
+        return withProvider(loadConfigFile(configPath(values)), async (p) => {
+          const { kid, signFrom } = await p.keys.rotate(values.now === true);
+          console.log(`published key ${kid}; it signs from ${new Date(signFrom).toISOString()}`);
+          return 0;
+        });
+      }
+      if (sub === 'list') {
+        return withProvider(loadConfigFile(configPath(values)), async (p) => {
+          const now = p.now();
+          const signer = p.keys.signingKey().kid;
+          for (const row of await p.store.keys.listUsable(now)) {
+            const state =
+              row.kid === signer
+                ? 'signing'
+                : row.sign_from > now
+                  ? 'published, not yet signing'
+                  : 'retired (verify only)';
+            console.log(
+              `${row.kid}  ${row.alg}  ${state}  created ${new Date(row.created_at).toISOString()}`,
+            );
+          }
+          return 0;
+        });
+      }
+      break;
+    case 'doctor':
+      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        console.log(`config ok: issuer ${p.issuer}`);
+        console.log(`database ok: ${p.store.engine}`);
+        console.log(`signing key: ${p.keys.signingKey().kid}`);
+        console.log(`clients: ${(await p.store.clients.list()).length}`);
+        return 0;
+      });
+    default:
+      break;
+  }
+  console.error(USAGE);
+  return 1;
+}
+
+/** Run until SIGTERM/SIGINT; the first signal drains gracefully, a second one exits at once. */
+async function start(config: Config): Promise<number> {
+  const server = await startServer(config);
+  server.provider.log.info(
+    { issuer: config.issuer, listen: server.url, database: config.database.replace(/\/\/[^@]*@/, '//***@') },
+    'adieu is ready',
+  );
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) {
+        server.provider.log.warn(`${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      server.provider.log.info(`${signal}: finishing in-flight requests`);
+      server.close().then(resolve, (e: unknown) => {
+        server.provider.log.error({ err: e }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

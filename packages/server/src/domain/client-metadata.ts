@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/**
+ * Client metadata with the standard registration names (OIDC Dynamic Client Registration 1.0 §2, Front-Channel
+ * Logout §2, Back-Channel Logout §2.2, RP-Initiated Logout §3.1) plus two Adieu extensions for per-client
+ * session maxima. The same rules run for the config file and for POST /register, so a client that the config
+ * accepts is one registration would accept too (except the SSRF guard, which only applies to registration).
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Loopback hosts may use plain http during development (RFC 8252 §7.3, OIDC Registration §2). */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
+}
+
+type UriRule = { allowCustomScheme?: boolean };
+
+function uriProblem(value: string, rule: UriRule = {}): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not an absolute URI';
+  }
+  if (value.includes('#')) return 'must not contain a fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') {
+    return isLoopbackHost(url.hostname) ? undefined : 'must use https (http is allowed only on localhost)';
+  }
+  if (rule.allowCustomScheme && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/i.test(url.protocol)) return undefined;
+  return 'must use https';
+}
+
+const uri = (rule?: UriRule) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = uriProblem(value, rule);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} ${problem}` });
+  });
+
+export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+
+const fields = {
+  client_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  client_secret: z.string().min(1).max(512).optional(),
+  client_name: z.string().max(200).optional(),
+  application_type: z.enum(['web', 'native']).default('web'),
+  redirect_uris: z
+    .array(uri({ allowCustomScheme: true }))
+    .max(100)
+    .default([]),
+  post_logout_redirect_uris: z
+    .array(uri({ allowCustomScheme: true }))
+    .max(100)
+    .default([]),
+  frontchannel_logout_uri: uri().optional(),
+  frontchannel_logout_session_required: z.boolean().default(false),
+  backchannel_logout_uri: uri().optional(),
+  backchannel_logout_session_required: z.boolean().default(false),
+  token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
+  grant_types: z.array(z.enum(GRANT_TYPES)).min(1).default(['authorization_code', 'refresh_token']),
+  response_types: z.array(z.literal('code')).min(1).default(['code']),
+  scope: z
+    .string()
+    .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be space-separated scope tokens')
+    .default('openid profile email offline_access'),
+  id_token_signed_response_alg: z.literal('RS256').optional(),
+  require_auth_time: z.boolean().optional(),
+  default_max_age: z.number().int().nonnegative().optional(),
+  logo_uri: z.string().url().optional(),
+  client_uri: z.string().url().optional(),
+  policy_uri: z.string().url().optional(),
+  tos_uri: z.string().url().optional(),
+  contacts: z.array(z.string().max(320)).max(20).optional(),
+  session_idle_max: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Adieu: tighter idle timeout (seconds) for SSO sessions this client participates in'),
+  session_absolute_max: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Adieu: tighter absolute lifetime (seconds) for SSO sessions this client participates in'),
+};
+
+type Raw = z.output<z.ZodObject<typeof fields>>;
+
+/** Cross-field rules, shared by the config and registration schemas. */
+function crossFieldRules(m: Raw, ctx: z.RefinementCtx): void {
+  const method = m.token_endpoint_auth_method ?? (m.client_secret ? 'client_secret_basic' : 'none');
+  if (method !== 'none' && !m.client_secret) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['client_secret'],
+      message: `is required when token_endpoint_auth_method is ${method}`,
+    });
+  }
+  if (method === 'none' && m.grant_types.includes('client_credentials')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grant_types'],
+      message: 'client_credentials needs a confidential client',
+    });
+  }
+  if (m.grant_types.includes('authorization_code') && m.redirect_uris.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['redirect_uris'],
+      message: 'at least one is required for authorization_code',
+    });
+  }
+  if (m.frontchannel_logout_uri) {
+    // Front-Channel Logout §2: scheme, host and port must equal those of a registered redirect URI.
+    const origin = safeOrigin(m.frontchannel_logout_uri);
+    if (!m.redirect_uris.some((r) => safeOrigin(r) === origin)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frontchannel_logout_uri'],
+        message: 'scheme, host and port must equal those of one of the redirect_uris',
+      });
+    }
+  }
+}
+
+function safeOrigin(u: string): string | undefined {
+  try {
+    return new URL(u).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Client metadata in the config file: unknown keys are errors. */
+export const clientMetadataSchema = z.object(fields).strict().superRefine(crossFieldRules);
+
+/** Client metadata in POST /register: unknown keys are ignored (RFC 7591 §2), client_id is assigned by us. */
+export const registrationMetadataSchema = z
+  .object({ ...fields, client_id: fields.client_id.optional() })
+  .strip()
+  .superRefine((m, ctx) => crossFieldRules(m as Raw, ctx));
+
+export type ClientMetadata = z.output<typeof clientMetadataSchema>;
+
+/** Format the first problem of a zod error as "field.path: message" for logs, CLIs and registration errors. */
+export function describeIssue(error: z.ZodError, prefix = ''): string {
+  return error.issues
+    .map((i) => {
+      const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+      return `${path || '(root)'}: ${i.message}`;
+    })
+    .join('; ');
+}

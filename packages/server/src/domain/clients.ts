@@ -1,0 +1,130 @@
+import type { Store } from '../store/store.js';
+import type { ClientRow } from '../store/repos/clients.js';
+import { clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
+import { digest, safeEqual } from '../util/crypto.js';
+
+export type ClientSource = 'config' | 'registration' | 'cli';
+
+/** A registered client: its metadata and the rules that follow from it. */
+export class Client {
+  readonly authMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
+  readonly allowedScopes: ReadonlySet<string>;
+  /** Origins of the redirect URIs: the only origins allowed to call our CORS endpoints for this client. */
+  readonly origins: ReadonlySet<string>;
+
+  constructor(
+    readonly metadata: ClientMetadata,
+    readonly secretDigest: string | null,
+    readonly source: ClientSource,
+  ) {
+    this.authMethod = metadata.token_endpoint_auth_method ?? (secretDigest ? 'client_secret_basic' : 'none');
+    this.allowedScopes = new Set(metadata.scope.split(' '));
+    this.origins = new Set(
+      metadata.redirect_uris.flatMap((u) => {
+        const o = new URL(u).origin;
+        return o === 'null' ? [] : [o];
+      }),
+    );
+  }
+
+  get id(): string {
+    return this.metadata.client_id;
+  }
+  get name(): string {
+    return this.metadata.client_name ?? this.metadata.client_id;
+  }
+  get isPublic(): boolean {
+    return this.authMethod === 'none';
+  }
+  allowsGrant(grant: string): boolean {
+    return (this.metadata.grant_types as readonly string[]).includes(grant);
+  }
+  /** Exact string match (RFC 9700 §2.1): no prefix, wildcard or normalisation. */
+  hasRedirectUri(uri: string): boolean {
+    return this.metadata.redirect_uris.includes(uri);
+  }
+  hasPostLogoutRedirectUri(uri: string): boolean {
+    return this.metadata.post_logout_redirect_uris.includes(uri);
+  }
+  checkSecret(secret: string): boolean {
+    return this.secretDigest !== null && safeEqual(digest(secret), this.secretDigest);
+  }
+
+  static fromRow(row: ClientRow): Client {
+    return new Client(
+      JSON.parse(row.metadata) as ClientMetadata,
+      row.secret_digest,
+      row.source as ClientSource,
+    );
+  }
+
+  /** Stored form: the secret never sits in the metadata column, only its digest beside it. */
+  static toRow(
+    metadata: ClientMetadata,
+    source: ClientSource,
+    now: number,
+    registrationToken?: string,
+  ): ClientRow {
+    const { client_secret, ...rest } = metadata;
+    return {
+      client_id: metadata.client_id,
+      metadata: JSON.stringify(rest),
+      secret_digest: client_secret ? digest(client_secret) : null,
+      source,
+      registration_token_digest: registrationToken ? digest(registrationToken) : null,
+      created_at: now,
+      updated_at: now,
+    };
+  }
+}
+
+/**
+ * Client lookups with a short in-process cache: clients are read on every authorization and token request but
+ * change rarely. A change made by another process is seen within `ttlMs`.
+ */
+export class ClientRegistry {
+  private cache = new Map<string, { client: Client | undefined; at: number }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly ttlMs = 5_000,
+  ) {}
+
+  async get(clientId: string): Promise<Client | undefined> {
+    const hit = this.cache.get(clientId);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.client;
+    const row = await this.store.clients.find(clientId);
+    const client = row ? Client.fromRow(row) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(clientId, { client, at: this.now() });
+    return client;
+  }
+
+  async getMany(clientIds: readonly string[]): Promise<Map<string, Client>> {
+    const out = new Map<string, Client>();
+    const missing: string[] = [];
+    for (const id of clientIds) {
+      const hit = this.cache.get(id);
+      if (hit?.client && this.now() - hit.at < this.ttlMs) out.set(id, hit.client);
+      else missing.push(id);
+    }
+    for (const row of await this.store.clients.findMany(missing)) out.set(row.client_id, Client.fromRow(row));
+    return out;
+  }
+
+  forget(clientId: string): void {
+    this.cache.delete(clientId);
+  }
+
+  /** Make the store hold exactly the config file's clients (other sources are left alone). */
+  async syncFromConfig(clients: readonly ClientMetadata[]): Promise<void> {
+    const now = this.now();
+    await this.store.transaction(async (tx) => {
+      for (const c of clients)
+        await tx.clients.upsert(Client.toRow(clientMetadataSchema.parse(c), 'config', now));
+      await tx.clients.deleteConfigClientsExcept(clients.map((c) => c.client_id));
+    });
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,129 @@
+import type { Store } from '../store/store.js';
+import type { SessionRow } from '../store/repos/sessions.js';
+import type { Client } from './clients.js';
+import { digest, randomToken } from '../util/crypto.js';
+
+export type { SessionRow };
+
+export interface SessionPolicy {
+  idle: number;
+  absolute: number;
+  rememberMe: number;
+  rememberMeIdle: number;
+}
+
+export type SessionLookup =
+  | { state: 'none' }
+  | { state: 'live'; session: SessionRow }
+  /** Past its idle or absolute limit but not yet ended: the caller must end it through the logout path. */
+  | { state: 'expired'; session: SessionRow };
+
+/** Never write last_active_at more often than this: idle timeouts are minutes, not milliseconds. */
+const TOUCH_RESOLUTION_MS = 30_000;
+
+/**
+ * SSO sessions. The cookie holds a random secret; the store holds only its digest, and the session's public
+ * id (`sid`, put in tokens) is a separate random value, so nothing in a token can be replayed as a cookie.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: Store,
+    private readonly policy: SessionPolicy,
+    private readonly now: () => number,
+  ) {}
+
+  static isLive(s: SessionRow, now: number): boolean {
+    return s.ended_at === null && s.idle_expires_at > now && s.absolute_expires_at > now;
+  }
+
+  async fromCookie(cookie: string | undefined): Promise<SessionLookup> {
+    if (!cookie || cookie.length > 100) return { state: 'none' };
+    const session = await this.store.sessions.findByCookieDigest(digest(cookie));
+    if (!session || session.ended_at !== null) return { state: 'none' };
+    return SessionService.isLive(session, this.now())
+      ? { state: 'live', session }
+      : { state: 'expired', session };
+  }
+
+  /** Start a session for a freshly authenticated user. Returns the cookie value to set. */
+  async create(input: {
+    userId: string;
+    rememberMe: boolean;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<{ session: SessionRow; cookie: string }> {
+    const now = this.now();
+    const idle = input.rememberMe ? this.policy.rememberMeIdle : this.policy.idle;
+    const absolute = input.rememberMe ? this.policy.rememberMe : this.policy.absolute;
+    const cookie = randomToken(32);
+    const session: SessionRow = {
+      sid: randomToken(24),
+      cookie_digest: digest(cookie),
+      user_id: input.userId,
+      auth_time: now,
+      created_at: now,
+      last_active_at: now,
+      idle_expires_at: now + idle * 1000,
+      absolute_expires_at: now + absolute * 1000,
+      remember_me: input.rememberMe ? 1 : 0,
+      idle_seconds: idle,
+      ended_at: null,
+      end_reason: null,
+      logout_id: null,
+      ip: input.ip,
+      user_agent: input.userAgent?.slice(0, 512) ?? null,
+    };
+    await this.store.sessions.insert(session);
+    return { session, cookie };
+  }
+
+  /** The same user proved their password again: new cookie, new auth_time, same sid and participants. */
+  async reauthenticate(session: SessionRow): Promise<{ session: SessionRow; cookie: string }> {
+    const now = this.now();
+    const cookie = randomToken(32);
+    const patch = {
+      cookie_digest: digest(cookie),
+      auth_time: now,
+      last_active_at: now,
+      idle_expires_at: Math.min(now + session.idle_seconds * 1000, session.absolute_expires_at),
+    };
+    await this.store.sessions.reauthenticate(session.sid, patch);
+    return { session: { ...session, ...patch }, cookie };
+  }
+
+  /** Slide the idle window (bounded by the absolute limit), at most once per TOUCH_RESOLUTION_MS. */
+  async touch(session: SessionRow): Promise<void> {
+    const now = this.now();
+    if (now - session.last_active_at < TOUCH_RESOLUTION_MS) return;
+    const idleExpiresAt = Math.min(now + session.idle_seconds * 1000, session.absolute_expires_at);
+    await this.store.sessions.touch(session.sid, now, idleExpiresAt);
+  }
+
+  /**
+   * A client joins the session: record it as a participant (logout fans out to participants) and apply its
+   * tighter lifetime, if it has one (a banking app may allow 15 minutes idle where the portal allows 30).
+   */
+  async join(session: SessionRow, client: Client, store: Store = this.store): Promise<SessionRow> {
+    const now = this.now();
+    await store.sessions.addParticipant(session.sid, client.id, now);
+    const { session_idle_max: idleMax, session_absolute_max: absMax } = client.metadata;
+    if (idleMax === undefined && absMax === undefined) return session;
+    const idleSeconds = Math.min(session.idle_seconds, idleMax ?? Infinity);
+    const absolute = Math.min(session.absolute_expires_at, session.created_at + (absMax ?? Infinity) * 1000);
+    const idleExpires = Math.min(
+      session.idle_expires_at,
+      session.last_active_at + idleSeconds * 1000,
+      absolute,
+    );
+    if (
+      idleSeconds === session.idle_seconds &&
+      absolute === session.absolute_expires_at &&
+      idleExpires === session.idle_expires_at
+    ) {
+      return session;
+    }
+    const patch = { idle_seconds: idleSeconds, absolute_expires_at: absolute, idle_expires_at: idleExpires };
+    await store.sessions.tighten(session.sid, patch);
+    return { ...session, ...patch };
+  }
+}

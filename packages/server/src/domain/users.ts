@@ -1,0 +1,123 @@
+import type { Store } from '../store/store.js';
+import type { UserRow } from '../store/repos/users.js';
+import type { UserSeed } from '../config/schema.js';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { randomToken } from '../util/crypto.js';
+
+export type { UserRow };
+
+export interface NewUser {
+  username: string;
+  password: string;
+  email?: string | undefined;
+  email_verified?: boolean | undefined;
+  name?: string | undefined;
+  disabled?: boolean | undefined;
+}
+
+/** Users: creation, seeding from config, and password checks. No HTTP, no SQL. */
+export class UserDirectory {
+  constructor(
+    private readonly store: Store,
+    private readonly scryptLogN: number,
+    private readonly now: () => number,
+  ) {}
+
+  async create(u: NewUser): Promise<UserRow> {
+    const now = this.now();
+    const row: UserRow = {
+      id: `usr_${randomToken(16)}`,
+      username: u.username,
+      email: u.email ?? null,
+      email_verified: u.email_verified ? 1 : 0,
+      name: u.name ?? null,
+      password_hash: await hashPassword(u.password, this.scryptLogN),
+      disabled: u.disabled ? 1 : 0,
+      password_changed_at: now,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.store.users.insert(row);
+    return row;
+  }
+
+  /**
+   * Make the store agree with the config's seed users. The password is re-hashed only when it no longer
+   * verifies, so restarts do not change password_changed_at (which would end everyone's sessions).
+   */
+  async upsertSeeds(seeds: readonly UserSeed[]): Promise<void> {
+    for (const s of seeds) {
+      const existing = await this.store.users.findByUsername(s.username);
+      if (!existing) {
+        try {
+          await this.create(s);
+        } catch (e) {
+          // Another process seeding the same file at the same moment won the insert; that is fine.
+          if (!(await this.store.users.findByUsername(s.username))) throw e;
+        }
+        continue;
+      }
+      const { ok } = await verifyPassword(s.password, existing.password_hash, this.scryptLogN);
+      const patch: Partial<UserRow> = {};
+      if (!ok) {
+        patch.password_hash = await hashPassword(s.password, this.scryptLogN);
+        patch.password_changed_at = this.now();
+      }
+      if ((s.email ?? null) !== existing.email) patch.email = s.email ?? null;
+      if ((s.name ?? null) !== existing.name) patch.name = s.name ?? null;
+      if ((s.email_verified ? 1 : 0) !== existing.email_verified)
+        patch.email_verified = s.email_verified ? 1 : 0;
+      if ((s.disabled ? 1 : 0) !== existing.disabled) patch.disabled = s.disabled ? 1 : 0;
+      if (Object.keys(patch).length)
+        await this.store.users.update(existing.id, { ...patch, updated_at: this.now() });
+    }
+  }
+
+  /**
+   * Check a username and password. Unknown users cost the same scrypt time as known ones, so timing does not
+   * reveal which usernames exist. Disabled users never authenticate.
+   */
+  async authenticate(username: string, password: string): Promise<UserRow | undefined> {
+    const user = await this.store.users.findByUsername(username);
+    if (!user) {
+      await verifyPassword(password, await dummyHash(this.scryptLogN), this.scryptLogN);
+      return undefined;
+    }
+    const { ok, rehash } = await verifyPassword(password, user.password_hash, this.scryptLogN);
+    if (!ok || user.disabled) return undefined;
+    if (rehash) {
+      await this.store.users.update(user.id, {
+        password_hash: await hashPassword(password, this.scryptLogN),
+      });
+    }
+    return user;
+  }
+
+  async setPassword(userId: string, password: string): Promise<void> {
+    const now = this.now();
+    await this.store.users.update(userId, {
+      password_hash: await hashPassword(password, this.scryptLogN),
+      password_changed_at: now,
+      updated_at: now,
+    });
+  }
+
+  async setDisabled(userId: string, disabled: boolean): Promise<void> {
+    await this.store.users.update(userId, { disabled: disabled ? 1 : 0, updated_at: this.now() });
+  }
+}
+
+/** Standard claims of a user for the granted scopes (OIDC Core §5.4). */
+export function userClaims(user: UserRow, scopes: ReadonlySet<string>): Record<string, unknown> {
+  const claims: Record<string, unknown> = { sub: user.id };
+  if (scopes.has('profile')) {
+    if (user.name) claims.name = user.name;
+    claims.preferred_username = user.username;
+    claims.updated_at = Math.floor(user.updated_at / 1000);
+  }
+  if (scopes.has('email') && user.email) {
+    claims.email = user.email;
+    claims.email_verified = user.email_verified === 1;
+  }
+  return claims;
+}

@@ -1,0 +1,170 @@
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { readFileSync } from 'node:fs';
+import type { Provider } from '../provider.js';
+import { OAuthError, serverError } from '../protocol/errors.js';
+import { RedirectableError } from '../protocol/authorization-request.js';
+import { errorResponse } from '../protocol/responses.js';
+import { errorPage } from '../views/pages.js';
+import { randomToken } from '../util/crypto.js';
+import { cookieOptions } from './cookies.js';
+import { sendClientResponse, sendPage, type HttpContext } from './context.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { authorizeRoutes } from './routes/authorize.js';
+import { tokenRoutes } from './routes/token.js';
+import { registrationRoutes } from './routes/registration.js';
+import { assetRoutes } from './routes/assets.js';
+import { endSessionRoutes } from './routes/end-session.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Errors on this route are rendered as an HTML page for a person, not JSON. */
+    page?: boolean;
+    /** Pages that other origins may frame (check_session_iframe). */
+    framable?: boolean;
+  }
+  interface FastifyReply {
+    cspNonce: string;
+  }
+}
+
+export interface AppOptions {
+  /** Serve HTTPS with this certificate and key (PEM). */
+  https?: { cert: string | Buffer; key: string | Buffer };
+}
+
+/** Largest request body we read: forms and registration JSON are small; anything bigger is refused with 413. */
+const BODY_LIMIT = 64 * 1024;
+
+/** Build the provider's HTTP app. Routes are mounted under the issuer's path. */
+export async function buildApp(p: Provider, options: AppOptions = {}): Promise<FastifyInstance> {
+  const base = new URL(p.issuer).pathname.replace(/\/$/, '');
+  const ctx: HttpContext = { p, base, cookies: cookieOptions(p.issuer, base) };
+  const app = Fastify({
+    loggerInstance: p.log,
+    logController: new LogController({ disableRequestLogging: process.env.ADIEU_LOG_REQUESTS !== '1' }),
+    trustProxy: p.config.trust_proxy,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: 256 },
+    return503OnClosing: true,
+    ...(options.https ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance;
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
+  app.decorateReply('cspNonce', '');
+
+  app.addHook('onRequest', async (_req, reply) => {
+    reply.cspNonce = randomToken(16);
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      const framable = req.routeOptions.config?.framable === true;
+      reply.header(
+        'content-security-policy',
+        [
+          "default-src 'none'",
+          "style-src 'self'",
+          "img-src 'self' data:",
+          `script-src 'nonce-${reply.cspNonce}'`,
+          "connect-src 'self'",
+          // Front-channel logout frames go to the apps' own origins.
+          'frame-src https: http:',
+          "base-uri 'none'",
+          framable ? 'frame-ancestors *' : "frame-ancestors 'none'",
+        ].join('; '),
+      );
+      if (!framable) reply.header('x-frame-options', 'DENY');
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError | Error, req, reply) => handleError(ctx, error, req, reply));
+  app.setNotFoundHandler((req, reply) => {
+    const e = new OAuthError('not_found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`, 404);
+    return wantsHtml(req)
+      ? sendPage(reply, errorPage(base, 'Page not found', e.description), 404)
+      : reply.code(404).send(e.toJSON());
+  });
+
+  await app.register(
+    async (scoped) => {
+      await assetRoutes(scoped, ctx);
+      await discoveryRoutes(scoped, ctx);
+      await authorizeRoutes(scoped, ctx);
+      await tokenRoutes(scoped, ctx);
+      await registrationRoutes(scoped, ctx);
+      await endSessionRoutes(scoped, ctx);
+    },
+    { prefix: base },
+  );
+  return app;
+}
+
+function wantsHtml(req: FastifyRequest): boolean {
+  return req.routeOptions.config?.page === true || /text\/html/.test(req.headers.accept ?? '');
+}
+
+/**
+ * The one error serializer. OAuth errors become `{error, error_description}` JSON or a readable page; errors
+ * raised after the redirect URI was validated go back to the client; anything else is logged and answered as
+ * `server_error` with no details. Fastify's own parsing errors are 4xx `invalid_request`.
+ */
+function handleError(
+  ctx: HttpContext,
+  error: FastifyError | Error,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  if (error instanceof RedirectableError) {
+    return sendClientResponse(ctx, reply, errorResponse(error.target, error.cause, ctx.p.issuer));
+  }
+  let e: OAuthError;
+  if (error instanceof OAuthError) e = error;
+  else {
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      e = new OAuthError('invalid_request', describeFastifyError(error as FastifyError), status);
+    } else {
+      req.log.error({ err: error }, 'unexpected error');
+      e = serverError();
+    }
+  }
+  for (const [k, v] of Object.entries(e.headers)) reply.header(k, v);
+  if (wantsHtml(req)) {
+    const title = e.status >= 500 ? 'Something went wrong' : 'This request cannot be completed';
+    return sendPage(reply, errorPage(ctx.base, title, e.description, e.error), e.status);
+  }
+  return reply.code(e.status).header('cache-control', 'no-store').send(e.toJSON());
+}
+
+function describeFastifyError(e: FastifyError): string {
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the JSON body is empty';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'the body is not valid JSON';
+    default:
+      return e.message.replace(/^FST_\w+: /, '');
+  }
+}
+
+/** Read a PEM file pair for HTTPS. */
+export function readTls(tls: { cert: string; key: string }) {
+  return { cert: readFileSync(tls.cert), key: readFileSync(tls.key) };
+}

@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizationFlow, type AuthorizeOutcome } from '../../protocol/authorize.js';
+import { Interactions } from '../../protocol/interaction.js';
+import { readParams, splitScope } from '../../protocol/params.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { consentPage, loginPage } from '../../views/pages.js';
+import { pageLang } from '../../views/layout.js';
+import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
+
+type IdParams = { Params: { id: string } };
+
+/** Authorization endpoint (GET and POST, OIDC Core §3.1.2.1) and the login/consent pages it leads to. */
+export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { p, base, cookies } = ctx;
+  const flow = new AuthorizationFlow(p);
+  const interactions = new Interactions(p);
+  const page = { config: { page: true } };
+
+  const respond = (reply: FastifyReply, outcome: AuthorizeOutcome) => {
+    if (outcome.kind === 'respond') return sendClientResponse(ctx, reply, outcome.response);
+    reply.setCookie(INTERACTION_COOKIE, outcome.interactionId, cookies.interaction());
+    return reply.redirect(`${base}/interaction/${outcome.interactionId}`, 303);
+  };
+
+  const authorize = async (req: FastifyRequest, reply: FastifyReply) => {
+    const source = req.method === 'POST' ? req.body : req.query;
+    return respond(reply, await flow.start(source, browserContext(req)));
+  };
+  app.get('/authorize', page, authorize);
+  app.post('/authorize', page, authorize);
+
+  app.get<IdParams>('/interaction/:id', page, async (req, reply) => {
+    const bound = req.cookies[INTERACTION_COOKIE];
+    const kind = await interactionKind(req.params.id);
+    const it = await interactions.load(req.params.id, bound, kind);
+    if (kind === 'consent') return showConsent(reply, it);
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    return sendPage(
+      reply,
+      loginPage({
+        base,
+        action: `${base}/interaction/${it.row.id}/login`,
+        cancelAction: `${base}/interaction/${it.row.id}/cancel`,
+        csrf: it.row.csrf,
+        clientName: client?.name ?? 'the application',
+        username: it.payload.raw.login_hint,
+        lang: pageLang(it.payload.raw.ui_locales),
+      }),
+    );
+  });
+
+  async function interactionKind(id: string): Promise<'login' | 'consent'> {
+    const row = await p.store.interactions.find(id, p.now());
+    return row?.kind === 'consent' ? 'consent' : 'login';
+  }
+
+  async function showConsent(reply: FastifyReply, it: Awaited<ReturnType<Interactions['load']>>) {
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const session = it.payload.sid ? await p.store.sessions.findBySid(it.payload.sid) : undefined;
+    const user = session ? await p.store.users.findById(session.user_id) : undefined;
+    return sendPage(
+      reply,
+      consentPage({
+        base,
+        action: `${base}/interaction/${it.row.id}/consent`,
+        csrf: it.row.csrf,
+        clientName: client?.name ?? 'the application',
+        username: user?.name ?? user?.username ?? '',
+        scopes: splitScope(it.payload.raw.scope).filter((s) => client?.allowedScopes.has(s)),
+        lang: pageLang(it.payload.raw.ui_locales),
+      }),
+    );
+  }
+
+  app.post<IdParams>('/interaction/:id/login', page, async (req, reply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    const form = readParams(req.body, ['csrf', 'username', 'password', 'remember'] as const, {
+      username: 200,
+      password: 1024,
+    });
+    interactions.checkCsrf(it, form.csrf);
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const view = {
+      base,
+      action: `${base}/interaction/${it.row.id}/login`,
+      cancelAction: `${base}/interaction/${it.row.id}/cancel`,
+      csrf: it.row.csrf,
+      clientName: client?.name ?? 'the application',
+      username: form.username,
+      lang: pageLang(it.payload.raw.ui_locales),
+    };
+    if (!form.username || !form.password) {
+      return sendPage(reply, loginPage({ ...view, error: 'Enter your username and password.' }), 400);
+    }
+    const browser = browserContext(req);
+    const result = await interactions.login(
+      it,
+      { username: form.username, password: form.password, rememberMe: form.remember === 'yes' },
+      browser,
+    );
+    if (result.kind === 'retry') {
+      if (result.status === 429) reply.header('retry-after', '30');
+      return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
+    }
+    const lifetime = Math.ceil((result.session.absolute_expires_at - p.now()) / 1000);
+    reply.setCookie(SESSION_COOKIE, result.cookie, cookies.session(result.rememberMe, lifetime));
+    reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
+    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    return respond(
+      reply,
+      await flow.resume(it.payload, result.session, { ...browser, browserState: result.browserState }),
+    );
+  });
+
+  app.post<IdParams>('/interaction/:id/consent', page, async (req, reply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'consent');
+    const form = readParams(req.body, ['csrf', 'decision'] as const);
+    interactions.checkCsrf(it, form.csrf);
+    const browser = browserContext(req);
+    const session = await flow.currentSession(browser.sessionCookie);
+    if (!session || session.sid !== it.payload.sid) {
+      throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
+    }
+    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    if (form.decision !== 'allow') {
+      await interactions.finish(it);
+      return flow.deny(it.payload);
+    }
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const scopes = splitScope(it.payload.raw.scope).filter((s) => client?.allowedScopes.has(s));
+    await interactions.consent(it, session, scopes);
+    return respond(reply, await flow.resume(it.payload, session, browser));
+  });
+
+  app.post<IdParams>('/interaction/:id/cancel', page, async (req, reply) => {
+    const kind = await interactionKind(req.params.id);
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], kind);
+    interactions.checkCsrf(it, readParams(req.body, ['csrf'] as const).csrf);
+    await interactions.finish(it);
+    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    return flow.deny(it.payload);
+  });
+}

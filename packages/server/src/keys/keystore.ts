@@ -1,0 +1,167 @@
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  calculateJwkThumbprint,
+  type JWK,
+  type CryptoKey,
+} from 'jose';
+import type { Store } from '../store/store.js';
+import type { SigningKeyRow } from '../store/repos/keys.js';
+
+export interface KeyTimings {
+  /** Seconds a new key is published before it signs (JWKS caches must see it first). */
+  publishAhead: number;
+  /** Seconds a retired key stays in the JWKS: the longest token it may have signed must outlive it. */
+  publishAfter: number;
+  /** Seconds a retired key is still trusted for id_token_hint (expired hints are valid hints). */
+  verifyAfter: number;
+}
+
+interface LoadedKey {
+  row: SigningKeyRow;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+const ALG = 'RS256';
+
+/**
+ * Signing keys, imported once and cached; the store is the source of truth so every process signs with the
+ * same key and publishes the same JWKS. `refresh()` picks up rotations made by another process or the CLI.
+ */
+export class KeyStore {
+  private keys = new Map<string, LoadedKey>();
+  private lastRefresh = 0;
+  private refreshing: Promise<void> | undefined;
+  /** Changes whenever the loaded key set changes, so verifiers know when to rebuild their key cache. */
+  generation = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly timings: KeyTimings,
+    private readonly now: () => number,
+    private readonly refreshEveryMs = 30_000,
+  ) {}
+
+  /** Load keys, creating the first one when the store has none. */
+  async init(): Promise<void> {
+    await this.refresh();
+    if (!this.currentRow()) {
+      await this.store.keys.insert(await newKeyRow(this.now(), this.now()));
+      await this.refresh();
+    }
+  }
+
+  async refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const rows = await this.store.keys.listUsable(this.now());
+        const next = new Map<string, LoadedKey>();
+        for (const row of rows) {
+          const cached = this.keys.get(row.kid);
+          if (cached) {
+            next.set(row.kid, { ...cached, row });
+            continue;
+          }
+          const privateKey = (await importJWK(JSON.parse(row.private_jwk) as JWK, row.alg)) as CryptoKey;
+          next.set(row.kid, { row, privateKey, publicJwk: JSON.parse(row.public_jwk) as JWK });
+        }
+        const changed =
+          next.size !== this.keys.size ||
+          [...next.values()].some((k) => {
+            const old = this.keys.get(k.row.kid)?.row;
+            return !old || old.sign_until !== k.row.sign_until || old.publish_until !== k.row.publish_until;
+          });
+        this.keys = next;
+        if (changed) this.generation++;
+        this.lastRefresh = this.now();
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Refresh when the cache is older than the refresh interval; cheap to call on every request. */
+  async maybeRefresh(): Promise<void> {
+    if (this.now() - this.lastRefresh >= this.refreshEveryMs) await this.refresh();
+  }
+
+  private currentRow(): SigningKeyRow | undefined {
+    const now = this.now();
+    let best: SigningKeyRow | undefined;
+    for (const { row } of this.keys.values()) {
+      if (row.sign_from > now || (row.sign_until !== null && row.sign_until <= now)) continue;
+      if (!best || row.sign_from > best.sign_from || (row.sign_from === best.sign_from && row.kid > best.kid))
+        best = row;
+    }
+    return best;
+  }
+
+  /** The key that signs now. */
+  signingKey(): { kid: string; alg: string; key: CryptoKey } {
+    const row = this.currentRow();
+    if (!row) throw new Error('no signing key is active');
+    return { kid: row.kid, alg: row.alg, key: this.keys.get(row.kid)!.privateKey };
+  }
+
+  /** Public keys to publish: the signer, keys about to sign, and retired keys whose tokens may still be alive. */
+  jwks(): { keys: JWK[] } {
+    const now = this.now();
+    const keys = [...this.keys.values()]
+      .filter(({ row }) => row.publish_until === null || row.publish_until > now)
+      .sort((a, b) => b.row.sign_from - a.row.sign_from)
+      .map((k) => k.publicJwk);
+    return { keys };
+  }
+
+  /** Public keys trusted for verifying our own tokens (includes retired keys within their verify window). */
+  verificationJwks(): { keys: JWK[] } {
+    return { keys: [...this.keys.values()].map((k) => k.publicJwk) };
+  }
+
+  /**
+   * Rotate: publish a new key now that starts signing after `publishAhead`, and schedule the current signer's
+   * retirement. With `immediate`, the new key signs at once (compromise response).
+   */
+  async rotate(immediate = false): Promise<{ kid: string; signFrom: number }> {
+    await this.refresh();
+    const now = this.now();
+    const signFrom = immediate ? now : now + this.timings.publishAhead * 1000;
+    const row = await newKeyRow(now, signFrom);
+    await this.store.transaction(async (tx) => {
+      await tx.keys.insert(row);
+      for (const { row: old } of this.keys.values()) {
+        if (old.sign_until !== null && old.sign_until <= signFrom) continue;
+        await tx.keys.update(old.kid, {
+          sign_until: signFrom,
+          publish_until: signFrom + this.timings.publishAfter * 1000,
+          verify_until: signFrom + this.timings.verifyAfter * 1000,
+        });
+      }
+    });
+    await this.refresh();
+    return { kid: row.kid, signFrom };
+  }
+}
+
+async function newKeyRow(now: number, signFrom: number): Promise<SigningKeyRow> {
+  const { publicKey, privateKey } = await generateKeyPair(ALG, { modulusLength: 2048, extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  // The thumbprint is a stable, distinct kid that any party can recompute from the key itself (RFC 7638).
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const pub: JWK = { ...publicJwk, kid, alg: ALG, use: 'sig' };
+  const priv: JWK = { ...(await exportJWK(privateKey)), kid, alg: ALG };
+  return {
+    kid,
+    alg: ALG,
+    private_jwk: JSON.stringify(priv),
+    public_jwk: JSON.stringify(pub),
+    created_at: now,
+    sign_from: signFrom,
+    sign_until: null,
+    publish_until: null,
+    verify_until: null,
+  };
+}

@@ -1,0 +1,234 @@
+import type { Provider } from '../provider.js';
+import type { SessionRow } from '../domain/sessions.js';
+import type { Store } from '../store/store.js';
+import type { LogoutParticipantRow, OutboxRow } from '../store/repos/logouts.js';
+import { digest, randomToken, safeEqual } from '../util/crypto.js';
+import { planSessionLogout, type SessionPlan } from './plan.js';
+import type { SessionEndedEvent } from './session-event-bus.js';
+import { buildReport, type LogoutReport } from './report.js';
+
+/** Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events. */
+export type LogoutReason =
+  | 'user'
+  | 'rp'
+  | 'admin'
+  | 'expired'
+  | 'password_changed'
+  | 'disabled'
+  /** Another user signed in on the same browser: the previous user's apps must forget them. */
+  | 'replaced';
+
+export type Initiator = 'user' | 'rp' | 'admin' | 'system';
+
+export interface LogoutOptions {
+  reason: LogoutReason;
+  initiator: Initiator;
+  initiatorClientId?: string | undefined;
+  /** Validated post-logout redirect (with state) for the receipt to follow. */
+  redirectTo?: string | undefined;
+  /** Also revoke offline_access refresh tokens of these sessions (revokeSignInSessions does). */
+  revokeOffline?: boolean;
+}
+
+export interface EndedLogout {
+  logoutId: string;
+  sid: string;
+  /** Secret for the browser that started the logout: lets it report front-channel results and see the receipt. */
+  receiptToken: string;
+  plan: SessionPlan;
+}
+
+/**
+ * The one logout path: plan -> end -> notify -> report. RP-initiated logout, the account page, admin and
+ * self-service revocation, password change, disabling a user and idle/absolute expiry all come through here.
+ *
+ * ```mermaid
+ * flowchart LR
+ *   plan[plan: participants x channels] --> end_[end: ONE transaction<br/>session ended, refresh tokens revoked,<br/>Logout record, outbox rows, event]
+ *   end_ --> notify[notify: kick outbox worker,<br/>push to SSE subscribers]
+ *   notify --> report[report: per app, per channel]
+ * ```
+ */
+export class LogoutService {
+  constructor(private readonly p: Provider) {}
+
+  /** End one or more SSO sessions. Sessions that already ended are skipped (logout is idempotent). */
+  async endSessions(sessions: readonly SessionRow[], opts: LogoutOptions): Promise<EndedLogout[]> {
+    if (sessions.length === 0) return [];
+    const plans = await this.plan(sessions);
+    const { ended, events } = await this.p.store.transaction((tx) => this.end(tx, plans, opts));
+    this.notify(ended, events);
+    return ended;
+  }
+
+  /** Step 1: participants and their channels, for each session. */
+  async plan(sessions: readonly SessionRow[]): Promise<SessionPlan[]> {
+    const rows = await this.p.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
+    const clients = await this.p.clients.getMany([...new Set(rows.map((r) => r.client_id))]);
+    return sessions.map((s) =>
+      planSessionLogout(
+        this.p.issuer,
+        s,
+        rows.filter((r) => r.sid === s.sid),
+        clients,
+      ),
+    );
+  }
+
+  /**
+   * Step 2, inside ONE transaction: the session is dead and its tokens revoked before anyone is told, and every
+   * back-channel notification is durable the moment the session ends.
+   */
+  private async end(
+    tx: Store,
+    plans: readonly SessionPlan[],
+    opts: LogoutOptions,
+  ): Promise<{ ended: EndedLogout[]; events: SessionEndedEvent[] }> {
+    const now = this.p.now();
+    const cfg = this.p.config.logout;
+    const ended: EndedLogout[] = [];
+    const events: SessionEndedEvent[] = [];
+    for (const plan of plans) {
+      const { session } = plan;
+      const logoutId = `lo_${randomToken(18)}`;
+      if (!(await tx.sessions.end(session.sid, now, opts.reason, logoutId))) continue;
+      if (opts.revokeOffline)
+        await tx.tokens.revokeRefresh({ sid: session.sid }, now, `logout:${opts.reason}`);
+      else await tx.tokens.revokeRefresh({ sid: session.sid, offline: false }, now, `logout:${opts.reason}`);
+
+      const receiptToken = randomToken(24);
+      await tx.logouts.insert({
+        id: logoutId,
+        sid: session.sid,
+        user_id: session.user_id,
+        reason: opts.reason,
+        initiator: opts.initiator,
+        initiator_client_id: opts.initiatorClientId ?? null,
+        created_at: now,
+        frontchannel_deadline_at: now + cfg.frontchannel_timeout * 1000,
+        receipt_deadline_at: now + cfg.receipt_wait * 1000,
+        receipt_digest: digest(receiptToken),
+        redirect_to: opts.redirectTo ?? null,
+      });
+
+      const participantRows: LogoutParticipantRow[] = [];
+      const outbox: OutboxRow[] = [];
+      for (const part of plan.participants) {
+        if (part.frontchannelUrl) {
+          participantRows.push({
+            logout_id: logoutId,
+            client_id: part.clientId,
+            channel: 'frontchannel',
+            // Only a browser that renders the logout page can reach a front-channel URI.
+            status: opts.initiator === 'user' || opts.initiator === 'rp' ? 'pending' : 'not_sent',
+            detail:
+              opts.initiator === 'user' || opts.initiator === 'rp'
+                ? null
+                : 'no browser took part in this logout',
+            updated_at: now,
+          });
+        }
+        if (part.backchannelUri) {
+          outbox.push({
+            id: `ob_${randomToken(12)}`,
+            logout_id: logoutId,
+            client_id: part.clientId,
+            uri: part.backchannelUri,
+            sid: session.sid,
+            sub: session.user_id,
+            reason: opts.reason,
+            status: 'pending',
+            attempts: 0,
+            created_at: now,
+            next_attempt_at: now,
+            deadline_at: now + cfg.backchannel_deadline * 1000,
+            locked_until: null,
+            locked_by: null,
+            completed_at: null,
+            last_status_code: null,
+            last_error: null,
+          });
+        }
+        if (!part.frontchannelUrl && !part.backchannelUri) {
+          participantRows.push({
+            logout_id: logoutId,
+            client_id: part.clientId,
+            channel: 'none',
+            status: 'no_channel',
+            detail: 'registered no logout URI; its refresh tokens are revoked',
+            updated_at: now,
+          });
+        }
+      }
+      await tx.logouts.insertParticipants(participantRows);
+      await tx.logouts.insertOutbox(outbox);
+      events.push(
+        await this.p.events.record(
+          tx,
+          { sid: session.sid, userId: session.user_id, reason: opts.reason, logoutId },
+          now,
+        ),
+      );
+      ended.push({ logoutId, sid: session.sid, receiptToken, plan });
+    }
+    return { ended, events };
+  }
+
+  /** Step 3, after commit: deliver back-channel now, and tell push subscribers. */
+  private notify(ended: readonly EndedLogout[], events: readonly SessionEndedEvent[]): void {
+    if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) this.p.outbox.kick();
+    this.p.events.published(events);
+    for (const e of ended) {
+      this.p.log.info(
+        {
+          event: 'logout.end',
+          logout_id: e.logoutId,
+          participants: e.plan.participants.map((p) => p.clientId),
+        },
+        'SSO session ended',
+      );
+    }
+  }
+
+  /** Step 4: what happened, per app and per channel. */
+  async report(logoutId: string): Promise<LogoutReport | undefined> {
+    const store = this.p.store;
+    const record = await store.logouts.find(logoutId);
+    if (!record) return undefined;
+    const [participants, outbox] = await Promise.all([
+      store.logouts.listParticipants(logoutId),
+      store.logouts.listOutbox(logoutId),
+    ]);
+    const attempts = await store.logouts.listAttempts(outbox.map((o) => o.id));
+    const clientIds = [
+      ...new Set([...participants.map((p) => p.client_id), ...outbox.map((o) => o.client_id)]),
+    ];
+    const clients = await this.p.clients.getMany(clientIds);
+    const user = record.user_id ? await store.users.findById(record.user_id) : undefined;
+    return buildReport(record, participants, outbox, attempts, clients, user, this.p.now());
+  }
+
+  /** Does this browser-held token open this logout's receipt? */
+  async checkReceiptToken(logoutId: string, token: string | undefined): Promise<boolean> {
+    if (!token) return false;
+    const record = await this.p.store.logouts.find(logoutId);
+    return !!record?.receipt_digest && safeEqual(record.receipt_digest, digest(token));
+  }
+
+  /** A front-channel result reported by the logout page in the user's browser. */
+  async recordFrontchannel(
+    logoutId: string,
+    clientId: string,
+    status: 'acknowledged' | 'reached' | 'timeout' | 'failed',
+    detail: string | null,
+  ) {
+    return this.p.store.logouts.setParticipantStatus(
+      logoutId,
+      clientId,
+      'frontchannel',
+      status,
+      detail,
+      this.p.now(),
+    );
+  }
+}

@@ -1,0 +1,196 @@
+import { randomToken } from '../util/crypto.js';
+import type { Provider } from '../provider.js';
+import type { OutboxRow } from '../store/repos/logouts.js';
+import type { SendResult } from './backchannel-sender.js';
+
+/**
+ * Delivers back-channel logout tokens from the durable outbox. One worker runs in every provider process; rows
+ * are claimed with a lease (SKIP LOCKED on PostgreSQL) so each delivery is made by one process, and a process
+ * that dies mid-delivery only delays it until its lease runs out. Deliveries run in parallel up to
+ * `backchannel_concurrency`; failures are retried with exponential backoff and jitter until the deadline.
+ *
+ * ```mermaid
+ * stateDiagram-v2
+ *   [*] --> pending: logout committed
+ *   pending --> delivered: 200 / 204
+ *   pending --> rejected: 400 (or another answer a retry cannot change)
+ *   pending --> pending: network error, timeout, 5xx (backoff)
+ *   pending --> failed: deadline passed
+ * ```
+ */
+export class OutboxWorker {
+  private readonly workerId = `w_${randomToken(9)}`;
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private loop: Promise<void> | undefined;
+  private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly firstAttemptWaiters = new Set<() => void>();
+
+  constructor(private readonly provider: Provider) {}
+
+  private get settings() {
+    return this.provider.config.logout;
+  }
+
+  /** Lease on a claimed row: long enough for one request with margin, short enough to recover from a crash. */
+  private get leaseMs() {
+    return this.settings.backchannel_timeout * 1000 + 2000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.kick();
+  }
+
+  /** Look for due rows now (called right after a logout commits). */
+  kick(): void {
+    if (!this.running) return;
+    if (this.loop) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.loop = this.drain()
+      .catch((e: unknown) => this.provider.log.error({ err: e }, 'outbox worker failed; retrying'))
+      .finally(() => {
+        this.loop = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        } else {
+          void this.schedule();
+        }
+      });
+  }
+
+  private async schedule(): Promise<void> {
+    if (!this.running) return;
+    let delay = this.settings.worker_poll_interval * 1000;
+    try {
+      const next = await this.provider.store.logouts.nextDueAt();
+      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - this.provider.now()));
+    } catch {
+      // The store may be briefly unavailable; the normal poll interval covers it.
+    }
+    if (!this.running || this.loop) return;
+    this.timer = setTimeout(() => this.kick(), delay);
+    this.timer.unref();
+  }
+
+  /** Claim and send due rows until none are due; sends overlap up to the concurrency limit. */
+  private async drain(): Promise<void> {
+    const limit = this.settings.backchannel_concurrency;
+    while (this.running) {
+      const free = limit - this.inFlight.size;
+      if (free <= 0) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+      const rows = await this.provider.store.logouts.claimDue(
+        this.provider.now(),
+        free,
+        this.workerId,
+        this.leaseMs,
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const p: Promise<void> = this.deliver(row).finally(() => this.inFlight.delete(p));
+        this.inFlight.add(p);
+      }
+    }
+    await Promise.all(this.inFlight);
+  }
+
+  private async deliver(row: OutboxRow): Promise<void> {
+    const p = this.provider;
+    const client = await p.clients.get(row.client_id);
+    const started = p.now();
+    let result: SendResult;
+    if (!client) {
+      result = { outcome: 'rejected', statusCode: null, error: 'client no longer registered', durationMs: 0 };
+    } else {
+      // A fresh token (new jti, iat, exp) for every attempt: a retry must not look like a replay.
+      const token = await p.signer.logoutToken(
+        { sub: row.sub, aud: row.client_id, sid: row.sid ?? undefined, reason: row.reason },
+        started,
+      );
+      result = await p.sender.send(row.uri, token, client.source === 'registration');
+    }
+    const now = p.now();
+    const attempt = row.attempts + 1;
+    let status = 'pending';
+    let nextAt = row.next_attempt_at;
+    if (result.outcome === 'delivered') status = 'delivered';
+    else if (result.outcome === 'rejected') status = 'rejected';
+    else {
+      const backoff = this.backoffMs(attempt);
+      if (now + backoff > row.deadline_at) status = 'failed';
+      else nextAt = now + backoff;
+    }
+    const recorded = await p.store.logouts.recordAttempt(
+      row,
+      this.workerId,
+      {
+        attempt,
+        started_at: started,
+        duration_ms: result.durationMs,
+        status_code: result.statusCode,
+        outcome: result.outcome,
+        error: result.error,
+      },
+      {
+        status,
+        next_attempt_at: nextAt,
+        completed_at: status === 'pending' ? null : now,
+        last_status_code: result.statusCode,
+        last_error: result.error,
+      },
+    );
+    const fields = {
+      logout_id: row.logout_id,
+      client_id: row.client_id,
+      attempt,
+      status_code: result.statusCode,
+    };
+    if (result.outcome === 'delivered')
+      p.log.info({ event: 'backchannel.success', ...fields }, 'back-channel logout delivered');
+    else
+      p.log.warn(
+        { event: 'backchannel.error', ...fields, status, error: result.error, recorded },
+        'back-channel logout not delivered',
+      );
+    for (const w of this.firstAttemptWaiters) w();
+  }
+
+  /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
+  private backoffMs(attempt: number): number {
+    const { initial, max } = this.settings.backchannel_backoff;
+    const base = Math.min(max, initial * 2 ** (attempt - 1)) * 1000;
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  /** Resolve on the next recorded attempt in this process, or after `ms` (receipt pages wait with this). */
+  waitForProgress(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.firstAttemptWaiters.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.firstAttemptWaiters.add(done);
+    });
+  }
+
+  /** Stop claiming; let in-flight deliveries finish (anything unfinished stays in the outbox for next start). */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.loop;
+    await Promise.all(this.inFlight);
+    await this.provider.sender.close();
+  }
+}

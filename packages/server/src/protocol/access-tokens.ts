@@ -1,0 +1,88 @@
+import type { JWTPayload } from 'jose';
+import type { Provider } from '../provider.js';
+import { SessionService } from '../domain/sessions.js';
+import type { UserRow } from '../store/repos/users.js';
+import { digest } from '../util/crypto.js';
+import { invalidToken } from './errors.js';
+
+export interface AccessTokenClaims extends JWTPayload {
+  sub: string;
+  client_id: string;
+  scope: string;
+  jti: string;
+  exp: number;
+  iat: number;
+  sid?: string;
+  auth_time?: number;
+}
+
+export type TokenCheck =
+  { active: true; claims: AccessTokenClaims; user?: UserRow | undefined } | { active: false; why: string };
+
+/**
+ * Is an access token we issued still good? Beyond the JWT checks: not revoked, its SSO session (if any) still
+ * alive, its user still enabled. This is what makes logout reach resource servers that introspect.
+ */
+export async function checkAccessToken(p: Provider, token: string): Promise<TokenCheck> {
+  let claims: AccessTokenClaims;
+  try {
+    claims = (await p.signer.verifyOwn(token, { typ: 'at+jwt', nowMs: p.now() })) as AccessTokenClaims;
+  } catch {
+    return { active: false, why: 'the access token is invalid or expired' };
+  }
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!aud.includes(p.issuer))
+    return { active: false, why: 'the access token is not meant for this provider' };
+  if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string') {
+    return { active: false, why: 'the access token is malformed' };
+  }
+  if (await p.store.tokens.isAccessTokenDenied(claims.jti))
+    return { active: false, why: 'the access token was revoked' };
+  if (claims.sid) {
+    const session = await p.store.sessions.findBySid(claims.sid);
+    if (!session || !SessionService.isLive(session, p.now())) {
+      return { active: false, why: 'the sign-in session of this token has ended' };
+    }
+  }
+  if (claims.sub === claims.client_id && !claims.sid) return { active: true, claims }; // client_credentials
+  const user = await p.store.users.findById(claims.sub);
+  if (!user || user.disabled) return { active: false, why: 'the user is no longer active' };
+  // Tokens minted before a password change must not outlive it (the sessions ended with it).
+  if (claims.iat * 1000 < user.password_changed_at - 999)
+    return { active: false, why: 'the password has changed' };
+  return { active: true, claims, user };
+}
+
+/** Like checkAccessToken, but a failure is an RFC 6750 invalid_token error. */
+export async function requireAccessToken(p: Provider, token: string | undefined) {
+  if (!token) throw invalidToken('an access token is required');
+  const r = await checkAccessToken(p, token);
+  if (!r.active) throw invalidToken(r.why);
+  return r;
+}
+
+/** Read a bearer token from the Authorization header (RFC 6750 §2.1) or a form body (§2.2); never both. */
+export function bearerToken(authorization: string | undefined, body?: unknown): string | undefined {
+  const fromBody =
+    body && typeof body === 'object' && typeof (body as Record<string, unknown>).access_token === 'string'
+      ? ((body as Record<string, unknown>).access_token as string)
+      : undefined;
+  if (authorization !== undefined) {
+    const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization.trim());
+    if (!m) throw invalidToken('the Authorization header must be "Bearer <token>"');
+    if (fromBody) throw invalidToken('send the access token once, not in both header and body');
+    return m[1];
+  }
+  return fromBody;
+}
+
+/** A refresh token's state for introspection. */
+export async function checkRefreshToken(p: Provider, token: string) {
+  const rt = await p.store.tokens.findRefresh(digest(token));
+  if (!rt || rt.revoked_at !== null || rt.used_at !== null || rt.expires_at <= p.now()) return undefined;
+  if (!rt.offline && rt.sid) {
+    const s = await p.store.sessions.findBySid(rt.sid);
+    if (!s || !SessionService.isLive(s, p.now())) return undefined;
+  }
+  return rt;
+}

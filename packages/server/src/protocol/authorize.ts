@@ -1,0 +1,200 @@
+import type { Provider } from '../provider.js';
+import type { Client } from '../domain/clients.js';
+import type { SessionRow } from '../domain/sessions.js';
+import { digest, randomToken } from '../util/crypto.js';
+import {
+  parseAuthorizationRequest,
+  RedirectableError,
+  type AuthorizationRequest,
+  type RawAuthorizationParams,
+} from './authorization-request.js';
+import { OAuthError, loginRequired } from './errors.js';
+import { clientResponse, type ClientResponse } from './responses.js';
+import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
+
+export interface BrowserContext {
+  sessionCookie?: string | undefined;
+  browserState?: string | undefined;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface InteractionPayload {
+  raw: RawAuthorizationParams;
+  /** For consent: the session that is already authenticated. */
+  sid?: string;
+}
+
+export type AuthorizeOutcome =
+  { kind: 'respond'; response: ClientResponse } | { kind: 'interaction'; interactionId: string };
+
+/** How long a user may take on the login or consent page. */
+const INTERACTION_TTL_MS = 30 * 60_000;
+
+/**
+ * The authorization endpoint's decisions (OIDC Core §3.1.2): is there a live session, must the user
+ * (re-)authenticate or consent, and if not, issue a code bound to the session, the client, the redirect URI and
+ * the PKCE challenge.
+ */
+export class AuthorizationFlow {
+  constructor(private readonly p: Provider) {}
+
+  async start(source: unknown, browser: BrowserContext): Promise<AuthorizeOutcome> {
+    const { request, raw } = await parseAuthorizationRequest(source, (id) => this.p.clients.get(id));
+    const session = await this.currentSession(browser.sessionCookie);
+    try {
+      if (await this.mustAuthenticate(request, session)) {
+        if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
+        return { kind: 'interaction', interactionId: await this.createInteraction('login', { raw }) };
+      }
+      return await this.afterAuthentication(request, raw, session!, browser);
+    } catch (e) {
+      if (e instanceof OAuthError) throw this.redirectable(request, e);
+      throw e;
+    }
+  }
+
+  /** Resume the stored request after login/consent: the request is validated again (the client may have changed). */
+  async resume(
+    payload: InteractionPayload,
+    session: SessionRow,
+    browser: BrowserContext,
+  ): Promise<AuthorizeOutcome> {
+    const { request, raw } = await parseAuthorizationRequest(payload.raw, (id) => this.p.clients.get(id));
+    try {
+      return await this.afterAuthentication(request, raw, session, browser);
+    } catch (e) {
+      if (e instanceof OAuthError) throw this.redirectable(request, e);
+      throw e;
+    }
+  }
+
+  /** The user refused (cancelled login or consent): access_denied to the validated redirect URI. */
+  async deny(payload: InteractionPayload): Promise<ClientResponse> {
+    const { request } = await parseAuthorizationRequest(payload.raw, (id) => this.p.clients.get(id));
+    throw this.redirectable(request, new OAuthError('access_denied', 'the user cancelled the request'));
+  }
+
+  private redirectable(request: AuthorizationRequest, e: OAuthError): RedirectableError {
+    return new RedirectableError(e, {
+      redirectUri: request.redirectUri,
+      responseMode: request.responseMode,
+      state: request.state,
+    });
+  }
+
+  /** The live session behind the cookie; an expired one is ended through the logout path right here. */
+  async currentSession(cookie: string | undefined): Promise<SessionRow | undefined> {
+    const found = await this.p.sessions.fromCookie(cookie);
+    if (found.state === 'live') return found.session;
+    if (found.state === 'expired') {
+      await this.p.logout.endSessions([found.session], { reason: 'expired', initiator: 'system' });
+    }
+    return undefined;
+  }
+
+  private async mustAuthenticate(
+    request: AuthorizationRequest,
+    session: SessionRow | undefined,
+  ): Promise<boolean> {
+    if (!session) return true;
+    if (request.prompt.has('login')) return true;
+    if (request.maxAge !== undefined && this.p.now() - session.auth_time > request.maxAge * 1000) return true;
+    if (request.idTokenHint) {
+      // OIDC Core §3.1.2.1: the hint names who the RP expects; a session of somebody else does not count.
+      const hinted = await this.hintedSubject(request.idTokenHint);
+      if (hinted !== undefined && hinted !== session.user_id) return true;
+    }
+    return false;
+  }
+
+  private async hintedSubject(hint: string): Promise<string | undefined> {
+    try {
+      const claims = await this.p.signer.verifyOwn(hint, { allowExpired: true, nowMs: this.p.now() });
+      return claims.sub;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async afterAuthentication(
+    request: AuthorizationRequest,
+    raw: RawAuthorizationParams,
+    session: SessionRow,
+    browser: BrowserContext,
+  ): Promise<AuthorizeOutcome> {
+    const needsConsent = await this.needsConsent(request, session);
+    if (needsConsent) {
+      if (request.prompt.has('none'))
+        throw new OAuthError('consent_required', 'the user has not consented yet');
+      return {
+        kind: 'interaction',
+        interactionId: await this.createInteraction('consent', { raw, sid: session.sid }),
+      };
+    }
+    return { kind: 'respond', response: await this.issueCode(request, session, browser) };
+  }
+
+  /** Only dynamically registered clients ask for consent; operators vouch for the ones they configure. */
+  private async needsConsent(request: AuthorizationRequest, session: SessionRow): Promise<boolean> {
+    if (request.client.source !== 'registration') return false;
+    if (request.prompt.has('consent')) return true;
+    const granted = new Set(await this.p.store.consents.find(session.user_id, request.client.id));
+    return request.scope.some((s) => !granted.has(s));
+  }
+
+  async createInteraction(kind: 'login' | 'consent', payload: InteractionPayload): Promise<string> {
+    const id = randomToken(24);
+    const now = this.p.now();
+    await this.p.store.interactions.insert({
+      id,
+      kind,
+      payload: JSON.stringify(payload),
+      csrf: randomToken(24),
+      created_at: now,
+      expires_at: now + INTERACTION_TTL_MS,
+    });
+    return id;
+  }
+
+  private async issueCode(
+    request: AuthorizationRequest,
+    session: SessionRow,
+    browser: BrowserContext,
+  ): Promise<ClientResponse> {
+    const now = this.p.now();
+    const code = randomToken(32);
+    await this.p.store.tokens.insertCode({
+      code_digest: digest(code),
+      client_id: request.client.id,
+      user_id: session.user_id,
+      sid: session.sid,
+      redirect_uri: request.redirectUri,
+      scope: request.scope.join(' '),
+      nonce: request.nonce ?? null,
+      code_challenge: request.codeChallenge ?? null,
+      code_challenge_method: request.codeChallenge ? 'S256' : null,
+      auth_time: session.auth_time,
+      created_at: now,
+      expires_at: now + this.p.config.ttl.code * 1000,
+      consumed_at: null,
+      family_id: null,
+      access_jti: null,
+      access_expires_at: null,
+    });
+    await this.p.sessions.join(session, request.client);
+    await this.p.sessions.touch(session);
+    return clientResponse(request.redirectUri, request.responseMode, {
+      code,
+      state: request.state,
+      iss: this.p.issuer,
+      session_state: sessionState(
+        request.client.id,
+        request.redirectUri,
+        browser.browserState ?? NO_SESSION_BROWSER_STATE,
+      ),
+    });
+  }
+}
+
+export type { Client };

@@ -1,0 +1,111 @@
+import type { Provider } from '../provider.js';
+import type { SessionRow } from '../domain/sessions.js';
+import type { InteractionRow } from '../store/repos/interactions.js';
+import { safeEqual, randomToken } from '../util/crypto.js';
+import { OAuthError } from './errors.js';
+import type { BrowserContext, InteractionPayload } from './authorize.js';
+
+export interface LoadedInteraction {
+  row: InteractionRow;
+  payload: InteractionPayload;
+}
+
+export type LoginResult =
+  | { kind: 'retry'; status: number; message: string }
+  | { kind: 'authenticated'; session: SessionRow; cookie: string; browserState: string; rememberMe: boolean };
+
+const expired = () =>
+  new OAuthError(
+    'invalid_request',
+    'this sign-in page has expired or was already used; start again from the app',
+  );
+
+/**
+ * Login and consent pages. An interaction is bound to the browser that started it (a cookie holding its id)
+ * and every form post carries its CSRF token, so neither can be driven from another site.
+ */
+export class Interactions {
+  constructor(private readonly p: Provider) {}
+
+  async load(id: string, boundId: string | undefined, kind: 'login' | 'consent'): Promise<LoadedInteraction> {
+    if (!boundId || !safeEqual(id, boundId)) throw expired();
+    const row = await this.p.store.interactions.find(id, this.p.now());
+    if (!row || row.kind !== kind) throw expired();
+    return { row, payload: JSON.parse(row.payload) as InteractionPayload };
+  }
+
+  checkCsrf(interaction: LoadedInteraction, csrf: string | undefined): void {
+    if (!csrf || !safeEqual(csrf, interaction.row.csrf)) {
+      throw new OAuthError(
+        'invalid_request',
+        'the form was not sent from this sign-in page (CSRF check failed)',
+        403,
+      );
+    }
+  }
+
+  /** Single use: only the first submission that completes an interaction may continue. */
+  async finish(interaction: LoadedInteraction): Promise<void> {
+    if (!(await this.p.store.interactions.take(interaction.row.id))) throw expired();
+  }
+
+  async login(
+    interaction: LoadedInteraction,
+    form: { username: string; password: string; rememberMe: boolean },
+    browser: BrowserContext,
+  ): Promise<LoginResult> {
+    const p = this.p;
+    const ip = browser.ip ?? 'unknown';
+    const verdict = await p.throttle.check(form.username, ip, p.now());
+    if (!verdict.allowed) {
+      return {
+        kind: 'retry',
+        status: 429,
+        message: `Too many failed attempts. Try again in ${verdict.retryAfterSeconds} seconds.`,
+      };
+    }
+    const user = await p.users.authenticate(form.username, form.password);
+    if (!user) {
+      await p.throttle.recordFailure(form.username, ip, p.now());
+      return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
+    }
+    await p.throttle.recordSuccess(form.username);
+    await this.finish(interaction);
+
+    const current = await p.sessions.fromCookie(browser.sessionCookie);
+    if (current.state === 'live' && current.session.user_id === user.id) {
+      const again = await p.sessions.reauthenticate(current.session);
+      return {
+        kind: 'authenticated',
+        ...again,
+        browserState: randomToken(16),
+        rememberMe: current.session.remember_me === 1,
+      };
+    }
+    if (current.state !== 'none') {
+      // Somebody else signs in on this browser (seed 000): the previous user's apps must forget them now.
+      await p.logout.endSessions([current.session], {
+        reason: current.state === 'expired' ? 'expired' : 'replaced',
+        initiator: current.state === 'expired' ? 'system' : 'user',
+      });
+    }
+    const created = await p.sessions.create({
+      userId: user.id,
+      rememberMe: form.rememberMe,
+      ip: browser.ip,
+      userAgent: browser.userAgent,
+    });
+    return { kind: 'authenticated', ...created, browserState: randomToken(16), rememberMe: form.rememberMe };
+  }
+
+  /** Record consent for the scopes of the stored request. */
+  async consent(
+    interaction: LoadedInteraction,
+    session: SessionRow,
+    scopes: readonly string[],
+  ): Promise<void> {
+    await this.finish(interaction);
+    const clientId = interaction.payload.raw.client_id;
+    if (clientId) await this.p.store.consents.grant(session.user_id, clientId, scopes, this.p.now());
+  }
+}

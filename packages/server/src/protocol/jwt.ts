@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import {
+  SignJWT,
+  jwtVerify,
+  createLocalJWKSet,
+  errors as joseErrors,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
+import type { KeyStore } from '../keys/keystore.js';
+import { randomToken } from '../util/crypto.js';
+
+export const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/**
+ * OIDC Core §3.1.3.6: at_hash is the base64url of the left half of the SHA-256 of the access token (RS256 uses
+ * SHA-256).
+ */
+export function leftHalfHash(value: string): string {
+  const full = createHash('sha256').update(value, 'ascii').digest();
+  return full.subarray(0, full.length / 2).toString('base64url');
+}
+
+export class TokenSigner {
+  constructor(
+    private readonly keys: KeyStore,
+    private readonly issuer: string,
+  ) {}
+
+  private async sign(payload: JWTPayload, typ: string, nowMs: number, ttlSeconds: number): Promise<string> {
+    const { kid, alg, key } = this.keys.signingKey();
+    const iat = Math.floor(nowMs / 1000);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg, kid, typ })
+      .setIssuer(this.issuer)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttlSeconds)
+      .sign(key);
+  }
+
+  /** ID Token (OIDC Core §2). `claims` carries sub, aud, auth_time, sid, nonce and profile claims. */
+  idToken(
+    claims: JWTPayload & { sub: string; aud: string },
+    nowMs: number,
+    ttl: number,
+    accessToken?: string,
+  ) {
+    const payload: JWTPayload = { ...claims };
+    if (accessToken) payload.at_hash = leftHalfHash(accessToken);
+    return this.sign(payload, 'JWT', nowMs, ttl);
+  }
+
+  /** Access token as a JWT (RFC 9068 §2): typ at+jwt, jti, client_id, scope; `sid` ties it to the SSO session. */
+  async accessToken(
+    claims: {
+      sub: string;
+      aud: string | string[];
+      client_id: string;
+      scope: string;
+      sid?: string;
+      auth_time?: number;
+    },
+    nowMs: number,
+    ttl: number,
+  ): Promise<{ token: string; jti: string; expiresAt: number }> {
+    const jti = randomToken(16);
+    const token = await this.sign({ ...claims, jti }, 'at+jwt', nowMs, ttl);
+    return { token, jti, expiresAt: Math.floor(nowMs / 1000) * 1000 + ttl * 1000 };
+  }
+
+  /**
+   * Logout Token (Back-Channel Logout §2.4): typ logout+jwt, a fresh jti for every attempt, the events member
+   * exactly `{}`, never a nonce. `reason` is an Adieu extension claim at the top level.
+   */
+  logoutToken(claims: { sub: string; aud: string; sid?: string; reason?: string }, nowMs: number, ttl = 120) {
+    const payload: JWTPayload = {
+      sub: claims.sub,
+      aud: claims.aud,
+      jti: randomToken(16),
+      events: { [LOGOUT_EVENT]: {} },
+    };
+    if (claims.sid) payload.sid = claims.sid;
+    if (claims.reason) payload.reason = claims.reason;
+    return this.sign(payload, 'logout+jwt', nowMs, ttl);
+  }
+
+  /**
+   * Verify a JWT we issued. Only RS256 and our own keys are accepted (never `alg: none`, never a key named in
+   * the token). `allowExpired` serves id_token_hint, for which an expired token is still a valid hint.
+   */
+  async verifyOwn(
+    token: string,
+    opts: { typ?: string; allowExpired?: boolean; nowMs: number },
+  ): Promise<JWTPayload & { iss: string }> {
+    const options: JWTVerifyOptions = {
+      issuer: this.issuer,
+      algorithms: ['RS256'],
+      currentDate: new Date(opts.nowMs),
+      ...(opts.typ ? { typ: opts.typ } : {}),
+      ...(opts.allowExpired ? { clockTolerance: Number.MAX_SAFE_INTEGER / 1000 } : {}),
+    };
+    try {
+      return (await jwtVerify(token, this.localJwks(), options)).payload as JWTPayload & { iss: string };
+    } catch (e) {
+      if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
+      // Another process may have rotated keys since we last looked; look once more.
+      await this.keys.refresh();
+      return (await jwtVerify(token, this.localJwks(), options)).payload as JWTPayload & { iss: string };
+    }
+  }
+
+  /** jose caches imported keys per JWKS object, so keep one until the key set changes. */
+  private jwksCache: { generation: number; get: ReturnType<typeof createLocalJWKSet> } | undefined;
+  private localJwks() {
+    if (this.jwksCache?.generation !== this.keys.generation) {
+      this.jwksCache = {
+        generation: this.keys.generation,
+        get: createLocalJWKSet(this.keys.verificationJwks()),
+      };
+    }
+    return this.jwksCache.get;
+  }
+}

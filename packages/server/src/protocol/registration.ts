@@ -1,0 +1,102 @@
+import type { Provider } from '../provider.js';
+import { Client } from '../domain/clients.js';
+import { describeIssue, registrationMetadataSchema, type ClientMetadata } from '../domain/client-metadata.js';
+import { isPrivateAddress } from '../logout/backchannel-sender.js';
+import { digest, randomToken, safeEqual } from '../util/crypto.js';
+import { OAuthError, invalidClientMetadata, invalidRedirectUri, invalidToken } from './errors.js';
+
+/**
+ * Dynamic Client Registration (RFC 7591) behind an initial access token, and the read/delete half of its
+ * management protocol (RFC 7592) behind the registration access token it hands out.
+ */
+export class Registration {
+  constructor(private readonly p: Provider) {}
+
+  checkInitialAccessToken(token: string | undefined): void {
+    const expected = this.p.config.registration.initial_access_token;
+    if (!expected) throw new OAuthError('not_found', 'dynamic client registration is disabled', 404);
+    if (!token || !safeEqual(token, expected)) throw invalidToken('a valid initial access token is required');
+  }
+
+  async register(body: unknown): Promise<Record<string, unknown>> {
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw invalidClientMetadata('the body must be a JSON object of client metadata');
+    }
+    const input = { ...(body as Record<string, unknown>) };
+    delete input.client_id; // assigned by us (RFC 7591 §3.2.1)
+    const method = input.token_endpoint_auth_method ?? 'client_secret_basic';
+    const secret = method === 'none' ? undefined : randomToken(32);
+    const parsed = registrationMetadataSchema.safeParse({
+      ...input,
+      client_id: `dyn_${randomToken(12)}`,
+      client_secret: secret,
+      token_endpoint_auth_method: method,
+    });
+    if (!parsed.success) {
+      const text = describeIssue(parsed.error);
+      throw /redirect_uris/.test(text.split(':')[0] ?? '')
+        ? invalidRedirectUri(text)
+        : invalidClientMetadata(text);
+    }
+    const metadata = parsed.data as ClientMetadata;
+    this.guardPrivateTargets(metadata);
+    const registrationToken = randomToken(32);
+    const now = this.p.now();
+    await this.p.store.clients.upsert(Client.toRow(metadata, 'registration', now, registrationToken));
+    return {
+      ...metadata,
+      client_id_issued_at: Math.floor(now / 1000),
+      ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
+      registration_access_token: registrationToken,
+      registration_client_uri: `${this.p.issuer}/register/${encodeURIComponent(metadata.client_id)}`,
+    };
+  }
+
+  /**
+   * Registered back-channel URIs are called by the provider itself: refuse literal loopback/private addresses
+   * up front (names are checked again at connect time). Statically configured clients are trusted.
+   */
+  private guardPrivateTargets(m: ClientMetadata): void {
+    if (this.p.config.registration.allow_private_network) return;
+    for (const [field, uri] of [['backchannel_logout_uri', m.backchannel_logout_uri]] as const) {
+      if (!uri) continue;
+      const host = new URL(uri).hostname.replace(/^\[|\]$/g, '');
+      if (
+        host === 'localhost' ||
+        host.endsWith('.localhost') ||
+        (/^[\d.:a-f]+$/i.test(host) && isPrivateAddress(host))
+      ) {
+        throw invalidClientMetadata(`${field}: must not point to a loopback or private network address`);
+      }
+    }
+  }
+
+  private async authorized(clientId: string, token: string | undefined) {
+    const row = await this.p.store.clients.find(clientId);
+    if (
+      !row ||
+      !row.registration_token_digest ||
+      !token ||
+      !safeEqual(digest(token), row.registration_token_digest)
+    ) {
+      // RFC 7592 §2.1: an unknown client and a bad token look the same.
+      throw invalidToken('the registration access token is not valid for this client');
+    }
+    return row;
+  }
+
+  async read(clientId: string, token: string | undefined): Promise<Record<string, unknown>> {
+    const row = await this.authorized(clientId, token);
+    return {
+      ...JSON.parse(row.metadata),
+      client_id_issued_at: Math.floor(row.created_at / 1000),
+      registration_client_uri: `${this.p.issuer}/register/${encodeURIComponent(clientId)}`,
+    };
+  }
+
+  async delete(clientId: string, token: string | undefined): Promise<void> {
+    await this.authorized(clientId, token);
+    await this.p.store.clients.delete(clientId);
+    this.p.clients.forget(clientId);
+  }
+}

@@ -1,0 +1,133 @@
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import type { Config } from './config/schema.js';
+import { Store } from './store/store.js';
+import { KeyStore } from './keys/keystore.js';
+import { TokenSigner } from './protocol/jwt.js';
+import { ClientRegistry } from './domain/clients.js';
+import { UserDirectory } from './domain/users.js';
+import { SessionService } from './domain/sessions.js';
+import { LoginThrottle } from './domain/throttle.js';
+import { LogoutService } from './logout/logout-service.js';
+import { SessionEventBus } from './logout/session-event-bus.js';
+import { OutboxWorker } from './logout/outbox-worker.js';
+import { BackchannelSender } from './logout/backchannel-sender.js';
+import { SessionSweeper } from './logout/session-sweeper.js';
+
+export interface ProviderOptions {
+  /** Milliseconds since the epoch; tests pass a controllable clock. */
+  clock?: () => number;
+  logger?: FastifyBaseLogger;
+  /** Start the background workers (outbox delivery, expiry sweeper). Default true. */
+  workers?: boolean;
+}
+
+/**
+ * Everything a provider process holds, wired once: config, store, keys, and the domain services. HTTP routes
+ * receive this and stay thin.
+ */
+export class Provider {
+  readonly now: () => number;
+  readonly log: FastifyBaseLogger;
+  readonly keys: KeyStore;
+  readonly signer: TokenSigner;
+  readonly clients: ClientRegistry;
+  readonly users: UserDirectory;
+  readonly sessions: SessionService;
+  readonly throttle: LoginThrottle;
+  readonly events: SessionEventBus;
+  readonly sender: BackchannelSender;
+  readonly outbox: OutboxWorker;
+  readonly logout: LogoutService;
+  readonly sweeper: SessionSweeper;
+  private housekeeping: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly config: Config,
+    readonly store: Store,
+    options: ProviderOptions,
+  ) {
+    this.now = options.clock ?? Date.now;
+    this.log =
+      options.logger ?? (pino({ level: process.env.ADIEU_LOG_LEVEL ?? 'info' }) as FastifyBaseLogger);
+    const ttl = config.ttl;
+    const s = config.session;
+    this.keys = new KeyStore(
+      store,
+      {
+        publishAhead: config.keys.publish_ahead,
+        publishAfter: Math.max(ttl.id_token, ttl.access_token, 120) + 60,
+        verifyAfter: Math.max(s.absolute, s.remember_me),
+      },
+      this.now,
+    );
+    this.signer = new TokenSigner(this.keys, config.issuer);
+    this.clients = new ClientRegistry(store, this.now);
+    this.users = new UserDirectory(store, config.login.scrypt_log_n, this.now);
+    this.sessions = new SessionService(
+      store,
+      { idle: s.idle, absolute: s.absolute, rememberMe: s.remember_me, rememberMeIdle: s.remember_me_idle },
+      this.now,
+    );
+    this.throttle = new LoginThrottle(store, {
+      accountMaxFailures: config.login.account_max_failures,
+      accountLockSeconds: config.login.account_lock_seconds,
+      ipMaxFailures: config.login.ip_max_failures,
+      ipWindowSeconds: config.login.ip_window_seconds,
+    });
+    this.events = new SessionEventBus(store, this.log);
+    this.sender = new BackchannelSender({
+      timeoutMs: config.logout.backchannel_timeout * 1000,
+      resolve: config.resolve,
+      allowPrivateNetworkForRegistered: config.registration.allow_private_network,
+      extraCa: config.outbound_ca,
+    });
+    this.outbox = new OutboxWorker(this);
+    this.logout = new LogoutService(this);
+    this.sweeper = new SessionSweeper(this);
+  }
+
+  get issuer(): string {
+    return this.config.issuer;
+  }
+
+  /** Open the store, run migrations, load keys, seed clients and users, start the workers. */
+  static async start(config: Config, options: ProviderOptions = {}): Promise<Provider> {
+    const store = await Store.open(config.database);
+    const provider = new Provider(config, store, options);
+    try {
+      await provider.keys.init();
+      await provider.clients.syncFromConfig(config.clients);
+      await provider.users.upsertSeeds(config.users);
+      await provider.events.start();
+      if (options.workers !== false) {
+        provider.outbox.start();
+        provider.sweeper.start();
+      }
+      provider.housekeeping = setInterval(() => void provider.purge(), 10 * 60_000).unref();
+    } catch (e) {
+      await provider.stop();
+      throw e;
+    }
+    return provider;
+  }
+
+  /** Drop expired codes, tokens and interactions. */
+  private async purge(): Promise<void> {
+    try {
+      await this.store.tokens.purgeExpired(this.now());
+      await this.store.interactions.purgeExpired(this.now());
+    } catch (e) {
+      this.log.warn({ err: e }, 'housekeeping failed');
+    }
+  }
+
+  /** Stop workers (in-flight deliveries finish or stay pending in the outbox), then close the store. */
+  async stop(): Promise<void> {
+    if (this.housekeeping) clearInterval(this.housekeeping);
+    await this.sweeper.stop();
+    await this.outbox.stop();
+    await this.events.stop();
+    await this.store.close();
+  }
+}

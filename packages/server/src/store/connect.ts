@@ -1,0 +1,68 @@
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database } from './tables.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Connection {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
+  pool?: pg.Pool;
+  /** The schema every PostgreSQL connection uses (from `?schema=` in the URL), default `public`. */
+  schema?: string;
+  databaseUrl: string;
+}
+
+const INT8_OID = 20;
+
+/**
+ * Open the database named by a `sqlite:<file>` or `postgres://` URL. On PostgreSQL, `?schema=NAME` selects (and
+ * creates) a schema, which lets tests and several deployments share one database without stepping on each other.
+ */
+export async function connect(databaseUrl: string): Promise<Connection> {
+  if (databaseUrl.startsWith('sqlite:')) {
+    const file = databaseUrl.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new SQLite(file);
+    // WAL lets readers work while the single writer commits; busy_timeout makes a second process wait, not fail.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return { db, engine: 'sqlite', databaseUrl };
+  }
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error('database: schema must be a lower-case SQL identifier');
+  }
+  if (schema) {
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      // The identifier is checked against a strict pattern above; DDL takes no bind parameters.
+      await client.query(`create schema if not exists "${schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url.toString(),
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // BIGINT columns hold epoch milliseconds, well inside Number's exact range.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl };
+}

@@ -1,0 +1,182 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Engine } from '../connect.js';
+import type {
+  BackchannelOutboxTable,
+  Database,
+  DeliveryAttemptTable,
+  LogoutParticipantTable,
+  LogoutTable,
+} from '../tables.js';
+
+export type LogoutRow = Selectable<LogoutTable>;
+export type LogoutParticipantRow = Selectable<LogoutParticipantTable>;
+export type OutboxRow = Selectable<BackchannelOutboxTable>;
+export type DeliveryAttemptRow = Selectable<DeliveryAttemptTable>;
+
+/** Final front-channel states never go back to a weaker one (an ack beats a later "load" or "timeout"). */
+const FRONT_RANK: Record<string, number> = { pending: 0, timeout: 1, reached: 2, acknowledged: 3, failed: 3 };
+
+/** Logout records, per-participant channel status, and the durable back-channel outbox with its attempts. */
+export class LogoutsRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  async insert(row: LogoutRow): Promise<void> {
+    await this.db.insertInto('logouts').values(row).execute();
+  }
+
+  find(id: string): Promise<LogoutRow | undefined> {
+    return this.db.selectFrom('logouts').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async insertParticipants(rows: readonly LogoutParticipantRow[]): Promise<void> {
+    if (rows.length)
+      await this.db
+        .insertInto('logout_participants')
+        .values([...rows])
+        .execute();
+  }
+
+  listParticipants(logoutId: string): Promise<LogoutParticipantRow[]> {
+    return this.db.selectFrom('logout_participants').selectAll().where('logout_id', '=', logoutId).execute();
+  }
+
+  /** Record a front-channel/push result unless a stronger one is already there. */
+  async setParticipantStatus(
+    logoutId: string,
+    clientId: string,
+    channel: string,
+    status: string,
+    detail: string | null,
+    now: number,
+  ): Promise<boolean> {
+    const rank = FRONT_RANK[status] ?? 0;
+    const weaker = Object.entries(FRONT_RANK)
+      .filter(([, r]) => r < rank)
+      .map(([s]) => s);
+    if (weaker.length === 0) return false;
+    const r = await this.db
+      .updateTable('logout_participants')
+      .set({ status, detail, updated_at: now })
+      .where('logout_id', '=', logoutId)
+      .where('client_id', '=', clientId)
+      .where('channel', '=', channel)
+      .where('status', 'in', weaker)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  async insertOutbox(rows: readonly OutboxRow[]): Promise<void> {
+    // Chunked: 100 participants x 17 columns stays far below either engine's bind-parameter limit.
+    for (let i = 0; i < rows.length; i += 50) {
+      await this.db
+        .insertInto('backchannel_outbox')
+        .values(rows.slice(i, i + 50))
+        .execute();
+    }
+  }
+
+  listOutbox(logoutId: string): Promise<OutboxRow[]> {
+    return this.db.selectFrom('backchannel_outbox').selectAll().where('logout_id', '=', logoutId).execute();
+  }
+
+  listOutboxByIds(ids: readonly string[]): Promise<OutboxRow[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.db.selectFrom('backchannel_outbox').selectAll().where('id', 'in', ids).execute();
+  }
+
+  /**
+   * Claim due deliveries for this worker with a lease. On PostgreSQL `FOR UPDATE SKIP LOCKED` lets many
+   * processes claim concurrently without ever taking the same row; SQLite has a single writer, so the
+   * UPDATE ... WHERE id IN (SELECT ...) is already exclusive.
+   */
+  async claimDue(now: number, limit: number, workerId: string, leaseMs: number): Promise<OutboxRow[]> {
+    let due = this.db
+      .selectFrom('backchannel_outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .limit(limit);
+    if (this.engine === 'postgres') due = due.forUpdate().skipLocked();
+    return this.db
+      .updateTable('backchannel_outbox')
+      .set({ locked_until: now + leaseMs, locked_by: workerId })
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+  }
+
+  /** Earliest time a pending delivery becomes due, to sleep exactly that long. */
+  async nextDueAt(): Promise<number | undefined> {
+    const r = await this.db
+      .selectFrom('backchannel_outbox')
+      .select((eb) => eb.fn.min<number>('next_attempt_at').as('t'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return r?.t == null ? undefined : Number(r.t);
+  }
+
+  /**
+   * Record one attempt and move the row on, only while this worker still holds the lease: a worker whose lease
+   * ran out must not overwrite the result of the one that took over.
+   */
+  async recordAttempt(
+    row: OutboxRow,
+    workerId: string,
+    attempt: Omit<DeliveryAttemptRow, 'id' | 'outbox_id'>,
+    next: Pick<OutboxRow, 'status' | 'next_attempt_at' | 'completed_at' | 'last_status_code' | 'last_error'>,
+  ): Promise<boolean> {
+    await this.db
+      .insertInto('delivery_attempts')
+      .values({ outbox_id: row.id, ...attempt })
+      .execute();
+    const r = await this.db
+      .updateTable('backchannel_outbox')
+      .set({ ...next, attempts: sql`attempts + 1`, locked_until: null, locked_by: null })
+      .where('id', '=', row.id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  listAttempts(outboxIds: readonly string[]): Promise<DeliveryAttemptRow[]> {
+    if (!outboxIds.length) return Promise.resolve([]);
+    return this.db
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('outbox_id', 'in', outboxIds)
+      .orderBy('id')
+      .execute();
+  }
+
+  /** Logouts of one SSO session, newest first (the "last logout" panel of an app). */
+  listBySid(sid: string, limit = 10): Promise<LogoutRow[]> {
+    return this.db
+      .selectFrom('logouts')
+      .selectAll()
+      .where('sid', '=', sid)
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Logouts a client took part in, newest first. */
+  listByParticipant(clientId: string, limit = 10): Promise<LogoutRow[]> {
+    return this.db
+      .selectFrom('logouts')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        this.db.selectFrom('logout_participants').select('logout_id').where('client_id', '=', clientId),
+      )
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
+}

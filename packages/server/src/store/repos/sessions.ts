@@ -1,0 +1,123 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, SessionParticipantTable, SessionTable } from '../tables.js';
+
+export type SessionRow = Selectable<SessionTable>;
+export type ParticipantRow = Selectable<SessionParticipantTable>;
+
+/** SSO sessions and their participants (the clients that got tokens in them; logout fans out to these). */
+export class SessionsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(row: SessionRow): Promise<void> {
+    await this.db.insertInto('sessions').values(row).execute();
+  }
+
+  findByCookieDigest(cookieDigest: string): Promise<SessionRow | undefined> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('cookie_digest', '=', cookieDigest)
+      .executeTakeFirst();
+  }
+
+  findBySid(sid: string): Promise<SessionRow | undefined> {
+    return this.db.selectFrom('sessions').selectAll().where('sid', '=', sid).executeTakeFirst();
+  }
+
+  /** Live sessions of a user, newest first. */
+  listActiveByUser(userId: string): Promise<SessionRow[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .execute();
+  }
+
+  /** Slide the idle window. Only a live session moves; the absolute limit never does. */
+  async touch(sid: string, now: number, idleExpiresAt: number): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ last_active_at: now, idle_expires_at: idleExpiresAt })
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  /** Re-authentication of the same user: a new cookie (no fixation) and a new auth_time, same sid. */
+  async reauthenticate(
+    sid: string,
+    patch: Pick<SessionRow, 'cookie_digest' | 'auth_time' | 'last_active_at' | 'idle_expires_at'>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set(patch)
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  /** Apply a participant's tighter lifetime. */
+  async tighten(
+    sid: string,
+    patch: Pick<SessionRow, 'idle_seconds' | 'absolute_expires_at' | 'idle_expires_at'>,
+  ): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set(patch)
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  /** End a live session; false when it had already ended (another process or request got there first). */
+  async end(sid: string, now: number, reason: string, logoutId: string | null): Promise<boolean> {
+    const r = await this.db
+      .updateTable('sessions')
+      .set({ ended_at: now, end_reason: reason, logout_id: logoutId })
+      .where('sid', '=', sid)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** Live sessions whose idle or absolute limit has passed. */
+  listExpired(now: number, limit: number): Promise<SessionRow[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('ended_at', 'is', null)
+      .where((eb) => eb.or([eb('idle_expires_at', '<=', now), eb('absolute_expires_at', '<=', now)]))
+      .orderBy('idle_expires_at')
+      .limit(limit)
+      .execute();
+  }
+
+  async addParticipant(sid: string, clientId: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('session_participants')
+      .values({ sid, client_id: clientId, first_at: now, last_at: now })
+      .onConflict((oc) => oc.columns(['sid', 'client_id']).doUpdateSet({ last_at: now }))
+      .execute();
+  }
+
+  listParticipants(sid: string): Promise<ParticipantRow[]> {
+    return this.db
+      .selectFrom('session_participants')
+      .selectAll()
+      .where('sid', '=', sid)
+      .orderBy('first_at')
+      .execute();
+  }
+
+  listParticipantsOf(sids: readonly string[]): Promise<ParticipantRow[]> {
+    if (sids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('session_participants')
+      .selectAll()
+      .where('sid', 'in', sids)
+      .orderBy('first_at')
+      .execute();
+  }
+}

@@ -1,0 +1,74 @@
+import type { Kysely } from 'kysely';
+import { connect, type Connection, type Engine } from './connect.js';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './tables.js';
+import { ConsentsRepo, UsersRepo } from './repos/users.js';
+import { ClientsRepo } from './repos/clients.js';
+import { KeysRepo } from './repos/keys.js';
+import { InteractionsRepo } from './repos/interactions.js';
+import { SessionsRepo } from './repos/sessions.js';
+import { TokensRepo } from './repos/tokens.js';
+import { ThrottleRepo } from './repos/throttle.js';
+import { LogoutsRepo } from './repos/logouts.js';
+import { SessionEventsRepo } from './repos/session-events.js';
+
+/**
+ * The one storage contract. Every piece of state that matters (sessions, codes, tokens, keys, throttles, the
+ * logout outbox) lives here, so N provider processes on one PostgreSQL behave as one provider. The same class
+ * runs on SQLite and PostgreSQL; `engine` is consulted only where SQL really differs (row claiming).
+ */
+export class Store {
+  readonly users: UsersRepo;
+  readonly consents: ConsentsRepo;
+  readonly clients: ClientsRepo;
+  readonly keys: KeysRepo;
+  readonly interactions: InteractionsRepo;
+  readonly sessions: SessionsRepo;
+  readonly tokens: TokensRepo;
+  readonly throttle: ThrottleRepo;
+  readonly logouts: LogoutsRepo;
+  readonly sessionEvents: SessionEventsRepo;
+
+  protected constructor(
+    readonly db: Kysely<Database>,
+    readonly connection: Connection,
+    private readonly inTransaction: boolean,
+  ) {
+    this.users = new UsersRepo(db);
+    this.consents = new ConsentsRepo(db);
+    this.clients = new ClientsRepo(db);
+    this.keys = new KeysRepo(db);
+    this.interactions = new InteractionsRepo(db);
+    this.sessions = new SessionsRepo(db);
+    this.tokens = new TokensRepo(db);
+    this.throttle = new ThrottleRepo(db);
+    this.logouts = new LogoutsRepo(db, connection.engine);
+    this.sessionEvents = new SessionEventsRepo(db);
+  }
+
+  get engine(): Engine {
+    return this.connection.engine;
+  }
+
+  /** Open the database, run migrations, and return a ready store. */
+  static async open(databaseUrl: string): Promise<Store> {
+    const connection = await connect(databaseUrl);
+    try {
+      await migrateToLatest(connection.db as Kysely<unknown>, connection.engine);
+    } catch (e) {
+      await connection.db.destroy();
+      throw e;
+    }
+    return new Store(connection.db, connection, false);
+  }
+
+  /** Run `fn` in one database transaction; nested calls join the outer transaction. */
+  async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new Store(trx, this.connection, true)));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

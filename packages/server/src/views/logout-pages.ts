@@ -1,0 +1,167 @@
+import { html, jsonForScript, page, type SafeHtml } from './index.js';
+import type { LogoutReport, ParticipantReport } from '../logout/report.js';
+
+export interface ConfirmView {
+  base: string;
+  csrf: string;
+  interactionId: string;
+  userName: string;
+  apps: string[];
+  lang?: string | undefined;
+}
+
+/** Logout confirmation: who is signing out and which apps will forget them. The contract relies on the button. */
+export function confirmLogoutPage(v: ConfirmView): SafeHtml {
+  return page({
+    base: v.base,
+    lang: v.lang,
+    title: 'Sign out?',
+    body: html`<h1>Sign out?</h1>
+      <p class="lede">You are signed in as <strong>${v.userName}</strong>.</p>
+      ${
+        v.apps.length
+          ? html`<p>Signing out will also sign you out of:</p>
+              <ul class="apps">
+                ${v.apps.map((a) => html`<li>${a}</li>`)}
+              </ul>`
+          : html`<p>No applications are using this sign-in right now.</p>`
+      }
+      <form method="post" action="${v.base}/end_session/confirm">
+        <input type="hidden" name="csrf" value="${v.csrf}" />
+        <input type="hidden" name="interaction" value="${v.interactionId}" />
+        <div class="actions">
+          <button type="submit" name="confirm" value="yes" class="primary">Sign out</button>
+          <button type="submit" name="confirm" value="no">Stay signed in</button>
+        </div>
+      </form>`,
+  });
+}
+
+const SIGNED_OUT_TEXT: Record<ParticipantReport['signed_out'], string> = {
+  confirmed: 'Signed out',
+  pending: 'Being notified…',
+  not_confirmed: 'Not confirmed',
+};
+
+function channelText(p: ParticipantReport): string {
+  const parts: string[] = [];
+  const f = p.channels.frontchannel;
+  const b = p.channels.backchannel;
+  const push = p.channels.push;
+  if (f) parts.push(`browser: ${f.status.replace('_', ' ')}${f.detail ? ` (${f.detail})` : ''}`);
+  if (b) {
+    const extra =
+      b.status === 'retrying'
+        ? `, retrying after ${b.last_error ?? 'an error'}`
+        : b.status === 'delivered'
+          ? ''
+          : b.last_error
+            ? ` (${b.last_error})`
+            : '';
+    parts.push(`server: ${b.status}${extra}`);
+  }
+  if (push) parts.push(`open pages: ${push.status}`);
+  if (!f && !b && !push) parts.push('this app registered no logout channel');
+  return parts.join(' · ');
+}
+
+/** One line per app: the truthful status, and what each channel said. Shared by the live and the final page. */
+export function participantList(report: LogoutReport | undefined): SafeHtml {
+  if (!report || report.participants.length === 0) {
+    return html`<p>No applications had used this sign-in.</p>`;
+  }
+  return html`<ul class="apps" id="apps">
+    ${report.participants.map(
+      (p) =>
+        html`<li data-client="${p.client_id}">
+          <span><strong>${p.client_name}</strong><span class="channels">${channelText(p)}</span></span>
+          <span class="status ${p.signed_out}">${SIGNED_OUT_TEXT[p.signed_out]}</span>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+const NOT_CONFIRMED_NOTE = html`<p class="note">
+  "Not confirmed" means the app did not answer in time. Its access was revoked at the provider anyway: it
+  cannot renew your sign-in, and it keeps being told in the background.
+</p>`;
+
+const UPSTREAM_NOTE = html`<p class="note">
+  If you signed in through another service (your company or a social account), you may still be signed in
+  there.
+</p>`;
+
+export interface ReceiptView {
+  base: string;
+  report: LogoutReport;
+  frames: { clientId: string; url: string; origin: string }[];
+  config: Record<string, unknown>;
+  doneUrl: string;
+  refreshSeconds: number;
+  nonce: string;
+  lang?: string | undefined;
+}
+
+/**
+ * The logout receipt, live: one hidden iframe per front-channel participant, all at once, and the status of
+ * every app. With scripts it updates itself and moves on when the provider says it may; without scripts the
+ * meta refresh takes the browser to the final page after the front-channel deadline.
+ */
+export function receiptPage(v: ReceiptView): SafeHtml {
+  return page({
+    base: v.base,
+    lang: v.lang,
+    title: 'Signing out',
+    head: html`<meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}" />`,
+    body: html`<h1 id="title">Signing you out…</h1>
+      <p class="lede" role="status" aria-live="polite" id="summary">
+        Your sign-in has ended. Telling your apps now.
+      </p>
+      ${participantList(v.report)} ${NOT_CONFIRMED_NOTE} ${UPSTREAM_NOTE}
+      <p class="note"><a href="${v.doneUrl}" id="done-link">Continue</a></p>
+      <div class="frames" aria-hidden="true">
+        ${v.frames.map(
+          (f) =>
+            html`<iframe
+              title="sign-out of ${f.clientId}"
+              data-client="${f.clientId}"
+              data-origin="${f.origin}"
+              src="${f.url}"
+              tabindex="-1"
+            ></iframe>`,
+        )}
+      </div>
+      <script type="application/json" id="adieu-logout">
+        ${jsonForScript(v.config)}
+      </script>
+      <script src="${v.base}/assets/logout.js" nonce="${v.nonce}" defer></script>`,
+  });
+}
+
+/** The final page when no app asked to be returned to. */
+export function signedOutPage(base: string, report: LogoutReport | undefined, lang?: string): SafeHtml {
+  return page({
+    base,
+    lang,
+    title: 'Signed out',
+    body: html`<h1>You are signed out</h1>
+      <p class="lede">
+        ${report?.user ? html`<strong>${report.user.name ?? report.user.username}</strong> is no longer signed in on this browser.` : 'There is no sign-in on this browser.'}
+      </p>
+      ${report ? participantList(report) : ''} ${report ? NOT_CONFIRMED_NOTE : ''} ${UPSTREAM_NOTE}
+      <p class="note">You can close this window.</p>`,
+  });
+}
+
+export function stillSignedInPage(base: string, userName: string): SafeHtml {
+  return page({
+    base,
+    title: 'Still signed in',
+    body: html`<h1>You are still signed in</h1>
+      <p class="lede">
+        Nothing was changed: <strong>${userName}</strong> is still signed in at the provider, so apps can sign
+        you in again without a password.
+      </p>
+      <p class="note">You can close this window.</p>`,
+  });
+}

@@ -1,0 +1,133 @@
+import { html, page, type SafeHtml } from './index.js';
+
+export interface LoginView {
+  base: string;
+  action: string;
+  csrf: string;
+  clientName: string;
+  username?: string | undefined;
+  error?: string | undefined;
+  lang?: string | undefined;
+  cancelAction: string;
+}
+
+/**
+ * The sign-in form. Works without JavaScript; labels are tied to inputs; the error is announced (role=alert) and
+ * linked to the fields it concerns. The contract relies on input[name=username], input[name=password] and one
+ * submit button in this form.
+ */
+export function loginPage(v: LoginView): SafeHtml {
+  const invalid = v.error ? html` aria-invalid="true" aria-describedby="login-error"` : '';
+  return page({
+    base: v.base,
+    lang: v.lang,
+    title: 'Sign in',
+    body: html`<h1>Sign in</h1>
+      <p class="lede">to continue to <strong>${v.clientName}</strong></p>
+      ${v.error ? html`<div class="error" id="login-error" role="alert">${v.error}</div>` : ''}
+      <form method="post" action="${v.action}" novalidate>
+        <input type="hidden" name="csrf" value="${v.csrf}" />
+        <label for="username">Username</label>
+        <input
+          type="text"
+          id="username"
+          name="username"
+          value="${v.username ?? ''}"
+          autocomplete="username"
+          autocapitalize="none"
+          spellcheck="false"
+          required
+          autofocus${invalid}
+        />
+        <label for="password">Password</label>
+        <input
+          type="password"
+          id="password"
+          name="password"
+          autocomplete="current-password"
+          required${invalid}
+        />
+        <label class="check"
+          ><input type="checkbox" name="remember" value="yes" /> Keep me signed in on this device</label
+        >
+        <div class="actions"><button type="submit" class="primary">Sign in</button></div>
+      </form>
+      <form method="post" action="${v.cancelAction}">
+        <input type="hidden" name="csrf" value="${v.csrf}" />
+        <p class="note"><button type="submit" formnovalidate>Cancel and return to the app</button></p>
+      </form>`,
+  });
+}
+
+export interface ConsentView {
+  base: string;
+  action: string;
+  csrf: string;
+  clientName: string;
+  username: string;
+  scopes: string[];
+  lang?: string | undefined;
+}
+
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Know who you are (your account id)',
+  profile: 'See your name and username',
+  email: 'See your email address',
+  offline_access: 'Stay connected when you are not using it (survives sign-out)',
+};
+
+export function consentPage(v: ConsentView): SafeHtml {
+  return page({
+    base: v.base,
+    lang: v.lang,
+    title: 'Allow access',
+    body: html`<h1>Allow ${v.clientName}?</h1>
+      <p class="lede">Signed in as <strong>${v.username}</strong>. ${v.clientName} asks to:</p>
+      <ul>
+        ${v.scopes.map((s) => html`<li>${SCOPE_TEXT[s] ?? s}</li>`)}
+      </ul>
+      <form method="post" action="${v.action}">
+        <input type="hidden" name="csrf" value="${v.csrf}" />
+        <div class="actions">
+          <button type="submit" name="decision" value="allow" class="primary">Allow</button>
+          <button type="submit" name="decision" value="deny">Deny</button>
+        </div>
+      </form>`,
+  });
+}
+
+/** A readable error page: what happened and what to do, never a stack trace. */
+export function errorPage(base: string, title: string, message: string, code?: string): SafeHtml {
+  return page({
+    base,
+    title,
+    body: html`<h1>${title}</h1>
+      <p role="alert">${message}</p>
+      ${code ? html`<p class="note">Error code: <code>${code}</code></p>` : ''}
+      <p class="note">You can close this page and start again from the application.</p>`,
+  });
+}
+
+/** OAuth 2.0 Form Post Response Mode: auto-submits with the page's script, a button when scripts are off. */
+export function formPostPage(
+  base: string,
+  action: string,
+  fields: Record<string, string>,
+  nonce: string,
+): SafeHtml {
+  return page({
+    base,
+    title: 'Continue',
+    body: html`<h1>Continuing…</h1>
+      <form method="post" action="${action}" id="form-post">
+        ${Object.entries(fields).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}" />`)}
+        <noscript
+          ><div class="actions">
+            <button type="submit" class="primary">Continue to the app</button>
+          </div></noscript
+        >
+      </form>`,
+    scriptNonce: nonce,
+    script: html`document.getElementById('form-post').submit();`,
+  });
+}

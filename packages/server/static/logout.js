@@ -1,0 +1,144 @@
+// The logout receipt page. It watches the front-channel iframes (an app counts as signed out only when its
+// handler posts an acknowledgement; a mere "load" is "reached, not confirmed"), reports what it saw to the
+// provider, shows the live status of every channel, and moves on when the provider says the receipt is ready.
+(function () {
+  'use strict';
+  var cfg = JSON.parse(document.getElementById('adieu-logout').textContent);
+  var frames = Array.prototype.slice.call(document.querySelectorAll('.frames iframe'));
+  var results = {}; // client_id -> { status, detail }
+  var reported = false;
+  var started = Date.now();
+
+  frames.forEach(function (frame) {
+    var id = frame.getAttribute('data-client');
+    results[id] = { status: 'pending', detail: null };
+    frame.addEventListener('load', function () {
+      if (results[id].status === 'pending')
+        results[id] = { status: 'reached', detail: 'page loaded, no acknowledgement' };
+      settleIfDone();
+    });
+  });
+
+  window.addEventListener('message', function (event) {
+    var data = event.data;
+    if (!data || data.type !== 'adieu:frontchannel-logout') return;
+    for (var i = 0; i < frames.length; i++) {
+      var frame = frames[i];
+      if (frame.contentWindow !== event.source || frame.getAttribute('data-origin') !== event.origin)
+        continue;
+      var id = frame.getAttribute('data-client');
+      results[id] = data.cleared
+        ? { status: 'acknowledged', detail: data.detail ? String(data.detail).slice(0, 200) : null }
+        : {
+            status: 'failed',
+            detail: String(data.detail || data.reason || 'the app could not clear its session').slice(0, 200),
+          };
+      settleIfDone();
+    }
+  });
+
+  function allFinal() {
+    return frames.every(function (f) {
+      var s = results[f.getAttribute('data-client')].status;
+      return s === 'acknowledged' || s === 'failed';
+    });
+  }
+
+  function report() {
+    if (reported) return Promise.resolve();
+    reported = true;
+    var list = Object.keys(results).map(function (id) {
+      var r = results[id];
+      return { client_id: id, status: r.status === 'pending' ? 'timeout' : r.status, detail: r.detail };
+    });
+    if (!list.length) return Promise.resolve();
+    return fetch(cfg.resultsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ results: list }),
+      keepalive: true,
+      credentials: 'same-origin',
+    }).catch(function () {});
+  }
+
+  function settleIfDone() {
+    if (!reported && allFinal()) report().then(poll);
+  }
+
+  setTimeout(function () {
+    report().then(poll);
+  }, cfg.frontchannelTimeoutMs);
+
+  var summary = document.getElementById('summary');
+  var title = document.getElementById('title');
+  var TEXT = { confirmed: 'Signed out', pending: 'Being notified\u2026', not_confirmed: 'Not confirmed' };
+
+  function render(r) {
+    r.participants.forEach(function (p) {
+      var li = document.querySelector('#apps li[data-client="' + CSS.escape(p.client_id) + '"]');
+      if (!li) return;
+      var status = li.querySelector('.status');
+      status.className = 'status ' + p.signed_out;
+      status.textContent = TEXT[p.signed_out];
+      var parts = [];
+      var c = p.channels;
+      if (c.frontchannel)
+        parts.push(
+          'browser: ' +
+            c.frontchannel.status.replace('_', ' ') +
+            (c.frontchannel.detail ? ' (' + c.frontchannel.detail + ')' : ''),
+        );
+      if (c.backchannel)
+        parts.push(
+          'server: ' +
+            c.backchannel.status +
+            (c.backchannel.status !== 'delivered' && c.backchannel.last_error
+              ? ' (' + c.backchannel.last_error + ')'
+              : ''),
+        );
+      if (c.push) parts.push('open pages: ' + c.push.status);
+      if (!parts.length) parts.push('this app registered no logout channel');
+      li.querySelector('.channels').textContent = parts.join(' \u00b7 ');
+    });
+    var confirmed = r.participants.filter(function (p) {
+      return p.signed_out === 'confirmed';
+    }).length;
+    summary.textContent = r.participants.length
+      ? confirmed + ' of ' + r.participants.length + ' apps confirmed the sign-out.'
+      : 'No applications had used this sign-in.';
+  }
+
+  var polling = false;
+  function poll() {
+    if (polling) return;
+    polling = true;
+    (function tick() {
+      fetch(cfg.statusUrl, { credentials: 'same-origin', cache: 'no-store' })
+        .then(function (res) {
+          return res.ok ? res.json() : null;
+        })
+        .then(function (r) {
+          if (r) render(r);
+          var waited = Date.now() - started;
+          if ((r && r.receipt_ready) || waited > cfg.frontchannelTimeoutMs + cfg.receiptWaitMs + 2000) {
+            title.textContent = 'You are signed out';
+            document.body.setAttribute('data-receipt', 'ready');
+            // Leave the result on screen for a moment, then continue without waiting for a click.
+            setTimeout(
+              function () {
+                window.location.replace(cfg.doneUrl);
+              },
+              cfg.redirect ? 1200 : 0,
+            );
+            return;
+          }
+          setTimeout(tick, 250);
+        })
+        .catch(function () {
+          setTimeout(tick, 500);
+        });
+    })();
+  }
+
+  if (!frames.length) report().then(poll);
+})();
