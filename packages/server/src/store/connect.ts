@@ -7,8 +7,14 @@ import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** Queries sent to the database by this process (benchmarks report queries per flow). */
+export interface QueryStats {
+  queries: number;
+}
+
 export interface Connection {
   db: Kysely<Database>;
+  stats: QueryStats;
   engine: Engine;
   /** The PostgreSQL pool, for LISTEN/NOTIFY; absent on SQLite. */
   pool?: pg.Pool;
@@ -32,8 +38,9 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return { db, engine: 'sqlite', databaseUrl };
+    const stats: QueryStats = { queries: 0 };
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: counter(stats) });
+    return { db, engine: 'sqlite', databaseUrl, stats };
   }
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
@@ -63,6 +70,13 @@ export async function connect(databaseUrl: string): Promise<Connection> {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl };
+  const stats: QueryStats = { queries: 0 };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: counter(stats) });
+  return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
+}
+
+function counter(stats: QueryStats) {
+  return (event: { level: 'query' | 'error' }) => {
+    if (event.level === 'query') stats.queries++;
+  };
 }

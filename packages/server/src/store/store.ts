@@ -46,6 +46,11 @@ export class Store {
     this.sessionEvents = new SessionEventsRepo(db);
   }
 
+  /** Queries this process has sent (for benchmarks: read before and after a flow). */
+  get queryCount(): number {
+    return this.connection.stats.queries;
+  }
+
   get engine(): Engine {
     return this.connection.engine;
   }
