@@ -22,6 +22,8 @@ import { tokenRoutes } from './routes/token.js';
 import { registrationRoutes } from './routes/registration.js';
 import { assetRoutes } from './routes/assets.js';
 import { endSessionRoutes } from './routes/end-session.js';
+import { sessionEventsRoutes } from './routes/session-events.js';
+import { apiRoutes } from './routes/api.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,6 +62,14 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
   app.decorateReply('cspNonce', '');
+  // APIs are often called with `content-type: application/json` and no body (Graph's revokeSignInSessions):
+  // treat an empty body as absent instead of a 400, and keep Fastify's prototype-poisoning-safe parser otherwise.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    parseJson(req, text, done);
+  });
 
   app.addHook('onRequest', async (_req, reply) => {
     reply.cspNonce = randomToken(16);
@@ -106,6 +116,8 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       await tokenRoutes(scoped, ctx);
       await registrationRoutes(scoped, ctx);
       await endSessionRoutes(scoped, ctx);
+      await sessionEventsRoutes(scoped, ctx);
+      await apiRoutes(scoped, ctx);
     },
     { prefix: base },
   );

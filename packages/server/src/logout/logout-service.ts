@@ -28,6 +28,8 @@ export interface LogoutOptions {
   redirectTo?: string | undefined;
   /** Also revoke offline_access refresh tokens of these sessions (revokeSignInSessions does). */
   revokeOffline?: boolean;
+  /** In the same transaction, revoke every refresh token of this user (but those of `keepSid`). */
+  revokeUserTokens?: { userId: string; keepSid?: string | undefined };
 }
 
 export interface EndedLogout {
@@ -54,7 +56,7 @@ export class LogoutService {
 
   /** End one or more SSO sessions. Sessions that already ended are skipped (logout is idempotent). */
   async endSessions(sessions: readonly SessionRow[], opts: LogoutOptions): Promise<EndedLogout[]> {
-    if (sessions.length === 0) return [];
+    if (sessions.length === 0 && !opts.revokeUserTokens) return [];
     const plans = await this.plan(sessions);
     const { ended, events } = await this.p.store.transaction((tx) => this.end(tx, plans, opts));
     this.notify(ended, events);
@@ -88,6 +90,11 @@ export class LogoutService {
     const cfg = this.p.config.logout;
     const ended: EndedLogout[] = [];
     const events: SessionEndedEvent[] = [];
+    const u = opts.revokeUserTokens;
+    if (u) {
+      const filter = u.keepSid ? { user_id: u.userId, except_sid: u.keepSid } : { user_id: u.userId };
+      await tx.tokens.revokeRefresh(filter, now, `user:${opts.reason}`);
+    }
     for (const plan of plans) {
       const { session } = plan;
       const logoutId = `lo_${randomToken(18)}`;
@@ -188,6 +195,14 @@ export class LogoutService {
         'SSO session ended',
       );
     }
+  }
+
+  /** End every live session of a user (and, with revokeUserTokens, all their refresh tokens) in one go. */
+  async endUserSessions(userId: string, opts: LogoutOptions & { keepSid?: string }): Promise<EndedLogout[]> {
+    const sessions = (await this.p.store.sessions.listActiveByUser(userId)).filter(
+      (s) => s.sid !== opts.keepSid,
+    );
+    return this.endSessions(sessions, opts);
   }
 
   /** Step 4: what happened, per app and per channel. */

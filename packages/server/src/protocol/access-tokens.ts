@@ -23,7 +23,11 @@ export type TokenCheck =
  * Is an access token we issued still good? Beyond the JWT checks: not revoked, its SSO session (if any) still
  * alive, its user still enabled. This is what makes logout reach resource servers that introspect.
  */
-export async function checkAccessToken(p: Provider, token: string): Promise<TokenCheck> {
+export async function checkAccessToken(
+  p: Provider,
+  token: string,
+  opts: { allowEndedSession?: boolean } = {},
+): Promise<TokenCheck> {
   let claims: AccessTokenClaims;
   try {
     claims = (await p.signer.verifyOwn(token, { typ: 'at+jwt', nowMs: p.now() })) as AccessTokenClaims;
@@ -38,7 +42,7 @@ export async function checkAccessToken(p: Provider, token: string): Promise<Toke
   }
   if (await p.store.tokens.isAccessTokenDenied(claims.jti))
     return { active: false, why: 'the access token was revoked' };
-  if (claims.sid) {
+  if (claims.sid && !opts.allowEndedSession) {
     const session = await p.store.sessions.findBySid(claims.sid);
     if (!session || !SessionService.isLive(session, p.now())) {
       return { active: false, why: 'the sign-in session of this token has ended' };

@@ -39,7 +39,10 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
     const stats: QueryStats = { queries: 0 };
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log: counter(stats) });
+    const db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: sqlite }),
+      log: counter(stats),
+    });
     return { db, engine: 'sqlite', databaseUrl, stats };
   }
   const url = new URL(databaseUrl);
@@ -54,6 +57,9 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     try {
       // The identifier is checked against a strict pattern above; DDL takes no bind parameters.
       await client.query(`create schema if not exists "${schema}"`);
+    } catch (e) {
+      // "if not exists" is no guard against a concurrent create: the loser sees a unique violation (23505).
+      if ((e as { code?: string }).code !== '23505') throw e;
     } finally {
       await client.end();
     }

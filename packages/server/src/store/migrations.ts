@@ -4,6 +4,7 @@ import {
   type Migration,
   type MigrationProvider,
   Migrator,
+  sql,
 } from 'kysely';
 import type { Engine } from './connect.js';
 
@@ -277,14 +278,50 @@ class InCodeMigrations implements MigrationProvider {
   }
 }
 
-/** Bring the schema up to date. Safe to run from several processes at once (Kysely takes a lock). */
-export async function migrateToLatest(db: Kysely<unknown>, engine: Engine): Promise<void> {
-  const migrator = new Migrator({ db, provider: new InCodeMigrations(engine) });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, {
-      cause: error,
+/**
+ * Bring the schema up to date. Safe to run from several processes at once (Kysely takes a lock). On PostgreSQL
+ * `schema` must name the connection's schema: Kysely otherwise looks for its bookkeeping tables in every schema
+ * and mistakes another deployment's (or test's) tables for this one's.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, engine: Engine, schema?: string): Promise<void> {
+  const migrate = async () => {
+    const migrator = new Migrator({
+      db,
+      provider: new InCodeMigrations(engine),
+      ...(engine === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
     });
-  }
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, {
+        cause: error,
+      });
+    }
+  };
+  return engine === 'sqlite' ? sqliteExclusive(db, migrate) : migrate();
+}
+
+/** SQLite migrations of this process, one after the other (see sqliteExclusive). */
+let sqliteQueue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Kysely takes no migration lock on SQLite and runs migrations outside a transaction, so two stores opening one
+ * file at once both create the same tables and one fails. Run them in one `BEGIN IMMEDIATE` transaction: another
+ * process waits on the file lock (busy_timeout) and then finds the work done, and a failed migration leaves no
+ * half-made schema. Within one process the waits are queued instead: better-sqlite3 waits synchronously, which
+ * would block the very event loop the lock holder needs to finish.
+ */
+function sqliteExclusive(db: Kysely<unknown>, fn: () => Promise<void>): Promise<void> {
+  const run = sqliteQueue.then(async () => {
+    await sql`begin immediate`.execute(db);
+    try {
+      await fn();
+    } catch (e) {
+      await sql`rollback`.execute(db);
+      throw e;
+    }
+    await sql`commit`.execute(db);
+  });
+  sqliteQueue = run.catch(() => undefined);
+  return run;
 }

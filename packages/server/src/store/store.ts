@@ -59,7 +59,7 @@ export class Store {
   static async open(databaseUrl: string): Promise<Store> {
     const connection = await connect(databaseUrl);
     try {
-      await migrateToLatest(connection.db as Kysely<unknown>, connection.engine);
+      await migrateToLatest(connection.db as Kysely<unknown>, connection.engine, connection.schema);
     } catch (e) {
       await connection.db.destroy();
       throw e;

@@ -88,7 +88,7 @@ export async function startTestProvider(
   };
   const config = parseConfig(input);
   const logger =
-    options.logger ?? (pino({ level: process.env.ADIEU_LOG_LEVEL ?? 'warn' }) as FastifyBaseLogger);
+    options.logger ?? (pino({ level: process.env.ADIEU_LOG_LEVEL ?? 'error' }) as FastifyBaseLogger);
   const server = await startServer(config, { ...options, logger });
   return {
     ...server,

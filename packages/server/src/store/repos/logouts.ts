@@ -68,6 +68,24 @@ export class LogoutsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /** Record that a push subscriber of this client was told (a channel that has no row until it happens). */
+  async recordPush(logoutId: string, clientId: string, detail: string, now: number): Promise<void> {
+    await this.db
+      .insertInto('logout_participants')
+      .values({
+        logout_id: logoutId,
+        client_id: clientId,
+        channel: 'push',
+        status: 'delivered',
+        detail,
+        updated_at: now,
+      })
+      .onConflict((oc) =>
+        oc.columns(['logout_id', 'client_id', 'channel']).doUpdateSet({ detail, updated_at: now }),
+      )
+      .execute();
+  }
+
   async insertOutbox(rows: readonly OutboxRow[]): Promise<void> {
     // Chunked: 100 participants x 17 columns stays far below either engine's bind-parameter limit.
     for (let i = 0; i < rows.length; i += 50) {

@@ -68,16 +68,23 @@ export class TokensRepo {
       | { family_id: string }
       | { sid: string; offline?: false }
       | { user_id: string }
-      | { user_id: string; client_id: string },
+      | { user_id: string; client_id: string }
+      /** Every token of a user except those bound to one session (self-service password change keeps it). */
+      | { user_id: string; except_sid: string },
     now: number,
     reason: string,
   ): Promise<number> {
     let sel = this.db.selectFrom('refresh_tokens').select(['access_jti', 'access_expires_at']);
     let upd = this.db.updateTable('refresh_tokens').set({ revoked_at: now, revoke_reason: reason });
-    for (const [k, v] of Object.entries(filter) as [keyof RefreshTokenRow, string | false][]) {
+    for (const [k, v] of Object.entries(filter) as [string, string | false][]) {
+      if (k === 'except_sid') {
+        sel = sel.where((eb) => eb.or([eb('sid', 'is', null), eb('sid', '!=', v as string)]));
+        upd = upd.where((eb) => eb.or([eb('sid', 'is', null), eb('sid', '!=', v as string)]));
+        continue;
+      }
       const value = v === false ? 0 : v;
-      sel = sel.where(k, '=', value);
-      upd = upd.where(k, '=', value);
+      sel = sel.where(k as keyof RefreshTokenRow, '=', value);
+      upd = upd.where(k as keyof RefreshTokenRow, '=', value);
     }
     const live = await sel.where('access_expires_at', '>', now).where('access_jti', 'is not', null).execute();
     await this.denyAccessTokens(

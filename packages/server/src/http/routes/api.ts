@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { Management } from '../../protocol/management.js';
+import { openApiDocument } from '../../protocol/openapi.js';
+import { bearerToken } from '../../protocol/access-tokens.js';
+import { notFound } from '../../protocol/errors.js';
+import { noStore, type HttpContext } from '../context.js';
+
+type UserParams = { Params: { user: string } };
+
+/** Management (admin) and self-service APIs under /api/v1; JSON only, errors as {error, error_description}. */
+export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
+  const m = new Management(p);
+  const admin = (auth: string | undefined) => m.requireAdmin(bearerToken(auth));
+  const me = (auth: string | undefined) => m.requireUser(bearerToken(auth));
+  const doc = JSON.stringify(openApiDocument(p.issuer));
+
+  app.get('/api/v1/openapi.json', async (_req, reply) =>
+    reply.header('access-control-allow-origin', '*').type('application/json').send(doc),
+  );
+
+  app.post<UserParams>('/api/v1/users/:user/revokeSignInSessions', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    await m.revokeSignInSessions(await m.findUser(req.params.user), 'admin', clientId);
+    return reply.code(204).send();
+  });
+
+  app.post<UserParams>('/api/v1/users/:user/invalidateAllRefreshTokens', async (req, reply) => {
+    await admin(req.headers.authorization);
+    await m.invalidateAllRefreshTokens(await m.findUser(req.params.user));
+    return reply.code(204).send();
+  });
+
+  app.get<UserParams>('/api/v1/users/:user/sessions', async (req, reply) => {
+    await admin(req.headers.authorization);
+    return noStore(reply).send(await m.listSessions(await m.findUser(req.params.user)));
+  });
+
+  app.post<UserParams>('/api/v1/users/:user/password', async (req, reply) => {
+    await admin(req.headers.authorization);
+    await m.setPassword(await m.findUser(req.params.user), req.body);
+    return reply.code(204).send();
+  });
+
+  app.post<UserParams>('/api/v1/users/:user/disable', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    await m.setDisabled(await m.findUser(req.params.user), true, clientId);
+    return reply.code(204).send();
+  });
+
+  app.post<UserParams>('/api/v1/users/:user/enable', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    await m.setDisabled(await m.findUser(req.params.user), false, clientId);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { sid: string } }>('/api/v1/sessions/:sid', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    await m.endSession(req.params.sid, clientId);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/logouts/:id', async (req, reply) => {
+    await admin(req.headers.authorization);
+    const report = req.params.id.length <= 100 ? await p.logout.report(req.params.id) : undefined;
+    if (!report) throw notFound('no such logout');
+    return noStore(reply).send(report);
+  });
+
+  app.post('/api/v1/me/revokeSignInSessions', async (req, reply) => {
+    const { user } = await me(req.headers.authorization);
+    await m.revokeSignInSessions(user, 'user');
+    return reply.code(204).send();
+  });
+
+  app.get('/api/v1/me/sessions', async (req, reply) => {
+    const { user, sid } = await me(req.headers.authorization);
+    return noStore(reply).send(await m.listSessions(user, sid ?? ''));
+  });
+
+  app.post('/api/v1/me/changePassword', async (req, reply) => {
+    const { user, sid } = await me(req.headers.authorization);
+    await m.changeOwnPassword(user, sid, req.body);
+    return reply.code(204).send();
+  });
+}

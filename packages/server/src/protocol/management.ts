@@ -1,0 +1,150 @@
+import type { Provider } from '../provider.js';
+import type { SessionRow } from '../domain/sessions.js';
+import type { UserRow } from '../store/repos/users.js';
+import { safeEqual } from '../util/crypto.js';
+import { checkAccessToken, requireAccessToken } from './access-tokens.js';
+import { OAuthError, insufficientScope, invalidRequest, invalidToken, notFound } from './errors.js';
+import { readParams } from './params.js';
+
+export interface SessionView {
+  sid: string;
+  created_at: string;
+  last_active_at: string;
+  expires_at: string;
+  remember_me: boolean;
+  ip: string | null;
+  user_agent: string | null;
+  current?: boolean;
+  clients: { client_id: string; client_name: string; first_at: string; last_at: string }[];
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * The management and self-service operations (Microsoft Graph names, seed 000). Every way of ending sessions
+ * goes through the one logout path, so apps are told exactly as when the user signs out.
+ */
+export class Management {
+  constructor(private readonly p: Provider) {}
+
+  /**
+   * Admin authentication: an access token from client_credentials with scope `admin` (granted only to clients
+   * configured for it), or the configured static bearer secret.
+   */
+  async requireAdmin(token: string | undefined): Promise<{ clientId: string | null }> {
+    if (!token) throw invalidToken('an admin access token is required');
+    const secret = this.p.config.admin.bearer_secret;
+    if (secret && safeEqual(token, secret)) return { clientId: null };
+    const r = await checkAccessToken(this.p, token);
+    if (!r.active) throw invalidToken(r.why);
+    const c = r.claims;
+    const client = await this.p.clients.get(c.client_id);
+    const isClientToken = c.sub === c.client_id && !c.sid;
+    if (!isClientToken || !c.scope.split(' ').includes('admin') || !client?.allowedScopes.has('admin')) {
+      throw insufficientScope('an access token with the admin scope, from client_credentials, is required');
+    }
+    return { clientId: c.client_id };
+  }
+
+  /** Self-service: the user of a (user) access token; a client_credentials token has no user. */
+  async requireUser(token: string | undefined): Promise<{ user: UserRow; sid: string | undefined }> {
+    const r = await requireAccessToken(this.p, token);
+    if (!r.user) throw insufficientScope('this API needs an access token issued to a user');
+    return { user: r.user, sid: r.claims.sid };
+  }
+
+  async findUser(key: string): Promise<UserRow> {
+    const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
+    if (!user) throw notFound('no such user');
+    return user;
+  }
+
+  async revokeSignInSessions(user: UserRow, by: 'admin' | 'user', adminClientId?: string | null) {
+    return this.p.logout.endUserSessions(user.id, {
+      reason: by === 'admin' ? 'admin' : 'user',
+      initiator: by,
+      initiatorClientId: adminClientId ?? undefined,
+      revokeOffline: true,
+      revokeUserTokens: { userId: user.id },
+    });
+  }
+
+  async invalidateAllRefreshTokens(user: UserRow): Promise<number> {
+    return this.p.store.tokens.revokeRefresh({ user_id: user.id }, this.p.now(), 'invalidate_all');
+  }
+
+  async listSessions(user: UserRow, currentSid?: string): Promise<SessionView[]> {
+    const now = this.p.now();
+    const sessions = (await this.p.store.sessions.listActiveByUser(user.id)).filter(
+      (s) => s.idle_expires_at > now && s.absolute_expires_at > now,
+    );
+    const participants = await this.p.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
+    const clients = await this.p.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
+    return sessions.map((s) => ({
+      sid: s.sid,
+      created_at: iso(s.created_at),
+      last_active_at: iso(s.last_active_at),
+      expires_at: iso(Math.min(s.idle_expires_at, s.absolute_expires_at)),
+      remember_me: s.remember_me === 1,
+      ip: s.ip,
+      user_agent: s.user_agent,
+      ...(currentSid !== undefined ? { current: s.sid === currentSid } : {}),
+      clients: participants
+        .filter((x) => x.sid === s.sid)
+        .map((x) => ({
+          client_id: x.client_id,
+          client_name: clients.get(x.client_id)?.name ?? x.client_id,
+          first_at: iso(x.first_at),
+          last_at: iso(x.last_at),
+        })),
+    }));
+  }
+
+  async endSession(sid: string, adminClientId: string | null): Promise<void> {
+    const s = sid.length <= 100 ? await this.p.store.sessions.findBySid(sid) : undefined;
+    if (!s) throw notFound('no such session');
+    await this.p.logout.endSessions([s], {
+      reason: 'admin',
+      initiator: 'admin',
+      initiatorClientId: adminClientId ?? undefined,
+    });
+  }
+
+  /** A new password ends the user's sessions (all, or all but the one making the change) and refresh tokens. */
+  async setPassword(user: UserRow, body: unknown, keep?: SessionRow['sid']): Promise<void> {
+    const { password } = readParams(body, ['password'] as const, { password: 1024 });
+    if (!password || password.length < 8) throw invalidRequest('password must be at least 8 characters');
+    await this.p.users.setPassword(user.id, password);
+    await this.p.logout.endUserSessions(user.id, {
+      reason: 'password_changed',
+      initiator: keep ? 'user' : 'admin',
+      keepSid: keep,
+      revokeOffline: true,
+      revokeUserTokens: { userId: user.id, keepSid: keep },
+    });
+  }
+
+  async changeOwnPassword(user: UserRow, sid: string | undefined, body: unknown): Promise<void> {
+    const { current_password: current } = readParams(body, ['current_password'] as const, {
+      current_password: 1024,
+    });
+    if (!current || !(await this.p.users.authenticate(user.username, current))) {
+      throw new OAuthError('invalid_request', 'current_password is not correct', 400);
+    }
+    const { new_password: password } = readParams(body, ['new_password'] as const, { new_password: 1024 });
+    await this.setPassword(user, { password }, sid);
+  }
+
+  async setDisabled(user: UserRow, disabled: boolean, adminClientId: string | null): Promise<void> {
+    await this.p.users.setDisabled(user.id, disabled);
+    if (disabled) {
+      await this.p.logout.endUserSessions(user.id, {
+        reason: 'disabled',
+        initiator: 'admin',
+        initiatorClientId: adminClientId ?? undefined,
+        revokeOffline: true,
+        revokeUserTokens: { userId: user.id },
+      });
+    }
+  }
+}

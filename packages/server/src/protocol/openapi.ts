@@ -1,0 +1,224 @@
+/** The OpenAPI 3.1 document of the management and session APIs, served at /api/v1/openapi.json. */
+export function openApiDocument(issuer: string) {
+  const error = { $ref: '#/components/schemas/Error' };
+  const errors = {
+    '400': { description: 'Bad input', content: { 'application/json': { schema: error } } },
+    '401': { description: 'No or invalid access token', content: { 'application/json': { schema: error } } },
+    '403': {
+      description: 'The token lacks the needed scope',
+      content: { 'application/json': { schema: error } },
+    },
+    '404': {
+      description: 'No such user, session or logout',
+      content: { 'application/json': { schema: error } },
+    },
+  };
+  const userParam = {
+    name: 'user',
+    in: 'path',
+    required: true,
+    description: 'The user id or the username',
+    schema: { type: 'string' },
+  };
+  const admin = [{ adminToken: [] }];
+  const self = [{ userToken: [] }];
+  const noContent = { '204': { description: 'Done' }, ...errors };
+  const sessions = {
+    '200': {
+      description: 'Live SSO sessions, newest first',
+      content: {
+        'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Session' } } },
+      },
+    },
+    ...errors,
+  };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Adieu management and session API',
+      version: '1',
+      description:
+        'Every operation that ends sessions goes through the single-logout path: each participating app is ' +
+        'notified (back-channel logout token with a `reason` claim, push to open pages) and a Logout record is kept.',
+    },
+    servers: [{ url: `${issuer}/api/v1` }],
+    components: {
+      securitySchemes: {
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'Access token from grant_type=client_credentials with scope=admin (or the configured admin.bearer_secret)',
+        },
+        userToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An access token issued to the user themself',
+        },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error', 'error_description'],
+          properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+        },
+        Session: {
+          type: 'object',
+          properties: {
+            sid: { type: 'string' },
+            created_at: { type: 'string', format: 'date-time' },
+            last_active_at: { type: 'string', format: 'date-time' },
+            expires_at: { type: 'string', format: 'date-time' },
+            remember_me: { type: 'boolean' },
+            ip: { type: ['string', 'null'] },
+            user_agent: { type: ['string', 'null'] },
+            current: { type: 'boolean', description: 'me/sessions only: the session of the calling token' },
+            clients: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  client_id: { type: 'string' },
+                  client_name: { type: 'string' },
+                  first_at: { type: 'string', format: 'date-time' },
+                  last_at: { type: 'string', format: 'date-time' },
+                },
+              },
+            },
+          },
+        },
+        Logout: {
+          type: 'object',
+          description: 'One single-logout event with per-participant, per-channel delivery status',
+          properties: {
+            id: { type: 'string' },
+            sid: { type: ['string', 'null'] },
+            reason: { enum: ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced'] },
+            initiator: { enum: ['user', 'rp', 'admin', 'system'] },
+            complete: { type: 'boolean' },
+            participants: { type: 'array', items: { type: 'object' } },
+          },
+        },
+      },
+    },
+    paths: {
+      '/users/{user}/revokeSignInSessions': {
+        post: {
+          summary:
+            'End every SSO session of the user (single logout to all apps) and revoke all refresh tokens',
+          security: admin,
+          parameters: [userParam],
+          responses: noContent,
+        },
+      },
+      '/users/{user}/invalidateAllRefreshTokens': {
+        post: {
+          summary: 'Revoke every refresh token of the user, offline_access included; SSO sessions stay',
+          security: admin,
+          parameters: [userParam],
+          responses: noContent,
+        },
+      },
+      '/users/{user}/sessions': {
+        get: {
+          summary: "The user's live SSO sessions",
+          security: admin,
+          parameters: [userParam],
+          responses: sessions,
+        },
+      },
+      '/users/{user}/password': {
+        post: {
+          summary: 'Set a new password; every session of the user ends (reason password_changed)',
+          security: admin,
+          parameters: [userParam],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['password'],
+                  properties: { password: { type: 'string', minLength: 8 } },
+                },
+              },
+            },
+          },
+          responses: noContent,
+        },
+      },
+      '/users/{user}/disable': {
+        post: {
+          summary: 'Disable the user; every session ends (reason disabled)',
+          security: admin,
+          parameters: [userParam],
+          responses: noContent,
+        },
+      },
+      '/users/{user}/enable': {
+        post: {
+          summary: 'Enable the user again',
+          security: admin,
+          parameters: [userParam],
+          responses: noContent,
+        },
+      },
+      '/sessions/{sid}': {
+        delete: {
+          summary: 'End one SSO session (single logout, reason admin)',
+          security: admin,
+          parameters: [{ name: 'sid', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: noContent,
+        },
+      },
+      '/logouts/{id}': {
+        get: {
+          summary: 'A logout record with per-participant, per-channel delivery status',
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The record',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Logout' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/me/revokeSignInSessions': {
+        post: {
+          summary: 'End every SSO session of the calling user, everywhere',
+          security: self,
+          responses: noContent,
+        },
+      },
+      '/me/sessions': {
+        get: {
+          summary: "The calling user's live SSO sessions (`current` marks this token's)",
+          security: self,
+          responses: sessions,
+        },
+      },
+      '/me/changePassword': {
+        post: {
+          summary: "Change the calling user's password; other sessions end (reason password_changed)",
+          security: self,
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['current_password', 'new_password'],
+                  properties: {
+                    current_password: { type: 'string' },
+                    new_password: { type: 'string', minLength: 8 },
+                  },
+                },
+              },
+            },
+          },
+          responses: noContent,
+        },
+      },
+    },
+  };
+}

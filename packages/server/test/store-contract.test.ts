@@ -1,0 +1,986 @@
+/**
+ * The Store contract, run unchanged on both engines: SQLite always, PostgreSQL when DATABASE_URL is set. Every
+ * repository is covered, with the races that matter for N processes on one database (single-use codes and
+ * interactions, refresh rotation, outbox claiming) run for real: on PostgreSQL the concurrent calls go over
+ * separate pooled connections, and outbox claimers are separate Store instances like separate processes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../src/store/store.js';
+import { testDatabase } from '../src/testing/index.js';
+import type { UserRow } from '../src/store/repos/users.js';
+import type { SessionRow } from '../src/store/repos/sessions.js';
+import type { AuthCodeRow, RefreshTokenRow } from '../src/store/repos/tokens.js';
+import type { LogoutRow, OutboxRow } from '../src/store/repos/logouts.js';
+import type { ClientRow } from '../src/store/repos/clients.js';
+import type { SigningKeyRow } from '../src/store/repos/keys.js';
+import { randomToken } from '../src/util/crypto.js';
+import { hasPostgres } from '../../../test/support/env.js';
+
+type Engine = 'sqlite' | 'postgres';
+const engines: Engine[] = hasPostgres() ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** A fixed clock for rows; tests that need "other" rows out of the way use times far from it. */
+const T0 = 1_700_000_000_000;
+const MIN = 60_000;
+
+const uid = (prefix: string) => `${prefix}_${randomToken(9)}`;
+
+function userRow(over: Partial<UserRow> = {}): UserRow {
+  return {
+    id: uid('usr'),
+    username: uid('name'),
+    email: null,
+    email_verified: 0,
+    name: null,
+    password_hash: 'scrypt$not-a-real-hash',
+    disabled: 0,
+    password_changed_at: T0,
+    created_at: T0,
+    updated_at: T0,
+    ...over,
+  };
+}
+
+function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
+  return {
+    sid: uid('sid'),
+    cookie_digest: uid('ck'),
+    user_id: 'usr_sessions',
+    auth_time: T0,
+    created_at: T0,
+    last_active_at: T0,
+    idle_expires_at: T0 + 30 * MIN,
+    absolute_expires_at: T0 + 720 * MIN,
+    remember_me: 0,
+    idle_seconds: 1800,
+    ended_at: null,
+    end_reason: null,
+    logout_id: null,
+    ip: '127.0.0.1',
+    user_agent: 'contract',
+    ...over,
+  };
+}
+
+function codeRow(over: Partial<AuthCodeRow> = {}): AuthCodeRow {
+  return {
+    code_digest: uid('code'),
+    client_id: 'app',
+    user_id: 'usr_codes',
+    sid: uid('sid'),
+    redirect_uri: 'http://localhost/cb',
+    scope: 'openid',
+    nonce: 'n',
+    code_challenge: 'c'.repeat(43),
+    code_challenge_method: 'S256',
+    auth_time: T0,
+    created_at: T0,
+    expires_at: T0 + MIN,
+    consumed_at: null,
+    family_id: null,
+    access_jti: null,
+    access_expires_at: null,
+    ...over,
+  };
+}
+
+function refreshRow(over: Partial<RefreshTokenRow> = {}): RefreshTokenRow {
+  return {
+    token_digest: uid('rt'),
+    family_id: uid('fam'),
+    client_id: 'app',
+    user_id: 'usr_refresh',
+    sid: null,
+    scope: 'openid',
+    offline: 0,
+    auth_time: T0,
+    created_at: T0,
+    expires_at: T0 + 1000 * MIN,
+    used_at: null,
+    revoked_at: null,
+    revoke_reason: null,
+    access_jti: uid('jti'),
+    access_expires_at: T0 + 15 * MIN,
+    ...over,
+  };
+}
+
+function logoutRow(over: Partial<LogoutRow> = {}): LogoutRow {
+  return {
+    id: uid('lo'),
+    sid: uid('sid'),
+    user_id: 'usr_logout',
+    reason: 'rp',
+    initiator: 'rp',
+    initiator_client_id: 'app',
+    created_at: T0,
+    frontchannel_deadline_at: T0 + 5000,
+    receipt_deadline_at: T0 + 5000,
+    receipt_digest: 'digest',
+    redirect_to: null,
+    ...over,
+  };
+}
+
+function outboxRow(logoutId: string, over: Partial<OutboxRow> = {}): OutboxRow {
+  return {
+    id: uid('ob'),
+    logout_id: logoutId,
+    client_id: 'app',
+    uri: 'https://app.example/backchannel',
+    sid: 'sid',
+    sub: 'usr',
+    reason: 'rp',
+    status: 'pending',
+    attempts: 0,
+    created_at: T0,
+    next_attempt_at: T0,
+    deadline_at: T0 + 1000 * MIN,
+    locked_until: null,
+    locked_by: null,
+    completed_at: null,
+    last_status_code: null,
+    last_error: null,
+    ...over,
+  };
+}
+
+function clientRow(over: Partial<ClientRow> = {}): ClientRow {
+  const client_id = over.client_id ?? uid('client');
+  return {
+    client_id,
+    metadata: JSON.stringify({ client_id, redirect_uris: ['http://localhost/cb'] }),
+    secret_digest: null,
+    source: 'config',
+    registration_token_digest: null,
+    created_at: T0,
+    updated_at: T0,
+    ...over,
+  };
+}
+
+function keyRow(over: Partial<SigningKeyRow> = {}): SigningKeyRow {
+  return {
+    kid: uid('kid'),
+    alg: 'RS256',
+    private_jwk: '{}',
+    public_jwk: '{}',
+    created_at: T0,
+    sign_from: T0,
+    sign_until: null,
+    publish_until: null,
+    verify_until: null,
+    ...over,
+  };
+}
+
+/** Exactly one `true` among the results of a race. */
+function winners(results: boolean[]): number {
+  return results.filter(Boolean).length;
+}
+
+describe.each(engines)('Store contract on %s', (engine) => {
+  const db = testDatabase(engine);
+  let store: Store;
+  /** Stores opened by a test, closed after the suite (open ones would keep the worker alive). */
+  const extra: Store[] = [];
+  const open = async (url: string) => {
+    const s = await Store.open(url);
+    extra.push(s);
+    return s;
+  };
+  /** A database of its own, for tests whose queries are table-wide (outbox claiming, migrations). */
+  const ownDatabase = async () => {
+    const d = testDatabase(engine);
+    cleanups.push(d.cleanup);
+    return { url: d.url, store: await open(d.url) };
+  };
+  const cleanups: (() => void)[] = [];
+
+  beforeAll(async () => {
+    store = await Store.open(db.url);
+  });
+  afterAll(async () => {
+    await store?.close();
+    for (const s of extra) await s.close();
+    db.cleanup();
+    for (const c of cleanups) c();
+  });
+
+  describe('opening and migrations', () => {
+    it('reports its engine', () => {
+      expect(store.engine).toBe(engine);
+    });
+
+    it('migrations run again on an up-to-date database without error, keeping the data', async () => {
+      const { url, store: first } = await ownDatabase();
+      const u = userRow();
+      await first.users.insert(u);
+      const second = await open(url);
+      const third = await open(url);
+      expect(await third.users.findById(u.id)).toEqual(u);
+      expect(await second.users.findByUsername(u.username)).toEqual(u);
+    });
+
+    it('two Store.open on the same fresh database at the same time both succeed', async () => {
+      for (let round = 0; round < 3; round++) {
+        const d = testDatabase(engine);
+        cleanups.push(d.cleanup);
+        const opened = await Promise.allSettled([Store.open(d.url), Store.open(d.url)]);
+        for (const r of opened) if (r.status === 'fulfilled') extra.push(r.value);
+        expect(opened.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['ok', 'ok']);
+        const [a, b] = opened.map((r) => (r as PromiseFulfilledResult<Store>).value);
+        const u = userRow();
+        await a!.users.insert(u);
+        expect(await b!.users.findById(u.id)).toEqual(u);
+      }
+    });
+
+    it('a second database (PostgreSQL: a second schema) next to a migrated one gets its own tables', async () => {
+      // The main store is migrated; a fresh one beside it must not mistake the first one's tables for its own.
+      const { store: other } = await ownDatabase();
+      const u = userRow();
+      await other.users.insert(u);
+      expect(await other.users.findById(u.id)).toEqual(u);
+      expect(await store.users.findById(u.id)).toBeUndefined();
+    });
+  });
+
+  describe('users and consents', () => {
+    it('inserts and finds users by id, username, or either', async () => {
+      const u = userRow({ email: 'a@example.com', name: 'A', email_verified: 1 });
+      await store.users.insert(u);
+      expect(await store.users.findById(u.id)).toEqual(u);
+      expect(await store.users.findByUsername(u.username)).toEqual(u);
+      expect(await store.users.findByIdOrUsername(u.id)).toEqual(u);
+      expect(await store.users.findByIdOrUsername(u.username)).toEqual(u);
+      expect(await store.users.findById(uid('missing'))).toBeUndefined();
+      expect(await store.users.findByUsername(uid('missing'))).toBeUndefined();
+    });
+
+    it('refuses a second user with the same username', async () => {
+      const u = userRow();
+      await store.users.insert(u);
+      await expect(store.users.insert(userRow({ username: u.username }))).rejects.toThrow();
+    });
+
+    it('updates only the given fields', async () => {
+      const u = userRow({ name: 'Before', email: 'before@example.com' });
+      await store.users.insert(u);
+      await store.users.update(u.id, { name: 'After', disabled: 1, updated_at: T0 + 1 });
+      expect(await store.users.findById(u.id)).toEqual({
+        ...u,
+        name: 'After',
+        disabled: 1,
+        updated_at: T0 + 1,
+      });
+    });
+
+    it('lists users ordered by username, with limit and offset', async () => {
+      const { store: s } = await ownDatabase();
+      for (const name of ['carol', 'alice', 'bob']) await s.users.insert(userRow({ username: name }));
+      expect((await s.users.list()).map((u) => u.username)).toEqual(['alice', 'bob', 'carol']);
+      expect((await s.users.list(1, 1)).map((u) => u.username)).toEqual(['bob']);
+    });
+
+    it('consents start empty and grants accumulate without duplicates', async () => {
+      const user = uid('usr');
+      expect(await store.consents.find(user, 'dyn')).toEqual([]);
+      await store.consents.grant(user, 'dyn', ['openid', 'profile'], T0);
+      await store.consents.grant(user, 'dyn', ['profile', 'email'], T0 + 1);
+      expect(await store.consents.find(user, 'dyn')).toEqual(['openid', 'profile', 'email']);
+      expect(await store.consents.find(user, 'other')).toEqual([]);
+    });
+  });
+
+  describe('clients', () => {
+    it('upsert inserts, then updates in place keeping created_at', async () => {
+      const c = clientRow({ secret_digest: 'd1' });
+      await store.clients.upsert(c);
+      expect(await store.clients.find(c.client_id)).toEqual(c);
+      const changed = {
+        ...c,
+        metadata: JSON.stringify({ client_id: c.client_id, client_name: 'New' }),
+        secret_digest: 'd2',
+        created_at: T0 + 99,
+        updated_at: T0 + 100,
+      };
+      await store.clients.upsert(changed);
+      expect(await store.clients.find(c.client_id)).toEqual({ ...changed, created_at: c.created_at });
+    });
+
+    it('finds many at once; an empty list asks nothing', async () => {
+      const a = clientRow();
+      const b = clientRow();
+      await store.clients.upsert(a);
+      await store.clients.upsert(b);
+      const found = await store.clients.findMany([a.client_id, b.client_id, uid('missing')]);
+      expect(found.map((c) => c.client_id).sort()).toEqual([a.client_id, b.client_id].sort());
+      expect(await store.clients.findMany([])).toEqual([]);
+    });
+
+    it('config sync deletes only config clients that are no longer listed', async () => {
+      const { store: s } = await ownDatabase();
+      const keep = clientRow({ client_id: 'keep' });
+      const gone = clientRow({ client_id: 'gone' });
+      const registered = clientRow({ client_id: 'registered', source: 'registration' });
+      const cli = clientRow({ client_id: 'cli', source: 'cli' });
+      for (const c of [keep, gone, registered, cli]) await s.clients.upsert(c);
+      expect(await s.clients.deleteConfigClientsExcept(['keep'])).toBe(1);
+      expect((await s.clients.list()).map((c) => c.client_id)).toEqual(['cli', 'keep', 'registered']);
+      // An empty config removes every config client and nothing else.
+      expect(await s.clients.deleteConfigClientsExcept([])).toBe(1);
+      expect((await s.clients.list()).map((c) => c.client_id)).toEqual(['cli', 'registered']);
+    });
+
+    it('delete reports whether there was something to delete', async () => {
+      const c = clientRow();
+      await store.clients.upsert(c);
+      expect(await store.clients.delete(c.client_id)).toBe(true);
+      expect(await store.clients.delete(c.client_id)).toBe(false);
+      expect(await store.clients.find(c.client_id)).toBeUndefined();
+    });
+  });
+
+  describe('signing keys', () => {
+    it('lists keys usable for verification, newest first, and updates their schedule', async () => {
+      const { store: s } = await ownDatabase();
+      const old = keyRow({ kid: 'old', sign_from: T0 - 2 * MIN, verify_until: T0 - 1 });
+      const current = keyRow({ kid: 'current', sign_from: T0 - MIN, verify_until: T0 + MIN });
+      const next = keyRow({ kid: 'next', sign_from: T0 + MIN });
+      for (const k of [old, current, next]) await s.keys.insert(k);
+      expect(await s.keys.count()).toBe(3);
+      expect((await s.keys.listUsable(T0)).map((k) => k.kid)).toEqual(['next', 'current']);
+      await s.keys.update('current', { sign_until: T0, publish_until: T0 + 1, verify_until: T0 });
+      expect((await s.keys.listUsable(T0)).map((k) => k.kid)).toEqual(['next']);
+      const [row] = (await s.keys.listUsable(T0 - 1)).filter((k) => k.kid === 'current');
+      expect(row).toEqual({ ...current, sign_until: T0, publish_until: T0 + 1, verify_until: T0 });
+      await expect(s.keys.insert(keyRow({ kid: 'next' }))).rejects.toThrow();
+    });
+  });
+
+  describe('interactions', () => {
+    const row = (over: Partial<{ id: string; expires_at: number }> = {}) => ({
+      id: uid('int'),
+      kind: 'login',
+      payload: '{"raw":{}}',
+      csrf: 'csrf',
+      created_at: T0,
+      expires_at: T0 + 30 * MIN,
+      ...over,
+    });
+
+    it('finds a live interaction, not an expired one, and updates its payload', async () => {
+      const r = row();
+      await store.interactions.insert(r);
+      expect(await store.interactions.find(r.id, T0)).toEqual(r);
+      expect(await store.interactions.find(r.id, r.expires_at)).toBeUndefined();
+      await store.interactions.update(r.id, '{"raw":{"x":"1"}}');
+      expect((await store.interactions.find(r.id, T0))?.payload).toBe('{"raw":{"x":"1"}}');
+    });
+
+    it('take is single use, even when many callers race', async () => {
+      const r = row();
+      await store.interactions.insert(r);
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.interactions.take(r.id)));
+      expect(winners(results)).toBe(1);
+      expect(await store.interactions.find(r.id, T0)).toBeUndefined();
+      expect(await store.interactions.take(r.id)).toBe(false);
+    });
+
+    it('purgeExpired drops only expired interactions', async () => {
+      const live = row({ expires_at: T0 + MIN });
+      const dead = row({ expires_at: T0 - 1 });
+      await store.interactions.insert(live);
+      await store.interactions.insert(dead);
+      await store.interactions.purgeExpired(T0);
+      expect(await store.interactions.find(live.id, T0)).toBeDefined();
+      expect(await store.interactions.find(dead.id, T0 - 10)).toBeUndefined();
+    });
+  });
+
+  describe('sessions', () => {
+    it('finds a session by cookie digest and by sid; cookie digests are unique', async () => {
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      expect(await store.sessions.findByCookieDigest(s.cookie_digest)).toEqual(s);
+      expect(await store.sessions.findBySid(s.sid)).toEqual(s);
+      expect(await store.sessions.findBySid(uid('missing'))).toBeUndefined();
+      await expect(store.sessions.insert(sessionRow({ cookie_digest: s.cookie_digest }))).rejects.toThrow();
+    });
+
+    it('lists a user’s live sessions, newest first', async () => {
+      const user = uid('usr');
+      const older = sessionRow({ user_id: user, created_at: T0 });
+      const newer = sessionRow({ user_id: user, created_at: T0 + 1 });
+      const ended = sessionRow({ user_id: user, created_at: T0 + 2, ended_at: T0 + 3, end_reason: 'rp' });
+      for (const s of [older, newer, ended]) await store.sessions.insert(s);
+      expect((await store.sessions.listActiveByUser(user)).map((s) => s.sid)).toEqual([newer.sid, older.sid]);
+    });
+
+    it('end is conditional and idempotent: one winner, the first reason stays', async () => {
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => store.sessions.end(s.sid, T0 + 10 + i, `reason${i}`, `lo_${i}`)),
+      );
+      expect(winners(results)).toBe(1);
+      const i = results.indexOf(true);
+      expect(await store.sessions.findBySid(s.sid)).toMatchObject({
+        ended_at: T0 + 10 + i,
+        end_reason: `reason${i}`,
+        logout_id: `lo_${i}`,
+      });
+      expect(await store.sessions.end(s.sid, T0 + 99, 'again', null)).toBe(false);
+      expect(await store.sessions.end(uid('missing'), T0, 'x', null)).toBe(false);
+      expect((await store.sessions.findBySid(s.sid))?.end_reason).toBe(`reason${i}`);
+    });
+
+    it('touch slides a live session, and never moves an ended one', async () => {
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      await store.sessions.touch(s.sid, T0 + MIN, T0 + 31 * MIN);
+      expect(await store.sessions.findBySid(s.sid)).toMatchObject({
+        last_active_at: T0 + MIN,
+        idle_expires_at: T0 + 31 * MIN,
+        absolute_expires_at: s.absolute_expires_at,
+      });
+      await store.sessions.end(s.sid, T0 + 2 * MIN, 'rp', null);
+      await store.sessions.touch(s.sid, T0 + 3 * MIN, T0 + 33 * MIN);
+      await store.sessions.reauthenticate(s.sid, {
+        cookie_digest: uid('ck'),
+        auth_time: T0 + 3 * MIN,
+        last_active_at: T0 + 3 * MIN,
+        idle_expires_at: T0 + 33 * MIN,
+      });
+      await store.sessions.tighten(s.sid, {
+        idle_seconds: 60,
+        absolute_expires_at: T0 + 4 * MIN,
+        idle_expires_at: T0 + 4 * MIN,
+      });
+      expect(await store.sessions.findBySid(s.sid)).toEqual({
+        ...s,
+        last_active_at: T0 + MIN,
+        idle_expires_at: T0 + 31 * MIN,
+        ended_at: T0 + 2 * MIN,
+        end_reason: 'rp',
+      });
+    });
+
+    it('reauthenticate swaps the cookie and auth_time of a live session; tighten applies limits', async () => {
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      const patch = {
+        cookie_digest: uid('ck'),
+        auth_time: T0 + MIN,
+        last_active_at: T0 + MIN,
+        idle_expires_at: T0 + 31 * MIN,
+      };
+      await store.sessions.reauthenticate(s.sid, patch);
+      expect(await store.sessions.findByCookieDigest(s.cookie_digest)).toBeUndefined();
+      expect(await store.sessions.findByCookieDigest(patch.cookie_digest)).toEqual({ ...s, ...patch });
+      const limits = { idle_seconds: 60, absolute_expires_at: T0 + 5 * MIN, idle_expires_at: T0 + 2 * MIN };
+      await store.sessions.tighten(s.sid, limits);
+      expect(await store.sessions.findBySid(s.sid)).toEqual({ ...s, ...patch, ...limits });
+    });
+
+    it('listExpired finds live sessions past their idle or absolute limit, oldest idle first, up to limit', async () => {
+      // Times near the epoch keep every other test's sessions out of this query.
+      const idle = sessionRow({ idle_expires_at: 2000, absolute_expires_at: 9_000_000 });
+      const absolute = sessionRow({ idle_expires_at: 8_000_000, absolute_expires_at: 3000 });
+      const idleFirst = sessionRow({ idle_expires_at: 1000, absolute_expires_at: 9_000_000 });
+      const live = sessionRow({ idle_expires_at: 7_000_000, absolute_expires_at: 9_000_000 });
+      const ended = sessionRow({ idle_expires_at: 500, absolute_expires_at: 600, ended_at: 700 });
+      for (const s of [idle, absolute, idleFirst, live, ended]) await store.sessions.insert(s);
+      expect((await store.sessions.listExpired(5000, 10)).map((s) => s.sid)).toEqual([
+        idleFirst.sid,
+        idle.sid,
+        absolute.sid,
+      ]);
+      expect((await store.sessions.listExpired(5000, 2)).map((s) => s.sid)).toEqual([
+        idleFirst.sid,
+        idle.sid,
+      ]);
+      // At exactly the limit the session is over.
+      expect((await store.sessions.listExpired(1000, 10)).map((s) => s.sid)).toEqual([idleFirst.sid]);
+    });
+
+    it('participants are upserted: first_at stays, last_at moves; listed per session or for many', async () => {
+      const a = sessionRow();
+      const b = sessionRow();
+      await store.sessions.insert(a);
+      await store.sessions.insert(b);
+      await store.sessions.addParticipant(a.sid, 'portal', T0);
+      await store.sessions.addParticipant(a.sid, 'service', T0 + 1);
+      await store.sessions.addParticipant(a.sid, 'portal', T0 + 5);
+      await store.sessions.addParticipant(b.sid, 'portal', T0 + 2);
+      expect(await store.sessions.listParticipants(a.sid)).toEqual([
+        { sid: a.sid, client_id: 'portal', first_at: T0, last_at: T0 + 5 },
+        { sid: a.sid, client_id: 'service', first_at: T0 + 1, last_at: T0 + 1 },
+      ]);
+      const many = await store.sessions.listParticipantsOf([a.sid, b.sid]);
+      expect(many.map((p) => `${p.sid === a.sid ? 'a' : 'b'}:${p.client_id}`)).toEqual([
+        'a:portal',
+        'a:service',
+        'b:portal',
+      ]);
+      expect(await store.sessions.listParticipantsOf([])).toEqual([]);
+    });
+
+    it('concurrent participant upserts of the same client neither fail nor duplicate', async () => {
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.sessions.addParticipant(s.sid, 'app', T0 + i)),
+      );
+      const rows = await store.sessions.listParticipants(s.sid);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.first_at).toBeLessThanOrEqual(rows[0]!.last_at);
+    });
+  });
+
+  describe('tokens', () => {
+    const issued = (i = 0) => ({ family_id: `fam_${i}`, access_jti: `jti_${i}`, access_expires_at: T0 + i });
+
+    it('a code is found by digest and consumed once, recording what it issued', async () => {
+      const c = codeRow();
+      await store.tokens.insertCode(c);
+      expect(await store.tokens.findCode(c.code_digest)).toEqual(c);
+      expect(await store.tokens.consumeCode(c.code_digest, T0 + 1, issued(1))).toBe(true);
+      expect(await store.tokens.consumeCode(c.code_digest, T0 + 2, issued(2))).toBe(false);
+      expect(await store.tokens.findCode(c.code_digest)).toEqual({ ...c, consumed_at: T0 + 1, ...issued(1) });
+      expect(await store.tokens.consumeCode(uid('missing'), T0, issued())).toBe(false);
+    });
+
+    it('concurrent consumeCode: exactly one winner, and the row holds the winner’s tokens', async () => {
+      for (let round = 0; round < 3; round++) {
+        const c = codeRow();
+        await store.tokens.insertCode(c);
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => store.tokens.consumeCode(c.code_digest, T0 + i, issued(i))),
+        );
+        expect(winners(results)).toBe(1);
+        const i = results.indexOf(true);
+        expect(await store.tokens.findCode(c.code_digest)).toMatchObject({
+          consumed_at: T0 + i,
+          ...issued(i),
+        });
+      }
+    });
+
+    it('refresh rotation: markRefreshUsed has exactly one winner; a revoked token cannot be used', async () => {
+      const rt = refreshRow();
+      await store.tokens.insertRefresh(rt);
+      expect(await store.tokens.findRefresh(rt.token_digest)).toEqual(rt);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.tokens.markRefreshUsed(rt.token_digest, T0 + i)),
+      );
+      expect(winners(results)).toBe(1);
+      expect((await store.tokens.findRefresh(rt.token_digest))?.used_at).toBe(T0 + results.indexOf(true));
+
+      const revoked = refreshRow();
+      await store.tokens.insertRefresh(revoked);
+      await store.tokens.revokeRefresh({ family_id: revoked.family_id }, T0, 'test');
+      expect(await store.tokens.markRefreshUsed(revoked.token_digest, T0)).toBe(false);
+      expect(await store.tokens.markRefreshUsed(uid('missing'), T0)).toBe(false);
+    });
+
+    it('revokeRefresh by family revokes every member once and deny-lists their live access tokens', async () => {
+      const family = uid('fam');
+      const a = refreshRow({ family_id: family, used_at: T0 });
+      const b = refreshRow({ family_id: family });
+      const expiredAt = refreshRow({ family_id: family, access_expires_at: T0 - 1 });
+      const other = refreshRow();
+      for (const r of [a, b, expiredAt, other]) await store.tokens.insertRefresh(r);
+      expect(await store.tokens.revokeRefresh({ family_id: family }, T0, 'refresh_reuse')).toBe(3);
+      expect(await store.tokens.revokeRefresh({ family_id: family }, T0 + 1, 'again')).toBe(0);
+      expect(await store.tokens.findRefresh(a.token_digest)).toMatchObject({
+        revoked_at: T0,
+        revoke_reason: 'refresh_reuse',
+      });
+      expect(await store.tokens.isAccessTokenDenied(a.access_jti!)).toBe(true);
+      expect(await store.tokens.isAccessTokenDenied(b.access_jti!)).toBe(true);
+      // An access token that has already expired needs no deny-list entry.
+      expect(await store.tokens.isAccessTokenDenied(expiredAt.access_jti!)).toBe(false);
+      expect(await store.tokens.findRefresh(other.token_digest)).toEqual(other);
+      expect(await store.tokens.isAccessTokenDenied(other.access_jti!)).toBe(false);
+    });
+
+    it('revokeRefresh by sid keeps offline tokens unless asked; by user; by user and client', async () => {
+      const sid = uid('sid');
+      const online = refreshRow({ sid });
+      const offline = refreshRow({ sid, offline: 1 });
+      await store.tokens.insertRefresh(online);
+      await store.tokens.insertRefresh(offline);
+      expect(await store.tokens.revokeRefresh({ sid, offline: false }, T0, 'logout:rp')).toBe(1);
+      expect((await store.tokens.findRefresh(online.token_digest))?.revoked_at).toBe(T0);
+      expect((await store.tokens.findRefresh(offline.token_digest))?.revoked_at).toBeNull();
+      expect(await store.tokens.isAccessTokenDenied(online.access_jti!)).toBe(true);
+      expect(await store.tokens.isAccessTokenDenied(offline.access_jti!)).toBe(false);
+      expect(await store.tokens.revokeRefresh({ sid }, T0 + 1, 'logout:admin')).toBe(1);
+      expect((await store.tokens.findRefresh(offline.token_digest))?.revoked_at).toBe(T0 + 1);
+      expect(await store.tokens.isAccessTokenDenied(offline.access_jti!)).toBe(true);
+
+      const user = uid('usr');
+      const x = refreshRow({ user_id: user, client_id: 'x' });
+      const y = refreshRow({ user_id: user, client_id: 'y', offline: 1 });
+      const z = refreshRow({ user_id: user, client_id: 'z' });
+      const someoneElse = refreshRow({ client_id: 'x' });
+      for (const r of [x, y, z, someoneElse]) await store.tokens.insertRefresh(r);
+      expect(await store.tokens.revokeRefresh({ user_id: user, client_id: 'x' }, T0, 'revoked')).toBe(1);
+      expect((await store.tokens.findRefresh(y.token_digest))?.revoked_at).toBeNull();
+      expect(await store.tokens.revokeRefresh({ user_id: user }, T0, 'password_changed')).toBe(2);
+      for (const r of [x, y, z]) expect(await store.tokens.isAccessTokenDenied(r.access_jti!)).toBe(true);
+      expect((await store.tokens.findRefresh(someoneElse.token_digest))?.revoked_at).toBeNull();
+    });
+
+    it('the access-token deny list is idempotent', async () => {
+      const jti = uid('jti');
+      expect(await store.tokens.isAccessTokenDenied(jti)).toBe(false);
+      await store.tokens.denyAccessTokens([{ jti, expires_at: T0 + MIN }]);
+      await store.tokens.denyAccessTokens([
+        { jti, expires_at: T0 + MIN },
+        { jti: `${jti}b`, expires_at: T0 },
+      ]);
+      await store.tokens.denyAccessTokens([]);
+      expect(await store.tokens.isAccessTokenDenied(jti)).toBe(true);
+      expect(await store.tokens.isAccessTokenDenied(`${jti}b`)).toBe(true);
+    });
+
+    it('purgeExpired drops dead refresh tokens, deny-list entries and day-old codes only', async () => {
+      const { store: s } = await ownDatabase();
+      const now = T0 + 2 * 86_400_000;
+      const oldCode = codeRow({ expires_at: now - 86_400_001 });
+      const recentCode = codeRow({ expires_at: now - 1 });
+      const deadRt = refreshRow({ expires_at: now - 1 });
+      const liveRt = refreshRow({ expires_at: now + 1 });
+      await s.tokens.insertCode(oldCode);
+      await s.tokens.insertCode(recentCode);
+      await s.tokens.insertRefresh(deadRt);
+      await s.tokens.insertRefresh(liveRt);
+      await s.tokens.denyAccessTokens([
+        { jti: 'dead', expires_at: now - 1 },
+        { jti: 'live', expires_at: now + 1 },
+      ]);
+      await s.tokens.purgeExpired(now);
+      expect(await s.tokens.findCode(oldCode.code_digest)).toBeUndefined();
+      expect(await s.tokens.findCode(recentCode.code_digest)).toBeDefined();
+      expect(await s.tokens.findRefresh(deadRt.token_digest)).toBeUndefined();
+      expect(await s.tokens.findRefresh(liveRt.token_digest)).toBeDefined();
+      expect(await s.tokens.isAccessTokenDenied('dead')).toBe(false);
+      expect(await s.tokens.isAccessTokenDenied('live')).toBe(true);
+    });
+  });
+
+  describe('login throttle', () => {
+    it('get, put (insert then update) and clear', async () => {
+      const key = `acct:${uid('u')}`;
+      expect(await store.throttle.get(key)).toBeUndefined();
+      await store.throttle.put({ key, failures: 1, window_started_at: T0, locked_until: 0 });
+      await store.throttle.put({ key, failures: 6, window_started_at: T0, locked_until: T0 + 30_000 });
+      expect(await store.throttle.get(key)).toEqual({
+        key,
+        failures: 6,
+        window_started_at: T0,
+        locked_until: T0 + 30_000,
+      });
+      await store.throttle.clear(key);
+      expect(await store.throttle.get(key)).toBeUndefined();
+    });
+  });
+
+  describe('logouts and the back-channel outbox', () => {
+    it('inserts a logout with its participants and finds it by id, sid and participant', async () => {
+      const lo = logoutRow();
+      await store.logouts.insert(lo);
+      await store.logouts.insertParticipants([
+        {
+          logout_id: lo.id,
+          client_id: 'portal',
+          channel: 'frontchannel',
+          status: 'pending',
+          detail: null,
+          updated_at: T0,
+        },
+        {
+          logout_id: lo.id,
+          client_id: 'svc',
+          channel: 'none',
+          status: 'no_channel',
+          detail: 'x',
+          updated_at: T0,
+        },
+      ]);
+      await store.logouts.insertParticipants([]);
+      expect(await store.logouts.find(lo.id)).toEqual(lo);
+      expect(await store.logouts.find(uid('missing'))).toBeUndefined();
+      expect((await store.logouts.listParticipants(lo.id)).map((p) => p.client_id).sort()).toEqual([
+        'portal',
+        'svc',
+      ]);
+      const later = logoutRow({ sid: lo.sid, created_at: T0 + 1 });
+      await store.logouts.insert(later);
+      expect((await store.logouts.listBySid(lo.sid!)).map((l) => l.id)).toEqual([later.id, lo.id]);
+      expect((await store.logouts.listBySid(lo.sid!, 1)).map((l) => l.id)).toEqual([later.id]);
+      const client = uid('client');
+      await store.logouts.insertParticipants([
+        {
+          logout_id: later.id,
+          client_id: client,
+          channel: 'frontchannel',
+          status: 'pending',
+          detail: null,
+          updated_at: T0,
+        },
+      ]);
+      expect((await store.logouts.listByParticipant(client)).map((l) => l.id)).toEqual([later.id]);
+    });
+
+    it('participant status only moves to a stronger state', async () => {
+      const lo = logoutRow();
+      await store.logouts.insert(lo);
+      const part = (client_id: string, status = 'pending') => ({
+        logout_id: lo.id,
+        client_id,
+        channel: 'frontchannel',
+        status,
+        detail: null,
+        updated_at: T0,
+      });
+      await store.logouts.insertParticipants([part('a'), part('b'), part('c', 'not_sent')]);
+      const set = (client: string, status: string, at = T0 + 1) =>
+        store.logouts.setParticipantStatus(lo.id, client, 'frontchannel', status, `${status}!`, at);
+      const statusOf = async (client: string) =>
+        (await store.logouts.listParticipants(lo.id)).find((p) => p.client_id === client);
+
+      expect(await set('a', 'timeout')).toBe(true);
+      expect(await set('a', 'reached')).toBe(true);
+      expect(await set('a', 'timeout')).toBe(false);
+      expect(await set('a', 'pending')).toBe(false);
+      expect(await set('a', 'acknowledged', T0 + 9)).toBe(true);
+      expect(await set('a', 'failed')).toBe(false);
+      expect(await set('a', 'reached')).toBe(false);
+      expect(await statusOf('a')).toMatchObject({
+        status: 'acknowledged',
+        detail: 'acknowledged!',
+        updated_at: T0 + 9,
+      });
+
+      expect(await set('b', 'failed')).toBe(true);
+      expect(await set('b', 'acknowledged')).toBe(false);
+      expect((await statusOf('b'))?.status).toBe('failed');
+      // A participant nobody could reach stays so; an unknown participant or channel changes nothing.
+      expect(await set('c', 'acknowledged')).toBe(false);
+      expect(await set('nobody', 'acknowledged')).toBe(false);
+      expect(await store.logouts.setParticipantStatus(lo.id, 'a', 'push', 'acknowledged', null, T0)).toBe(
+        false,
+      );
+    });
+
+    it('inserts many outbox rows (chunked) and lists them by logout and by id', async () => {
+      const lo = logoutRow();
+      await store.logouts.insert(lo);
+      const rows = Array.from({ length: 120 }, (_, i) => outboxRow(lo.id, { client_id: `c${i}` }));
+      await store.logouts.insertOutbox(rows);
+      expect(await store.logouts.listOutbox(lo.id)).toHaveLength(120);
+      const some = await store.logouts.listOutboxByIds([rows[0]!.id, rows[119]!.id]);
+      expect(some.map((r) => r.id).sort()).toEqual([rows[0]!.id, rows[119]!.id].sort());
+      expect(await store.logouts.listOutboxByIds([])).toEqual([]);
+    });
+
+    it('claimDue takes only due pending rows, leases them, and nextDueAt names the earliest', async () => {
+      const { store: s } = await ownDatabase();
+      expect(await s.logouts.nextDueAt()).toBeUndefined();
+      const lo = logoutRow();
+      await s.logouts.insert(lo);
+      const due = outboxRow(lo.id, { next_attempt_at: T0 - 1 });
+      const later = outboxRow(lo.id, { next_attempt_at: T0 + MIN });
+      const done = outboxRow(lo.id, { status: 'delivered', next_attempt_at: T0 - 5 });
+      await s.logouts.insertOutbox([due, later, done]);
+      expect(await s.logouts.nextDueAt()).toBe(T0 - 1);
+      const claimed = await s.logouts.claimDue(T0, 10, 'w1', 5000);
+      expect(claimed.map((r) => r.id)).toEqual([due.id]);
+      expect(claimed[0]).toMatchObject({ locked_by: 'w1', locked_until: T0 + 5000 });
+      // Leased: nobody else gets it until the lease is over.
+      expect(await s.logouts.claimDue(T0 + 1, 10, 'w2', 5000)).toEqual([]);
+    });
+
+    it('concurrent claimers (separate stores, like separate processes) never get the same row', async () => {
+      const { url, store: a } = await ownDatabase();
+      const b = await open(url);
+      const c = await open(url);
+      const lo = logoutRow();
+      await a.logouts.insert(lo);
+      const rows = Array.from({ length: 60 }, (_, i) => outboxRow(lo.id, { next_attempt_at: T0 - i }));
+      await a.logouts.insertOutbox(rows);
+      const seen = new Map<string, string>();
+      for (let round = 0; round < 10 && seen.size < rows.length; round++) {
+        const claimers = [a, b, c, a, b, c].map((s, i) => ({ s, worker: `w${round}_${i}` }));
+        const results = await Promise.all(
+          claimers.map(({ s, worker }) => s.logouts.claimDue(T0, 4, worker, 60_000)),
+        );
+        results.forEach((got, i) => {
+          expect(got.length).toBeLessThanOrEqual(4);
+          for (const r of got) {
+            expect(
+              seen.has(r.id),
+              `row ${r.id} claimed by ${seen.get(r.id)} and ${claimers[i]!.worker}`,
+            ).toBe(false);
+            expect(r.locked_by).toBe(claimers[i]!.worker);
+            seen.set(r.id, claimers[i]!.worker);
+          }
+        });
+      }
+      expect(seen.size).toBe(rows.length);
+      // What the database says agrees with what each claimer was told.
+      for (const r of await a.logouts.listOutbox(lo.id)) expect(r.locked_by).toBe(seen.get(r.id));
+    });
+
+    it('an expired lease makes a row claimable again; recordAttempt only counts with the lease', async () => {
+      const { url, store: s } = await ownDatabase();
+      const other = await open(url);
+      const lo = logoutRow();
+      await s.logouts.insert(lo);
+      const row = outboxRow(lo.id);
+      await s.logouts.insertOutbox([row]);
+      const [first] = await s.logouts.claimDue(T0, 1, 'w1', 1000);
+      expect(first?.id).toBe(row.id);
+      expect(await other.logouts.claimDue(T0 + 1000, 1, 'w2', 1000)).toEqual([]);
+      const [second] = await other.logouts.claimDue(T0 + 1001, 1, 'w2', 1000);
+      expect(second).toMatchObject({ id: row.id, locked_by: 'w2', locked_until: T0 + 2001 });
+
+      const attempt = (n: number) => ({
+        attempt: n,
+        started_at: T0 + n,
+        duration_ms: 5,
+        status_code: 503,
+        outcome: 'retry',
+        error: 'HTTP 503',
+      });
+      const next = {
+        status: 'pending',
+        next_attempt_at: T0 + 9999,
+        completed_at: null,
+        last_status_code: 503,
+        last_error: 'HTTP 503',
+      };
+      // The worker that lost its lease must not overwrite the new holder's work.
+      expect(await s.logouts.recordAttempt(first!, 'w1', attempt(1), next)).toBe(false);
+      expect((await s.logouts.listOutbox(lo.id))[0]).toMatchObject({ attempts: 0, locked_by: 'w2' });
+      expect(await other.logouts.recordAttempt(second!, 'w2', attempt(2), next)).toBe(true);
+      expect((await s.logouts.listOutbox(lo.id))[0]).toMatchObject({
+        attempts: 1,
+        locked_by: null,
+        locked_until: null,
+        status: 'pending',
+        next_attempt_at: T0 + 9999,
+        last_status_code: 503,
+      });
+      // Retried after backoff: claimable at its next_attempt_at, then delivered for good.
+      expect(await s.logouts.claimDue(T0 + 9998, 1, 'w3', 1000)).toEqual([]);
+      const [third] = await s.logouts.claimDue(T0 + 9999, 1, 'w3', 1000);
+      expect(
+        await s.logouts.recordAttempt(third!, 'w3', attempt(3), {
+          status: 'delivered',
+          next_attempt_at: T0 + 9999,
+          completed_at: T0 + 10_000,
+          last_status_code: 200,
+          last_error: null,
+        }),
+      ).toBe(true);
+      expect((await s.logouts.listOutbox(lo.id))[0]).toMatchObject({ attempts: 2, status: 'delivered' });
+      expect(await s.logouts.recordAttempt(third!, 'w3', attempt(4), next)).toBe(false);
+      expect(await s.logouts.claimDue(T0 + 10 ** 9, 10, 'w4', 1000)).toEqual([]);
+      expect(await s.logouts.nextDueAt()).toBeUndefined();
+      const attempts = await s.logouts.listAttempts([row.id]);
+      expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3, 4]);
+      expect(attempts.map((a) => a.id)).toEqual([...attempts.map((a) => a.id)].sort((x, y) => x - y));
+      expect(await s.logouts.listAttempts([])).toEqual([]);
+    });
+  });
+
+  describe('session events', () => {
+    it('append returns increasing ids; listAfter filters by session and position', async () => {
+      const sidA = uid('sid');
+      const sidB = uid('sid');
+      const ids: number[] = [];
+      for (const sid of [sidA, sidB, sidA]) {
+        ids.push(
+          await store.sessionEvents.append({
+            sid,
+            user_id: 'u',
+            reason: 'rp',
+            logout_id: null,
+            created_at: T0,
+          }),
+        );
+      }
+      expect(ids[1]!).toBeGreaterThan(ids[0]!);
+      expect(ids[2]!).toBeGreaterThan(ids[1]!);
+      expect(await store.sessionEvents.lastId()).toBeGreaterThanOrEqual(ids[2]!);
+      const a = await store.sessionEvents.listAfter(0, [sidA]);
+      expect(a.map((e) => e.id)).toEqual([ids[0], ids[2]]);
+      expect(a[0]).toEqual({
+        id: ids[0],
+        sid: sidA,
+        user_id: 'u',
+        reason: 'rp',
+        logout_id: null,
+        created_at: T0,
+      });
+      expect((await store.sessionEvents.listAfter(ids[0]!, [sidA, sidB])).map((e) => e.id)).toEqual([
+        ids[1],
+        ids[2],
+      ]);
+      expect((await store.sessionEvents.listAfter(0, [sidA, sidB], 1)).map((e) => e.id)).toEqual([ids[0]]);
+      expect(await store.sessionEvents.listAfter(0, [])).toEqual([]);
+      expect((await store.sessionEvents.listAllAfter(ids[0]!)).map((e) => e.id)).toEqual(
+        expect.arrayContaining([ids[1], ids[2]]),
+      );
+    });
+
+    it('concurrent appends get distinct ids', async () => {
+      const sid = uid('sid');
+      const ids = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.sessionEvents.append({
+            sid,
+            user_id: 'u',
+            reason: 'expired',
+            logout_id: 'lo',
+            created_at: T0,
+          }),
+        ),
+      );
+      expect(new Set(ids).size).toBe(10);
+      expect((await store.sessionEvents.listAfter(0, [sid])).map((e) => e.id)).toEqual(
+        [...ids].sort((x, y) => x - y),
+      );
+    });
+  });
+
+  describe('transactions', () => {
+    it('commit together or not at all; nested calls join the outer transaction', async () => {
+      const u = userRow();
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.users.insert(u);
+          await tx.transaction(async (inner) =>
+            inner.throttle.put({ key: u.id, failures: 1, window_started_at: T0, locked_until: 0 }),
+          );
+          throw new Error('roll back');
+        }),
+      ).rejects.toThrow('roll back');
+      expect(await store.users.findById(u.id)).toBeUndefined();
+      expect(await store.throttle.get(u.id)).toBeUndefined();
+      await store.transaction(async (tx) => {
+        await tx.users.insert(u);
+        await tx.transaction(async (inner) =>
+          inner.throttle.put({ key: u.id, failures: 1, window_started_at: T0, locked_until: 0 }),
+        );
+      });
+      expect(await store.users.findById(u.id)).toEqual(u);
+      expect(await store.throttle.get(u.id)).toBeDefined();
+    });
+  });
+});
