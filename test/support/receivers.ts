@@ -2,7 +2,7 @@
  * Back-channel logout receivers for tests: real HTTP servers that record each POSTed logout token, verify it
  * against the provider's JWKS, and can be told to fail, hang or be down.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { once } from 'node:events';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -73,7 +73,7 @@ export async function startReceiver(
     },
   };
   const make = () => {
-    const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       if (req.method !== 'POST' || req.url !== path) {
         res.writeHead(404).end();
         return;

@@ -68,7 +68,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
-    parseJson(req, text, done);
+    void parseJson(req, text, done);
   });
 
   app.addHook('onRequest', async (_req, reply) => {
