@@ -1,2 +1,53 @@
-// @adieu/browser: see issue 5. This package is being built; nothing is exported yet.
-export {};
+/**
+ * @adieu/browser: the single-page-app SDK of Adieu, shaped like MSAL.js (`PublicClientApplication`), whose
+ * logout reaches every tab and works with third-party cookies blocked.
+ *
+ * @example
+ * ```ts
+ * import { AdieuClient } from '@adieu/browser';
+ * const client = new AdieuClient({ auth: { clientId: 'spa', authority: 'https://idp.example.com' } });
+ * await client.initialize();
+ * await client.handleRedirectPromise();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  AdieuClient,
+  AdieuClient as PublicClientApplication,
+  type AccountFilter,
+  type AuthenticationResult,
+  type BeforeAccountRemovedHook,
+  type EndSessionPopupRequest,
+  type EndSessionRequest,
+  type LogoutRequest,
+  type LogoutResult,
+  type PopupRequest,
+  type RedirectRequest,
+  type SilentRequest,
+} from './client.js';
+export {
+  DEFAULT_SCOPES,
+  type AuthOptions,
+  type CacheOptions,
+  type Configuration,
+  type SystemOptions,
+} from './config.js';
+export { AdieuError, InteractionRequiredAuthError, isAdieuError, type AdieuErrorCode } from './errors.js';
+export {
+  EventType,
+  InteractionType,
+  type EventCallbackFunction,
+  type EventMessage,
+  type IdpLogoutConfirmedPayload,
+  type LocalClearedPayload,
+  type RemovalReason,
+  type SessionEndedPayload,
+  type SessionEndReason,
+} from './events.js';
+export type { AccountInfo } from './account.js';
+export type { IdTokenClaims } from './jwt.js';
+export type { FrontChannelDetail, FrontChannelLogoutResult } from './frontchannel.js';
+export type { MonitorSessionOptions, SessionMonitor } from './session-monitor.js';
+export { broadcastResponseToMainFrame, type PopupWindowAttributes } from './popup.js';
+export type { CacheLocation } from './storage.js';
