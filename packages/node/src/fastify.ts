@@ -1,0 +1,155 @@
+/**
+ * Fastify adapter: a plugin that serves the SDK's routes and puts `request.adieu` on every request, plus a
+ * `requiresAuth()` preHandler. Fastify is a peer dependency; this module only uses its types.
+ */
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
+import { Adieu, type RouteName } from './adieu.js';
+import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
+import type { AdieuOptions } from './config.js';
+import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
+import { readCookies, type HttpResult } from './http.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the `@adieu/node` plugin on every request. */
+    adieu: AdieuRequestContext;
+  }
+  interface FastifyInstance {
+    /** The SDK core the plugin runs on. */
+    adieu: Adieu;
+  }
+}
+
+/** Plugin options: SDK options, or an existing core (`{ adieu }`) to share with other code. */
+export type AdieuFastifyOptions = AdieuOptions | { adieu: Adieu };
+
+const METHODS: Record<RouteName, ('GET' | 'POST')[]> = {
+  login: ['GET'],
+  callback: ['GET'],
+  logout: ['GET', 'POST'],
+  postLogout: ['GET'],
+  backchannel: ['POST'],
+  frontchannel: ['GET'],
+  events: ['GET'],
+  eventsScript: ['GET'],
+};
+
+const SESSIONLESS: ReadonlySet<RouteName> = new Set([
+  'backchannel',
+  'eventsScript',
+  'callback',
+  'postLogout',
+]);
+
+const plugin: FastifyPluginAsync<AdieuFastifyOptions> = async (fastify, options) => {
+  const owned = !('adieu' in options);
+  const core = 'adieu' in options ? options.adieu : new Adieu(options);
+  fastify.decorate('adieu', core);
+  fastify.decorateRequest('adieu', null as unknown as AdieuRequestContext);
+  if (owned) fastify.addHook('onClose', () => core.close());
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    const pathname = new URL(request.url, core.config.baseUrl).pathname;
+    const route = core.route(request.method, pathname);
+    const loaded =
+      route && SESSIONLESS.has(route)
+        ? { session: undefined, cookies: [] }
+        : await core.loadSession(request.headers.cookie);
+    for (const c of loaded.cookies) void reply.header('set-cookie', c);
+    request.adieu = requestContext(core, loaded.session, (result) => {
+      send(reply, result);
+    });
+  });
+
+  // Routes live in their own context so the form parser they need does not leak into the app.
+  await fastify.register(async (routes: FastifyInstance) => {
+    if (!routes.hasContentTypeParser('application/x-www-form-urlencoded')) {
+      routes.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string', bodyLimit: BACKCHANNEL_BODY_LIMIT },
+        (_request, body, done) => done(null, body),
+      );
+    }
+    for (const [name, path] of Object.entries(core.config.routes) as [RouteName, string | false][]) {
+      if (path === false) continue;
+      routes.route({
+        method: METHODS[name],
+        url: path,
+        handler: async (request, reply) => {
+          if (name === 'events') {
+            reply.hijack();
+            await core.serveEvents(request.adieu.session, request.raw, reply.raw);
+            return reply;
+          }
+          const search = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : '';
+          const result = await core.handle(name, {
+            search,
+            cookies: readCookies(request.headers.cookie),
+            contentType: request.headers['content-type'],
+            body: name === 'backchannel' ? (request.body as FormBody) : undefined,
+            session: request.adieu.session,
+          });
+          return send(reply, result);
+        },
+      });
+    }
+  });
+};
+
+// Like fastify-plugin: the decorators and the onRequest hook apply to the whole app, not only inside the plugin.
+Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: '@adieu/node',
+});
+
+/**
+ * The Fastify plugin. Register it (with `await`) before your routes.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { adieuFastify, requiresAuth } from '@adieu/node/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(adieuFastify, { issuer, clientId: 'portal', clientSecret, baseUrl: 'https://portal.example.com' });
+ * app.get('/account', { preHandler: requiresAuth() }, async (req) => `Hello ${req.adieu.user?.name}`);
+ * ```
+ */
+export const adieuFastify = plugin;
+
+/**
+ * A preHandler that lets only signed-in users through. A browser page load without a session goes to the
+ * login (and comes back afterwards); anything else gets `401 {"error":"unauthenticated"}`.
+ *
+ * @example
+ * ```ts
+ * app.get('/expenses', { preHandler: requiresAuth() }, async (req) => ({ user: req.adieu.user }));
+ * ```
+ */
+export function requiresAuth(): preHandlerAsyncHookHandler {
+  return async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    if (!request.adieu) throw new Error('requiresAuth() needs the adieuFastify plugin registered before it');
+    if (request.adieu.isAuthenticated()) return;
+    if (wantsLoginRedirect(request.method, request.headers.accept)) {
+      await request.adieu.login({ returnTo: request.url });
+      return reply;
+    }
+    return reply.code(401).header('cache-control', 'no-store').send({ error: 'unauthenticated' });
+  };
+}
+
+function send(reply: FastifyReply, result: HttpResult): FastifyReply {
+  void reply.code(result.status);
+  for (const [name, value] of Object.entries(result.headers)) void reply.header(name, value);
+  for (const c of result.cookies) void reply.header('set-cookie', c);
+  return reply.send(result.body ?? '');
+}
+
+export { Adieu };
+export type { AdieuRequestContext };
