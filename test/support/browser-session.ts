@@ -73,6 +73,8 @@ export class BrowserSession {
     for (const input of form.querySelectorAll('input')) {
       const name = input.getAttribute('name');
       const type = input.getAttribute('type');
+      // Like a browser: unchecked boxes are not sent.
+      if ((type === 'checkbox' || type === 'radio') && !input.hasAttribute('checked')) continue;
       if (name && (type === 'hidden' || fields[name] === undefined))
         data[name] = input.getAttribute('value') ?? '';
     }

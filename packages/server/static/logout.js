@@ -73,9 +73,11 @@
   var title = document.getElementById('title');
   var TEXT = { confirmed: 'Signed out', pending: 'Being notified\u2026', not_confirmed: 'Not confirmed' };
 
-  function render(r) {
+  function render(section, r) {
+    var root = document.querySelector('section[data-logout="' + CSS.escape(section.logoutId) + '"]');
+    if (!root) return;
     r.participants.forEach(function (p) {
-      var li = document.querySelector('#apps li[data-client="' + CSS.escape(p.client_id) + '"]');
+      var li = root.querySelector('li[data-client="' + CSS.escape(p.client_id) + '"]');
       if (!li) return;
       var status = li.querySelector('.status');
       status.className = 'status ' + p.signed_out;
@@ -100,11 +102,18 @@
       if (!parts.length) parts.push('this app registered no logout channel');
       li.querySelector('.channels').textContent = parts.join(' \u00b7 ');
     });
-    var confirmed = r.participants.filter(function (p) {
+  }
+
+  function summarize(reports) {
+    var all = [];
+    reports.forEach(function (r) {
+      if (r) all = all.concat(r.participants);
+    });
+    var confirmed = all.filter(function (p) {
       return p.signed_out === 'confirmed';
     }).length;
-    summary.textContent = r.participants.length
-      ? confirmed + ' of ' + r.participants.length + ' apps confirmed the sign-out.'
+    summary.textContent = all.length
+      ? confirmed + ' of ' + all.length + ' apps confirmed the sign-out.'
       : 'No applications had used this sign-in.';
   }
 
@@ -113,30 +122,40 @@
     if (polling) return;
     polling = true;
     (function tick() {
-      fetch(cfg.statusUrl, { credentials: 'same-origin', cache: 'no-store' })
-        .then(function (res) {
-          return res.ok ? res.json() : null;
-        })
-        .then(function (r) {
-          if (r) render(r);
-          var waited = Date.now() - started;
-          if ((r && r.receipt_ready) || waited > cfg.frontchannelTimeoutMs + cfg.receiptWaitMs + 2000) {
-            title.textContent = 'You are signed out';
-            document.body.setAttribute('data-receipt', 'ready');
-            // Leave the result on screen for a moment, then continue without waiting for a click.
-            setTimeout(
-              function () {
-                window.location.replace(cfg.doneUrl);
-              },
-              cfg.redirect ? 1200 : 0,
-            );
-            return;
-          }
-          setTimeout(tick, 250);
-        })
-        .catch(function () {
-          setTimeout(tick, 500);
+      Promise.all(
+        cfg.sections.map(function (section) {
+          return fetch(section.statusUrl, { credentials: 'same-origin', cache: 'no-store' })
+            .then(function (res) {
+              return res.ok ? res.json() : null;
+            })
+            .then(function (r) {
+              if (r) render(section, r);
+              return r;
+            })
+            .catch(function () {
+              return null;
+            });
+        }),
+      ).then(function (reports) {
+        summarize(reports);
+        var ready = reports.every(function (r) {
+          return r && r.receipt_ready;
         });
+        var waited = Date.now() - started;
+        if (ready || waited > cfg.frontchannelTimeoutMs + cfg.receiptWaitMs + 2000) {
+          title.textContent = 'You are signed out';
+          document.body.setAttribute('data-receipt', 'ready');
+          // Leave the result on screen for a moment, then continue without waiting for a click.
+          setTimeout(
+            function () {
+              window.location.replace(cfg.doneUrl);
+            },
+            cfg.redirect ? 1200 : 2500,
+          );
+          return;
+        }
+        setTimeout(tick, 250);
+      });
     })();
   }
 

@@ -18,8 +18,11 @@ export type SessionLookup =
   /** Past its idle or absolute limit but not yet ended: the caller must end it through the logout path. */
   | { state: 'expired'; session: SessionRow };
 
-/** Never write last_active_at more often than this: idle timeouts are minutes, not milliseconds. */
-const TOUCH_RESOLUTION_MS = 30_000;
+/**
+ * Write last_active_at at most once per this many ms: a tenth of the idle timeout, at most 30 s. Idle timeouts
+ * are minutes, so sliding them on every request would only add writes to the hot path.
+ */
+const touchResolutionMs = (idleSeconds: number) => Math.min(30_000, idleSeconds * 100);
 
 /**
  * SSO sessions. The cookie holds a random secret; the store holds only its digest, and the session's public
@@ -91,10 +94,10 @@ export class SessionService {
     return { session: { ...session, ...patch }, cookie };
   }
 
-  /** Slide the idle window (bounded by the absolute limit), at most once per TOUCH_RESOLUTION_MS. */
+  /** Slide the idle window (bounded by the absolute limit), at most once per touch resolution. */
   async touch(session: SessionRow): Promise<void> {
     const now = this.now();
-    if (now - session.last_active_at < TOUCH_RESOLUTION_MS) return;
+    if (now - session.last_active_at < touchResolutionMs(session.idle_seconds)) return;
     const idleExpiresAt = Math.min(now + session.idle_seconds * 1000, session.absolute_expires_at);
     await this.store.sessions.touch(session.sid, now, idleExpiresAt);
   }

@@ -26,6 +26,11 @@ export interface LogoutOptions {
   initiatorClientId?: string | undefined;
   /** Validated post-logout redirect (with state) for the receipt to follow. */
   redirectTo?: string | undefined;
+  /**
+   * The user's browser will render this logout's receipt, so front-channel iframes can run. Without it (admin,
+   * expiry, another device) front-channel is recorded as not sent and apps rely on back-channel and push.
+   */
+  browserPresent?: boolean;
   /** Also revoke offline_access refresh tokens of these sessions (revokeSignInSessions does). */
   revokeOffline?: boolean;
   /** In the same transaction, revoke every refresh token of this user (but those of `keepSid`). */

@@ -23,6 +23,8 @@ export interface InteractionPayload {
   raw: RawAuthorizationParams;
   /** For consent: the session that is already authenticated. */
   sid?: string;
+  /** A provider page (the account page) to return to after login, instead of an authorization request. */
+  returnTo?: '/account';
 }
 
 export type AuthorizeOutcome =

@@ -87,6 +87,7 @@ export class Interactions {
       await p.logout.endSessions([current.session], {
         reason: current.state === 'expired' ? 'expired' : 'replaced',
         initiator: current.state === 'expired' ? 'system' : 'user',
+        browserPresent: false,
       });
     }
     const created = await p.sessions.create({

@@ -10,6 +10,8 @@ export interface PageOptions {
   scriptNonce?: string | undefined;
   script?: SafeHtml | undefined;
   head?: SafeHtml | undefined;
+  /** A wider card, for tables. */
+  wide?: boolean;
 }
 
 /** The one page frame: accessible defaults (lang, viewport, a main landmark), no third-party resources. */
@@ -25,7 +27,7 @@ export function page(o: PageOptions): SafeHtml {
         ${o.head}
       </head>
       <body>
-        <main class="card">${o.body}</main>
+        <main class="${o.wide ? 'card wide' : 'card'}">${o.body}</main>
         ${
           o.script
             ? html`<script nonce="${o.scriptNonce}">

@@ -91,9 +91,17 @@ const UPSTREAM_NOTE = html`<p class="note">
   there.
 </p>`;
 
+export interface ReceiptSection {
+  /** Heading for this logout, e.g. "This device" or "Firefox on Windows, signed in 3 days ago". */
+  title?: string | undefined;
+  logoutId: string;
+  report: LogoutReport;
+}
+
 export interface ReceiptView {
   base: string;
-  report: LogoutReport;
+  sections: ReceiptSection[];
+  /** Front-channel iframes: only for the logout of the session of this very browser. */
   frames: { clientId: string; url: string; origin: string }[];
   config: Record<string, unknown>;
   doneUrl: string;
@@ -117,7 +125,13 @@ export function receiptPage(v: ReceiptView): SafeHtml {
       <p class="lede" role="status" aria-live="polite" id="summary">
         Your sign-in has ended. Telling your apps now.
       </p>
-      ${participantList(v.report)} ${NOT_CONFIRMED_NOTE} ${UPSTREAM_NOTE}
+      ${v.sections.map(
+        (s) =>
+          html`<section data-logout="${s.logoutId}">
+            ${s.title ? html`<h2>${s.title}</h2>` : ''}${participantList(s.report)}
+          </section>`,
+      )}
+      ${NOT_CONFIRMED_NOTE} ${UPSTREAM_NOTE}
       <p class="note"><a href="${v.doneUrl}" id="done-link">Continue</a></p>
       <div class="frames" aria-hidden="true">
         ${v.frames.map(

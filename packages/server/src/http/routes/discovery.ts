@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { discoveryDocument } from '../../protocol/discovery.js';
-import type { HttpContext } from '../context.js';
+import { sendPage, type HttpContext } from '../context.js';
+import { checkSessionPage } from '../../views/check-session.js';
+import { BROWSER_STATE_COOKIE } from '../cookies.js';
 
-export async function discoveryRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
+export async function discoveryRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { p } = ctx;
   const doc = JSON.stringify(discoveryDocument(p.config));
   app.get('/.well-known/openid-configuration', async (_req, reply) =>
     reply
@@ -11,6 +14,11 @@ export async function discoveryRoutes(app: FastifyInstance, { p }: HttpContext):
       .type('application/json')
       .send(doc),
   );
+  // Session Management 1.0: framed by relying parties, so this one page allows any frame ancestor.
+  app.get('/check_session', { config: { page: true, framable: true } }, async (_req, reply) =>
+    sendPage(reply, checkSessionPage(ctx.base, reply.cspNonce, BROWSER_STATE_COOKIE)),
+  );
+
   app.get('/jwks', async (_req, reply) => {
     await p.keys.maybeRefresh();
     return (

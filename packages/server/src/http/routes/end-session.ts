@@ -12,12 +12,8 @@ import { readParams } from '../../protocol/params.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import type { Initiator, LogoutReason } from '../../logout/logout-service.js';
 import { randomToken, safeEqual } from '../../util/crypto.js';
-import {
-  confirmLogoutPage,
-  receiptPage,
-  signedOutPage,
-  stillSignedInPage,
-} from '../../views/logout-pages.js';
+import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
+import { sendReceipt } from '../receipt.js';
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, SESSION_COOKIE } from '../cookies.js';
 import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
@@ -132,43 +128,18 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
       initiator: o.initiator,
       initiatorClientId: o.clientId,
       redirectTo: o.target,
+      browserPresent: true,
     });
     reply.clearCookie(SESSION_COOKIE, cookies.clear());
     // Session Management: the browser state changes at logout, so RPs polling check_session see "changed".
     reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
     if (!ended) return alreadySignedOut(reply, o.target, o.lang);
-    const report = await p.logout.report(ended.logoutId);
-    const q = `t=${encodeURIComponent(ended.receiptToken)}`;
-    const frames = ended.plan.participants
-      .filter((x) => x.frontchannelUrl)
-      .map((x) => ({
-        clientId: x.clientId,
-        url: x.frontchannelUrl!,
-        origin: new URL(x.frontchannelUrl!).origin,
-      }));
-    const doneUrl = `${base}/end_session/done/${ended.logoutId}?${q}`;
-    const cfg = p.config.logout;
-    return sendPage(
-      reply,
-      receiptPage({
-        base,
-        report: report!,
-        frames,
-        doneUrl,
-        refreshSeconds: cfg.frontchannel_timeout + 1,
-        nonce: reply.cspNonce,
-        lang: o.lang,
-        config: {
-          logoutId: ended.logoutId,
-          statusUrl: `${base}/end_session/receipt/${ended.logoutId}?${q}`,
-          resultsUrl: `${base}/end_session/receipt/${ended.logoutId}/frontchannel?${q}`,
-          doneUrl,
-          frontchannelTimeoutMs: cfg.frontchannel_timeout * 1000,
-          receiptWaitMs: cfg.receipt_wait * 1000,
-          redirect: Boolean(o.target),
-        },
-      }),
-    );
+    return sendReceipt(ctx, reply, {
+      logouts: [{ ended }],
+      redirect: Boolean(o.target),
+      thisBrowser: true,
+      lang: o.lang,
+    });
   }
 
   const checkReceipt = async (req: FastifyRequest<ReceiptParams>) => {

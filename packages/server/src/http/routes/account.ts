@@ -1,0 +1,145 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizationFlow } from '../../protocol/authorize.js';
+import { Management } from '../../protocol/management.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { readParams } from '../../protocol/params.js';
+import type { SessionRow } from '../../domain/sessions.js';
+import { randomToken, safeEqual } from '../../util/crypto.js';
+import { accountPage, deviceLabel } from '../../views/account-page.js';
+import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { browserContext, sendPage, type HttpContext } from '../context.js';
+import { sendReceipt } from '../receipt.js';
+
+/**
+ * The account page: the user's live sign-ins with their apps, and "sign out this device", "sign out" for
+ * another device, and "sign out everywhere" — each through the one logout path, each followed by its receipt.
+ */
+export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { p, base, cookies } = ctx;
+  const flow = new AuthorizationFlow(p);
+  const management = new Management(p);
+  const page = { config: { page: true } };
+
+  app.get('/account', page, async (req, reply) => {
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    if (!session) {
+      const id = await flow.createInteraction('login', { raw: {}, returnTo: '/account' });
+      reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
+      return reply.redirect(`${base}/interaction/${id}`, 303);
+    }
+    const user = (await p.store.users.findById(session.user_id))!;
+    const csrf = randomToken(24);
+    const interactionId = randomToken(24);
+    const now = p.now();
+    await p.store.interactions.insert({
+      id: interactionId,
+      kind: 'account',
+      payload: JSON.stringify({ sid: session.sid }),
+      csrf,
+      created_at: now,
+      expires_at: now + 30 * 60_000,
+    });
+    const sessions = await management.listSessions(user, session.sid);
+    sessions.sort((a, b) => Number(b.current ?? false) - Number(a.current ?? false));
+    return sendPage(
+      reply,
+      accountPage({ base, userName: user.name ?? user.username, csrf, interactionId, sessions }),
+    );
+  });
+
+  /** Every account form: the CSRF token of a page rendered for this very session. */
+  async function verifiedSession(req: FastifyRequest): Promise<SessionRow> {
+    const form = readParams(req.body, ['csrf', 'interaction'] as const, { interaction: 64 });
+    const row = form.interaction ? await p.store.interactions.find(form.interaction, p.now()) : undefined;
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    const sid = row ? (JSON.parse(row.payload) as { sid: string }).sid : undefined;
+    if (
+      !row ||
+      row.kind !== 'account' ||
+      !form.csrf ||
+      !safeEqual(form.csrf, row.csrf) ||
+      !session ||
+      session.sid !== sid
+    ) {
+      throw new OAuthError(
+        'invalid_request',
+        'this page has expired or was not sent from your account page; reload it',
+        403,
+      );
+    }
+    return session;
+  }
+
+  const endThisBrowser = (reply: FastifyReply) => {
+    reply.clearCookie(SESSION_COOKIE, cookies.clear());
+    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
+  };
+
+  app.post('/account/logout', page, async (req, reply) => {
+    const session = await verifiedSession(req);
+    const [ended] = await p.logout.endSessions([session], {
+      reason: 'user',
+      initiator: 'user',
+      browserPresent: true,
+    });
+    endThisBrowser(reply);
+    if (!ended) return reply.redirect(`${base}/account`, 303);
+    return sendReceipt(ctx, reply, {
+      logouts: [{ ended, title: 'This device' }],
+      redirect: false,
+      thisBrowser: true,
+    });
+  });
+
+  app.post('/account/sessions/logout', page, async (req, reply) => {
+    const current = await verifiedSession(req);
+    const { sid } = readParams(req.body, ['sid'] as const, { sid: 100 });
+    const target = sid ? await p.store.sessions.findBySid(sid) : undefined;
+    // Only the user's own sessions, and never this one through the "other device" form.
+    if (!target || target.user_id !== current.user_id || target.sid === current.sid) {
+      throw new OAuthError('invalid_request', 'no such sign-in of yours', 400);
+    }
+    const [ended] = await p.logout.endSessions([target], {
+      reason: 'user',
+      initiator: 'user',
+      browserPresent: false,
+    });
+    if (!ended) return reply.redirect(`${base}/account`, 303);
+    return sendReceipt(ctx, reply, {
+      logouts: [{ ended, title: deviceLabel(target.user_agent) }],
+      redirect: false,
+      thisBrowser: false,
+      doneUrl: `${base}/account`,
+    });
+  });
+
+  app.post('/account/logout-everywhere', page, async (req, reply) => {
+    const session = await verifiedSession(req);
+    const others = (await p.store.sessions.listActiveByUser(session.user_id)).filter(
+      (s) => s.sid !== session.sid,
+    );
+    // Other devices first (no browser there: back-channel and push), then this one with its iframes.
+    const elsewhere = await p.logout.endSessions(others, {
+      reason: 'user',
+      initiator: 'user',
+      browserPresent: false,
+    });
+    const [here] = await p.logout.endSessions([session], {
+      reason: 'user',
+      initiator: 'user',
+      browserPresent: true,
+      revokeOffline: true,
+      revokeUserTokens: { userId: session.user_id },
+    });
+    endThisBrowser(reply);
+    const logouts = [
+      ...(here ? [{ ended: here, title: 'This device' }] : []),
+      ...elsewhere.map((ended) => ({
+        ended,
+        title: deviceLabel(others.find((s) => s.sid === ended.sid)?.user_agent ?? null),
+      })),
+    ];
+    if (!logouts.length) return reply.redirect(`${base}/account`, 303);
+    return sendReceipt(ctx, reply, { logouts, redirect: false, thisBrowser: Boolean(here) });
+  });
+}
