@@ -10,7 +10,8 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
+import type { AdieuClient, SessionMonitor } from '../../../packages/browser/src/index.js';
 import type { ConfigInput } from '../../../packages/server/src/config/schema.js';
 import {
   freePort,
@@ -283,11 +284,11 @@ export interface LoggedEvent {
 }
 
 interface AppWindow {
-  client: import('../../../packages/browser/src/index.js').AdieuClient;
+  client: AdieuClient;
   events: LoggedEvent[];
   ready?: boolean;
   __stale?: boolean;
-  monitor?: import('../../../packages/browser/src/index.js').SessionMonitor;
+  monitor?: SessionMonitor;
 }
 /** The test page's globals, for `page.evaluate` callbacks: `(window as AW).client`. */
 export type AW = AppWindow & Window;
@@ -327,7 +328,7 @@ export async function submitLogin(page: Page, user: TestUser): Promise<void> {
  */
 export async function loginRedirect(page: Page, user: TestUser, request: Record<string, unknown> = {}) {
   let loginShown = false;
-  const onFrame = (f: import('playwright-core').Frame) => {
+  const onFrame = (f: Frame) => {
     if (f === page.mainFrame() && f.url().includes('/interaction/')) loginShown = true;
   };
   page.on('framenavigated', onFrame);
