@@ -142,7 +142,8 @@ interface Scripts {
 export class RedisSessionStore implements SessionStore {
   private readonly redis: Redis & Scripts;
   private readonly owned: boolean;
-  private readonly prefix: string;
+  /** The key prefix of this store (several apps can share one Redis). */
+  readonly prefix: string;
   private readonly channel: string;
   private subscriber: Redis | undefined;
   private subscribing: Promise<unknown> | undefined;
