@@ -23,6 +23,8 @@ function uriProblem(value: string, rule: UriRule = {}): string | undefined {
   } catch {
     return 'is not an absolute URI';
   }
+  // The URL parser silently drops spaces and control characters that a URI cannot contain (RFC 3986 §2).
+  if (/[\s\p{Cc}]/u.test(value)) return 'must not contain spaces or control characters';
   if (value.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return undefined;
   if (url.protocol === 'http:') {

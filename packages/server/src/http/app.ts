@@ -8,8 +8,10 @@ import Fastify, {
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Provider } from '../provider.js';
-import { OAuthError, serverError } from '../protocol/errors.js';
+import { OAuthError, invalidRequest, serverError } from '../protocol/errors.js';
 import { RedirectableError } from '../protocol/authorization-request.js';
 import { errorResponse } from '../protocol/responses.js';
 import { errorPage } from '../views/pages.js';
@@ -49,6 +51,8 @@ const BODY_LIMIT = 64 * 1024;
 export async function buildApp(p: Provider, options: AppOptions = {}): Promise<FastifyInstance> {
   const base = new URL(p.issuer).pathname.replace(/\/$/, '');
   const ctx: HttpContext = { p, base, cookies: cookieOptions(p.issuer, base) };
+  /** Paths of the routes that answer people with pages, for errors raised before a route is matched. */
+  const pagePaths: RegExp[] = [];
   const app = Fastify({
     loggerInstance: p.log,
     logController: new LogController({ disableRequestLogging: process.env.ADIEU_LOG_REQUESTS !== '1' }),
@@ -56,12 +60,26 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
+    // Errors from before routing (bad percent-encoding, an over-long path segment, unparseable HTTP) get our
+    // shapes too, never Fastify's defaults.
+    frameworkErrors: (error, req, reply) => {
+      void earlyError(ctx, pagePaths, error, req, reply);
+    },
+    clientErrorHandler: (error, socket) => clientError(ctx, pagePaths, error, socket),
     ...(options.https ? { https: options.https } : {}),
   }) as unknown as FastifyInstance;
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
   app.decorateReply('cspNonce', '');
+  app.addHook('onRoute', (route) => {
+    if (route.config?.page) pagePaths.push(pathPattern(route.url));
+  });
+  // No protocol value may contain NUL (PostgreSQL cannot even store one). Parameters are checked where they are
+  // read (readParams); path segments are checked here, for every route at once.
+  app.addHook('onRequest', async (req) => {
+    if (/%00/.test(req.url.split('?')[0] ?? '')) throw invalidRequest('the URL contains a NUL character');
+  });
   // APIs are often called with `content-type: application/json` and no body (Graph's revokeSignInSessions):
   // treat an empty body as absent instead of a 400, and keep Fastify's prototype-poisoning-safe parser otherwise.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -126,6 +144,91 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
 
 function wantsHtml(req: FastifyRequest): boolean {
   return req.routeOptions.config?.page === true || /text\/html/.test(req.headers.accept ?? '');
+}
+
+/** A route path such as `/interaction/:id/login` as a pattern that raw request paths can be tested against. */
+function pathPattern(url: string): RegExp {
+  const parts = url
+    .split('/')
+    .map((s) => (s.startsWith(':') ? '[^/]*' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('/')}$`);
+}
+
+function isPagePath(pagePaths: readonly RegExp[], url: string): boolean {
+  const path = url.split('?')[0] ?? '';
+  return pagePaths.some((r) => r.test(path));
+}
+
+/**
+ * Errors Fastify raises before it has matched a route: a path that is not valid percent-encoding, or a path
+ * segment longer than maxParamLength. Same shapes as handleError; the path decides between page and JSON.
+ */
+function earlyError(
+  ctx: HttpContext,
+  pagePaths: readonly RegExp[],
+  error: FastifyError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  const e = new OAuthError(
+    'invalid_request',
+    tooLong ? 'a part of the URL path is too long' : 'the URL path is not validly percent-encoded',
+    tooLong ? 414 : 400,
+  );
+  if (isPagePath(pagePaths, req.url) || /text\/html/.test(req.headers.accept ?? '')) {
+    return sendPage(
+      reply,
+      errorPage(ctx.base, 'This request cannot be completed', e.description, e.error),
+      e.status,
+    );
+  }
+  return reply.code(e.status).header('cache-control', 'no-store').send(e.toJSON());
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a URL or headers beyond its 16 kB limit, broken
+ * HTTP): written straight to the socket as Fastify's default does, but in our shapes, and as a page when the
+ * request line names a page route.
+ */
+function clientError(
+  ctx: HttpContext,
+  pagePaths: readonly RegExp[],
+  error: Error & { code?: string; rawPacket?: unknown },
+  socket: Socket,
+) {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const e = new OAuthError(
+    'invalid_request',
+    status === 431
+      ? 'the request URL or headers are too large'
+      : status === 408
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP',
+    status,
+  );
+  // Node hands over the bytes it read (typed otherwise by Fastify): the request line names the route.
+  const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.subarray(0, 4096).toString('latin1') : '';
+  const target = /^[A-Z]+ (\S+)/.exec(raw)?.[1] ?? '';
+  const page = isPagePath(pagePaths, target);
+  const body = page
+    ? errorPage(ctx.base, 'This request cannot be completed', e.description, e.error).value
+    : JSON.stringify(e.toJSON());
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    `Content-Type: ${page ? 'text/html' : 'application/json'}; charset=utf-8`,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    'X-Content-Type-Options: nosniff',
+    ...(page
+      ? ["Content-Security-Policy: default-src 'none'; style-src 'self'; frame-ancestors 'none'"]
+      : []),
+    'Connection: close',
+  ];
+  if (socket.writable) socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  socket.destroy();
 }
 
 /**

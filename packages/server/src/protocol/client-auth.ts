@@ -30,6 +30,8 @@ export function readClientCredentials(authorization: string | undefined, body: u
     } catch {
       throw invalidClient('malformed Basic credentials', true);
     }
+    if (clientId.includes('\u0000') || secret.includes('\u0000'))
+      throw invalidClient('malformed Basic credentials', true);
     if (p.client_id && p.client_id !== clientId)
       throw invalidRequest('client_id does not match the Basic credentials');
     return { clientId, method: 'client_secret_basic', secret };

@@ -5,7 +5,7 @@ export const MAX_PARAM_LENGTH = 4096;
 
 /**
  * Read protocol parameters from a parsed query or form. RFC 6749 §3.1: parameters must not be repeated, so a
- * repeated one is `invalid_request`; so is a value longer than MAX_PARAM_LENGTH. Empty values count as absent
+ * repeated one is `invalid_request`; so is a value longer than MAX_PARAM_LENGTH or holding NUL. Empty values count as absent
  * (RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted").
  * Unknown parameters are ignored.
  */
@@ -24,6 +24,8 @@ export function readParams<const K extends string>(
     if (typeof value !== 'string') throw invalidRequest(`parameter ${name} must be a string`);
     if (value.length > (limits[name] ?? MAX_PARAM_LENGTH))
       throw invalidRequest(`parameter ${name} is too long`);
+    // No protocol value contains NUL (RFC 6749 Appendix A), and PostgreSQL text cannot even store one.
+    if (value.includes('\u0000')) throw invalidRequest(`parameter ${name} must not contain a NUL character`);
     if (value !== '') out[name] = value;
   }
   return out;
