@@ -94,11 +94,14 @@ export async function serveSessionEvents(
 /**
  * The page side of push, to include on pages of signed-in users. It opens the events stream and, when the
  * session ends, dispatches a cancelable `adieu:session-ended` event on `window` (detail: `{reason}`) and,
- * unless a listener called `preventDefault()`, reloads the page, which then shows the signed-out state.
+ * unless a listener called `preventDefault()`, reloads the page, which then shows the signed-out state. A page
+ * that is already navigating away (the tab whose sign-out link was clicked) stops listening instead.
  */
 export function pushClientScript(eventsPath: string): string {
   return (
     `(function(){var s=new EventSource(${JSON.stringify(eventsPath)});` +
+    // A page that is navigating away (e.g. the sign-out link itself) must not reload over its navigation.
+    `addEventListener('beforeunload',function(){s.close()});` +
     `s.addEventListener('session_ended',function(m){s.close();var d={};try{d=JSON.parse(m.data)}catch(e){}` +
     `if(dispatchEvent(new CustomEvent('adieu:session-ended',{detail:d,cancelable:true})))location.reload()})})();\n`
   );
