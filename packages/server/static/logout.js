@@ -82,25 +82,7 @@
       var status = li.querySelector('.status');
       status.className = 'status ' + p.signed_out;
       status.textContent = TEXT[p.signed_out];
-      var parts = [];
-      var c = p.channels;
-      if (c.frontchannel)
-        parts.push(
-          'browser: ' +
-            c.frontchannel.status.replace('_', ' ') +
-            (c.frontchannel.detail ? ' (' + c.frontchannel.detail + ')' : ''),
-        );
-      if (c.backchannel)
-        parts.push(
-          'server: ' +
-            c.backchannel.status +
-            (c.backchannel.status !== 'delivered' && c.backchannel.last_error
-              ? ' (' + c.backchannel.last_error + ')'
-              : ''),
-        );
-      if (c.push) parts.push('open pages: ' + c.push.status);
-      if (!parts.length) parts.push('this app registered no logout channel');
-      li.querySelector('.channels').textContent = parts.join(' \u00b7 ');
+      li.querySelector('.channels').textContent = p.text;
     });
   }
 
@@ -112,6 +94,8 @@
     var confirmed = all.filter(function (p) {
       return p.signed_out === 'confirmed';
     }).length;
+    var note = document.getElementById('not-confirmed-note');
+    if (note) note.hidden = confirmed === all.length;
     summary.textContent = all.length
       ? confirmed + ' of ' + all.length + ' apps confirmed the sign-out.'
       : 'No applications had used this sign-in.';

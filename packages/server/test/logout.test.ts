@@ -384,7 +384,17 @@ describe('back-channel delivery', () => {
     expect(byId.portal.channels.backchannel.history[0].status_code).toBe(503);
     expect(byId.expenses.channels.backchannel.status).toBe('rejected');
     expect(byId.expenses.channels.backchannel.last_status_code).toBe(400);
-    expect(byId.expenses.signed_out).toBe('not_confirmed');
+    // Once the front-channel deadline has passed too, a refused back-channel leaves the app "not confirmed".
+    await expect
+      .poll(
+        async () =>
+          (await op.provider.logout.report(logout!.id))!.participants.find((p) => p.client_id === 'expenses')!
+            .signed_out,
+        {
+          timeout: 5000,
+        },
+      )
+      .toBe('not_confirmed');
   });
 
   it('a redirect is not followed and not counted as delivered', async () => {

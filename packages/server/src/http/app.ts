@@ -26,6 +26,7 @@ import { assetRoutes } from './routes/assets.js';
 import { endSessionRoutes } from './routes/end-session.js';
 import { sessionEventsRoutes } from './routes/session-events.js';
 import { apiRoutes } from './routes/api.js';
+import { accountRoutes } from './routes/account.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -136,6 +137,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       await endSessionRoutes(scoped, ctx);
       await sessionEventsRoutes(scoped, ctx);
       await apiRoutes(scoped, ctx);
+      await accountRoutes(scoped, ctx);
     },
     { prefix: base },
   );

@@ -132,11 +132,8 @@ export class LogoutService {
             client_id: part.clientId,
             channel: 'frontchannel',
             // Only a browser that renders the logout page can reach a front-channel URI.
-            status: opts.initiator === 'user' || opts.initiator === 'rp' ? 'pending' : 'not_sent',
-            detail:
-              opts.initiator === 'user' || opts.initiator === 'rp'
-                ? null
-                : 'no browser took part in this logout',
+            status: opts.browserPresent ? 'pending' : 'not_sent',
+            detail: opts.browserPresent ? null : 'no browser of this session took part in this logout',
             updated_at: now,
           });
         }

@@ -1,4 +1,4 @@
-import { html, jsonForScript, page, type SafeHtml } from './index.js';
+import { html, jsonForScript, page, raw, type SafeHtml } from './index.js';
 import type { LogoutReport, ParticipantReport } from '../logout/report.js';
 
 export interface ConfirmView {
@@ -43,25 +43,45 @@ const SIGNED_OUT_TEXT: Record<ParticipantReport['signed_out'], string> = {
   not_confirmed: 'Not confirmed',
 };
 
-function channelText(p: ParticipantReport): string {
+const FRONT_TEXT: Record<string, string> = {
+  pending: 'clearing in this browser…',
+  acknowledged: 'cleared in this browser',
+  reached: 'page reached in this browser, no confirmation',
+  timeout: 'no answer in this browser',
+  not_sent: 'not reachable from this browser',
+};
+
+/** What each channel said, in words a person understands. The live page shows exactly this text too. */
+export function channelText(p: ParticipantReport): string {
   const parts: string[] = [];
   const f = p.channels.frontchannel;
   const b = p.channels.backchannel;
   const push = p.channels.push;
-  if (f) parts.push(`browser: ${f.status.replace('_', ' ')}${f.detail ? ` (${f.detail})` : ''}`);
-  if (b) {
-    const extra =
-      b.status === 'retrying'
-        ? `, retrying after ${b.last_error ?? 'an error'}`
-        : b.status === 'delivered'
-          ? ''
-          : b.last_error
-            ? ` (${b.last_error})`
-            : '';
-    parts.push(`server: ${b.status}${extra}`);
+  if (f) {
+    if (f.status === 'failed') {
+      parts.push(
+        f.detail === 'storage-partitioned'
+          ? 'this browser blocks its storage in a frame, so it could not clear it here'
+          : `could not clear in this browser (${f.detail ?? 'no reason given'})`,
+      );
+    } else {
+      parts.push(FRONT_TEXT[f.status] ?? f.status);
+    }
   }
-  if (push) parts.push(`open pages: ${push.status}`);
-  if (!f && !b && !push) parts.push('this app registered no logout channel');
+  if (b) {
+    const why = b.last_error ? ` (${b.last_error})` : '';
+    parts.push(
+      {
+        pending: 'telling its server…',
+        retrying: `its server did not answer yet, retrying${why}`,
+        delivered: 'its server confirmed',
+        rejected: `its server refused${why}`,
+        failed: `its server never answered; gave up${why}`,
+      }[b.status],
+    );
+  }
+  if (push?.status === 'delivered') parts.push('open pages told at once');
+  if (!f && !b && !push) parts.push('this app registered no way to be told');
   return parts.join(' · ');
 }
 
@@ -81,10 +101,13 @@ export function participantList(report: LogoutReport | undefined): SafeHtml {
   </ul>`;
 }
 
-const NOT_CONFIRMED_NOTE = html`<p class="note">
-  "Not confirmed" means the app did not answer in time. Its access was revoked at the provider anyway: it
-  cannot renew your sign-in, and it keeps being told in the background.
-</p>`;
+const notConfirmedNote = (show: boolean) =>
+  html`<p class="note" id="not-confirmed-note" ${show ? '' : raw('hidden')}>
+    "Not confirmed" means the app did not answer in time. Its access was revoked at the provider anyway: it
+    cannot renew your sign-in, and it keeps being told in the background.
+  </p>`;
+
+const unconfirmed = (r: LogoutReport) => r.participants.some((p) => p.signed_out !== 'confirmed');
 
 const UPSTREAM_NOTE = html`<p class="note">
   If you signed in through another service (your company or a social account), you may still be signed in
@@ -131,7 +154,7 @@ export function receiptPage(v: ReceiptView): SafeHtml {
             ${s.title ? html`<h2>${s.title}</h2>` : ''}${participantList(s.report)}
           </section>`,
       )}
-      ${NOT_CONFIRMED_NOTE} ${UPSTREAM_NOTE}
+      ${notConfirmedNote(v.sections.some((s) => unconfirmed(s.report)))} ${UPSTREAM_NOTE}
       <p class="note"><a href="${v.doneUrl}" id="done-link">Continue</a></p>
       <div class="frames" aria-hidden="true">
         ${v.frames.map(
@@ -162,7 +185,8 @@ export function signedOutPage(base: string, report: LogoutReport | undefined, la
       <p class="lede">
         ${report?.user ? html`<strong>${report.user.name ?? report.user.username}</strong> is no longer signed in on this browser.` : 'There is no sign-in on this browser.'}
       </p>
-      ${report ? participantList(report) : ''} ${report ? NOT_CONFIRMED_NOTE : ''} ${UPSTREAM_NOTE}
+      ${report ? participantList(report) : ''} ${report ? notConfirmedNote(unconfirmed(report)) : ''}
+      ${UPSTREAM_NOTE}
       <p class="note">You can close this window.</p>`,
   });
 }

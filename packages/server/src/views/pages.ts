@@ -52,10 +52,9 @@ export function loginPage(v: LoginView): SafeHtml {
         >
         <div class="actions"><button type="submit" class="primary">Sign in</button></div>
       </form>
-      <form method="post" action="${v.cancelAction}">
-        <input type="hidden" name="csrf" value="${v.csrf}" />
-        <p class="note"><button type="submit" formnovalidate>Cancel and return to the app</button></p>
-      </form>`,
+      <p class="note">
+        <a href="${v.cancelAction}?csrf=${encodeURIComponent(v.csrf)}">Cancel and return to the app</a>
+      </p>`,
   });
 }
 

@@ -3,7 +3,7 @@ import { AuthorizationFlow, type AuthorizeOutcome } from '../../protocol/authori
 import { Interactions } from '../../protocol/interaction.js';
 import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
-import { consentPage, loginPage } from '../../views/pages.js';
+import { consentPage, errorPage, loginPage } from '../../views/pages.js';
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
 import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
@@ -43,7 +43,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         action: `${base}/interaction/${it.row.id}/login`,
         cancelAction: `${base}/interaction/${it.row.id}/cancel`,
         csrf: it.row.csrf,
-        clientName: client?.name ?? 'the application',
+        clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
         username: it.payload.raw.login_hint,
         lang: pageLang(it.payload.raw.ui_locales),
       }),
@@ -86,7 +86,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       action: `${base}/interaction/${it.row.id}/login`,
       cancelAction: `${base}/interaction/${it.row.id}/cancel`,
       csrf: it.row.csrf,
-      clientName: client?.name ?? 'the application',
+      clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
       username: form.username,
       lang: pageLang(it.payload.raw.ui_locales),
     };
@@ -107,6 +107,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     reply.setCookie(SESSION_COOKIE, result.cookie, cookies.session(result.rememberMe, lifetime));
     reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
     reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
     return respond(
       reply,
       await flow.resume(it.payload, result.session, { ...browser, browserState: result.browserState }),
@@ -133,12 +134,22 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     return respond(reply, await flow.resume(it.payload, session, browser));
   });
 
-  app.post<IdParams>('/interaction/:id/cancel', page, async (req, reply) => {
+  // A link, not a second form: the login page keeps exactly one form with one submit button (the contract).
+  // The CSRF token still rides along, so another site cannot cancel a sign-in in progress.
+  const cancel = async (req: FastifyRequest<IdParams>, reply: FastifyReply) => {
     const kind = await interactionKind(req.params.id);
     const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], kind);
-    interactions.checkCsrf(it, readParams(req.body, ['csrf'] as const).csrf);
+    interactions.checkCsrf(
+      it,
+      readParams(req.method === 'POST' ? req.body : req.query, ['csrf'] as const).csrf,
+    );
     await interactions.finish(it);
     reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    if (it.payload.returnTo) {
+      return sendPage(reply, errorPage(base, 'Sign-in cancelled', 'You did not sign in.'), 200);
+    }
     return flow.deny(it.payload);
-  });
+  };
+  app.get<IdParams>('/interaction/:id/cancel', page, cancel);
+  app.post<IdParams>('/interaction/:id/cancel', page, cancel);
 }
