@@ -170,6 +170,28 @@ export function openApiDocument(issuer: string) {
           responses: noContent,
         },
       },
+      '/logouts': {
+        get: {
+          summary: 'Recent logouts that a client took part in, or of one SSO session, newest first',
+          security: admin,
+          parameters: [
+            { name: 'client_id', in: 'query', schema: { type: 'string' } },
+            { name: 'sid', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 10 } },
+          ],
+          responses: {
+            '200': {
+              description: 'Logout records (client_id or sid is required)',
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { $ref: '#/components/schemas/Logout' } },
+                },
+              },
+            },
+            ...errors,
+          },
+        },
+      },
       '/logouts/{id}': {
         get: {
           summary: 'A logout record with per-participant, per-channel delivery status',

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { Management } from '../../protocol/management.js';
 import { openApiDocument } from '../../protocol/openapi.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
-import { notFound } from '../../protocol/errors.js';
+import { invalidRequest, notFound } from '../../protocol/errors.js';
+import { readParams } from '../../protocol/params.js';
 import { noStore, type HttpContext } from '../context.js';
 
 type UserParams = { Params: { user: string } };
@@ -57,6 +58,23 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     const { clientId } = await admin(req.headers.authorization);
     await m.endSession(req.params.sid, clientId);
     return reply.code(204).send();
+  });
+
+  app.get('/api/v1/logouts', async (req, reply) => {
+    await admin(req.headers.authorization);
+    const q = readParams(req.query, ['client_id', 'sid', 'limit'] as const, {
+      client_id: 200,
+      sid: 100,
+      limit: 3,
+    });
+    const limit = q.limit && /^\d+$/.test(q.limit) ? Math.min(50, Math.max(1, Number(q.limit))) : 10;
+    if (!q.client_id && !q.sid) throw invalidRequest('client_id or sid is required');
+    const rows = q.sid
+      ? await p.store.logouts.listBySid(q.sid, limit)
+      : await p.store.logouts.listByParticipant(q.client_id!, limit);
+    const reports = [];
+    for (const row of rows) reports.push(await p.logout.report(row.id));
+    return noStore(reply).send(reports.filter(Boolean));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/logouts/:id', async (req, reply) => {
