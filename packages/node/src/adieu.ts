@@ -82,7 +82,14 @@ export class Adieu {
     return this.config.now();
   }
 
-  /** Which SDK route a request is for (by method and path), if any. */
+  /**
+   * Which SDK route a request is for (by method and path), if any.
+   *
+   * @example
+   * ```ts
+   * adieu.route('POST', '/backchannel-logout'); // 'backchannel'
+   * ```
+   */
   route(method: string, pathname: string): RouteName | undefined {
     const name = this.routesByPath.get(pathname);
     if (!name) return undefined;
@@ -150,7 +157,14 @@ export class Adieu {
     return p;
   }
 
-  /** End one app session (and tell the hooks). */
+  /**
+   * End one app session (and tell the hooks).
+   *
+   * @example
+   * ```ts
+   * await adieu.destroySession(req.adieu.session!.id, 'logout');
+   * ```
+   */
   async destroySession(id: string, reason: EndReason): Promise<AppSession | undefined> {
     const ended = await this.store.destroy(id, reason);
     if (ended) this.sessionsEnded([ended], reason);
@@ -176,12 +190,27 @@ export class Adieu {
     }
   }
 
-  /** Start a login (a redirect to the provider). */
+  /**
+   * Start a login (a redirect to the provider).
+   *
+   * @example
+   * ```ts
+   * const r = await adieu.login({ returnTo: '/expenses', params: { prompt: 'login' } });
+   * res.writeHead(r.status, r.headers).end();
+   * ```
+   */
   login(options: LoginOptions = {}): Promise<HttpResult> {
     return beginLogin(this, options);
   }
 
-  /** Sign out: the app session ends, then (unless `local`) the provider's end_session. */
+  /**
+   * Sign out: the app session ends, then (unless `local`) the provider's end_session.
+   *
+   * @example
+   * ```ts
+   * const r = await adieu.logout(session, { returnTo: '/goodbye' }); // or { local: true }
+   * ```
+   */
   logout(session: AppSession | undefined, options: LogoutOptions = {}): Promise<HttpResult> {
     return beginLogout(this, session, options);
   }
@@ -189,6 +218,14 @@ export class Adieu {
   /**
    * Answer a request to one of the SDK's routes (except `events`, which streams; see {@link serveEvents}).
    * Errors of login and logout callbacks are thrown as {@link AdieuError}s for the framework's error handler.
+   *
+   * @example
+   * ```ts
+   * const route = adieu.route(req.method, url.pathname);
+   * if (route && route !== 'events') {
+   *   const r = await adieu.handle(route, { search: url.search, cookies, contentType, body });
+   * }
+   * ```
    */
   async handle(route: Exclude<RouteName, 'events'>, req: RouteRequest): Promise<HttpResult> {
     const query = new URLSearchParams(req.search);
@@ -225,7 +262,14 @@ export class Adieu {
     }
   }
 
-  /** Stream session events to one page (the `events` route), on Node's raw request and response. */
+  /**
+   * Stream session events to one page (the `events` route), on Node's raw request and response.
+   *
+   * @example
+   * ```ts
+   * await adieu.serveEvents(session, req, res);
+   * ```
+   */
   serveEvents(session: AppSession | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const id = session?.id;
     return serveSessionEvents(
@@ -237,7 +281,14 @@ export class Adieu {
     );
   }
 
-  /** Stop listening to the store and close it. */
+  /**
+   * Stop listening to the store and close it.
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => void adieu.close());
+   * ```
+   */
   async close(): Promise<void> {
     this.push.close();
     await this.store.close();

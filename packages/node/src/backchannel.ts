@@ -21,6 +21,13 @@ const MIN_REVOCATION_TTL = 30 * 86_400;
  * Answers 200 with `Cache-Control: no-store`, or 400 with JSON naming the failed check
  * (`{"error":"invalid_request","code":"jti_replayed","check":"jti",...}`); 503/500 when the app cannot
  * check or act right now, so the provider retries.
+ *
+ * @example
+ * ```ts
+ * // A framework without an adapter: hand over the content type and the raw (or parsed) form body.
+ * const result = await backchannelLogout(adieu, { contentType: req.headers['content-type'], body: rawBody });
+ * res.writeHead(result.status, result.headers).end(result.body);
+ * ```
  */
 export async function backchannelLogout(
   core: Adieu,
@@ -63,7 +70,15 @@ export async function backchannelLogout(
   }
 }
 
-/** The single `logout_token` parameter of an `application/x-www-form-urlencoded` POST (§2.5). */
+/**
+ * The single `logout_token` parameter of an `application/x-www-form-urlencoded` POST (§2.5); throws
+ * `malformed_request` otherwise (wrong content type, no token, or more than one).
+ *
+ * @example
+ * ```ts
+ * const token = readLogoutToken('application/x-www-form-urlencoded', 'logout_token=eyJ...');
+ * ```
+ */
 export function readLogoutToken(contentType: string | undefined, body: FormBody): string {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {

@@ -165,6 +165,12 @@ function positive(path: string, value: number | undefined, fallback: number): nu
 /**
  * Validate options once, at construction, and throw an {@link AdieuError} `invalid_config` naming the exact
  * option that is wrong.
+ *
+ * @example
+ * ```ts
+ * resolveConfig({ issuer: 'http://localhost:3000', clientId: 'app', baseUrl: 'http://localhost:4000' });
+ * // throws AdieuError invalid_config: options.issuer uses http; set allowInsecureRequests: true ...
+ * ```
  */
 export function resolveConfig(o: AdieuOptions): ResolvedConfig {
   if (!o || typeof o !== 'object') throw bad('', 'must be an object');

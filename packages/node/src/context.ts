@@ -31,7 +31,16 @@ export interface AdieuRequestContext {
   refresh(): Promise<boolean>;
 }
 
-/** Build the per-request context; `send` writes an HttpResult with the framework's response object. */
+/**
+ * Build the per-request context; `send` writes an HttpResult with the framework's response object. The Express
+ * and Fastify adapters use it; another framework's adapter would too.
+ *
+ * @example
+ * ```ts
+ * const { session } = await adieu.loadSession(req.headers.cookie);
+ * const ctx = requestContext(adieu, session, (r) => res.writeHead(r.status, r.headers).end(r.body));
+ * ```
+ */
 export function requestContext(
   core: Adieu,
   session: AppSession | undefined,

@@ -55,12 +55,8 @@ export type AdieuErrorCode =
   | 'session_revoked'
   /** The return from the provider's logout does not carry the state this browser was given. */
   | 'logout_state_mismatch'
-  /** A front-channel request names another issuer, or only one of `iss` and `sid`. */
-  | 'frontchannel_invalid'
   /** Refreshing tokens failed for a reason other than `invalid_grant` (network, provider down). */
-  | 'refresh_failed'
-  /** The session store did not answer. */
-  | 'store_unavailable';
+  | 'refresh_failed';
 
 /**
  * The one error class of the SDK.
@@ -93,7 +89,17 @@ export class AdieuError extends Error {
   readonly check: string | undefined;
 }
 
-/** Narrow an unknown thrown value to an AdieuError with one of the given codes. */
+/**
+ * Narrow an unknown thrown value to an AdieuError with one of the given codes.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => {
+ *   if (isAdieuError(err, 'login_transaction_missing', 'session_revoked')) return res.redirect('/login');
+ *   next(err);
+ * });
+ * ```
+ */
 export function isAdieuError(e: unknown, ...codes: AdieuErrorCode[]): e is AdieuError {
   return e instanceof AdieuError && (codes.length === 0 || codes.includes(e.code));
 }

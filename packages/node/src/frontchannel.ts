@@ -45,6 +45,12 @@ function page(issuerOrigin: string, cleared: boolean, detail: Detail | undefined
  *
  * The answer is never cached, may only be framed by the provider (`frame-ancestors`), and posts the
  * `adieu:frontchannel-logout` acknowledgement to the provider's logout page.
+ *
+ * @example
+ * ```ts
+ * const result = await frontchannelLogout(adieu, new URL(req.url, base).searchParams, undefined);
+ * res.writeHead(result.status, result.headers).end(result.body);
+ * ```
  */
 export async function frontchannelLogout(
   core: Adieu,

@@ -59,6 +59,12 @@ export class CookieJar {
 /**
  * A path on this app to go to after login or logout, or `/`. Only same-origin paths are kept, so `returnTo`
  * can never become an open redirect (`//evil.example`, `/\evil.example` and absolute URLs are refused).
+ *
+ * @example
+ * ```ts
+ * safeReturnTo('/expenses?month=3', 'https://portal.example.com'); // '/expenses?month=3'
+ * safeReturnTo('//evil.example/', 'https://portal.example.com'); // '/'
+ * ```
  */
 export function safeReturnTo(value: unknown, baseUrl: string): string {
   if (

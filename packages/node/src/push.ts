@@ -7,6 +7,11 @@ const HEARTBEAT_SECONDS = 25;
 /**
  * Who is watching which session, in this process. Fed by the store's `onEnded`, which (with Redis) hears
  * about sessions ended by any process, so a page connected here learns of a logout received elsewhere.
+ *
+ * @example
+ * ```ts
+ * const stop = adieu.push.watch(session.id, (reason) => console.log('session ended:', reason));
+ * ```
  */
 export class SessionPush {
   private readonly watchers = new Map<string, Set<(reason: EndReason) => void>>();
@@ -96,6 +101,13 @@ export async function serveSessionEvents(
  * session ends, dispatches a cancelable `adieu:session-ended` event on `window` (detail: `{reason}`) and,
  * unless a listener called `preventDefault()`, reloads the page, which then shows the signed-out state. A page
  * that is already navigating away (the tab whose sign-out link was clicked) stops listening instead.
+ *
+ * @example
+ * ```ts
+ * // Inline it instead of serving /session/events.js (add its hash or a nonce to your CSP):
+ * const snippet = pushClientScript('/session/events');
+ * addEventListener('adieu:session-ended', (e) => { e.preventDefault(); saveDraft().then(() => location.reload()); });
+ * ```
  */
 export function pushClientScript(eventsPath: string): string {
   return (

@@ -537,6 +537,11 @@ export function defineAppSuite(framework: Framework): void {
       const next = await whoAmI(browser, quiet.url);
       expect(next.authenticated).toBe(true);
       expect(next.accessToken).not.toBe(first.accessToken);
+      // Parallel requests refresh once: a second use of the rotated refresh token would make the provider
+      // revoke the whole family (reuse detection) and end the session.
+      const parallel = await Promise.all(Array.from({ length: 6 }, () => whoAmI(browser, quiet.url)));
+      expect(parallel.every((m) => m.authenticated)).toBe(true);
+      expect(await alive(browser, quiet.url)).toBe(true);
       // The SSO session ends; `quiet` registered no logout channel, so nobody tells it ...
       await logoutViaOther(browser);
       // ... but its next refresh fails with invalid_grant, and that ends the app session.
