@@ -8,6 +8,7 @@ import { Client } from './domain/clients.js';
 import { clientMetadataSchema, describeIssue } from './domain/client-metadata.js';
 import { randomToken } from './util/crypto.js';
 import { starterConfig } from './config/starter.js';
+import { configReference } from './config/reference.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -26,6 +27,7 @@ Commands:
                                    seconds (at once with --now)
   keys list --config FILE          list signing keys and their state
   doctor --config FILE             check the config, the database and the keys
+  config-reference                 print the configuration reference (docs/configuration.md)
 
 The config file may also come from ADIEU_CONFIG.`;
 
@@ -150,6 +152,9 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       break;
+    case 'config-reference':
+      process.stdout.write(configReference());
+      return 0;
     case 'doctor':
       return withProvider(loadConfigFile(configPath(values)), async (p) => {
         console.log(`config ok: issuer ${p.issuer}`);

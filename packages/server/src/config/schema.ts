@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientMetadataSchema } from '../domain/client-metadata.js';
+import { clientMetadataSchema, isLoopbackHost } from '../domain/client-metadata.js';
 
 /**
  * The provider's configuration file, validated once at start. Every key is documented here because the README
@@ -26,11 +26,24 @@ export const configSchema = z
       .url()
       .describe('Public URL of the provider; discovery lives at <issuer>/.well-known/openid-configuration')
       .refine((v) => !v.endsWith('/'), 'must not end with a slash')
-      .refine((v) => !new URL(v).search && !new URL(v).hash, 'must not have a query or fragment'),
+      .refine((v) => {
+        // Refinements run even when .url() failed; that failure is already reported.
+        if (!URL.canParse(v)) return true;
+        const u = new URL(v);
+        return !u.search && !u.hash;
+      }, 'must not have a query or fragment')
+      .refine((v) => {
+        if (!URL.canParse(v)) return true;
+        const u = new URL(v);
+        return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+      }, 'must use https (plain http is only for localhost development)'),
     port: z.number().int().min(0).max(65535).optional().describe('TCP port; defaults to the issuer URL port'),
     host: z.string().default('127.0.0.1').describe('Address to listen on'),
     tls: z
-      .object({ cert: z.string().min(1), key: z.string().min(1) })
+      .object({
+        cert: z.string().min(1).describe('certificate chain (PEM file)'),
+        key: z.string().min(1).describe('private key (PEM file)'),
+      })
       .strict()
       .optional()
       .describe('PEM file paths; when present the provider serves HTTPS itself'),
@@ -50,7 +63,8 @@ export const configSchema = z
         code: seconds(60, 'authorization code lifetime'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('token lifetimes (seconds)'),
     session: z
       .object({
         idle: seconds(1800, 'SSO session idle timeout (sliding)'),
@@ -60,15 +74,26 @@ export const configSchema = z
         sweep_interval: seconds(30, 'how often expired sessions are ended through the logout path'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('SSO session lifetimes (seconds)'),
     login: z
       .object({
-        account_max_failures: z.number().int().positive().default(5),
+        account_max_failures: z
+          .number()
+          .int()
+          .positive()
+          .default(5)
+          .describe('consecutive failed logins before an account is locked'),
         account_lock_seconds: seconds(
           30,
           'first lock after too many failures; doubles on each further failure',
         ),
-        ip_max_failures: z.number().int().positive().default(50),
+        ip_max_failures: z
+          .number()
+          .int()
+          .positive()
+          .default(50)
+          .describe('failed logins from one IP within ip_window_seconds before it is locked out'),
         ip_window_seconds: seconds(900, 'window of the per-IP failure count'),
         scrypt_log_n: z
           .number()
@@ -79,7 +104,8 @@ export const configSchema = z
           .describe('scrypt cost for new password hashes'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('login throttling and password hashing'),
     keys: z
       .object({
         publish_ahead: z
@@ -90,7 +116,8 @@ export const configSchema = z
           .describe('seconds a rotated-in key is published in the JWKS before it signs'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('signing key rotation'),
     registration: z
       .object({
         initial_access_token: z
@@ -104,7 +131,8 @@ export const configSchema = z
           .describe('let dynamically registered clients use loopback/private logout URIs'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('dynamic client registration (RFC 7591)'),
     logout: z
       .object({
         require_id_token_hint: z
@@ -120,7 +148,13 @@ export const configSchema = z
           86_400,
           'seconds during which failed back-channel deliveries are retried',
         ),
-        backchannel_concurrency: z.number().int().positive().max(1000).default(32),
+        backchannel_concurrency: z
+          .number()
+          .int()
+          .positive()
+          .max(1000)
+          .default(32)
+          .describe('back-channel POSTs in flight at once, per provider process'),
         backchannel_backoff: z
           .object({ initial: z.number().positive().default(2), max: z.number().positive().default(3600) })
           .strict()
@@ -129,7 +163,8 @@ export const configSchema = z
         worker_poll_interval: z.number().positive().default(1).describe('seconds between outbox polls'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('single logout: confirmation, front-channel, back-channel delivery'),
     admin: z
       .object({
         bearer_secret: z
@@ -139,7 +174,8 @@ export const configSchema = z
           .describe('static bearer secret accepted by admin APIs in addition to admin-scoped access tokens'),
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .describe('management API access'),
     resolve: z
       .record(z.string(), z.string())
       .default({})
@@ -156,8 +192,11 @@ export const configSchema = z
       .boolean()
       .default(false)
       .describe('honour X-Forwarded-* (only behind a proxy you control)'),
-    clients: z.array(clientMetadataSchema).default([]),
-    users: z.array(userSeedSchema).default([]),
+    clients: z
+      .array(clientMetadataSchema)
+      .default([])
+      .describe('statically configured clients (standard registration names; see the client table)'),
+    users: z.array(userSeedSchema).default([]).describe('seed users, upserted at every start'),
   })
   .strict();
 
