@@ -1,0 +1,567 @@
+#!/usr/bin/env node
+/**
+ * Adieu benchmark: throughput of three flows and back-channel logout fan-out time, each beside oidc-provider
+ * (npm) measured in the same run on the same machine. Never part of `npm test`; asserts no time.
+ *
+ *   npm run bench                      # build, then the full run (a few minutes)
+ *   node bench/run.mjs --quick         # a smoke run (about a minute)
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node bench/run.mjs   # adds Adieu on PostgreSQL
+ *
+ * See bench/README.md for what is measured, how, and why it is fair.
+ */
+import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { startChild } from './lib/rpc.mjs';
+import { RelyingParty, decodeJwt, rand } from './lib/oidc.mjs';
+import { Browser } from './lib/browser.mjs';
+import { runLoad, median, machineBusyMs } from './lib/load.mjs';
+import { startReceivers } from './lib/receivers.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    concurrency: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    runs: { type: 'string' },
+    'logout-runs': { type: 'string' },
+    participants: { type: 'string' },
+    only: { type: 'string' },
+    flows: { type: 'string' },
+    'scrypt-log-n': { type: 'string' },
+    'no-opaque': { type: 'boolean', default: false },
+    explain: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    profile: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 5] [--warmup 3] [--runs 3]
+  [--logout-runs 5] [--participants 1,10,100] [--only flows|logout] [--scrypt-log-n 16]
+  [--flows client_credentials,refresh,silent_sso]
+  [--no-opaque] [--explain] [--json FILE] [--profile DIR]
+Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
+  process.exit(0);
+}
+
+const quick = args.quick;
+const settings = {
+  concurrency: Number(args.concurrency ?? 16),
+  durationMs: Number(args.duration ?? (quick ? 2 : 5)) * 1000,
+  warmupMs: Number(args.warmup ?? (quick ? 1 : 3)) * 1000,
+  runs: Number(args.runs ?? (quick ? 1 : 3)),
+  logoutRuns: Number(args['logout-runs'] ?? (quick ? 2 : 5)),
+  participants: (args.participants ?? '1,10,100').split(',').map(Number),
+  // Adieu's default scrypt cost (2^16): login is not a measured flow, but we keep the production setting.
+  scryptLogN: Number(args['scrypt-log-n'] ?? 16),
+  opaque: !args['no-opaque'] && !quick,
+  backchannelTimeoutSeconds: 5,
+};
+const doFlows = !args.only || args.only === 'flows';
+const doLogout = !args.only || args.only === 'logout';
+
+/** The same lifetimes on both providers (seconds): Adieu's defaults. */
+const ttl = {
+  idToken: 3600,
+  accessToken: 900,
+  refreshToken: 1_209_600,
+  code: 60,
+  session: 43_200,
+  sessionIdle: 1800,
+};
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const log = (...a) => console.error(...a);
+const slug = (s) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+if (args.profile) mkdirSync(args.profile, { recursive: true });
+const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+
+// ---------------------------------------------------------------------------------------------------------
+// Clients and the user, identical on both providers. High-entropy secrets, client_secret_basic everywhere.
+
+const user = { username: 'alice', password: rand(18), email: 'alice@example.com', name: 'Alice' };
+const secret = () => rand(32);
+const machine = {
+  client_id: 'bench-m2m',
+  client_secret: secret(),
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: ['client_credentials'],
+  response_types: ['code'],
+  redirect_uris: [],
+  scope: 'api',
+};
+const web = {
+  client_id: 'bench-web',
+  client_secret: secret(),
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  redirect_uris: ['http://127.0.0.1:9/bench-web/cb'],
+  scope: 'openid offline_access api',
+};
+const maxParticipants = doLogout ? Math.max(...settings.participants) : 0;
+const receivers = await startReceivers(maxParticipants);
+const participants = receivers.urls.map((uri, i) => ({
+  client_id: `rp-${i + 1}`,
+  client_name: `RP ${i + 1}`,
+  client_secret: secret(),
+  token_endpoint_auth_method: 'client_secret_basic',
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  redirect_uris: [`http://127.0.0.1:9/rp-${i + 1}/cb`],
+  scope: 'openid',
+  backchannel_logout_uri: uri,
+  backchannel_logout_session_required: true,
+}));
+const clients = [machine, web, ...participants];
+const common = { clients, ttl, backchannelTimeoutSeconds: settings.backchannelTimeoutSeconds };
+
+// ---------------------------------------------------------------------------------------------------------
+// Targets: Adieu on SQLite (and PostgreSQL when DATABASE_URL is set), oidc-provider with JWT access tokens
+// (the same work as Adieu), and oidc-provider with its default opaque access tokens (for reference).
+
+const targets = [
+  {
+    name: 'Adieu (SQLite file)',
+    kind: 'adieu',
+    start: () =>
+      startChild(here('./servers/adieu.mjs'), {
+        ...common,
+        engine: 'sqlite',
+        users: [user],
+        scryptLogN: settings.scryptLogN,
+      }),
+  },
+];
+if (process.env.DATABASE_URL) {
+  targets.push({
+    name: 'Adieu (PostgreSQL)',
+    kind: 'adieu',
+    start: () =>
+      startChild(here('./servers/adieu.mjs'), {
+        ...common,
+        engine: 'postgres',
+        databaseUrl: process.env.DATABASE_URL,
+        users: [user],
+        scryptLogN: settings.scryptLogN,
+      }),
+  });
+}
+targets.push({
+  name: 'oidc-provider (JWT AT)',
+  kind: 'oidc-provider',
+  peer: true,
+  start: () => startChild(here('./servers/oidc-provider.mjs'), { ...common, accessTokenFormat: 'jwt' }),
+});
+if (settings.opaque && doFlows) {
+  targets.push({
+    name: 'oidc-provider (opaque AT)',
+    kind: 'oidc-provider',
+    reference: true,
+    start: () => startChild(here('./servers/oidc-provider.mjs'), { ...common, accessTokenFormat: 'opaque' }),
+  });
+}
+
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+  settings,
+  flows: [],
+  logout: [],
+  otherCores: [],
+  shapes: [],
+  logoutTokens: {},
+};
+
+log(
+  `Adieu bench ${quick ? '(quick) ' : ''}- ${results.machine.cores} cores, ${results.machine.cpu}, node ${process.version}`,
+);
+log(
+  `concurrency ${settings.concurrency}, ${settings.runs} run(s) x ${settings.durationMs / 1000}s after ${settings.warmupMs / 1000}s warm-up; ` +
+    `logout: ${settings.logoutRuns} run(s) per size, participants ${settings.participants.join('/')}`,
+);
+
+let exitCode = 0;
+try {
+  for (const t of targets) {
+    log(`starting ${t.name} ...`);
+    t.server = await t.start();
+    t.pool = new Pool(t.server.issuer, { connections: settings.concurrency + 2, pipelining: 1 });
+    t.rp = await RelyingParty.discover(t.server.issuer, t.pool);
+  }
+  if (doFlows) await benchFlows();
+  if (doLogout) await benchLogout();
+} catch (e) {
+  exitCode = 1;
+  log(e);
+} finally {
+  for (const t of targets) {
+    await t.pool?.close();
+    await t.server?.stop();
+  }
+  await receivers.close();
+}
+if (exitCode === 0) {
+  console.log(report());
+  if (args.json) writeFileSync(args.json, JSON.stringify(results, null, 2));
+}
+process.exitCode = exitCode;
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function benchFlows() {
+  // Each worker is one browser with its own SSO session and its own refresh-token chain.
+  for (const t of targets) {
+    log(`${t.name}: signing in ${settings.concurrency} browsers ...`);
+    t.workers = [];
+    for (let i = 0; i < settings.concurrency; i++) {
+      const browser = new Browser();
+      const tokens = await browser.signIn(t.rp, web, user);
+      if (!tokens.refresh_token) throw new Error(`${t.name}: no refresh token at sign-in`);
+      t.workers.push({
+        chain: { rt: tokens.refresh_token },
+        cookie: await browser.cookieHeader(t.server.issuer),
+      });
+    }
+  }
+  const flows = [
+    {
+      id: 'client_credentials',
+      label: 'client_credentials',
+      op: (t) => () => t.rp.clientCredentials(machine),
+    },
+    { id: 'refresh', label: 'refresh-token rotation', op: (t, w) => () => t.rp.refresh(web, w.chain) },
+    {
+      id: 'silent_sso',
+      label: 'silent SSO sign-in (prompt=none + code exchange)',
+      op: (t, w) => () => t.rp.silentSignIn(web, w.cookie),
+    },
+  ];
+  const chosen = args.flows ? args.flows.split(',') : flows.map((f) => f.id);
+  for (const flow of flows.filter((f) => chosen.includes(f.id))) {
+    // What each provider answers for this flow, so that the report shows they do the same work.
+    for (const t of targets) {
+      results.shapes.push({ flow: flow.id, target: t.name, shape: shape(await flow.op(t, t.workers[0])()) });
+    }
+    const ops = (t) => t.workers.map((w) => flow.op(t, w));
+    for (const t of targets) {
+      log(`${flow.id}: warming up ${t.name}`);
+      const warm = await runLoad(ops(t), settings.warmupMs);
+      if (warm.ops === 0)
+        throw new Error(`${t.name} ${flow.id}: every warm-up flow failed: ${warm.firstError}`);
+    }
+    const runs = new Map(targets.map((t) => [t, []]));
+    // Runs interleave the targets (A B C, A B C, ...) so that drift on the machine hits all of them alike.
+    for (let r = 0; r < settings.runs; r++) {
+      for (const t of targets) {
+        // --profile DIR: a CPU profile of the provider during the first measured run of each flow.
+        const profile =
+          args.profile && r === 0 ? join(args.profile, `${flow.id}-${slug(t.name)}.cpuprofile`) : '';
+        if (profile) await t.server.call('profileStart');
+        const before = await t.server.call('counters');
+        const cpu0 = process.cpuUsage();
+        const busy0 = machineBusyMs();
+        const res = await runLoad(ops(t), settings.durationMs);
+        const busy1 = machineBusyMs();
+        const cpu1 = process.cpuUsage(cpu0);
+        const after = await t.server.call('counters');
+        if (profile) await t.server.call('profileStop', profile);
+        res.queriesPerFlow = (after.queries - before.queries) / Math.max(1, res.ops);
+        res.cpuMsPerFlow = (after.cpuMs - before.cpuMs) / Math.max(1, res.ops);
+        res.loadCpuMsPerFlow = (cpu1.user + cpu1.system) / 1000 / Math.max(1, res.ops);
+        // Cores used by processes other than this benchmark during the run (other jobs on a shared machine).
+        res.otherCores =
+          busy0 === undefined
+            ? NaN
+            : (busy1 - busy0 - (after.cpuMs - before.cpuMs) - (cpu1.user + cpu1.system) / 1000) /
+              res.elapsedMs;
+        results.otherCores.push(res.otherCores);
+        if (after.byMethod) {
+          res.byMethod = Object.fromEntries(
+            Object.entries(after.byMethod)
+              .map(([k, v]) => [k, (v - (before.byMethod[k] ?? 0)) / Math.max(1, res.ops)])
+              .filter(([, v]) => v > 0),
+          );
+        }
+        runs.get(t).push(res);
+        log(
+          `${flow.id} run ${r + 1} ${t.name}: ${fmt(res.rps)} flows/s, p50 ${fmt(res.p50, 1)} ms, ` +
+            `${fmt(res.queriesPerFlow, 2)} queries/flow, provider CPU ${fmt(res.cpuMsPerFlow, 2)} ms/flow ` +
+            `(load generator ${fmt(res.loadCpuMsPerFlow, 2)}), other processes ${fmt(res.otherCores, 2)} cores${res.errors ? `, ${res.errors} ERRORS: ${res.firstError}` : ''}`,
+        );
+      }
+    }
+    for (const t of targets) {
+      const rs = runs.get(t);
+      const rps = rs.map((x) => x.rps);
+      results.flows.push({
+        flow: flow.id,
+        label: flow.label,
+        target: t.name,
+        peer: !!t.peer,
+        reference: !!t.reference,
+        rps: median(rps),
+        min: Math.min(...rps),
+        max: Math.max(...rps),
+        p50: median(rs.map((x) => x.p50)),
+        p99: median(rs.map((x) => x.p99)),
+        queriesPerFlow: median(rs.map((x) => x.queriesPerFlow)),
+        cpuMsPerFlow: median(rs.map((x) => x.cpuMsPerFlow)),
+        byMethod: rs.at(-1).byMethod,
+        errors: rs.reduce((s, x) => s + x.errors, 0),
+        runs: rs.map((x) => Math.round(x.rps)),
+      });
+    }
+    if (args.explain) await explain(flow);
+  }
+}
+
+/** A token response in a few words: token formats, signing algorithm, JWT claim names. */
+function shape(json) {
+  const jwt = (token) => {
+    if (typeof token !== 'string' || token.split('.').length !== 3) return 'opaque';
+    const { header, payload } = decodeJwt(token);
+    return `JWT ${header.alg}${header.typ ? ` typ ${header.typ}` : ''} {${Object.keys(payload).sort().join(' ')}}`;
+  };
+  const parts = [`access_token ${jwt(json.access_token)}`];
+  if (json.id_token) parts.push(`id_token ${jwt(json.id_token)}`);
+  if (json.refresh_token) parts.push('refresh_token');
+  return parts.join('; ');
+}
+
+/** One flow, alone, with the SQL it sends (Adieu) or the adapter calls it makes (oidc-provider). */
+async function explain(flow) {
+  for (const t of targets) {
+    const w = t.workers[0];
+    if (t.kind === 'adieu') {
+      await t.server.call('traceStart');
+      await flow.op(t, w)();
+      const sql = await t.server.call('traceStop');
+      console.log(`\n${flow.id} on ${t.name}: ${sql.length} statements`);
+      for (const s of sql) console.log(`  ${s.replace(/\s+/g, ' ').slice(0, 160)}`);
+    } else {
+      const before = await t.server.call('counters');
+      await flow.op(t, w)();
+      const after = await t.server.call('counters');
+      const calls = Object.entries(after.byMethod)
+        .map(([k, v]) => [k, v - (before.byMethod[k] ?? 0)])
+        .filter(([, v]) => v > 0);
+      console.log(`\n${flow.id} on ${t.name}: ${after.queries - before.queries} adapter calls`);
+      for (const [k, v] of calls) console.log(`  ${k} x${v}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+async function benchLogout() {
+  const logoutTargets = targets.filter((t) => !t.reference);
+  for (const n of settings.participants) {
+    const runs = new Map(logoutTargets.map((t) => [t, []]));
+    for (let r = -1; r < settings.logoutRuns; r++) {
+      for (const t of logoutTargets) {
+        // --profile DIR: one CPU profile per provider and size, over all measured logouts (set-up included).
+        const profile = args.profile ? join(args.profile, `logout-${n}-${slug(t.name)}.cpuprofile`) : '';
+        if (profile && r === 0) await t.server.call('profileStart');
+        const res = await logoutOnce(t, n);
+        if (profile && r === settings.logoutRuns - 1) await t.server.call('profileStop', profile);
+        if (r < 0) continue; // warm-up
+        runs.get(t).push(res);
+        log(
+          `logout n=${n} run ${r + 1} ${t.name}: last ack ${fmt(res.lastAckMs, 1)} ms, ` +
+            `end_session answered ${fmt(res.responseMs, 1)} ms, ${res.valid}/${n} valid tokens` +
+            (res.problems.length ? `, PROBLEMS: ${res.problems.slice(0, 3).join('; ')}` : ''),
+        );
+      }
+    }
+    for (const t of logoutTargets) {
+      const rs = runs.get(t);
+      const ok = rs.filter((x) => x.received === n);
+      const ms = ok.map((x) => x.lastAckMs);
+      results.logout.push({
+        participants: n,
+        target: t.name,
+        peer: !!t.peer,
+        median: ok.length ? median(ms) : NaN,
+        firstAck: ok.length ? median(ok.map((x) => x.firstAckMs)) : NaN,
+        min: ok.length ? Math.min(...ms) : NaN,
+        max: ok.length ? Math.max(...ms) : NaN,
+        response: median(rs.map((x) => x.responseMs)),
+        complete: `${ok.length}/${rs.length}`,
+        valid: rs.reduce((s, x) => s + x.valid, 0),
+        expected: n * rs.length,
+        queries: median(rs.map((x) => x.queries)),
+        cpuMs: median(rs.map((x) => x.cpuMs)),
+        problems: [...new Set(rs.flatMap((x) => x.problems))].slice(0, 5),
+      });
+    }
+  }
+}
+
+/**
+ * One SSO session with `n` participants (sign in through rp-1, then a silent sign-in for each of the others),
+ * then RP-initiated logout with rp-1's ID token as the hint. Timed from the end_session request to the last
+ * receiver's 200. oidc-provider always shows a confirmation form; submitting it is part of the timed work.
+ */
+async function logoutOnce(t, n) {
+  const browser = new Browser();
+  const first = await browser.signIn(t.rp, participants[0], user);
+  const cookie = await browser.cookieHeader(t.server.issuer);
+  // The sid each RP was given in its ID token: Adieu has one per SSO session, oidc-provider one per client.
+  const sids = [decodeJwt(first.id_token).payload.sid];
+  for (let i = 1; i < n; i++) {
+    const tokens = await t.rp.silentSignIn(participants[i], cookie);
+    sids.push(decodeJwt(tokens.id_token).payload.sid);
+  }
+  const q = new URLSearchParams({ id_token_hint: first.id_token, client_id: participants[0].client_id });
+  const url = `${t.rp.meta.end_session_endpoint}?${q}`;
+
+  const before = await t.server.call('counters');
+  const wait = receivers.expect(n, 30_000);
+  const t0 = performance.now();
+  let page = await browser.navigate(url);
+  if (t.kind === 'oidc-provider') {
+    const form = page.doc.querySelector('form');
+    if (!form) throw new Error(`${t.name}: no logout confirmation form: ${page.body.slice(0, 200)}`);
+    page = await browser.submit(page, form, {}, { logout: 'yes' });
+  }
+  const responseMs = performance.now() - t0;
+  const got = await wait.done;
+  const lastAckMs = Math.max(...got.map((g) => g.at)) - t0;
+  const firstAckMs = Math.min(...got.map((g) => g.at)) - t0;
+  // Let the provider finish recording the deliveries before reading its counter.
+  await new Promise((r) => setTimeout(r, 200));
+  const after = await t.server.call('counters');
+
+  const problems = [];
+  if (page.status >= 400) problems.push(`end_session HTTP ${page.status}`);
+  if (got.length < n) problems.push(`only ${got.length}/${n} receivers got a token within 30 s`);
+  let valid = 0;
+  for (const g of got) {
+    const expectAud = participants[g.index].client_id;
+    try {
+      const { header, payload } = decodeJwt(g.token);
+      const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      const bad = [
+        header.typ !== 'logout+jwt' && `typ ${header.typ}`,
+        header.alg !== 'RS256' && `alg ${header.alg}`,
+        payload.iss !== t.server.issuer && 'iss',
+        !aud.includes(expectAud) && 'aud',
+        (!payload.sid || payload.sid !== sids[g.index]) && 'sid',
+        !payload.events?.['http://schemas.openid.net/event/backchannel-logout'] && 'events',
+        payload.nonce !== undefined && 'nonce',
+        !payload.jti && 'jti',
+        !(payload.exp - payload.iat <= 120) && 'exp',
+      ].filter(Boolean);
+      if (bad.length) problems.push(`token for ${expectAud}: bad ${bad.join(', ')}`);
+      else valid++;
+      results.logoutTokens[t.name] ??=
+        `header {${Object.keys(header).sort().join(' ')}} claims {${Object.keys(payload).sort().join(' ')}}`;
+    } catch (e) {
+      problems.push(`token for ${expectAud}: ${e.message}`);
+    }
+  }
+  return {
+    lastAckMs,
+    firstAckMs,
+    responseMs,
+    received: got.length,
+    valid,
+    problems,
+    queries: after.queries - before.queries,
+    cpuMs: after.cpuMs - before.cpuMs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+function report() {
+  const out = [];
+  const m = results.machine;
+  out.push(
+    `\n## Results ${results.date.slice(0, 10)} — ${m.cores} cores (${m.cpu}), Node ${m.node}` +
+      `${quick ? ' — QUICK RUN, indicative only' : ''}\n`,
+  );
+  if (results.flows.length) {
+    out.push(
+      `Throughput: ${settings.concurrency} concurrent keep-alive workers, median of ${settings.runs} run(s) of ` +
+        `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up.\n`,
+    );
+    out.push(
+      '| flow | provider | flows/s (median) | runs min–max | p50 ms | p99 ms | store queries / flow | provider CPU ms / flow | Adieu ÷ this |',
+    );
+    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|');
+    for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
+      const rows = results.flows.filter((f) => f.flow === flowId);
+      const adieu = rows.find((r) => !r.peer && !r.reference);
+      for (const r of rows) {
+        const ratio = r.peer || r.reference ? `**${fmt(adieu.rps / r.rps, 2)}×**` : '';
+        const q = r.byMethod ? `${fmt(r.queriesPerFlow, 2)} (adapter calls)` : fmt(r.queriesPerFlow, 2);
+        out.push(
+          `| ${r.label} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 1)} | ` +
+            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${ratio}${r.errors ? ` (${r.errors} errors)` : ''} |`,
+        );
+      }
+    }
+    const other = results.otherCores.filter(Number.isFinite);
+    if (other.length) {
+      out.push(
+        `\nOther processes on the machine used a median of ${fmt(median(other), 2)} cores ` +
+          `(max ${fmt(Math.max(...other), 2)}) during the timed runs.`,
+      );
+    }
+    out.push('\n"Adieu ÷ this" compares the first Adieu row (SQLite) with that row; the aim is ≥ 2×.');
+    const peerCalls = results.flows.filter((f) => f.byMethod);
+    if (peerCalls.length) {
+      out.push('\noidc-provider adapter calls per flow:');
+      for (const r of peerCalls) {
+        const calls = Object.entries(r.byMethod)
+          .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+          .join(', ');
+        out.push(`- ${r.flow}, ${r.target}: ${calls}`);
+      }
+    }
+  }
+  if (results.logout.length) {
+    out.push(
+      `\nBack-channel logout: time from the end_session request to the last receiver's 200, median of ` +
+        `${settings.logoutRuns} run(s) (after one warm-up logout).\n`,
+    );
+    out.push(
+      '| participants | provider | last ack ms (median) | runs min–max | first ack ms | end_session answered ms | complete runs | valid tokens | store queries | provider CPU ms | oidc-provider ÷ Adieu |',
+    );
+    out.push('|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+    for (const n of settings.participants) {
+      const rows = results.logout.filter((r) => r.participants === n);
+      const peer = rows.find((r) => r.peer);
+      for (const r of rows) {
+        const ratio = r.peer ? '' : `**${fmt(peer.median / r.median, 2)}×**`;
+        out.push(
+          `| ${n} | ${r.target} | ${fmt(r.median, 1)} | ${fmt(r.min, 1)}–${fmt(r.max, 1)} | ${fmt(r.firstAck, 1)} | ` +
+            `${fmt(r.response, 1)} | ` +
+            `${r.complete} | ${r.valid}/${r.expected} | ${fmt(r.queries)} | ${fmt(r.cpuMs, 1)} | ${ratio} |`,
+        );
+        if (r.problems.length) out.push(`|  | problems: ${r.problems.join('; ')} | | | | | | | | | |`);
+      }
+    }
+  }
+  if (Object.keys(results.logoutTokens).length) {
+    out.push('\nLogout tokens received:');
+    for (const [target, desc] of Object.entries(results.logoutTokens)) out.push(`- ${target}: ${desc}`);
+  }
+  if (results.shapes.length) {
+    out.push('\nToken responses (one of each flow, per provider):');
+    for (const x of results.shapes) out.push(`- ${x.flow}, ${x.target}: ${x.shape}`);
+  }
+  return out.join('\n');
+}

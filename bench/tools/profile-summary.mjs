@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+/**
+ * Summarise a V8 .cpuprofile (from `node bench/run.mjs --profile DIR`): self time per package/file, and the
+ * heaviest functions. Usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top=25]
+ */
+import { readFileSync } from 'node:fs';
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top]');
+  process.exit(2);
+}
+const top = Number(topArg ?? 25);
+const profile = JSON.parse(readFileSync(file, 'utf8'));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const parent = new Map();
+for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+/** Samples taken while the inspector itself was busy (starting the profiler) are not the provider's work. */
+function profilerOwn(id) {
+  for (let p = parent.get(id); p !== undefined; p = parent.get(p)) {
+    if (byId.get(p).callFrame.url === 'node:inspector') return true;
+  }
+  return false;
+}
+const self = new Map();
+const dt = profile.timeDeltas;
+for (let i = 0; i < profile.samples.length; i++) {
+  if (profilerOwn(profile.samples[i])) continue;
+  self.set(profile.samples[i], (self.get(profile.samples[i]) ?? 0) + (dt[i] ?? 0));
+}
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+const idle = [...self]
+  .filter(([id]) => byId.get(id).callFrame.functionName === '(idle)')
+  .reduce((a, [, us]) => a + us, 0);
+const busy = total - idle;
+
+/** Where a frame lives: a package name, a file under packages/, node internals, or a VM pseudo-frame. */
+function place(cf) {
+  const url = cf.url || '';
+  if (!url) return `(${cf.functionName || 'program'})`;
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 14).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.startsWith('node:')) return url;
+  const pk = url.indexOf('/packages/');
+  return pk >= 0 ? url.slice(pk + 1).replace(/^file:\/\//, '') : url.replace(/^file:\/\//, '');
+}
+
+/** Native frames (no URL) count towards whoever called them: SQLite's `run` is not WebCrypto's `run`. */
+function placeOf(id) {
+  const cf = byId.get(id).callFrame;
+  if (cf.url || !parent.has(id) || cf.functionName.startsWith('(')) return place(cf);
+  const caller = byId.get(parent.get(id)).callFrame;
+  return `${place(caller)} [native ${cf.functionName}]`;
+}
+
+const byPlace = new Map();
+const byFn = new Map();
+for (const [id, us] of self) {
+  const cf = byId.get(id).callFrame;
+  if (cf.functionName === '(idle)') continue;
+  const p = placeOf(id);
+  byPlace.set(p, (byPlace.get(p) ?? 0) + us);
+  const fn = `${cf.functionName || '(anonymous)'}  ${p}:${cf.lineNumber + 1}`;
+  byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+}
+// Percentages are of busy time (samples where the main thread was not idle).
+const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+console.log(
+  `${file}: ${(total / 1e6).toFixed(2)} s sampled, main thread busy ${(busy / 1e6).toFixed(2)} s ` +
+    `(${((100 * busy) / total).toFixed(0)}%)\n\nself time by place (% of busy time):`,
+);
+for (const [p, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${p}`);
+console.log('\nheaviest functions (self time):');
+for (const [f, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${f}`);
