@@ -39,6 +39,11 @@ export class SessionPush {
     };
   }
 
+  /** Resolves once events from other processes reach the watchers (see {@link SessionStore.ready}). */
+  async ready(): Promise<void> {
+    await this.store.ready?.();
+  }
+
   /** How many pages are connected (for tests and metrics). */
   get size(): number {
     let n = 0;
@@ -91,9 +96,10 @@ export async function serveSessionEvents(
   };
   stop = push.watch(sessionId, end);
   req.once('close', finish);
-  res.write('retry: 3000\nevent: session\ndata: {}\n\n');
-  // The session may have ended between the first check and the watch: look once more.
-  if (!(await isAlive())) end('expired');
+  // The session may have ended between the first check and the watch being in place: look once more.
+  await push.ready();
+  if (!(await isAlive())) return end('expired');
+  if (!done) res.write('retry: 3000\nevent: session\ndata: {}\n\n');
 }
 
 /**

@@ -117,5 +117,7 @@ export interface SessionStore {
   lock(name: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
   /** Be told when sessions are destroyed, in this process or any other sharing the store. */
   onEnded(listener: (event: SessionsEnded) => void): () => void;
+  /** Resolves once `onEnded` listeners are sure to hear every later event (e.g. a Redis SUBSCRIBE is done). */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -187,6 +187,14 @@ export function defineAppSuite(framework: Framework): void {
       const [delivery] = (await appTap.waitFor(before + 1)).slice(before);
       expect(delivery!.status).toBe(200);
       expect(delivery!.cacheControl).toBe('no-store');
+      // What the provider sent is a logout token naming this SSO session and the same subject as the ID token.
+      expect(decodeProtectedHeader(delivery!.token)).toMatchObject({ typ: 'logout+jwt', alg: 'RS256' });
+      expect(claimsOf(delivery!.token)).toMatchObject({
+        iss: op.issuer,
+        aud: 'app',
+        sid: first.sid,
+        sub: first.sub,
+      });
       await waitDead(a1);
       expect(await alive(a1b)).toBe(false);
       expect(await alive(a2)).toBe(true);
