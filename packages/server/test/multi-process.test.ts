@@ -224,6 +224,74 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
     expect(introspection.active).toBe(false);
   });
 
+  /** POST the same token request to both processes at once, several times each. */
+  async function race(form: Record<string, string>) {
+    const auth = `Basic ${Buffer.from(`web:${WEB_SECRET}`).toString('base64')}`;
+    const ports = [one!.port, two!.port, one!.port, two!.port, one!.port, two!.port];
+    return Promise.all(
+      ports.map(async (port) => {
+        const res = await fetch(`http://127.0.0.1:${port}/token`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(form),
+        });
+        return { status: res.status, body: (await res.json()) as Record<string, string> };
+      }),
+    );
+  }
+
+  /** Is this refresh token still usable / this access token still active, as either process sees it? */
+  async function refreshWorks(config: oidc.Configuration, token: string) {
+    return oidc.refreshTokenGrant(config, token).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  it('the same code raced on both processes: one exchange wins, and its tokens are revoked (a replay)', async () => {
+    const web1 = await discover({ issuer, clientId: 'web', clientSecret: WEB_SECRET, redirectUri: WEB_CB });
+    for (let round = 0; round < 3; round++) {
+      const req = await authorizationRequest(web1, WEB_CB);
+      const { callback } = await authorize(new BrowserSession(), req.url, ALICE);
+      const results = await race({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        redirect_uri: WEB_CB,
+        code_verifier: req.verifier,
+      });
+      const won = results.filter((r) => r.status === 200);
+      expect(won).toHaveLength(1);
+      for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+      // RFC 6749 §4.1.2: a code used more than once revokes what it issued, however close the uses were.
+      const winner = won[0]!.body;
+      expect(await refreshWorks(web1, winner.refresh_token!)).toBe(false);
+      expect((await oidc.tokenIntrospection(viaPort(web1, two!.port), winner.access_token!)).active).toBe(
+        false,
+      );
+    }
+  });
+
+  it('the same refresh token raced on both processes: reuse is detected and the whole family dies', async () => {
+    const web1 = await discover({ issuer, clientId: 'web', clientSecret: WEB_SECRET, redirectUri: WEB_CB });
+    for (let round = 0; round < 3; round++) {
+      const req = await authorizationRequest(web1, WEB_CB);
+      const { callback } = await authorize(new BrowserSession(), req.url, ALICE);
+      const tokens = await oidc.authorizationCodeGrant(web1, callback, {
+        pkceCodeVerifier: req.verifier,
+        expectedState: req.state,
+        expectedNonce: req.nonce,
+      });
+      const results = await race({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+      expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+      for (const r of results.filter((x) => x.status !== 200)) expect(r.body.error).toBe('invalid_grant');
+      // Whatever a racer got back belongs to a family in which reuse was seen: none of it may stay usable.
+      for (const r of results.filter((x) => x.status === 200)) {
+        expect(await refreshWorks(web1, r.body.refresh_token!)).toBe(false);
+        expect((await oidc.tokenIntrospection(web1, r.body.access_token!)).active).toBe(false);
+      }
+    }
+  });
+
   it('both processes stop cleanly on SIGTERM', async () => {
     for (const p of [one!, two!]) {
       p.child.kill('SIGTERM');

@@ -5,6 +5,8 @@
  * separate pooled connections, and outbox claimers are separate Store instances like separate processes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { Store } from '../src/store/store.js';
 import { testDatabase } from '../src/testing/index.js';
 import type { UserRow } from '../src/store/repos/users.js';
@@ -235,6 +237,40 @@ describe.each(engines)('Store contract on %s', (engine) => {
         expect(await b!.users.findById(u.id)).toEqual(u);
       }
     });
+
+    it.skipIf(engine !== 'postgres')(
+      'opening succeeds while other schemas of the same database are being dropped (deployments sharing it)',
+      async () => {
+        const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+        await admin.connect();
+        try {
+          const names = Array.from({ length: 40 }, () => `t_gone_${randomBytes(6).toString('hex')}`);
+          for (const n of names) {
+            // Identifiers are generated hex above; DDL takes no bind parameters.
+            await admin.query(`create schema "${n}"`);
+            await admin.query(`create table "${n}".t (a int, b text, c text)`);
+          }
+          const dropping = (async () => {
+            for (const n of names) await admin.query(`drop schema "${n}" cascade`);
+          })();
+          const opening = (async () => {
+            const errors: string[] = [];
+            for (let i = 0; i < 6; i++) {
+              const d = testDatabase(engine);
+              await Store.open(d.url).then(
+                (s) => extra.push(s),
+                (e: unknown) => errors.push(String(e)),
+              );
+            }
+            return errors;
+          })();
+          const [, errors] = await Promise.all([dropping, opening]);
+          expect(errors).toEqual([]);
+        } finally {
+          await admin.end();
+        }
+      },
+    );
 
     it('a second database (PostgreSQL: a second schema) next to a migrated one gets its own tables', async () => {
       // The main store is migrated; a fresh one beside it must not mistake the first one's tables for its own.
@@ -583,6 +619,17 @@ describe.each(engines)('Store contract on %s', (engine) => {
       await store.tokens.revokeRefresh({ family_id: revoked.family_id }, T0, 'test');
       expect(await store.tokens.markRefreshUsed(revoked.token_digest, T0)).toBe(false);
       expect(await store.tokens.markRefreshUsed(uid('missing'), T0)).toBe(false);
+    });
+
+    it('rotationHolds: true for a used but unrevoked token, false once its family is revoked; changes nothing', async () => {
+      const rt = refreshRow();
+      await store.tokens.insertRefresh(rt);
+      expect(await store.tokens.markRefreshUsed(rt.token_digest, T0)).toBe(true);
+      expect(await store.tokens.rotationHolds(rt.token_digest)).toBe(true);
+      expect(await store.tokens.findRefresh(rt.token_digest)).toEqual({ ...rt, used_at: T0 });
+      await store.tokens.revokeRefresh({ family_id: rt.family_id }, T0 + 1, 'refresh_reuse');
+      expect(await store.tokens.rotationHolds(rt.token_digest)).toBe(false);
+      expect(await store.tokens.rotationHolds(uid('missing'))).toBe(false);
     });
 
     it('revokeRefresh by family revokes every member once and deny-lists their live access tokens', async () => {

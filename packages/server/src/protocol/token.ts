@@ -89,8 +89,11 @@ export class TokenGrants {
       access_expires_at: issued.accessExpiresAt,
     });
     if (!consumed) {
-      // Two exchanges raced: the loser's tokens must not survive either.
+      // Two exchanges raced: the loser's tokens must not survive, nor the winner's (a code used twice revokes
+      // what it issued, RFC 6749 §4.1.2, however close together the uses were).
       await this.revokeIssued(issued);
+      const winner = await this.p.store.tokens.findCode(codeDigest);
+      if (winner) await this.revokeWhatCodeIssued(winner);
       throw invalidGrant('the authorization code was already used');
     }
     return issued.response;
@@ -148,20 +151,25 @@ export class TokenGrants {
       throw invalidGrant('the refresh token was already used; its whole family is now revoked');
     }
     if (session) await this.p.sessions.touch(session);
-    return (
-      await this.issue(client, {
-        userId: rt.user_id,
-        session,
-        scopes,
-        grantedScopes: granted,
-        authTime: rt.auth_time,
-        nonce: null,
-        familyId: rt.family_id,
-        familyExpiresAt: rt.expires_at,
-        offline: rt.offline === 1,
-        user,
-      })
-    ).response;
+    const issued = await this.issue(client, {
+      userId: rt.user_id,
+      session,
+      scopes,
+      grantedScopes: granted,
+      authTime: rt.auth_time,
+      nonce: null,
+      familyId: rt.family_id,
+      familyExpiresAt: rt.expires_at,
+      offline: rt.offline === 1,
+      user,
+    });
+    // A racing reuse of the same token may have revoked the family before our successor was stored: then the
+    // successor must die with it (RFC 9700 §4.14.2), not slip through the gap.
+    if (!(await this.p.store.tokens.rotationHolds(tokenDigest))) {
+      await this.p.store.tokens.revokeRefresh({ family_id: rt.family_id }, this.p.now(), 'refresh_reuse');
+      throw invalidGrant('the refresh token was already used; its whole family is now revoked');
+    }
+    return issued.response;
   }
 
   private async clientCredentials(client: Client, body: unknown): Promise<TokenResponse> {

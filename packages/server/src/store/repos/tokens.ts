@@ -60,6 +60,21 @@ export class TokensRepo {
   }
 
   /**
+   * After rotation stored the successor: is the rotated token still unrevoked? A racing reuse revokes the family
+   * with one UPDATE; this check is an UPDATE that changes nothing, so it waits for that one to commit instead of
+   * reading around it. Either the revocation saw the successor, or this sees the revocation.
+   */
+  async rotationHolds(tokenDigest: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('refresh_tokens')
+      .set((eb) => ({ used_at: eb.ref('used_at') }))
+      .where('token_digest', '=', tokenDigest)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /**
    * Revoke refresh tokens matching a filter and deny-list the access tokens they produced. Returns how many
    * refresh tokens were newly revoked.
    */
