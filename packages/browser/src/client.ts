@@ -203,7 +203,8 @@ export class AdieuClient {
       session ? new WebStore(session) : new MemoryStore(),
       this.cache.prefix,
     );
-    for (const a of this.readAccounts()) this.known.set(a.homeAccountId, a);
+    // Every cached account, even one whose session ended while this tab was away: initialize() reports those.
+    for (const r of this.cache.list()) this.known.set(r.account.homeAccountId, r.account);
     this.lastActive = this.cache.getActiveId();
   }
 

@@ -291,7 +291,7 @@ interface AppWindow {
   monitor?: SessionMonitor;
 }
 /** The test page's globals, for `page.evaluate` callbacks: `(window as AW).client`. */
-export type AW = AppWindow & Window;
+export type AW = typeof window & AppWindow;
 
 /** Open (or navigate `page` to) an app page and wait until the SDK is initialized. */
 export async function openApp(page: Page, url: string): Promise<Page> {
@@ -312,7 +312,7 @@ export async function leaveApp<A>(page: Page, fn: (arg: A) => void, arg: A): Pro
   await page.evaluate(() => {
     (window as AW).__stale = true;
   });
-  await page.evaluate(fn, arg);
+  await page.evaluate(fn as (a: unknown) => void, arg as unknown);
 }
 
 /** Fill the provider's login form. */
