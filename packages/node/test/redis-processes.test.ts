@@ -4,6 +4,7 @@
  * the other process learns of it at once.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
@@ -25,6 +26,7 @@ describe.skipIf(!ok)('two app processes sharing Redis', () => {
   let b: ChildApp;
   let tap: Tap;
   let otherCb: string;
+  let file: string;
   const prefix = `adieu-test:${randomBytes(6).toString('hex')}:`;
 
   beforeAll(async () => {
@@ -49,7 +51,7 @@ describe.skipIf(!ok)('two app processes sharing Redis', () => {
       ],
       users: [{ ...ALICE, name: 'Alice' }],
     });
-    const file = await bundle('app-process.ts');
+    file = await bundle('app-process.ts');
     const env = (port: number) => ({
       PORT: String(port),
       ISSUER: op.issuer,
@@ -66,6 +68,7 @@ describe.skipIf(!ok)('two app processes sharing Redis', () => {
     await b?.stop();
     await op?.close();
     await tap?.close();
+    if (file) rmSync(file, { force: true });
     const redis = new Redis(redisUrl());
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
