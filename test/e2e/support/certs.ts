@@ -44,7 +44,23 @@ export function testCert(): TestCert {
     const san = [...TEST_HOSTS.map((h) => `DNS:${h}`), 'IP:127.0.0.1'].join(',');
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=adieu-test', '-addext', `subjectAltName=${san}`],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=adieu-test',
+        '-addext',
+        `subjectAltName=${san}`,
+      ],
       { stdio: 'ignore' },
     );
   }
