@@ -1,4 +1,5 @@
 import type { Client } from '../domain/clients.js';
+import { channelText } from './report-text.js';
 import type { UserRow } from '../store/repos/users.js';
 import type {
   DeliveryAttemptRow,
@@ -35,6 +36,8 @@ export interface ParticipantReport {
   client_id: string;
   client_name: string;
   signed_out: SignedOut;
+  /** What each channel said, in words a person understands (the receipt shows this). */
+  text: string;
   /** Refresh tokens of the session were revoked in the same transaction that ended it. */
   tokens_revoked: true;
   channels: {
@@ -79,6 +82,7 @@ export function buildReport(
         client_id: clientId,
         client_name: clients.get(clientId)?.name ?? clientId,
         signed_out: 'pending',
+        text: '',
         tokens_revoked: true,
         channels: {},
       };
@@ -138,6 +142,7 @@ export function buildReport(
       f?.status === 'acknowledged' || b?.status === 'delivered' || push?.status === 'delivered';
     const inProgress = f?.status === 'pending' || b?.status === 'pending' || b?.status === 'retrying';
     e.signed_out = confirmed ? 'confirmed' : inProgress ? 'pending' : 'not_confirmed';
+    e.text = channelText(e);
     if (inProgress) complete = false;
     if (f?.status === 'pending') frontSettled = false;
     if (b?.status === 'pending') backTried = false;

@@ -43,48 +43,6 @@ const SIGNED_OUT_TEXT: Record<ParticipantReport['signed_out'], string> = {
   not_confirmed: 'Not confirmed',
 };
 
-const FRONT_TEXT: Record<string, string> = {
-  pending: 'clearing in this browser…',
-  acknowledged: 'cleared in this browser',
-  reached: 'page reached in this browser, no confirmation',
-  timeout: 'no answer in this browser',
-  not_sent: 'not reachable from this browser',
-};
-
-/** What each channel said, in words a person understands. The live page shows exactly this text too. */
-export function channelText(p: ParticipantReport): string {
-  const parts: string[] = [];
-  const f = p.channels.frontchannel;
-  const b = p.channels.backchannel;
-  const push = p.channels.push;
-  if (f) {
-    if (f.status === 'failed') {
-      parts.push(
-        f.detail === 'storage-partitioned'
-          ? 'this browser blocks its storage in a frame, so it could not clear it here'
-          : `could not clear in this browser (${f.detail ?? 'no reason given'})`,
-      );
-    } else {
-      parts.push(FRONT_TEXT[f.status] ?? f.status);
-    }
-  }
-  if (b) {
-    const why = b.last_error ? ` (${b.last_error})` : '';
-    parts.push(
-      {
-        pending: 'telling its server…',
-        retrying: `its server did not answer yet, retrying${why}`,
-        delivered: 'its server confirmed',
-        rejected: `its server refused${why}`,
-        failed: `its server never answered; gave up${why}`,
-      }[b.status],
-    );
-  }
-  if (push?.status === 'delivered') parts.push('open pages told at once');
-  if (!f && !b && !push) parts.push('this app registered no way to be told');
-  return parts.join(' · ');
-}
-
 /** One line per app: the truthful status, and what each channel said. Shared by the live and the final page. */
 export function participantList(report: LogoutReport | undefined): SafeHtml {
   if (!report || report.participants.length === 0) {
@@ -94,7 +52,7 @@ export function participantList(report: LogoutReport | undefined): SafeHtml {
     ${report.participants.map(
       (p) =>
         html`<li data-client="${p.client_id}">
-          <span><strong>${p.client_name}</strong><span class="channels">${channelText(p)}</span></span>
+          <span><strong>${p.client_name}</strong><span class="channels">${p.text}</span></span>
           <span class="status ${p.signed_out}">${SIGNED_OUT_TEXT[p.signed_out]}</span>
         </li>`,
     )}

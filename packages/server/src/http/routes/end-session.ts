@@ -12,12 +12,7 @@ import { readParams } from '../../protocol/params.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import type { Initiator, LogoutReason } from '../../logout/logout-service.js';
 import { randomToken, safeEqual } from '../../util/crypto.js';
-import {
-  channelText,
-  confirmLogoutPage,
-  signedOutPage,
-  stillSignedInPage,
-} from '../../views/logout-pages.js';
+import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
 import { sendReceipt } from '../receipt.js';
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, SESSION_COOKIE } from '../cookies.js';
@@ -163,7 +158,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         client_id: x.client_id,
         client_name: x.client_name,
         signed_out: x.signed_out,
-        text: channelText(x),
+        text: x.text,
         channels: {
           ...(x.channels.frontchannel ? { frontchannel: x.channels.frontchannel } : {}),
           ...(x.channels.backchannel
