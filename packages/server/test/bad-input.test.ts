@@ -15,6 +15,7 @@ import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { hasPostgres } from '../../../test/support/env.js';
+import { dropTestSchemas } from './support/schemas.js';
 
 type Engine = 'sqlite' | 'postgres';
 const engines: Engine[] = hasPostgres() ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -217,7 +218,10 @@ describe.each(engines)('bad input on %s', (engine) => {
       fx.confirm.interaction = page.doc.querySelector('input[name=interaction]')!.getAttribute('value')!;
     }
   });
-  afterAll(() => op?.close());
+  afterAll(async () => {
+    await op?.close();
+    if (op) await dropTestSchemas([op.database]);
+  });
 
   async function send(r: Req): Promise<{ res: Response; text: string }> {
     const headers = new Headers(r.headers);

@@ -17,6 +17,7 @@ import { freePort, testDatabase } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, authorize, discover, oidc } from '../../../test/support/oidc.js';
 import { hasPostgres } from '../../../test/support/env.js';
+import { dropTestSchemas } from './support/schemas.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/server/bin/adieu.js');
@@ -91,6 +92,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
   let one: ProviderProcess | undefined;
   let two: ProviderProcess | undefined;
   let issuer = '';
+  let database = '';
 
   beforeAll(async () => {
     // The processes run the compiled provider: build it first (incremental, quick when up to date).
@@ -103,7 +105,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
     );
     const [port1, port2] = [await freePort(), await freePort()];
     issuer = `http://localhost:${port1}`;
-    const database = testDatabase('postgres').url;
+    database = testDatabase('postgres').url;
     const config = (port: number) => {
       const file = join(dir, `adieu-${port}.json`);
       writeFileSync(
@@ -130,7 +132,9 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
     for (const p of [one, two]) {
       if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     }
+    await Promise.all([one?.exited, two?.exited]);
     rmSync(dir, { recursive: true, force: true });
+    await dropTestSchemas([database]);
   });
 
   it('authorize on 1, token on 2, refresh on 1, userinfo on 2; SSO and reuse detection across processes; logout on 2 is honoured by 1', async () => {

@@ -17,6 +17,7 @@ import type { ClientRow } from '../src/store/repos/clients.js';
 import type { SigningKeyRow } from '../src/store/repos/keys.js';
 import { randomToken } from '../src/util/crypto.js';
 import { hasPostgres } from '../../../test/support/env.js';
+import { dropTestSchemas } from './support/schemas.js';
 
 type Engine = 'sqlite' | 'postgres';
 const engines: Engine[] = hasPostgres() ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -203,10 +204,12 @@ describe.each(engines)('Store contract on %s', (engine) => {
     store = await Store.open(db.url);
   });
   afterAll(async () => {
+    const urls = [db.url, ...extra.map((s) => s.connection.databaseUrl)];
     await store?.close();
     for (const s of extra) await s.close();
     db.cleanup();
     for (const c of cleanups) c();
+    await dropTestSchemas(urls);
   });
 
   describe('opening and migrations', () => {
@@ -561,6 +564,18 @@ describe.each(engines)('Store contract on %s', (engine) => {
         'b:portal',
       ]);
       expect(await store.sessions.listParticipantsOf([])).toEqual([]);
+    });
+
+    it('participant times only widen: an upsert arriving late with an older time moves neither end inward', async () => {
+      // Two processes (or two racing requests) record the same client; the one with the older clock may land last.
+      const s = sessionRow();
+      await store.sessions.insert(s);
+      await store.sessions.addParticipant(s.sid, 'app', T0 + 5);
+      await store.sessions.addParticipant(s.sid, 'app', T0 + 1);
+      await store.sessions.addParticipant(s.sid, 'app', T0 + 3);
+      expect(await store.sessions.listParticipants(s.sid)).toEqual([
+        { sid: s.sid, client_id: 'app', first_at: T0 + 1, last_at: T0 + 5 },
+      ]);
     });
 
     it('concurrent participant upserts of the same client neither fail nor duplicate', async () => {

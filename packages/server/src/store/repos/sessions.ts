@@ -94,11 +94,30 @@ export class SessionsRepo {
       .execute();
   }
 
+  /**
+   * Record a client's token time in a session. Times only widen: racing requests (or processes) may land out of
+   * order, and a late one with an older clock must not move last_at back or leave it before first_at.
+   */
   async addParticipant(sid: string, clientId: string, now: number): Promise<void> {
     await this.db
       .insertInto('session_participants')
       .values({ sid, client_id: clientId, first_at: now, last_at: now })
-      .onConflict((oc) => oc.columns(['sid', 'client_id']).doUpdateSet({ last_at: now }))
+      .onConflict((oc) =>
+        oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
+          first_at: eb
+            .case()
+            .when('session_participants.first_at', '>', now)
+            .then(now)
+            .else(eb.ref('session_participants.first_at'))
+            .end(),
+          last_at: eb
+            .case()
+            .when('session_participants.last_at', '<', now)
+            .then(now)
+            .else(eb.ref('session_participants.last_at'))
+            .end(),
+        })),
+      )
       .execute();
   }
 
