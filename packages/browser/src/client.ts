@@ -3,18 +3,12 @@
  * protocol messages are built in `protocol.ts`, HTTP lives in `http.ts`; this file decides when things happen
  * and makes sure every tab hears about a logout.
  */
-import { inSession, sameAccount, type AccountInfo, type AccountRecord } from './account.js';
+import { sameAccount, type AccountInfo, type AccountRecord } from './account.js';
+import { AccountSync, type BeforeAccountRemovedHook } from './account-sync.js';
 import { resolveConfig, DEFAULT_SCOPES, type Configuration, type ResolvedConfig } from './config.js';
 import { loadMetadata, type ProviderMetadata } from './discovery.js';
 import { AdieuError, InteractionRequiredAuthError, isAdieuError } from './errors.js';
-import {
-  EventHub,
-  EventType,
-  InteractionType,
-  type EventCallbackFunction,
-  type RemovalReason,
-  type SessionEndReason,
-} from './events.js';
+import { EventHub, EventType, InteractionType, type EventCallbackFunction } from './events.js';
 import {
   hasFirstPartyStorage,
   parseFrontChannelRequest,
@@ -24,12 +18,7 @@ import {
 import { newState, PendingRequests, stateKind, type PendingLogin } from './interaction.js';
 import { withLock } from './locks.js';
 import { createPkce, randomString } from './pkce.js';
-import {
-  broadcastResponseToMainFrame,
-  openPopup,
-  waitForPopup,
-  type PopupWindowAttributes,
-} from './popup.js';
+import { broadcastResponseToMainFrame, openPopup, waitForPopup } from './popup.js';
 import {
   authorizeUrl,
   codeFromResponse,
@@ -40,114 +29,20 @@ import {
   responseParams,
   responseState,
 } from './protocol.js';
+import type {
+  AccountFilter,
+  AuthenticationResult,
+  EndSessionPopupRequest,
+  EndSessionRequest,
+  LogoutRequest,
+  LogoutResult,
+  PopupRequest,
+  RedirectRequest,
+  SilentRequest,
+} from './requests.js';
 import { startSessionMonitor, type MonitorSessionOptions, type SessionMonitor } from './session-monitor.js';
 import { MemoryStore, openStore, webStorage, WebStore } from './storage.js';
-import { TabChannel, type TabChannelOptions, type TabMessage } from './tab-sync.js';
 import { TokenCache } from './token-cache.js';
-
-/** MSAL.js's `RedirectRequest`. */
-export interface RedirectRequest {
-  /** Scopes besides `openid profile email`, which are always asked for. */
-  scopes?: string[];
-  loginHint?: string;
-  prompt?: 'none' | 'login' | 'consent' | 'select_account' | 'create';
-  /** The app's own state, handed back in the result. */
-  state?: string;
-  redirectUri?: string;
-  extraQueryParameters?: Record<string, string>;
-  /** Called with the provider URL before navigating; return `false` to stay on the page. */
-  onRedirectNavigate?: (url: string) => boolean | void;
-}
-
-/** MSAL.js's `PopupRequest`. */
-export interface PopupRequest extends Omit<RedirectRequest, 'onRedirectNavigate'> {
-  popupWindowAttributes?: PopupWindowAttributes;
-}
-
-/** MSAL.js's `SilentRequest`. */
-export interface SilentRequest {
-  scopes?: string[];
-  /** Default: the active account. */
-  account?: AccountInfo;
-  /** Refresh even if the cached access token is still good. */
-  forceRefresh?: boolean;
-}
-
-/** MSAL.js's `AuthenticationResult`. */
-export interface AuthenticationResult {
-  authority: string;
-  uniqueId: string;
-  tenantId: string;
-  scopes: string[];
-  account: AccountInfo;
-  idToken: string;
-  idTokenClaims: Record<string, unknown>;
-  accessToken: string;
-  fromCache: boolean;
-  expiresOn: Date | null;
-  tokenType: string;
-  correlationId: string;
-  state?: string | undefined;
-}
-
-/** MSAL.js's `EndSessionRequest`. */
-export interface EndSessionRequest {
-  /** The account to sign out. Default: every account of this app. */
-  account?: AccountInfo | null;
-  /** Overrides `auth.postLogoutRedirectUri`; `null` sends none. */
-  postLogoutRedirectUri?: string | null;
-  /** Sent as `logout_hint`. Default: the account's `login_hint` claim, if any. */
-  logoutHint?: string;
-  /** Sent as `id_token_hint`. Default: the account's ID token (the active account's when none is given). */
-  idTokenHint?: string;
-  /** The app's own state, handed back in the `IDP_LOGOUT_CONFIRMED` event. */
-  state?: string;
-  extraQueryParameters?: Record<string, string>;
-  /** Called with the provider URL before navigating; return `false` for a local-only logout. */
-  onRedirectNavigate?: (url: string) => boolean | void;
-}
-
-/** MSAL.js's `EndSessionPopupRequest`. */
-export interface EndSessionPopupRequest extends Omit<EndSessionRequest, 'onRedirectNavigate'> {
-  /** Where the main window goes once the popup is done. */
-  mainWindowRedirectUri?: string;
-  popupWindowAttributes?: PopupWindowAttributes;
-}
-
-/** `logout()`: the explicit form that `logoutRedirect` and `logoutPopup` wrap. */
-export interface LogoutRequest extends EndSessionPopupRequest {
-  /** `local`: forget the account here only (the provider session stays). Default `global`. */
-  scope?: 'local' | 'global';
-  /** How the provider's logout page is shown for a global logout. Default `redirect`. */
-  via?: 'redirect' | 'popup';
-  onRedirectNavigate?: (url: string) => boolean | void;
-}
-
-/** What a logout did. */
-export interface LogoutResult {
-  /** The accounts removed from this app (in every tab). */
-  accounts: AccountInfo[];
-  /** The provider sent our state back: the SSO session is over. Always `false` for local and redirect logouts. */
-  idpLogoutConfirmed: boolean;
-  /** The main window is navigating away (to the provider, or to `mainWindowRedirectUri`). */
-  navigated: boolean;
-}
-
-/** Runs before an account is removed from this tab; see {@link AdieuClient.onBeforeAccountRemoved}. */
-export type BeforeAccountRemovedHook = (
-  account: AccountInfo,
-  info: { reason: RemovalReason; remote: boolean },
-) => void | Promise<void>;
-
-/** Filter for {@link AdieuClient.getAllAccounts} / {@link AdieuClient.getAccount}. */
-export interface AccountFilter {
-  homeAccountId?: string;
-  username?: string;
-  sid?: string;
-}
-
-const remoteReason = (r: RemovalReason | string): SessionEndReason =>
-  r === 'front-channel' || r === 'push' || r === 'refresh-failure' ? r : 'other-tab';
 
 /**
  * An OpenID Connect client for single-page apps, shaped like MSAL.js's `PublicClientApplication`, whose logout
@@ -175,18 +70,11 @@ export class AdieuClient {
   private readonly hub = new EventHub();
   private readonly cache: TokenCache;
   private readonly pending: PendingRequests;
-  private readonly localStore: Storage | undefined;
-  private channel: TabChannel | undefined;
+  private readonly sync: AccountSync;
   private meta: ProviderMetadata | undefined;
   private initPromise: Promise<void> | undefined;
   private redirectPromise: Promise<AuthenticationResult | null> | undefined;
   private interacting = false;
-  /** The accounts this tab has told the app about; diffed against storage to find changes made elsewhere. */
-  private readonly known = new Map<string, AccountInfo>();
-  private lastActive: string | null;
-  private readonly hooks = new Set<BeforeAccountRemovedHook>();
-  private readonly accountListeners = new Set<() => void>();
-  private queue: Promise<void> = Promise.resolve();
 
   /** True when the configured storage was refused and the cache fell back to memory. */
   readonly storageDegraded: boolean;
@@ -195,17 +83,14 @@ export class AdieuClient {
     this.cfg = resolveConfig(configuration);
     const { store, degraded } = openStore(this.cfg.cacheLocation);
     this.storageDegraded = degraded;
-    this.localStore = webStorage('localStorage');
-    const shared = this.localStore ? new WebStore(this.localStore) : undefined;
-    this.cache = new TokenCache(this.cfg.clientId, store, shared);
+    const local = webStorage('localStorage');
+    this.cache = new TokenCache(this.cfg.clientId, store, local ? new WebStore(local) : undefined);
     const session = webStorage('sessionStorage');
     this.pending = new PendingRequests(
       session ? new WebStore(session) : new MemoryStore(),
       this.cache.prefix,
     );
-    // Every cached account, even one whose session ended while this tab was away: initialize() reports those.
-    for (const r of this.cache.list()) this.known.set(r.account.homeAccountId, r.account);
-    this.lastActive = this.cache.getActiveId();
+    this.sync = new AccountSync(this.cfg, this.cache, this.hub, local);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -223,40 +108,12 @@ export class AdieuClient {
   initialize(): Promise<void> {
     this.initPromise ??= (async () => {
       this.hub.emit(EventType.INITIALIZE_START);
-      this.listen();
+      this.sync.listen();
       this.meta = await loadMetadata(this.cfg.fetch, this.cfg.authority, this.cfg.authorityMetadata);
-      await this.enqueue(() => this.reconcile());
+      await this.sync.reconcile();
       this.hub.emit(EventType.INITIALIZE_END);
     })();
     return this.initPromise;
-  }
-
-  private get channelOptions(): TabChannelOptions {
-    return {
-      ...(this.cfg.broadcastChannel !== undefined ? { broadcastChannel: this.cfg.broadcastChannel } : {}),
-      storage: this.localStore,
-    };
-  }
-
-  private listen(): TabChannel {
-    if (this.channel) return this.channel;
-    this.channel = new TabChannel(
-      `adieu.${this.cfg.clientId}`,
-      (m) => this.onTabMessage(m),
-      this.channelOptions,
-    );
-    if (typeof addEventListener === 'function') {
-      addEventListener('storage', (e: StorageEvent) => {
-        if (!this.localStore || e.storageArea !== this.localStore) return;
-        const mine = this.cfg.cacheLocation === 'localStorage' && this.cache.isCacheKey(e.key);
-        if (mine || e.key === this.cache.tombstonesKey) void this.enqueue(() => this.reconcile());
-      });
-      // A page restored from the back/forward cache missed every message sent while it slept.
-      addEventListener('pageshow', (e: PageTransitionEvent) => {
-        if (e.persisted) void this.enqueue(() => this.reconcile());
-      });
-    }
-    return this.channel;
   }
 
   private requireInit(): ProviderMetadata {
@@ -281,13 +138,6 @@ export class AdieuClient {
   private beginInteraction(): void {
     if (this.interacting) throw new AdieuError('interaction_in_progress', 'another popup is still open');
     this.interacting = true;
-  }
-
-  /** Serialize cache reconciliation: hooks are awaited, and two changes must not interleave. */
-  private enqueue(work: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(work, work);
-    this.queue = next.catch((e: unknown) => console.error('[adieu] cache sync failed', e));
-    return next;
   }
 
   // ---------------------------------------------------------------- events
@@ -320,7 +170,7 @@ export class AdieuClient {
    * ```
    */
   enableAccountStorageEvents(): void {
-    this.listen();
+    this.sync.listen();
   }
 
   /**
@@ -341,35 +191,10 @@ export class AdieuClient {
    * ```
    */
   onBeforeAccountRemoved(hook: BeforeAccountRemovedHook): () => void {
-    this.hooks.add(hook);
-    return () => this.hooks.delete(hook);
-  }
-
-  private async runHooks(accounts: AccountInfo[], reason: RemovalReason): Promise<void> {
-    if (!this.hooks.size || !accounts.length) return;
-    const remote = reason !== 'logout';
-    const calls = accounts.flatMap((a) =>
-      [...this.hooks].map((h) =>
-        Promise.resolve()
-          .then(() => h(a, { reason, remote }))
-          .catch((e: unknown) => console.error('[adieu] onBeforeAccountRemoved hook failed', e)),
-      ),
-    );
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const limit = new Promise<void>((r) => (timer = setTimeout(r, this.cfg.beforeRemoveTimeout)));
-    await Promise.race([Promise.all(calls), limit]);
-    clearTimeout(timer);
+    return this.sync.addHook(hook);
   }
 
   // ---------------------------------------------------------------- accounts
-
-  private readAccounts(): AccountInfo[] {
-    const dead = new Set(this.cache.deadRecords().map((d) => d.record.account.homeAccountId));
-    return this.cache
-      .list()
-      .filter((r) => !dead.has(r.account.homeAccountId))
-      .map((r) => r.account);
-  }
 
   /**
    * Every signed-in account of this app, optionally filtered.
@@ -380,13 +205,15 @@ export class AdieuClient {
    * ```
    */
   getAllAccounts(filter?: AccountFilter): AccountInfo[] {
-    return this.readAccounts().filter(
-      (a) =>
-        !filter ||
-        ((filter.homeAccountId === undefined || a.homeAccountId === filter.homeAccountId) &&
-          (filter.username === undefined || a.username.toLowerCase() === filter.username.toLowerCase()) &&
-          (filter.sid === undefined || a.sid === filter.sid)),
-    );
+    return this.sync
+      .accounts()
+      .filter(
+        (a) =>
+          !filter ||
+          ((filter.homeAccountId === undefined || a.homeAccountId === filter.homeAccountId) &&
+            (filter.username === undefined || a.username.toLowerCase() === filter.username.toLowerCase()) &&
+            (filter.sid === undefined || a.sid === filter.sid)),
+      );
   }
 
   /** The first account matching `filter`, or `null`. */
@@ -431,145 +258,11 @@ export class AdieuClient {
       : null;
     if (account && id === null)
       throw new AdieuError('no_account_error', 'that account is not signed in here');
-    if (id === this.cache.getActiveId()) return;
-    this.cache.setActiveId(id);
-    this.lastActive = id;
-    this.hub.emit(EventType.ACTIVE_ACCOUNT_CHANGED, null, id ? this.getAccountByHomeId(id) : null);
-    this.listen().post({ t: 'changed' });
+    this.sync.setActive(id);
   }
 
   private matching(account: AccountInfo): AccountInfo[] {
     return this.getAllAccounts().filter((a) => sameAccount(a, account));
-  }
-
-  // ---------------------------------------------------------------- cache changes, here and elsewhere
-
-  /** Accounts this tab knew that are gone (or dead by tombstone), and accounts that appeared. */
-  private async reconcile(hint?: RemovalReason): Promise<void> {
-    const dead = this.cache.deadRecords();
-    const tombstones = this.cache.tombstones();
-    const live = new Map(this.readAccounts().map((a) => [a.homeAccountId, a]));
-    const gone = [...this.known.values()].filter((a) => !live.has(a.homeAccountId));
-    if (gone.length) {
-      const byReason = new Map<RemovalReason, AccountInfo[]>();
-      for (const a of gone) {
-        const reason = remoteReason((a.sid && tombstones[a.sid]?.reason) || hint || 'other-tab');
-        byReason.set(reason, [...(byReason.get(reason) ?? []), a]);
-      }
-      for (const [reason, accounts] of byReason) {
-        await this.runHooks(accounts, reason);
-        for (const d of dead) {
-          if (accounts.some((a) => a.homeAccountId === d.record.account.homeAccountId)) {
-            this.cache.remove(d.record.account.homeAccountId);
-          }
-        }
-        this.applyRemoval(accounts, reason);
-      }
-    }
-    // Records dead by tombstone that this tab never showed: drop them quietly.
-    for (const d of dead) {
-      if (!this.known.has(d.record.account.homeAccountId)) this.cache.remove(d.record.account.homeAccountId);
-    }
-    let added = false;
-    for (const [id, a] of live) {
-      if (!this.known.has(id)) {
-        added = true;
-        this.known.set(id, a);
-        this.hub.emit(EventType.ACCOUNT_ADDED, null, a);
-      } else this.known.set(id, a);
-    }
-    const active = this.cache.getActiveId();
-    if (active !== this.lastActive) {
-      this.lastActive = active;
-      this.hub.emit(EventType.ACTIVE_ACCOUNT_CHANGED, null, active ? (live.get(active) ?? null) : null);
-    }
-    if (added) this.notifyAccounts();
-  }
-
-  /** Tell the app: these accounts left this tab. */
-  private applyRemoval(
-    accounts: AccountInfo[],
-    reason: RemovalReason,
-    providerReason?: string,
-    interactionType: InteractionType | null = null,
-  ): void {
-    const removed = accounts.filter((a) => this.known.delete(a.homeAccountId));
-    if (!removed.length) return;
-    for (const a of removed) this.hub.emit(EventType.ACCOUNT_REMOVED, interactionType, a);
-    const active = this.cache.getActiveId();
-    if (this.lastActive !== active) {
-      this.lastActive = active;
-      this.hub.emit(EventType.ACTIVE_ACCOUNT_CHANGED, interactionType, null);
-    }
-    this.hub.emit(EventType.LOCAL_CLEARED, interactionType, { accounts: removed, reason });
-    if (reason !== 'logout') {
-      for (const account of removed) {
-        this.hub.emit(EventType.SESSION_ENDED, null, { account, reason, sid: account.sid, providerReason });
-      }
-    }
-    this.notifyAccounts();
-  }
-
-  private notifyAccounts(): void {
-    for (const l of this.accountListeners) l();
-  }
-
-  /**
-   * Remove accounts from the cache and tell every other tab. `sids` are sessions to end even if this tab holds
-   * no account for them (tabs with their own sessionStorage or memory caches may).
-   */
-  private async removeAccounts(
-    accounts: AccountInfo[],
-    reason: RemovalReason,
-    o: {
-      sids?: string[];
-      providerReason?: string | undefined;
-      interactionType?: InteractionType | null;
-    } = {},
-  ): Promise<void> {
-    await this.runHooks(accounts, reason);
-    const sids = [...new Set([...(o.sids ?? []), ...accounts.flatMap((a) => (a.sid ? [a.sid] : []))])];
-    for (const sid of sids) this.cache.addTombstone(sid, reason === 'logout' ? 'other-tab' : reason);
-    for (const a of accounts) this.cache.remove(a.homeAccountId);
-    this.listen().post({
-      t: 'removed',
-      ids: accounts.map((a) => a.homeAccountId),
-      sids,
-      iss: this.cfg.authority,
-      reason,
-      providerReason: o.providerReason,
-    });
-    this.applyRemoval(accounts, reason, o.providerReason, o.interactionType ?? null);
-  }
-
-  private onTabMessage(m: TabMessage): void {
-    if (m.t === 'changed') {
-      void this.enqueue(() => this.reconcile());
-      return;
-    }
-    if (m.t !== 'removed') return;
-    void this.enqueue(async () => {
-      const reason = remoteReason(m.reason);
-      const victims = [...this.known.values()].filter(
-        (a) =>
-          m.all ||
-          m.ids.includes(a.homeAccountId) ||
-          (a.sid !== undefined && m.sids.includes(a.sid) && inSession(a, m.iss, a.sid)),
-      );
-      if (victims.length) {
-        await this.runHooks(victims, reason);
-        for (const a of victims) this.cache.remove(a.homeAccountId);
-        this.applyRemoval(victims, reason, m.providerReason);
-      }
-      await this.reconcile(reason);
-    });
-  }
-
-  /** The provider says the session `sid` ended: forget its accounts in every tab. */
-  private endSession(sid: string, reason: SessionEndReason, providerReason?: string): Promise<void> {
-    return this.enqueue(() =>
-      this.removeAccounts(this.getAllAccounts({ sid }), reason, { sids: [sid], providerReason }),
-    );
   }
 
   // ---------------------------------------------------------------- login
@@ -662,7 +355,7 @@ export class AdieuClient {
         origin: new URL(pending.redirectUri).origin,
         timeoutMs: this.cfg.windowHashTimeout,
         graceMs: this.cfg.popupClosedGraceMs,
-        channel: this.channelOptions,
+        channel: this.sync.channelOptions,
       });
       const result = await this.completeLogin(answer, pending);
       this.hub.emit(EventType.LOGIN_SUCCESS, InteractionType.Popup, result);
@@ -701,12 +394,7 @@ export class AdieuClient {
       requestedScopes: p.scopes,
       nonce: p.nonce,
     });
-    await this.enqueue(async () => {
-      this.cache.put(record);
-      this.cache.setActiveId(record.account.homeAccountId);
-      this.listen().post({ t: 'changed' });
-      await this.reconcile();
-    });
+    await this.sync.saveLogin(record);
     return this.result(record, false, p.userState);
   }
 
@@ -734,7 +422,7 @@ export class AdieuClient {
     const kind = stateKind(state);
     if (!kind) return null;
     if (kind === 'lp' || kind === 'xp') {
-      broadcastResponseToMainFrame(url, this.channelOptions);
+      broadcastResponseToMainFrame(url, this.sync.channelOptions);
       return null;
     }
     this.requireInit();
@@ -854,20 +542,16 @@ export class AdieuClient {
         });
       } catch (e) {
         if (isAdieuError(e, 'interaction_required') && e.error === 'invalid_grant') {
-          await this.enqueue(() =>
-            this.removeAccounts(this.matching(current.account), 'refresh-failure', {
-              sids: current.account.sid ? [current.account.sid] : [],
-            }),
-          );
+          await this.sync.removeAccounts(() => this.matching(current.account), 'refresh-failure', {
+            sids: current.account.sid ? [current.account.sid] : [],
+          });
         }
         throw e;
       }
       if (!this.cache.get(current.account.homeAccountId)) {
         throw new InteractionRequiredAuthError('this account was signed out during the refresh');
       }
-      this.cache.put(next);
-      this.known.set(next.account.homeAccountId, next.account);
-      this.listen().post({ t: 'changed' });
+      this.sync.saveRefresh(next);
       return this.result(next, false);
     });
   }
@@ -916,7 +600,7 @@ export class AdieuClient {
       const hint = request.account ?? this.getActiveAccount() ?? accounts[0];
       const idTokenHint = request.idTokenHint ?? hint?.idToken;
       const logoutHint = request.logoutHint ?? hint?.idTokenClaims?.login_hint;
-      await this.enqueue(() => this.removeAccounts(accounts, 'logout', { interactionType: it }));
+      await this.sync.removeAccounts(accounts, 'logout', { interactionType: it });
       this.hub.emit(EventType.LOGOUT_SUCCESS, it, request);
       const done = (r: Omit<LogoutResult, 'accounts'>): LogoutResult => {
         this.hub.emit(EventType.LOGOUT_END, it);
@@ -963,7 +647,7 @@ export class AdieuClient {
           origin: new URL(postLogout!).origin,
           timeoutMs: this.cfg.windowHashTimeout,
           graceMs: this.cfg.popupClosedGraceMs,
-          channel: this.channelOptions,
+          channel: this.sync.channelOptions,
         });
         confirmed = true;
         this.hub.emit(EventType.IDP_LOGOUT_CONFIRMED, it, { accounts, state: request.state });
@@ -1072,20 +756,7 @@ export class AdieuClient {
         acknowledged: false,
       };
     } else {
-      const victims =
-        req.kind === 'all'
-          ? this.getAllAccounts()
-          : this.getAllAccounts().filter((a) => inSession(a, req.iss, req.sid));
-      if (req.kind === 'session') this.cache.addTombstone(req.sid, 'front-channel');
-      for (const a of victims) this.cache.remove(a.homeAccountId);
-      this.listen().post({
-        t: 'removed',
-        ids: victims.map((a) => a.homeAccountId),
-        sids: req.kind === 'session' ? [req.sid] : [],
-        ...(req.kind === 'all' ? { all: true } : { iss: req.iss }),
-        reason: 'front-channel',
-      });
-      this.applyRemoval(victims, 'front-channel');
+      const victims = this.sync.frontChannel(req.kind === 'all' ? 'all' : req);
       // With a shared cache we can tell "nothing to clear"; a per-tab cache is cleared by the tabs themselves.
       const none = victims.length === 0 && this.cfg.cacheLocation === 'localStorage';
       result = {
@@ -1131,7 +802,7 @@ export class AdieuClient {
    */
   monitorSession(options: MonitorSessionOptions = {}): SessionMonitor {
     this.requireInit();
-    this.listen();
+    this.sync.listen();
     return startSessionMonitor(
       {
         clientId: this.cfg.clientId,
@@ -1139,11 +810,8 @@ export class AdieuClient {
         fetch: this.cfg.fetch,
         accounts: () => this.getAllAccounts(),
         accessToken: async (account, force) => (await this.silent(account, [], force)).accessToken,
-        sessionEnded: (sid, providerReason) => this.endSession(sid, 'push', providerReason),
-        onAccountsChanged: (cb) => {
-          this.accountListeners.add(cb);
-          return () => this.accountListeners.delete(cb);
-        },
+        sessionEnded: (sid, providerReason) => this.sync.endSession(sid, 'push', providerReason),
+        onAccountsChanged: (cb) => this.sync.onAccountsChanged(cb),
         EventSource: typeof EventSource === 'function' ? EventSource : undefined,
       },
       options,

@@ -12,20 +12,19 @@
  *
  * @packageDocumentation
  */
-export {
-  AdieuClient,
-  AdieuClient as PublicClientApplication,
-  type AccountFilter,
-  type AuthenticationResult,
-  type BeforeAccountRemovedHook,
-  type EndSessionPopupRequest,
-  type EndSessionRequest,
-  type LogoutRequest,
-  type LogoutResult,
-  type PopupRequest,
-  type RedirectRequest,
-  type SilentRequest,
-} from './client.js';
+export { AdieuClient, AdieuClient as PublicClientApplication } from './client.js';
+export type {
+  AccountFilter,
+  AuthenticationResult,
+  EndSessionPopupRequest,
+  EndSessionRequest,
+  LogoutRequest,
+  LogoutResult,
+  PopupRequest,
+  RedirectRequest,
+  SilentRequest,
+} from './requests.js';
+export type { BeforeAccountRemovedHook } from './account-sync.js';
 export {
   DEFAULT_SCOPES,
   type AuthOptions,

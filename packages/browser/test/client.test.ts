@@ -124,6 +124,24 @@ describe('cross-tab logout', () => {
     expect(tab2.c.getAllAccounts()).toEqual([]);
   });
 
+  it('a storage event alone (no message) is enough: the account key vanished, the tab reports it', async () => {
+    const target = new EventTarget();
+    g.addEventListener = target.addEventListener.bind(target);
+    g.removeEventListener = target.removeEventListener.bind(target);
+    seed(ls, record('alice', 's1'), true);
+    const tab = await client();
+    ls.removeItem(`adieu.${clientId}.account.user-alice`);
+    const key = `adieu.${clientId}.account.user-alice`;
+    target.dispatchEvent(Object.assign(new Event('storage'), { key, newValue: null, storageArea: ls }));
+    await vi.waitFor(() => expect(tab.types()).toContain(EventType.SESSION_ENDED));
+    expect(tab.log.find((m) => m.eventType === EventType.SESSION_ENDED)?.payload).toMatchObject({
+      reason: 'other-tab',
+    });
+    // ...and the queue is free afterwards.
+    await tab.c.logout({ scope: 'local' });
+    expect(tab.types()).toContain(EventType.LOGOUT_END);
+  });
+
   it('with per-tab caches, the other tab removes its own copy of the account', async () => {
     const ss2 = new FakeStorage();
     seed(g.sessionStorage!, record('alice', 's1'), true);
