@@ -7,9 +7,11 @@ import { fork } from 'node:child_process';
 /** Parent side: fork `script`, call `start(options)` in it, and return a handle with `call(method, params)`. */
 export async function startChild(script, options, { execArgv = [] } = {}) {
   const child = fork(script, [], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // The child's stdout goes to our stderr: stdout carries only the report.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...execArgv],
   });
+  child.stdout.pipe(process.stderr);
   const pending = new Map();
   let seq = 0;
   let exited = false;
