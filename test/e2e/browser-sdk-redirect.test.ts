@@ -16,6 +16,7 @@ import {
   resetBrowser,
   startSdkEnvironment,
   status,
+  submitLogin,
   type AW,
   waitAppLoaded,
   waitForEvent,
@@ -160,6 +161,27 @@ describe.runIf(run).each(COOKIE_MODES)(
         expect(after).toEqual(['alice']);
         const removed = (await events(page)).filter((e) => e.type === 'adieu:accountRemoved');
         expect(removed.map((e) => e.payload?.username)).toEqual(['bob']);
+      }));
+
+    it('logs in in a popup, without leaving the page', () =>
+      withSnapshots(b, 'sdk-login-popup', async () => {
+        const page = await openApp(await b.context.newPage(), spa());
+        await page.evaluate(() => {
+          const button = document.createElement('button');
+          button.id = 'login-popup';
+          button.onclick = () => void (window as AW).client.loginPopup({ scopes: ['openid'] });
+          document.body.append(button);
+        });
+        const popupOpened = b.context.waitForEvent('page');
+        await page.click('#login-popup');
+        const popup = await popupOpened;
+        await popup.waitForSelector('input[name=password]');
+        await submitLogin(popup, USERS.alice);
+        const success = await waitForEvent(page, 'adieu:loginSuccess', {}, 20_000);
+        expect(success.interaction).toBe('popup');
+        expect(await status(page)).toBe('alice');
+        expect(page.url()).toBe(spa()); // the main window never moved
+        if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 10_000 });
       }));
 
     for (const coop of [false, true]) {
