@@ -3,7 +3,7 @@ import type { ParticipantReport } from './report.js';
 const FRONT_TEXT: Record<string, string> = {
   pending: 'clearing in this browser…',
   acknowledged: 'cleared in this browser',
-  reached: 'page reached in this browser, no confirmation',
+  reached: 'its frame loaded in this browser, but did not confirm',
   timeout: 'no answer in this browser',
   not_sent: 'not reachable from this browser',
 };

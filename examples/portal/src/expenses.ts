@@ -1,0 +1,95 @@
+import Fastify from 'fastify';
+import formbody from '@fastify/formbody';
+import { createServer, type RequestListener } from 'node:http';
+import { html, raw } from 'adieu/html';
+import { adieuFastify } from '@adieu/node/fastify';
+import type { FetchLike } from '@adieu/node';
+import type { DemoSites } from './sites.js';
+import type { LastLogout } from './last-logout.js';
+import { appPage, DEMO_CSS, lastLogoutPanel, PANEL_SCRIPT, PITFALL } from './pages.js';
+
+/** Expenses: server-rendered with Fastify (+ @adieu/node), to show the SDK's second adapter. */
+export async function expensesApp(o: {
+  sites: DemoSites;
+  secret: string;
+  fetch: FetchLike;
+  lastLogout: LastLogout;
+}) {
+  // The demo serves this app on a listener it can stop and start again (see Listener); Fastify hands over its
+  // request handler instead of listening itself.
+  let handler: RequestListener | undefined;
+  const app = Fastify({
+    serverFactory: (h) => {
+      handler = h;
+      return createServer();
+    },
+  });
+  await app.register(formbody);
+  await app.register(adieuFastify, {
+    issuer: o.sites.origin('idp'),
+    clientId: 'expenses',
+    clientSecret: o.secret,
+    baseUrl: o.sites.origin('expenses'),
+    fetch: o.fetch,
+  });
+  app.get('/demo.css', async (_req, reply) => reply.type('text/css').send(DEMO_CSS));
+  app.get('/last-logout', async (_req, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .type('text/html')
+      .send(lastLogoutPanel(await o.lastLogout.latest('expenses')).value),
+  );
+  app.post('/signout-local', async (req) => {
+    await req.adieu.logout({ local: true, returnTo: '/' });
+  });
+  app.get('/', async (req, reply) => {
+    const user = req.adieu.user;
+    const body = user
+      ? html`<p class="who" id="who">${user.name ?? user.preferred_username}</p>
+          <p class="note">
+            username <code>${user.preferred_username}</code>, SSO session
+            <code>${req.adieu.session?.sid}</code>
+          </p>
+          <table>
+            <tbody>
+              <tr>
+                <td>Train to Lyon</td>
+                <td>€ 89.00</td>
+              </tr>
+              <tr>
+                <td>Hotel, 2 nights</td>
+                <td>€ 240.00</td>
+              </tr>
+            </tbody>
+          </table>
+          <div class="row">
+            <form method="post" action="/logout">
+              <button class="primary" id="signout">Sign out everywhere</button>
+            </form>
+            <form method="post" action="/signout-local">
+              <button id="signout-local">Sign out of this app only</button>
+            </form>
+          </div>
+          ${PITFALL}`
+      : html`<p class="who" id="who">Nobody</p>
+          <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>`;
+    return reply.type('text/html').send(
+      appPage({
+        app: 'Expenses',
+        color: '#6639ba',
+        body,
+        panel: lastLogoutPanel(await o.lastLogout.latest('expenses')),
+        nav: [
+          { label: 'Portal', href: `${o.sites.origin('portal')}/` },
+          { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
+        ],
+        scripts: html`<script>
+            ${raw(PANEL_SCRIPT)};
+          </script>
+          ${user ? html`<script src="/session/events.js"></script>` : ''}`,
+      }),
+    );
+  });
+  await app.ready();
+  return { app, handler: handler! };
+}

@@ -1,0 +1,110 @@
+import { html, type SafeHtml } from 'adieu/html';
+import type { LogoutReport } from 'adieu';
+
+export const DEMO_CSS = `
+:root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; --accent: #0b5cad; }
+body { margin: 0; background: #f6f8fa; color: #1b1f24; line-height: 1.5; }
+header { color: #fff; padding: 1rem 1.5rem; display: flex; justify-content: space-between; align-items: center; }
+header h1 { margin: 0; font-size: 1.3rem; }
+main { max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; display: grid; gap: 1rem; grid-template-columns: 3fr 2fr; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 10px; padding: 1.25rem; }
+h2 { font-size: 1.05rem; margin-top: 0; }
+button, .button { font: inherit; font-weight: 600; padding: .5rem 1rem; border-radius: 8px; border: 1px solid #d0d7de; background: #fff; cursor: pointer; color: inherit; text-decoration: none; display: inline-block; }
+button.primary, .button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+.row { display: flex; gap: .6rem; flex-wrap: wrap; margin: .8rem 0; }
+.who { font-size: 1.4rem; font-weight: 700; }
+.note { color: #57606a; font-size: .9rem; }
+.pitfall { border-left: 4px solid #9a6700; padding-left: .8rem; }
+ul.apps { list-style: none; padding: 0; margin: .5rem 0; }
+ul.apps li { display: flex; justify-content: space-between; gap: .8rem; padding: .45rem 0; border-bottom: 1px solid #eaeef2; }
+.status.confirmed { color: #1a7f37; font-weight: 700; }
+.status.pending { color: #9a6700; font-weight: 700; }
+.status.not_confirmed { color: #cf222e; font-weight: 700; }
+.channels { display: block; color: #57606a; font-size: .85rem; }
+nav a { color: #fff; margin-left: 1rem; }
+@media (max-width: 50rem) { main { grid-template-columns: 1fr; } }
+`;
+
+const STATUS: Record<string, string> = {
+  confirmed: 'Signed out',
+  pending: 'Being notified…',
+  not_confirmed: 'Not confirmed',
+};
+
+/** The "last logout" panel: per app and channel, what the provider's logout record says. */
+export function lastLogoutPanel(report: LogoutReport | undefined): SafeHtml {
+  if (!report) return html`<p class="note">No logout yet.</p>`;
+  const who = report.user ? (report.user.name ?? report.user.username) : 'someone';
+  const by =
+    report.initiator === 'rp'
+      ? `signed out at ${report.participants.find((p) => p.client_id === report.initiator_client_id)?.client_name ?? report.initiator_client_id ?? 'an app'}`
+      : report.initiator === 'user'
+        ? 'signed out at the provider'
+        : report.initiator === 'admin'
+          ? 'signed out by an administrator'
+          : 'ended by the provider';
+  return html`<p>
+      <strong>${who}</strong> · ${by} · reason <code>${report.reason}</code> ·
+      <time>${report.created_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>
+    </p>
+    <ul class="apps">
+      ${report.participants.map(
+        (p) =>
+          html`<li data-client="${p.client_id}">
+            <span><strong>${p.client_name}</strong><span class="channels">${p.text}</span></span
+            ><span class="status ${p.signed_out}">${STATUS[p.signed_out]}</span>
+          </li>`,
+      )}
+    </ul>`;
+}
+
+export interface AppPageOptions {
+  app: string;
+  color: string;
+  nonce?: string;
+  body: SafeHtml;
+  panel: SafeHtml;
+  nav: { label: string; href: string }[];
+  scripts?: SafeHtml;
+}
+
+/** The frame shared by the three demo apps: who is signed in on the left, the last logout on the right. */
+export function appPage(o: AppPageOptions): string {
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${o.app} · Adieu demo</title>
+        <link rel="stylesheet" href="/demo.css" />
+      </head>
+      <body>
+        <header style="background:${o.color}">
+          <h1>${o.app}</h1>
+          <nav>${o.nav.map((n) => html`<a href="${n.href}">${n.label}</a>`)}</nav>
+        </header>
+        <main>
+          <section aria-labelledby="who-title">
+            <h2 id="who-title">Who is signed in here</h2>
+            ${o.body}
+          </section>
+          <section aria-labelledby="last-title">
+            <h2 id="last-title">Last logout (from the provider's record, live)</h2>
+            <div id="last-logout">${o.panel}</div>
+          </section>
+        </main>
+        ${o.scripts}
+      </body>
+    </html>`.value;
+}
+
+/** Refreshes the panel every second from the app's own /last-logout fragment. */
+export const PANEL_SCRIPT = `setInterval(async () => {
+  try { const r = await fetch('/last-logout', { cache: 'no-store' }); if (r.ok) document.getElementById('last-logout').innerHTML = await r.text(); } catch {}
+}, 1000);`;
+
+export const PITFALL = html`<p class="note pitfall">
+  <strong>"Sign out of this app only"</strong> ends the app's own session but leaves you signed in at the
+  provider. Signing in again is then silent — no password asked (seed 003's pitfall). To really leave, use
+  "Sign out everywhere".
+</p>`;

@@ -1,0 +1,82 @@
+import express from 'express';
+import { html, raw } from 'adieu/html';
+import { adieuExpress } from '@adieu/node/express';
+import type { FetchLike } from '@adieu/node';
+import type { DemoSites } from './sites.js';
+import type { LastLogout } from './last-logout.js';
+import { appPage, DEMO_CSS, lastLogoutPanel, PANEL_SCRIPT, PITFALL } from './pages.js';
+
+/** Portal: server-rendered (Express + @adieu/node). The user starts here and signs out here. */
+export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLike; lastLogout: LastLogout }) {
+  const app = express();
+  app.use(
+    adieuExpress({
+      issuer: o.sites.origin('idp'),
+      clientId: 'portal',
+      clientSecret: o.secret,
+      baseUrl: o.sites.origin('portal'),
+      fetch: o.fetch,
+    }),
+  );
+  app.get('/demo.css', (_req, res) => res.type('css').send(DEMO_CSS));
+  app.get('/last-logout', async (_req, res) => {
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(lastLogoutPanel(await o.lastLogout.latest('portal')).value);
+  });
+  app.post('/signout-local', express.urlencoded({ extended: false }), async (req) => {
+    await req.adieu.logout({ local: true, returnTo: '/' });
+  });
+  app.get('/', async (req, res) => {
+    const user = req.adieu.user;
+    const body = user
+      ? html`<p class="who" id="who">${user.name ?? user.preferred_username}</p>
+          <p class="note">
+            username <code>${user.preferred_username}</code>, SSO session
+            <code>${req.adieu.session?.sid}</code>
+          </p>
+          <p>Open a service — you are signed in there too (single sign-on):</p>
+          <div class="row">
+            <a class="button" id="open-bookings" href="${o.sites.origin('bookings')}/?login=1">Bookings</a>
+            <a class="button" id="open-expenses" href="${o.sites.origin('expenses')}/login?returnTo=%2F"
+              >Expenses</a
+            >
+          </div>
+          <div class="row">
+            <form method="post" action="/logout">
+              <button class="primary" id="signout">Sign out everywhere</button>
+            </form>
+            <form method="post" action="/signout-local">
+              <button id="signout-local">Sign out of this app only</button>
+            </form>
+          </div>
+          ${PITFALL}
+          <p class="note">
+            Your sign-ins, and "sign out everywhere" on every device:
+            <a href="${o.sites.origin('idp')}/account">your account at the provider</a>.
+          </p>`
+      : html`<p class="who" id="who">Nobody</p>
+          <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>
+          <p class="note">
+            Demo users: <code>alice</code> / <code>alice</code> and <code>bob</code> / <code>bob</code>.
+          </p>`;
+    res.type('html').send(
+      appPage({
+        app: 'Portal',
+        color: '#0b5cad',
+        body,
+        panel: lastLogoutPanel(await o.lastLogout.latest('portal')),
+        nav: [
+          { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
+          { label: 'Expenses', href: `${o.sites.origin('expenses')}/` },
+        ],
+        scripts: html`<script>
+            ${raw(PANEL_SCRIPT)};
+          </script>
+          ${user ? html`<script src="/session/events.js"></script>` : ''}`,
+      }),
+    );
+  });
+  return app;
+}

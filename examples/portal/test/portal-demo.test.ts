@@ -1,0 +1,221 @@
+/**
+ * The seed scenario (seed 000), run on the real demo in real Chromium, with third-party cookies allowed and
+ * blocked: Alice signs in at Portal, opens Bookings (SSO), signs out at Portal; Bob signs in on the same browser
+ * and opens Bookings and Expenses — which show Bob, never Alice. Also: sign-out at a service signs the others
+ * out, an app that was down during the logout is logged out once it is back, and a second tab is cleared.
+ * Every step saves a screenshot in test-results/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { freePort } from 'adieu/testing';
+import { hasChromium } from '../../../test/support/env.js';
+import {
+  COOKIE_MODES,
+  launchBrowser,
+  snapshot,
+  type TestBrowser,
+} from '../../../test/e2e/support/chromium.js';
+import { startDemo, type Demo } from '../src/demo.js';
+
+const enabled = hasChromium();
+const USERS = { alice: 'Alice Andersen', bob: 'Bob Brown' } as const;
+
+describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %s', (mode) => {
+  let demo: Demo;
+  let dataDir: string;
+  let browser: TestBrowser;
+  let step = 0;
+  const shot = (page: Page, name: string) =>
+    snapshot(page, `portal-${mode}-${String(++step).padStart(2, '0')}-${name}`);
+  const url = (site: 'portal' | 'bookings' | 'expenses' | 'idp', path = '/') =>
+    `${demo.sites.origin(site)}${path}`;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'adieu-demo-'));
+    demo = await startDemo({
+      dataDir,
+      quiet: true,
+      ports: {
+        idp: await freePort(),
+        portal: await freePort(),
+        bookings: await freePort(),
+        expenses: await freePort(),
+      },
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const who = (page: Page) => page.locator('#who').textContent();
+
+  async function signInAtPortal(page: Page, user: keyof typeof USERS) {
+    await page.goto(url('portal'));
+    await page.click('#signin');
+    await page.waitForSelector('input[name=username]');
+    await page.fill('input[name=username]', user);
+    await page.fill('input[name=password]', user);
+    await page.click('button[type=submit]');
+    await page.waitForURL(url('portal'));
+    expect(await who(page)).toBe(USERS[user]);
+  }
+
+  /** Open a service the way the portal links to it (sign-in on arrival, silent thanks to SSO). */
+  async function openFromPortal(page: Page, service: 'bookings' | 'expenses') {
+    await page.goto(url('portal'));
+    await page.click(`#open-${service}`);
+    await page.waitForURL(`${url(service)}**`);
+    await page.waitForFunction(() => {
+      const w = document.getElementById('who')?.textContent;
+      return w && w !== '…' && w !== 'Nobody';
+    });
+    expect(page.url()).not.toContain(demo.sites.host('idp'));
+  }
+
+  async function signOutAt(page: Page, app: 'portal' | 'bookings' | 'expenses', name: string) {
+    await page.goto(url(app));
+    if (app === 'bookings') await page.waitForSelector('body[data-ready=true]');
+    await page.click('#signout');
+    try {
+      await page.waitForSelector('body[data-receipt=ready]', { timeout: 20_000 });
+    } catch (e) {
+      console.error(`at ${page.url()}: ${await shot(page, `${name}-no-receipt`)}`);
+      throw e;
+    }
+    await shot(page, `${name}-receipt`);
+    await page.waitForURL(`${url(app)}**`, { timeout: 20_000 });
+  }
+
+  it('runs the seed scenario: after Alice signs out at the Portal, Bob sees Bob everywhere', async () => {
+    browser = await launchBrowser(mode);
+    const page = await browser.context.newPage();
+    await signInAtPortal(page, 'alice');
+    await shot(page, 'alice-at-portal');
+    await openFromPortal(page, 'bookings');
+    expect(await who(page)).toBe(USERS.alice);
+    await shot(page, 'alice-at-bookings-by-sso');
+    await openFromPortal(page, 'expenses');
+    expect(await who(page)).toBe(USERS.alice);
+
+    // Keep Bookings open in a tab while Alice signs out at the Portal: it must hear about it by itself.
+    const bookingsTab = await browser.context.newPage();
+    await bookingsTab.goto(url('bookings'));
+    await bookingsTab.waitForSelector('body[data-ready=true]');
+    expect(await who(bookingsTab)).toBe(USERS.alice);
+
+    await signOutAt(page, 'portal', 'alice-signs-out-at-portal');
+    expect(await who(page)).toBe('Nobody');
+    await bookingsTab.waitForFunction(() => document.getElementById('who')?.textContent === 'Nobody', null, {
+      timeout: 10_000,
+    });
+    await shot(bookingsTab, 'open-bookings-tab-cleared');
+    await page.goto(url('expenses'));
+    expect(await who(page)).toBe('Nobody');
+
+    await signInAtPortal(page, 'bob');
+    await shot(page, 'bob-at-portal');
+    await openFromPortal(page, 'bookings');
+    expect(await who(page)).toBe(USERS.bob);
+    await shot(page, 'bob-at-bookings');
+    await openFromPortal(page, 'expenses');
+    expect(await who(page)).toBe(USERS.bob);
+    await shot(page, 'bob-at-expenses');
+
+    // The portal's "last logout" panel tells the truth per app.
+    await page.goto(url('portal'));
+    const panel = await page.locator('#last-logout').textContent();
+    expect(panel).toContain('Alice Andersen');
+    for (const app of ['Portal', 'Bookings', 'Expenses']) expect(panel).toContain(app);
+    // The tab left open on Bookings followed Bob in (another tab signed in) and must follow him out too.
+    expect(await who(bookingsTab)).toBe(USERS.bob);
+    await signOutAt(page, 'portal', 'bob-signs-out');
+    await bookingsTab.waitForFunction(() => document.getElementById('who')?.textContent === 'Nobody', null, {
+      timeout: 10_000,
+    });
+    await bookingsTab.close();
+    await page.close();
+  });
+
+  it('sign-out at a service (Bookings) signs Portal and Expenses out too', async () => {
+    const page = await browser.context.newPage();
+    await signInAtPortal(page, 'alice');
+    await openFromPortal(page, 'expenses');
+    await openFromPortal(page, 'bookings');
+    await signOutAt(page, 'bookings', 'signout-at-bookings');
+    await page.waitForSelector('body[data-ready=true]');
+    expect(await who(page)).toBe('Nobody');
+    await page.goto(url('portal'));
+    expect(await who(page)).toBe('Nobody');
+    await page.goto(url('expenses'));
+    expect(await who(page)).toBe('Nobody');
+    await shot(page, 'expenses-after-bookings-signout');
+    await page.close();
+  });
+
+  it('local-only sign-out leaves the provider session: the next sign-in is silent (seed 003)', async () => {
+    const page = await browser.context.newPage();
+    await signInAtPortal(page, 'alice');
+    await page.click('#signout-local');
+    await page.waitForURL(url('portal'));
+    expect(await who(page)).toBe('Nobody');
+    await page.click('#signin');
+    // No password asked: straight back, signed in again.
+    await page.waitForURL(url('portal'));
+    expect(await who(page)).toBe(USERS.alice);
+    await shot(page, 'local-signout-then-silent-signin');
+    await signOutAt(page, 'portal', 'cleanup');
+    await page.close();
+  });
+
+  it('an app that is down during the logout is logged out once it comes back', async () => {
+    const page = await browser.context.newPage();
+    await signInAtPortal(page, 'alice');
+    await openFromPortal(page, 'expenses');
+    await demo.stopApp('expenses');
+    try {
+      await signOutAt(page, 'portal', 'signout-while-expenses-down');
+    } finally {
+      await demo.startApp('expenses');
+    }
+    // The provider keeps retrying; the app's own session (still in its memory) is killed when a retry lands.
+    await expect
+      .poll(
+        async () => {
+          await page.goto(url('expenses'));
+          return who(page);
+        },
+        { timeout: 30_000, interval: 1000 },
+      )
+      .toBe('Nobody');
+    await page.goto(url('portal'));
+    await expect
+      .poll(() => page.locator('#last-logout [data-client=expenses] .status').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe('Signed out');
+    await shot(page, 'expenses-back-and-logged-out');
+    await page.close();
+  });
+
+  it('a second Bookings tab is cleared when the first signs out', async () => {
+    const page = await browser.context.newPage();
+    await signInAtPortal(page, 'bob');
+    await openFromPortal(page, 'bookings');
+    const second = await browser.context.newPage();
+    await second.goto(url('bookings'));
+    await second.waitForSelector('body[data-ready=true]');
+    expect(await who(second)).toBe(USERS.bob);
+    await page.click('#signout-local');
+    await second.waitForFunction(() => document.getElementById('who')?.textContent === 'Nobody', null, {
+      timeout: 5_000,
+    });
+    await shot(second, 'second-bookings-tab-cleared');
+    await page.close();
+    await second.close();
+  });
+});
