@@ -155,7 +155,17 @@ export class AdieuClient {
     return this.hub.add(callback, eventTypes);
   }
 
-  /** Remove a callback registered with {@link AdieuClient.addEventCallback}. */
+  /**
+   * Remove a callback registered with {@link AdieuClient.addEventCallback}.
+   *
+   * @example
+   * ```ts
+   * useEffect(() => {
+   *   const id = client.addEventCallback(onEvent);
+   *   return () => client.removeEventCallback(id);
+   * }, []);
+   * ```
+   */
   removeEventCallback(callbackId: string): void {
     this.hub.remove(callbackId);
   }
@@ -216,17 +226,38 @@ export class AdieuClient {
       );
   }
 
-  /** The first account matching `filter`, or `null`. */
+  /**
+   * The first account matching `filter` (`homeAccountId`, `username`, `sid`), or `null`.
+   *
+   * @example
+   * ```ts
+   * const bob = client.getAccount({ username: 'bob' });
+   * ```
+   */
   getAccount(filter: AccountFilter): AccountInfo | null {
     return this.getAllAccounts(filter)[0] ?? null;
   }
 
-  /** MSAL.js's lookup by `homeAccountId`. */
+  /**
+   * MSAL.js's lookup by `homeAccountId`.
+   *
+   * @example
+   * ```ts
+   * const account = client.getAccountByHomeId(sessionStorage.getItem('lastUser') ?? '');
+   * ```
+   */
   getAccountByHomeId(homeAccountId: string): AccountInfo | null {
     return this.getAccount({ homeAccountId });
   }
 
-  /** MSAL.js's lookup by `username`. */
+  /**
+   * MSAL.js's lookup by `username` (case-insensitive).
+   *
+   * @example
+   * ```ts
+   * await client.logoutRedirect({ account: client.getAccountByUsername('alice') });
+   * ```
+   */
   getAccountByUsername(username: string): AccountInfo | null {
     return this.getAccount({ username });
   }
@@ -369,12 +400,26 @@ export class AdieuClient {
     }
   }
 
-  /** MSAL.js name: interactive token request by redirect (a login that may ask for more scopes). */
+  /**
+   * MSAL.js name: an interactive token request by redirect, i.e. a login that may ask for more scopes.
+   *
+   * @example
+   * ```ts
+   * await client.acquireTokenRedirect({ scopes: ['reports.read'], loginHint: account.username });
+   * ```
+   */
   acquireTokenRedirect(request: RedirectRequest): Promise<void> {
     return this.loginRedirect(request);
   }
 
-  /** MSAL.js name: interactive token request in a popup. */
+  /**
+   * MSAL.js name: an interactive token request in a popup, i.e. a login that may ask for more scopes.
+   *
+   * @example
+   * ```ts
+   * const { accessToken } = await client.acquireTokenPopup({ scopes: ['reports.read'] });
+   * ```
+   */
   acquireTokenPopup(request: PopupRequest): Promise<AuthenticationResult> {
     return this.loginPopup(request);
   }

@@ -24,8 +24,6 @@ export type AdieuErrorCode =
   | 'user_cancelled'
   /** The popup did not come back within `system.windowHashTimeout`. */
   | 'monitor_window_timeout'
-  /** A response came back with a `state` this browser did not send. */
-  | 'state_mismatch'
   /** The ID token does not belong to this login (issuer, audience, nonce, expiry or subject is wrong). */
   | 'invalid_id_token'
   /** A redirect API was called inside an iframe without `system.allowRedirectInIframe`. */
