@@ -26,7 +26,7 @@ export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
     }
   }
   if (b) {
-    const why = b.last_error ? ` (${b.last_error})` : '';
+    const why = b.last_error ? ` (${shortError(b.last_error)})` : '';
     parts.push(
       {
         pending: 'telling its server…',
@@ -40,4 +40,14 @@ export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
   if (push?.status === 'delivered') parts.push('open pages told at once');
   if (!f && !b && !push) parts.push('this app registered no way to be told');
   return parts.join(' · ');
+}
+
+/** "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443" reads "not reachable"; the API keeps the full text. */
+function shortError(error: string): string {
+  if (/^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET)/.test(error))
+    return 'not reachable';
+  if (error.startsWith('timed out')) return error;
+  const http = /^HTTP (\d{3})/.exec(error);
+  if (http) return `HTTP ${http[1]}`;
+  return error.length > 60 ? `${error.slice(0, 57)}…` : error;
 }
