@@ -84,6 +84,8 @@ class SessionWatch {
   private readonly abort = new AbortController();
   private lastEventId: string | undefined;
   private networkFailures = 0;
+  /** The last stream reached the provider (so a drop is not a reason to back off further). */
+  private opened = false;
 
   constructor(
     private readonly host: MonitorHost,
@@ -123,6 +125,8 @@ class SessionWatch {
           push = false;
           continue;
         }
+        if (this.opened) backoff = 1000;
+        this.opened = false;
         await sleep(backoff, this.abort.signal);
         backoff = Math.min(backoff * 2, 30_000);
         continue;
@@ -203,7 +207,10 @@ class SessionWatch {
       };
       const onAbort = () => settle('stopped');
       this.abort.signal.addEventListener('abort', onAbort);
-      es.onopen = () => this.setStatus('push');
+      es.onopen = () => {
+        this.opened = true;
+        this.setStatus('push');
+      };
       es.addEventListener('session_ended', (e) => {
         const m = e as MessageEvent<string>;
         if (m.lastEventId) this.lastEventId = m.lastEventId;
