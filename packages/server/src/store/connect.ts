@@ -1,4 +1,12 @@
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  PostgresIntrospector,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+  type TableMetadata,
+} from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { mkdirSync } from 'node:fs';
@@ -77,7 +85,7 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     },
   });
   const stats: QueryStats = { queries: 0 };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: counter(stats) });
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log: counter(stats) });
   return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
 }
 
@@ -85,4 +93,31 @@ function counter(stats: QueryStats) {
   return (event: { level: 'query' | 'error' }) => {
     if (event.level === 'query') stats.queries++;
   };
+}
+
+/**
+ * Kysely's migrator asks the introspector which tables exist, and the stock PostgreSQL one reads every column of
+ * every table in every schema of the database: seconds per start once many deployments or test schemas share a
+ * database, and an error when one of them is dropped meanwhile. The migrator only needs table names in our own
+ * schemas (the connection's search_path), so that is all this one lists.
+ */
+class OwnSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new OwnSchemaIntrospector(db);
+  }
+}
+
+class OwnSchemaIntrospector extends PostgresIntrospector {
+  constructor(private readonly db: Kysely<unknown>) {
+    super(db);
+  }
+
+  /** Tables of the schemas on the search path, by name only (no column metadata: nothing here needs it). */
+  override async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string }>`
+      select tablename as name, schemaname as schema from pg_catalog.pg_tables
+      where schemaname = any (current_schemas(false))
+    `.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: r.schema, isView: false, columns: [] }));
+  }
 }

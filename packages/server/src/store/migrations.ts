@@ -298,16 +298,7 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: Engine, schem
       });
     }
   };
-  if (engine === 'sqlite') return sqliteExclusive(db, migrate);
-  // Kysely's introspection reads the catalog of every schema in the database; one dropped meanwhile (another
-  // deployment or test going away) fails it with 3F000 although nothing is wrong here, so try again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await migrate();
-    } catch (e) {
-      if (attempt >= 5 || (e as { cause?: { code?: string } }).cause?.code !== '3F000') throw e;
-    }
-  }
+  return engine === 'sqlite' ? sqliteExclusive(db, migrate) : migrate();
 }
 
 /** SQLite migrations of this process, one after the other (see sqliteExclusive). */
