@@ -60,6 +60,7 @@ export class Provider {
         verifyAfter: Math.max(s.absolute, s.remember_me),
       },
       this.now,
+      config.keys.refresh_interval * 1000,
     );
     this.signer = new TokenSigner(this.keys, config.issuer);
     this.clients = new ClientRegistry(store, this.now);

@@ -114,6 +114,13 @@ export const configSchema = z
           .min(0)
           .default(900)
           .describe('seconds a rotated-in key is published in the JWKS before it signs'),
+        refresh_interval: z
+          .number()
+          .positive()
+          .default(30)
+          .describe(
+            'seconds between reloads of the key set (how soon a rotation by another process is seen)',
+          ),
       })
       .strict()
       .prefault({})

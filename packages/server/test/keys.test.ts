@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { Store } from '../src/store/store.js';
+import { KeyStore } from '../src/keys/keystore.js';
+import { TokenSigner } from '../src/protocol/jwt.js';
+import { testDatabase } from '../src/testing/index.js';
+import { freePort } from '../src/testing/index.js';
+import { startProviderProcess, writeConfig } from '../../../test/support/provider-process.js';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+});
+
+async function keysAt(clock: { now: number }) {
+  const db = testDatabase('sqlite');
+  const store = await Store.open(db.url);
+  opened.push(store);
+  const keys = new KeyStore(
+    store,
+    { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 },
+    () => clock.now,
+    0,
+  );
+  await keys.init();
+  return { store, keys, signer: new TokenSigner(keys, 'https://idp.example') };
+}
+
+describe('signing keys', () => {
+  it('rotation publishes the new key before it signs, then keeps the old one until its tokens are dead', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const { keys, signer } = await keysAt(clock);
+    const first = keys.signingKey().kid;
+    const oldToken = await signer.idToken({ sub: 'u1', aud: 'c' }, clock.now, 300);
+
+    const { kid: next } = await keys.rotate();
+    expect(next).not.toBe(first);
+    // Published at once, not signing yet.
+    expect(
+      keys
+        .jwks()
+        .keys.map((k) => k.kid)
+        .sort(),
+    ).toEqual([first, next].sort());
+    expect(keys.signingKey().kid).toBe(first);
+    expect(new Set(keys.jwks().keys.map((k) => k.kid)).size).toBe(2);
+
+    clock.now += 601_000;
+    await keys.refresh();
+    expect(keys.signingKey().kid).toBe(next);
+    // The old key's tokens may still be alive: it stays published and keeps verifying.
+    expect(keys.jwks().keys.map((k) => k.kid)).toContain(first);
+    const jwks = createLocalJWKSet(keys.jwks());
+    await expect(
+      jwtVerify(oldToken, jwks, { currentDate: new Date(clock.now - 600_000) }),
+    ).resolves.toBeTruthy();
+
+    // After publishAfter it leaves the JWKS, but an expired id_token_hint it signed is still recognised.
+    clock.now += 3_601_000;
+    await keys.refresh();
+    expect(keys.jwks().keys.map((k) => k.kid)).toEqual([next]);
+    await expect(signer.verifyOwn(oldToken, { allowExpired: true, nowMs: clock.now })).resolves.toMatchObject(
+      { sub: 'u1' },
+    );
+
+    // After verifyAfter it is gone for good.
+    clock.now += 86_401_000;
+    await keys.refresh();
+    await expect(signer.verifyOwn(oldToken, { allowExpired: true, nowMs: clock.now })).rejects.toBeTruthy();
+  });
+
+  it('a token signed with a key we never had is refused, even with a known kid', async () => {
+    const clock = { now: Date.now() };
+    const a = await keysAt(clock);
+    const b = await keysAt(clock);
+    const foreign = await b.signer.idToken({ sub: 'x', aud: 'c' }, clock.now, 300);
+    await expect(a.signer.verifyOwn(foreign, { nowMs: clock.now })).rejects.toBeTruthy();
+  });
+
+  it('`adieu keys rotate` on a running provider: the JWKS shows both keys with distinct kids', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    const db = testDatabase('sqlite');
+    const file = writeConfig({ issuer, port, database: db.url, keys: { refresh_interval: 1 } });
+    const proc = await startProviderProcess(file, issuer);
+    try {
+      const before = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(before.keys).toHaveLength(1);
+      const bin = fileURLToPath(new URL('../bin/adieu.js', import.meta.url));
+      const out = execFileSync(process.execPath, [bin, 'keys', 'rotate', '--config', file], {
+        encoding: 'utf8',
+        env: { ...process.env, ADIEU_LOG_LEVEL: 'error' },
+      });
+      expect(out).toMatch(/published key .+; it signs from/);
+      // The running process sees the rotation at its next key reload (keys.refresh_interval, 1 s here).
+      await expect
+        .poll(
+          async () =>
+            ((await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] }).keys.length,
+          { timeout: 10_000, interval: 250 },
+        )
+        .toBe(2);
+      const after = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string }[] };
+      expect(new Set(after.keys.map((k) => k.kid)).size).toBe(2);
+    } finally {
+      await proc.kill();
+      db.cleanup();
+    }
+  }, 60_000);
+});
