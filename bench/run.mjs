@@ -3,8 +3,8 @@
  * Adieu benchmark: throughput of three flows and back-channel logout fan-out time, each beside oidc-provider
  * (npm) measured in the same run on the same machine. Never part of `npm test`; asserts no time.
  *
- *   npm run bench                      # build, then the full run (a few minutes)
- *   node bench/run.mjs --quick         # a smoke run (about a minute)
+ *   npm run bench                      # build, then the full run (about 5 minutes on 2 cores)
+ *   node bench/run.mjs --quick         # a smoke run (1-3 minutes; numbers indicative only)
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node bench/run.mjs   # adds Adieu on PostgreSQL
  *
  * See bench/README.md for what is measured, how, and why it is fair.
