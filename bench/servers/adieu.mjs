@@ -72,7 +72,12 @@ serve({
       clients: o.clients,
       users: o.users,
     });
-    server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    try {
+      server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
     return { issuer, database: o.engine === 'postgres' ? 'postgres' : database };
   },
   counters() {
