@@ -113,6 +113,8 @@ export class AdieuClient {
       await this.sync.reconcile();
       this.hub.emit(EventType.INITIALIZE_END);
     })();
+    // A failed discovery (offline, provider down) may be retried by calling initialize() again.
+    this.initPromise.catch(() => (this.initPromise = undefined));
     return this.initPromise;
   }
 

@@ -311,6 +311,21 @@ describe('accounts API', () => {
     );
   });
 
+  it('initialize() can be retried after a failed discovery', async () => {
+    let up = false;
+    const f = (async () => {
+      if (!up) throw new TypeError('Failed to fetch');
+      return new Response(METADATA, { status: 200 });
+    }) as typeof fetch;
+    const c = new AdieuClient({
+      auth: { clientId, authority: ISSUER, redirectUri: 'https://app.example/' },
+      system: { fetch: f },
+    });
+    await expect(c.initialize()).rejects.toMatchObject({ code: 'discovery_failed' });
+    up = true;
+    await expect(c.initialize()).resolves.toBeUndefined();
+  });
+
   it('refuses to work before initialize()', () => {
     const c = new AdieuClient({ auth: { clientId, authority: ISSUER, redirectUri: 'https://app.example/' } });
     expect(() => c.getAllAccounts()).not.toThrow();
