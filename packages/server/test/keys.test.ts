@@ -106,7 +106,7 @@ describe('signing keys', () => {
       expect(new Set(after.keys.map((k) => k.kid)).size).toBe(2);
     } finally {
       await proc.kill();
-      db.cleanup();
+      await db.cleanup();
     }
   }, 60_000);
 });

@@ -4,7 +4,11 @@ import { Store } from '../src/store/store.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, verifyLogoutToken, type Receiver } from '../../../test/support/receivers.js';
-import { startProviderProcess, writeConfig, type ProviderProcess } from '../../../test/support/provider-process.js';
+import {
+  startProviderProcess,
+  writeConfig,
+  type ProviderProcess,
+} from '../../../test/support/provider-process.js';
 import { hasPostgres } from '../../../test/support/env.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
@@ -54,7 +58,11 @@ async function sessionWith(issuer: string, names: string[], who = ALICE) {
   return { browser, idToken, sid };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
+async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -94,7 +102,10 @@ describe('durable back-channel delivery', () => {
         const rows = await store.logouts.listOutbox(logout!.id);
         return rows.find((r) => r.client_id === 'fast')?.status === 'delivered';
       });
-      await until('the slow deliveries to be in flight', async () => slow1.received.length + slow2.received.length > 0);
+      await until(
+        'the slow deliveries to be in flight',
+        async () => slow1.received.length + slow2.received.length > 0,
+      );
       expect(await first.kill('SIGKILL')).toBeNull();
 
       const second = await startProviderProcess(file, issuer);
@@ -118,7 +129,7 @@ describe('durable back-channel delivery', () => {
       }
     } finally {
       await store.close();
-      db.cleanup();
+      await db.cleanup();
     }
   });
 
@@ -141,7 +152,7 @@ describe('durable back-channel delivery', () => {
     const second = await startProviderProcess(file, issuer);
     running.push(second);
     await down.waitFor(1, 20_000);
-    db.cleanup();
+    await db.cleanup();
   });
 
   it('two provider processes on one PostgreSQL make each delivery exactly once', async () => {
@@ -158,7 +169,10 @@ describe('durable back-channel delivery', () => {
     const issuer = `http://localhost:${portA}`;
     const a = await startProviderProcess(writeConfig(config(portA, issuer, db.url, apps)), issuer);
     running.push(a);
-    const b = await startProviderProcess(writeConfig(config(portB, issuer, db.url, apps)), `http://localhost:${portB}`);
+    const b = await startProviderProcess(
+      writeConfig(config(portB, issuer, db.url, apps)),
+      `http://localhost:${portB}`,
+    );
     running.push(b);
     const names = Object.keys(apps);
     const sessions = [];

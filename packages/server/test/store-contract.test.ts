@@ -207,7 +207,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
     const urls = [db.url, ...extra.map((s) => s.connection.databaseUrl)];
     await store?.close();
     for (const s of extra) await s.close();
-    db.cleanup();
+    await db.cleanup();
     for (const c of cleanups) c();
     await dropTestSchemas(urls);
   });

@@ -11,7 +11,7 @@ export interface LoadedInteraction {
 }
 
 export type LoginResult =
-  | { kind: 'retry'; status: number; message: string }
+  | { kind: 'retry'; status: number; message: string; retryAfterSeconds?: number }
   | { kind: 'authenticated'; session: SessionRow; cookie: string; browserState: string; rememberMe: boolean };
 
 const expired = () =>
@@ -56,20 +56,19 @@ export class Interactions {
   ): Promise<LoginResult> {
     const p = this.p;
     const ip = browser.ip ?? 'unknown';
-    const verdict = await p.throttle.check(form.username, ip, p.now());
+    const verdict = await p.throttle.begin(form.username, ip, p.now());
     if (!verdict.allowed) {
       return {
         kind: 'retry',
         status: 429,
         message: `Too many failed attempts. Try again in ${verdict.retryAfterSeconds} seconds.`,
+        retryAfterSeconds: verdict.retryAfterSeconds,
       };
     }
     const user = await p.users.authenticate(form.username, form.password);
-    if (!user) {
-      await p.throttle.recordFailure(form.username, ip, p.now());
-      return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
-    }
-    await p.throttle.recordSuccess(form.username);
+    // A failure was already counted by begin(); a success takes its attempt back.
+    if (!user) return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
+    await p.throttle.succeeded(form.username, ip);
     await this.finish(interaction);
 
     const current = await p.sessions.fromCookie(browser.sessionCookie);

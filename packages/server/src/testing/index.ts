@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import pg from 'pg';
 import type { FastifyBaseLogger } from 'fastify';
 import { parseConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
@@ -54,18 +55,34 @@ export interface TestProviderOptions extends ProviderOptions {
 }
 
 /** A unique database URL for one test: a temp SQLite file, or a fresh schema in DATABASE_URL. */
-export function testDatabase(engine: 'sqlite' | 'postgres' = 'sqlite'): { url: string; cleanup(): void } {
+export function testDatabase(engine: 'sqlite' | 'postgres' = 'sqlite'): {
+  url: string;
+  cleanup(): Promise<void>;
+} {
   if (engine === 'postgres') {
     const base = process.env.DATABASE_URL;
     if (!base) throw new Error('DATABASE_URL is not set');
     const url = new URL(base);
-    url.searchParams.set('schema', `t_${randomBytes(6).toString('hex')}`);
-    return { url: url.toString(), cleanup() {} };
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    url.searchParams.set('schema', schema);
+    return {
+      url: url.toString(),
+      // Drop the schema, or test runs pile up hundreds of them in the shared database.
+      async cleanup() {
+        const client = new pg.Client({ connectionString: base });
+        await client.connect();
+        try {
+          await client.query(`drop schema if exists "${schema}" cascade`);
+        } finally {
+          await client.end();
+        }
+      },
+    };
   }
   const dir = mkdtempSync(join(tmpdir(), 'adieu-test-'));
   return {
     url: `sqlite:${join(dir, 'adieu.db')}`,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
@@ -76,7 +93,9 @@ export async function startTestProvider(
 ): Promise<TestProvider> {
   const port = options.port ?? (await freePort());
   const issuer = options.issuer ?? `http://localhost:${port}`;
-  const db = options.database ? { url: options.database, cleanup() {} } : testDatabase(options.engine);
+  const db = options.database
+    ? { url: options.database, cleanup: async () => {} }
+    : testDatabase(options.engine);
   const input: ConfigInput = {
     issuer,
     port,
@@ -97,7 +116,7 @@ export async function startTestProvider(
     database: db.url,
     async close() {
       await server.close();
-      if (!options.database) db.cleanup();
+      if (!options.database) await db.cleanup();
     },
   };
 }

@@ -100,7 +100,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       browser,
     );
     if (result.kind === 'retry') {
-      if (result.status === 429) reply.header('retry-after', '30');
+      if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
       return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
     }
     const lifetime = Math.ceil((result.session.absolute_expires_at - p.now()) / 1000);

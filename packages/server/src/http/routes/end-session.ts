@@ -143,7 +143,9 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   }
 
   const checkReceipt = async (req: FastifyRequest<ReceiptParams>) => {
-    if (!(await p.logout.checkReceiptToken(req.params.id, req.query.t))) {
+    // A repeated `t` arrives as an array: that is no valid token either.
+    const t = typeof req.query.t === 'string' ? req.query.t : undefined;
+    if (!(await p.logout.checkReceiptToken(req.params.id, t))) {
       throw new OAuthError('not_found', 'no such logout receipt', 404);
     }
   };
