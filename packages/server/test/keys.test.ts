@@ -8,6 +8,7 @@ import { freePort } from '../src/testing/index.js';
 import { startProviderProcess, writeConfig } from '../../../test/support/provider-process.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { hasPostgres } from '../../../test/support/env.js';
 
 const opened: Store[] = [];
 afterEach(async () => {
@@ -109,4 +110,23 @@ describe('signing keys', () => {
       await db.cleanup();
     }
   }, 60_000);
+});
+
+describe('first start of several processes on an empty store', () => {
+  it.each(['sqlite', 'postgres'] as const)('creates exactly one signing key (%s)', async (engine) => {
+    if (engine === 'postgres' && !hasPostgres()) return;
+    const db = testDatabase(engine);
+    const stores = await Promise.all(Array.from({ length: 4 }, () => Store.open(db.url)));
+    opened.push(...stores);
+    const now = Date.now();
+    const keySets = stores.map(
+      (s) => new KeyStore(s, { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 }, () => now, 0),
+    );
+    await Promise.all(keySets.map((k) => k.init()));
+    expect(new Set(keySets.map((k) => k.signingKey().kid)).size).toBe(1);
+    expect(await stores[0]!.keys.count()).toBe(1);
+    for (const s of stores.splice(0)) await s.close();
+    opened.length = 0;
+    await db.cleanup();
+  });
 });

@@ -48,7 +48,9 @@ export class KeyStore {
   async init(): Promise<void> {
     await this.refresh();
     if (!this.currentRow()) {
-      await this.store.keys.insert(await newKeyRow(this.now(), this.now()));
+      // Several processes may start on an empty store at once: only the first key is kept, so they all sign
+      // with the same key and publish the same JWKS from the start.
+      await this.store.keys.insertFirst(await newKeyRow(this.now(), this.now()), this.now());
       await this.refresh();
     }
   }

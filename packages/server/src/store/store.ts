@@ -37,7 +37,7 @@ export class Store {
     this.users = new UsersRepo(db);
     this.consents = new ConsentsRepo(db);
     this.clients = new ClientsRepo(db);
-    this.keys = new KeysRepo(db);
+    this.keys = new KeysRepo(db, connection.engine);
     this.interactions = new InteractionsRepo(db);
     this.sessions = new SessionsRepo(db);
     this.tokens = new TokensRepo(db);

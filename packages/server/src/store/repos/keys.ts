@@ -1,10 +1,35 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Engine } from '../connect.js';
 import type { Database, SigningKeyTable } from '../tables.js';
 
 export type SigningKeyRow = Selectable<SigningKeyTable>;
 
 export class KeysRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
+
+  /**
+   * Insert the very first signing key unless one usable at `now` already exists; false when another process won.
+   * SQLite runs the guarded insert as one atomic statement; PostgreSQL serialises callers with an advisory lock,
+   * because two concurrent INSERT ... WHERE NOT EXISTS can both see "none" under READ COMMITTED.
+   */
+  async insertFirst(row: SigningKeyRow, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.engine === 'postgres') {
+        await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.signing_keys'))`.execute(trx);
+      }
+      const r = await sql`insert into signing_keys
+        (kid, alg, private_jwk, public_jwk, created_at, sign_from, sign_until, publish_until, verify_until)
+        select ${row.kid}, ${row.alg}, ${row.private_jwk}, ${row.public_jwk}, ${row.created_at}, ${row.sign_from},
+          ${row.sign_until}, ${row.publish_until}, ${row.verify_until}
+        where not exists (select 1 from signing_keys where verify_until is null or verify_until > ${now})`.execute(
+        trx,
+      );
+      return Number(r.numAffectedRows ?? 0) === 1;
+    });
+  }
 
   /** Keys still useful for verification at `now`, newest first. */
   listUsable(now: number): Promise<SigningKeyRow[]> {
