@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import pino from 'pino';
 import { parseConfig, startServer } from '../../packages/server/dist/index.js';
@@ -18,19 +17,6 @@ import { profiler } from './profiler.mjs';
 let server;
 let cleanup = () => {};
 let trace;
-
-// Query text capture (diagnostics only; the counts reported come from the store's own counter). Kysely prepares
-// every SQLite statement and sends every PostgreSQL one through Client#query.
-const prepare = SQLite.prototype.prepare;
-SQLite.prototype.prepare = function (sql, ...rest) {
-  trace?.push(sql);
-  return prepare.call(this, sql, ...rest);
-};
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function (q, ...rest) {
-  if (trace) trace.push(typeof q === 'string' ? q : q?.text);
-  return query.call(this, q, ...rest);
-};
 
 serve({
   ...profiler,
@@ -74,6 +60,8 @@ serve({
     });
     try {
       server = await startServer(config, { logger: pino({ level: 'silent' }) });
+      // Query text capture (diagnostics only; the counts reported come from the store's own counter).
+      server.provider.store.connection.stats.onQuery = (sql) => trace?.push(sql);
     } catch (e) {
       await cleanup();
       throw e;

@@ -29,6 +29,9 @@ const touchResolutionMs = (idleSeconds: number) => Math.min(30_000, idleSeconds 
  * id (`sid`, put in tokens) is a separate random value, so nothing in a token can be replayed as a cookie.
  */
 export class SessionService {
+  /** When this process last wrote each (sid, client) participant row: last_at is kept to touch resolution. */
+  private participantWrites = new Map<string, number>();
+
   constructor(
     private readonly store: Store,
     private readonly policy: SessionPolicy,
@@ -94,6 +97,20 @@ export class SessionService {
     return { session: { ...session, ...patch }, cookie };
   }
 
+  /**
+   * Record that a client got tokens in a session (logout fans out to participants). The first time always
+   * writes; later "last token time" updates are written at most once per touch resolution per process.
+   */
+  async recordParticipant(sid: string, clientId: string, store: Store = this.store): Promise<void> {
+    const now = this.now();
+    const key = `${sid} ${clientId}`;
+    const last = this.participantWrites.get(key);
+    if (last !== undefined && now - last < 30_000) return;
+    await store.sessions.addParticipant(sid, clientId, now);
+    if (this.participantWrites.size > 50_000) this.participantWrites.clear();
+    this.participantWrites.set(key, now);
+  }
+
   /** Slide the idle window (bounded by the absolute limit), at most once per touch resolution. */
   async touch(session: SessionRow): Promise<void> {
     const now = this.now();
@@ -107,8 +124,7 @@ export class SessionService {
    * tighter lifetime, if it has one (a banking app may allow 15 minutes idle where the portal allows 30).
    */
   async join(session: SessionRow, client: Client, store: Store = this.store): Promise<SessionRow> {
-    const now = this.now();
-    await store.sessions.addParticipant(session.sid, client.id, now);
+    await this.recordParticipant(session.sid, client.id, store);
     const { session_idle_max: idleMax, session_absolute_max: absMax } = client.metadata;
     if (idleMax === undefined && absMax === undefined) return session;
     const idleSeconds = Math.min(session.idle_seconds, idleMax ?? Infinity);

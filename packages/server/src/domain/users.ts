@@ -17,11 +17,31 @@ export interface NewUser {
 
 /** Users: creation, seeding from config, and password checks. No HTTP, no SQL. */
 export class UserDirectory {
+  private cache = new Map<string, { user: UserRow | undefined; at: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly scryptLogN: number,
     private readonly now: () => number,
+    private readonly cacheMs = 5_000,
   ) {}
+
+  /**
+   * A user row for token minting, cached for a few seconds: claims change rarely, and disabling a user or changing
+   * their password revokes their tokens in the store, which the token endpoint checks first.
+   */
+  async findCached(id: string): Promise<UserRow | undefined> {
+    const hit = this.cache.get(id);
+    if (hit && this.now() - hit.at < this.cacheMs) return hit.user;
+    const user = await this.store.users.findById(id);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(id, { user, at: this.now() });
+    return user;
+  }
+
+  private forget(id: string): void {
+    this.cache.delete(id);
+  }
 
   async create(u: NewUser): Promise<UserRow> {
     const now = this.now();
@@ -94,6 +114,7 @@ export class UserDirectory {
   }
 
   async setPassword(userId: string, password: string): Promise<void> {
+    this.forget(userId);
     const now = this.now();
     await this.store.users.update(userId, {
       password_hash: await hashPassword(password, this.scryptLogN),
@@ -103,6 +124,7 @@ export class UserDirectory {
   }
 
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
+    this.forget(userId);
     await this.store.users.update(userId, { disabled: disabled ? 1 : 0, updated_at: this.now() });
   }
 }

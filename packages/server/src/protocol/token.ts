@@ -74,7 +74,9 @@ export class TokenGrants {
     if (!session) throw invalidGrant('the sign-in session has ended');
 
     const scopes = splitScope(code.scope);
-    const issued = await this.issue(client, {
+    // Sign first, then write everything in one transaction: one commit per exchange, and a lost race leaves
+    // nothing of the loser behind.
+    const issued = await this.mint(client, {
       userId: code.user_id,
       session,
       scopes,
@@ -83,15 +85,20 @@ export class TokenGrants {
       familyId: client.allowsGrant('refresh_token') ? `fam_${randomToken(12)}` : null,
       familyExpiresAt: now + this.p.config.ttl.refresh_token * 1000,
     });
-    const consumed = await this.p.store.tokens.consumeCode(codeDigest, now, {
-      family_id: issued.familyId,
-      access_jti: issued.accessJti,
-      access_expires_at: issued.accessExpiresAt,
+    const consumed = await this.p.store.transaction(async (tx) => {
+      const won = await tx.tokens.consumeCode(codeDigest, now, {
+        family_id: issued.familyId,
+        access_jti: issued.accessJti,
+        access_expires_at: issued.accessExpiresAt,
+      });
+      if (!won) return false;
+      if (issued.refresh) await tx.tokens.insertRefresh(issued.refresh);
+      await this.p.sessions.recordParticipant(session.sid, client.id, tx);
+      return true;
     });
     if (!consumed) {
-      // Two exchanges raced: the loser's tokens must not survive, nor the winner's (a code used twice revokes
-      // what it issued, RFC 6749 §4.1.2, however close together the uses were).
-      await this.revokeIssued(issued);
+      // Two exchanges raced: the loser's tokens were never stored, and the winner's must not survive either
+      // (a code used twice revokes what it issued, RFC 6749 §4.1.2, however close together the uses were).
       const winner = await this.p.store.tokens.findCode(codeDigest);
       if (winner) await this.revokeWhatCodeIssued(winner);
       throw invalidGrant('the authorization code was already used');
@@ -111,15 +118,6 @@ export class TokenGrants {
     }
   }
 
-  private async revokeIssued(issued: Issued) {
-    const now = this.p.now();
-    if (issued.familyId)
-      await this.p.store.tokens.revokeRefresh({ family_id: issued.familyId }, now, 'code_race');
-    await this.p.store.tokens.denyAccessTokens([
-      { jti: issued.accessJti, expires_at: issued.accessExpiresAt },
-    ]);
-  }
-
   private async refreshToken(client: Client, body: unknown): Promise<TokenResponse> {
     this.requireGrant(client, 'refresh_token');
     const p = readParams(body, ['refresh_token', 'scope'] as const);
@@ -136,7 +134,8 @@ export class TokenGrants {
     if (rt.expires_at <= now) throw invalidGrant('the refresh token has expired');
     const session = rt.sid ? await this.liveSession(rt.sid) : undefined;
     if (!rt.offline && !session) throw invalidGrant('the sign-in session has ended');
-    const user = await this.p.store.users.findById(rt.user_id);
+    // Disabling a user revokes their refresh tokens, so a short-lived cached row is safe here.
+    const user = await this.p.users.findCached(rt.user_id);
     if (!user || user.disabled) throw invalidGrant('the user is no longer active');
 
     const granted = splitScope(rt.scope);
@@ -146,12 +145,7 @@ export class TokenGrants {
       if (scopes.some((s) => !granted.includes(s)))
         throw invalidScope('scope exceeds what was originally granted');
     }
-    if (!(await this.p.store.tokens.markRefreshUsed(tokenDigest, now))) {
-      await this.p.store.tokens.revokeRefresh({ family_id: rt.family_id }, now, 'refresh_reuse');
-      throw invalidGrant('the refresh token was already used; its whole family is now revoked');
-    }
-    if (session) await this.p.sessions.touch(session);
-    const issued = await this.issue(client, {
+    const issued = await this.mint(client, {
       userId: rt.user_id,
       session,
       scopes,
@@ -163,9 +157,22 @@ export class TokenGrants {
       offline: rt.offline === 1,
       user,
     });
+    // Rotation in one transaction: the presented token is used, its successor stored, one commit.
+    const rotated = await this.p.store.transaction(async (tx) => {
+      if (!(await tx.tokens.markRefreshUsed(tokenDigest, now))) return false;
+      if (issued.refresh) await tx.tokens.insertRefresh(issued.refresh);
+      if (session) await this.p.sessions.recordParticipant(session.sid, client.id, tx);
+      return true;
+    });
+    if (!rotated) {
+      await this.p.store.tokens.revokeRefresh({ family_id: rt.family_id }, now, 'refresh_reuse');
+      throw invalidGrant('the refresh token was already used; its whole family is now revoked');
+    }
+    if (session) await this.p.sessions.touch(session);
     // A racing reuse of the same token may have revoked the family before our successor was stored: then the
     // successor must die with it (RFC 9700 §4.14.2), not slip through the gap.
-    if (!(await this.p.store.tokens.rotationHolds(tokenDigest))) {
+    // SQLite has one writer, so no revocation can interleave; on PostgreSQL it can.
+    if (this.p.store.engine === 'postgres' && !(await this.p.store.tokens.rotationHolds(tokenDigest))) {
       await this.p.store.tokens.revokeRefresh({ family_id: rt.family_id }, this.p.now(), 'refresh_reuse');
       throw invalidGrant('the refresh token was already used; its whole family is now revoked');
     }
@@ -200,7 +207,8 @@ export class TokenGrants {
     return s;
   }
 
-  private async issue(client: Client, g: GrantInput): Promise<Issued> {
+  /** Sign the tokens of a grant and build the refresh token row; writes nothing. */
+  private async mint(client: Client, g: GrantInput): Promise<Issued> {
     const now = this.p.now();
     const ttl = this.p.config.ttl;
     const scopeSet = new Set(g.scopes);
@@ -224,7 +232,7 @@ export class TokenGrants {
       scope: g.scopes.join(' '),
     };
     if (scopeSet.has('openid')) {
-      const user = g.user ?? (await this.p.store.users.findById(g.userId));
+      const user = g.user ?? (await this.p.users.findCached(g.userId));
       if (!user || user.disabled) throw invalidGrant('the user is no longer active');
       response.id_token = await this.p.signer.idToken(
         {
@@ -264,11 +272,9 @@ export class TokenGrants {
         access_jti: at.jti,
         access_expires_at: at.expiresAt,
       };
-      await this.p.store.tokens.insertRefresh(refresh);
       response.refresh_token = token;
     }
-    if (g.session) await this.p.store.sessions.addParticipant(g.session.sid, client.id, now);
-    return { response, familyId: g.familyId, accessJti: at.jti, accessExpiresAt: at.expiresAt };
+    return { response, refresh, familyId: g.familyId, accessJti: at.jti, accessExpiresAt: at.expiresAt };
   }
 }
 
@@ -287,6 +293,8 @@ interface GrantInput {
 
 interface Issued {
   response: TokenResponse;
+  /** The refresh token row to store, if the grant gets one. */
+  refresh?: RefreshTokenRow | undefined;
   familyId: string | null;
   accessJti: string;
   accessExpiresAt: number;

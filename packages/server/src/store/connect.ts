@@ -6,6 +6,7 @@ import {
   sql,
   type DatabaseIntrospector,
   type TableMetadata,
+  type LogEvent,
 } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
@@ -18,6 +19,8 @@ export type Engine = 'sqlite' | 'postgres';
 /** Queries sent to the database by this process (benchmarks report queries per flow). */
 export interface QueryStats {
   queries: number;
+  /** Diagnostics: called with the SQL of every query (benchmarks list the statements of a flow). */
+  onQuery?: ((sql: string) => void) | undefined;
 }
 
 export interface Connection {
@@ -46,6 +49,7 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('synchronous = NORMAL');
+    cacheStatements(sqlite);
     const stats: QueryStats = { queries: 0 };
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database: sqlite }),
@@ -90,8 +94,10 @@ export async function connect(databaseUrl: string): Promise<Connection> {
 }
 
 function counter(stats: QueryStats) {
-  return (event: { level: 'query' | 'error' }) => {
-    if (event.level === 'query') stats.queries++;
+  return (event: LogEvent) => {
+    if (event.level !== 'query') return;
+    stats.queries++;
+    stats.onQuery?.(event.query.sql);
   };
 }
 
@@ -120,4 +126,23 @@ class OwnSchemaIntrospector extends PostgresIntrospector {
     `.execute(this.db);
     return rows.map((r) => ({ name: r.name, schema: r.schema, isView: false, columns: [] }));
   }
+}
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep them by SQL text. On a
+ * single connection statements never run concurrently, which makes the reuse safe. The cache is bounded because
+ * `in (...)` lists of varying length make distinct SQL.
+ */
+function cacheStatements(sqlite: SQLite.Database, max = 500): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (!stmt) {
+      if (cache.size >= max) cache.clear();
+      stmt = prepare(source);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
 }
