@@ -425,6 +425,17 @@ describe('back-channel delivery', () => {
     expect(receivers.portal!.received.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('the app that asked for the logout counts as signed out even without a logout channel', async () => {
+    const { browser, tokens, sid } = await sessionWithParticipants(['plain', 'portal']);
+    await browser.navigate(endSessionUrl({ id_token_hint: tokens.plain!.id_token! }));
+    await receivers.portal!.waitFor(1);
+    const [logout] = await op.provider.store.logouts.listBySid(sid);
+    const report = (await op.provider.logout.report(logout!.id))!;
+    const plain = report.participants.find((p) => p.client_id === 'plain')!;
+    expect(plain.signed_out).toBe('confirmed');
+    expect(plain.text).toMatch(/started this sign-out/);
+  });
+
   it('the logout API needs admin credentials', async () => {
     const res = await fetch(`${op.issuer}/api/v1/logouts/lo_nothing`);
     expect(res.status).toBe(401);

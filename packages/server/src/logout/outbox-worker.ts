@@ -85,7 +85,9 @@ export class OutboxWorker {
     const limit = this.settings.backchannel_concurrency;
     while (this.running) {
       const free = limit - this.inFlight.size;
-      if (free <= 0) {
+      // Claim in batches (when half the slots are free), not one row per finished delivery: each claim is a
+      // transaction, and a logout to 100 apps should not cost 70 of them.
+      if (free <= 0 || (this.inFlight.size > 0 && free < Math.ceil(limit / 2))) {
         await Promise.race(this.inFlight);
         continue;
       }
@@ -130,24 +132,27 @@ export class OutboxWorker {
       if (now + backoff > row.deadline_at) status = 'failed';
       else nextAt = now + backoff;
     }
-    const recorded = await p.store.logouts.recordAttempt(
-      row,
-      this.workerId,
-      {
-        attempt,
-        started_at: started,
-        duration_ms: result.durationMs,
-        status_code: result.statusCode,
-        outcome: result.outcome,
-        error: result.error,
-      },
-      {
-        status,
-        next_attempt_at: nextAt,
-        completed_at: status === 'pending' ? null : now,
-        last_status_code: result.statusCode,
-        last_error: result.error,
-      },
+    // The attempt and the row's new state are one commit: the history never disagrees with the status.
+    const recorded = await p.store.transaction((tx) =>
+      tx.logouts.recordAttempt(
+        row,
+        this.workerId,
+        {
+          attempt,
+          started_at: started,
+          duration_ms: result.durationMs,
+          status_code: result.statusCode,
+          outcome: result.outcome,
+          error: result.error,
+        },
+        {
+          status,
+          next_attempt_at: nextAt,
+          completed_at: status === 'pending' ? null : now,
+          last_status_code: result.statusCode,
+          last_error: result.error,
+        },
+      ),
     );
     const fields = {
       logout_id: row.logout_id,

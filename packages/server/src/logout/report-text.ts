@@ -38,7 +38,7 @@ export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
     );
   }
   if (push?.status === 'delivered') parts.push('open pages told at once');
-  if (!f && !b && !push) parts.push('this app registered no way to be told');
+  if (!f && !b && !push) parts.push('it registered no way to be told');
   return parts.join(' · ');
 }
 

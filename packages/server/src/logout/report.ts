@@ -141,8 +141,13 @@ export function buildReport(
     const confirmed =
       f?.status === 'acknowledged' || b?.status === 'delivered' || push?.status === 'delivered';
     const inProgress = f?.status === 'pending' || b?.status === 'pending' || b?.status === 'retrying';
-    e.signed_out = confirmed ? 'confirmed' : inProgress ? 'pending' : 'not_confirmed';
+    // The app that asked for this logout (RP-initiated) ended its own session before sending the user here.
+    const initiator = record.initiator === 'rp' && e.client_id === record.initiator_client_id;
+    e.signed_out =
+      confirmed || (initiator && !inProgress) ? 'confirmed' : inProgress ? 'pending' : 'not_confirmed';
     e.text = channelText(e);
+    if (initiator && !confirmed)
+      e.text = e.text ? `it started this sign-out · ${e.text}` : 'it started this sign-out';
     if (inProgress) complete = false;
     if (f?.status === 'pending') frontSettled = false;
     if (b?.status === 'pending') backTried = false;
