@@ -47,7 +47,11 @@ beforeAll(async () => {
         post_logout_redirect_uris: [appUrl],
         backchannel_logout_uri: `${appUrl}/backchannel-logout`,
       },
-      { client_id: 'portal', client_secret: 'portal-secret-0123456789', redirect_uris: ['http://localhost:5004/cb'] },
+      {
+        client_id: 'portal',
+        client_secret: 'portal-secret-0123456789',
+        redirect_uris: ['http://localhost:5004/cb'],
+      },
     ],
     users: [{ ...ALICE, name: 'Alice' }],
   });
@@ -92,7 +96,12 @@ it('express-openid-connect accepts our logout token and logs its user out', asyn
   expect(JSON.parse(me.body).user.name).toBe('Alice');
 
   // SSO into a second app, then sign out there: the Auth0 app must be told over the back channel.
-  const portal = await discover({ issuer: op.issuer, clientId: 'portal', clientSecret: 'portal-secret-0123456789', redirectUri: 'http://localhost:5004/cb' });
+  const portal = await discover({
+    issuer: op.issuer,
+    clientId: 'portal',
+    clientSecret: 'portal-secret-0123456789',
+    redirectUri: 'http://localhost:5004/cb',
+  });
   const { tokens, loginShown } = await signIn(portal, browser, 'http://localhost:5004/cb');
   expect(loginShown).toBe(false);
   const end = new URL(`${op.issuer}/end_session`);
