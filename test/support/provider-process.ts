@@ -25,7 +25,11 @@ export function writeConfig(config: Record<string, unknown>): string {
 }
 
 /** Start `adieu start --config FILE` and wait until discovery answers 200 at `url`. */
-export async function startProviderProcess(configFile: string, url: string, env: NodeJS.ProcessEnv = {}): Promise<ProviderProcess> {
+export async function startProviderProcess(
+  configFile: string,
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ProviderProcess> {
   if (!existsSync(DIST)) throw new Error('packages/server/dist is missing: run `npm run build` first');
   const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], {
     env: { ...process.env, ADIEU_LOG_LEVEL: process.env.ADIEU_LOG_LEVEL ?? 'warn', ...env },
