@@ -58,6 +58,18 @@ export async function snapshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const file = join(ARTIFACTS_DIR, `${name.replace(/[^a-z0-9_-]+/gi, '-')}.png`);
   await page.screenshot({ path: file, fullPage: true });
-  writeFileSync(file.replace(/\.png$/, '.html'), await page.content());
+  writeFileSync(file.replace(/\.png$/, '.html'), await pageHtml(page));
   return file;
+}
+
+/** The page's HTML; a page that is navigating on its own (the receipt moves on by itself) is read once it lands. */
+async function pageHtml(page: Page): Promise<string> {
+  for (let i = 0; i < 3; i++) {
+    try {
+      return await page.content();
+    } catch {
+      await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+    }
+  }
+  return `<!-- ${page.url()} was still navigating; no HTML captured -->`;
 }
