@@ -1,13 +1,11 @@
-import Fastify from 'fastify';
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { html, jsonForScript } from 'adieu/html';
+import { html, jsonForScript, raw } from 'adieu/html';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
+import { fastifyForListener } from './server-app.js';
 import { appPage, DEMO_CSS, lastLogoutPanel, PANEL_SCRIPT, PITFALL } from './pages.js';
-import { raw } from 'adieu/html';
 
 const PUBLIC = fileURLToPath(new URL('../public/bookings/', import.meta.url));
 
@@ -22,13 +20,7 @@ function sdkBundle(): Buffer {
  * "last logout" panel; everything about sign-in happens in the browser.
  */
 export async function bookingsApp(o: { sites: DemoSites; lastLogout: LastLogout }) {
-  let handler: RequestListener | undefined;
-  const app = Fastify({
-    serverFactory: (h) => {
-      handler = h;
-      return createServer();
-    },
-  });
+  const { app, handler } = fastifyForListener();
   const sdk = sdkBundle();
   const appJs = readFileSync(`${PUBLIC}app.js`);
   const frontchannel = readFileSync(`${PUBLIC}frontchannel-logout.html`, 'utf8');
@@ -94,5 +86,5 @@ export async function bookingsApp(o: { sites: DemoSites; lastLogout: LastLogout 
     ),
   );
   await app.ready();
-  return { app, handler: handler! };
+  return { app, handler: handler() };
 }

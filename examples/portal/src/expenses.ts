@@ -1,12 +1,11 @@
-import Fastify from 'fastify';
 import formbody from '@fastify/formbody';
-import { createServer, type RequestListener } from 'node:http';
-import { html, raw } from 'adieu/html';
+import { html } from 'adieu/html';
 import { adieuFastify } from '@adieu/node/fastify';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
-import { appPage, DEMO_CSS, lastLogoutPanel, PANEL_SCRIPT, PITFALL } from './pages.js';
+import { fastifyForListener } from './server-app.js';
+import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage } from './pages.js';
 
 /** Expenses: server-rendered with Fastify (+ @adieu/node), to show the SDK's second adapter. */
 export async function expensesApp(o: {
@@ -17,13 +16,7 @@ export async function expensesApp(o: {
 }) {
   // The demo serves this app on a listener it can stop and start again (see Listener); Fastify hands over its
   // request handler instead of listening itself.
-  let handler: RequestListener | undefined;
-  const app = Fastify({
-    serverFactory: (h) => {
-      handler = h;
-      return createServer();
-    },
-  });
+  const { app, handler } = fastifyForListener();
   await app.register(formbody);
   await app.register(adieuFastify, {
     issuer: o.sites.origin('idp'),
@@ -74,7 +67,7 @@ export async function expensesApp(o: {
       : html`<p class="who" id="who">Nobody</p>
           <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>`;
     return reply.type('text/html').send(
-      appPage({
+      serverAppPage({
         app: 'Expenses',
         color: '#6639ba',
         body,
@@ -83,13 +76,10 @@ export async function expensesApp(o: {
           { label: 'Portal', href: `${o.sites.origin('portal')}/` },
           { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
         ],
-        scripts: html`<script>
-            ${raw(PANEL_SCRIPT)};
-          </script>
-          ${user ? html`<script src="/session/events.js"></script>` : ''}`,
+        signedIn: Boolean(user),
       }),
     );
   });
   await app.ready();
-  return { app, handler: handler! };
+  return { app, handler: handler() };
 }

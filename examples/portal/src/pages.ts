@@ -1,4 +1,4 @@
-import { html, type SafeHtml } from 'adieu/html';
+import { html, raw, type SafeHtml } from 'adieu/html';
 import type { LogoutReport } from 'adieu';
 
 export const DEMO_CSS = `
@@ -108,3 +108,14 @@ export const PITFALL = html`<p class="note pitfall">
   provider. Signing in again is then silent — no password asked (seed 003's pitfall). To really leave, use
   "Sign out everywhere".
 </p>`;
+
+/** A page of a server-rendered demo app: the panel refreshes itself, and signed-in pages listen for a killed session. */
+export function serverAppPage(o: Omit<AppPageOptions, 'scripts'> & { signedIn: boolean }): string {
+  return appPage({
+    ...o,
+    scripts: html`<script>
+        ${raw(PANEL_SCRIPT)};
+      </script>
+      ${o.signedIn ? html`<script src="/session/events.js"></script>` : ''}`,
+  });
+}

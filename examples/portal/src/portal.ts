@@ -1,10 +1,10 @@
 import express from 'express';
-import { html, raw } from 'adieu/html';
+import { html } from 'adieu/html';
 import { adieuExpress } from '@adieu/node/express';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
-import { appPage, DEMO_CSS, lastLogoutPanel, PANEL_SCRIPT, PITFALL } from './pages.js';
+import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage } from './pages.js';
 
 /** Portal: server-rendered (Express + @adieu/node). The user starts here and signs out here. */
 export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLike; lastLogout: LastLogout }) {
@@ -62,7 +62,7 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
             Demo users: <code>alice</code> / <code>alice</code> and <code>bob</code> / <code>bob</code>.
           </p>`;
     res.type('html').send(
-      appPage({
+      serverAppPage({
         app: 'Portal',
         color: '#0b5cad',
         body,
@@ -71,10 +71,7 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
           { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
           { label: 'Expenses', href: `${o.sites.origin('expenses')}/` },
         ],
-        scripts: html`<script>
-            ${raw(PANEL_SCRIPT)};
-          </script>
-          ${user ? html`<script src="/session/events.js"></script>` : ''}`,
+        signedIn: Boolean(user),
       }),
     );
   });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import { once } from 'node:events';
-import type { RequestListener } from 'node:http';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { DemoCerts } from './certs.js';
 
 /**
@@ -35,4 +36,25 @@ export class Listener {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/**
+ * A Fastify app whose request handler the demo serves on its own Listener (so it can be stopped and started
+ * again): Fastify hands its handler over instead of listening itself.
+ */
+export function fastifyForListener(): { app: FastifyInstance; handler: () => RequestListener } {
+  let handler: RequestListener | undefined;
+  const app = Fastify({
+    serverFactory: (h) => {
+      handler = h;
+      return createHttpServer();
+    },
+  });
+  return {
+    app,
+    handler: () => {
+      if (!handler) throw new Error('the Fastify app is not ready yet');
+      return handler;
+    },
+  };
 }

@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import type { ClientRow } from '../store/repos/clients.js';
 import { clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
 import { digest, safeEqual } from '../util/crypto.js';
+import { TtlCache } from '../util/ttl-cache.js';
 
 export type ClientSource = 'config' | 'registration' | 'cli';
 
@@ -83,33 +84,36 @@ export class Client {
  * change rarely. A change made by another process is seen within `ttlMs`.
  */
 export class ClientRegistry {
-  private cache = new Map<string, { client: Client | undefined; at: number }>();
+  private readonly cache: TtlCache<Client | undefined>;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
-    private readonly ttlMs = 5_000,
-  ) {}
+    ttlMs = 5_000,
+  ) {
+    this.cache = new TtlCache(now, ttlMs);
+  }
 
-  async get(clientId: string): Promise<Client | undefined> {
-    const hit = this.cache.get(clientId);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.client;
-    const row = await this.store.clients.find(clientId);
-    const client = row ? Client.fromRow(row) : undefined;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(clientId, { client, at: this.now() });
-    return client;
+  get(clientId: string): Promise<Client | undefined> {
+    return this.cache.get(clientId, async () => {
+      const row = await this.store.clients.find(clientId);
+      return row ? Client.fromRow(row) : undefined;
+    });
   }
 
   async getMany(clientIds: readonly string[]): Promise<Map<string, Client>> {
     const out = new Map<string, Client>();
     const missing: string[] = [];
     for (const id of clientIds) {
-      const hit = this.cache.get(id);
-      if (hit?.client && this.now() - hit.at < this.ttlMs) out.set(id, hit.client);
+      const hit = this.cache.peek(id)?.value;
+      if (hit) out.set(id, hit);
       else missing.push(id);
     }
-    for (const row of await this.store.clients.findMany(missing)) out.set(row.client_id, Client.fromRow(row));
+    for (const row of await this.store.clients.findMany(missing)) {
+      const client = Client.fromRow(row);
+      this.cache.set(client.id, client);
+      out.set(client.id, client);
+    }
     return out;
   }
 

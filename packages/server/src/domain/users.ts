@@ -3,6 +3,7 @@ import type { UserRow } from '../store/repos/users.js';
 import type { UserSeed } from '../config/schema.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import { randomToken } from '../util/crypto.js';
+import { TtlCache } from '../util/ttl-cache.js';
 
 export type { UserRow };
 
@@ -17,26 +18,23 @@ export interface NewUser {
 
 /** Users: creation, seeding from config, and password checks. No HTTP, no SQL. */
 export class UserDirectory {
-  private cache = new Map<string, { user: UserRow | undefined; at: number }>();
+  private readonly cache: TtlCache<UserRow | undefined>;
 
   constructor(
     private readonly store: Store,
     private readonly scryptLogN: number,
     private readonly now: () => number,
-    private readonly cacheMs = 5_000,
-  ) {}
+    cacheMs = 5_000,
+  ) {
+    this.cache = new TtlCache(now, cacheMs);
+  }
 
   /**
    * A user row for token minting, cached for a few seconds: claims change rarely, and disabling a user or changing
    * their password revokes their tokens in the store, which the token endpoint checks first.
    */
-  async findCached(id: string): Promise<UserRow | undefined> {
-    const hit = this.cache.get(id);
-    if (hit && this.now() - hit.at < this.cacheMs) return hit.user;
-    const user = await this.store.users.findById(id);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(id, { user, at: this.now() });
-    return user;
+  findCached(id: string): Promise<UserRow | undefined> {
+    return this.cache.get(id, () => this.store.users.findById(id));
   }
 
   private forget(id: string): void {

@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { SessionEventsAuth, type Subscription } from '../../protocol/session-events.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import type { SessionEndedEvent } from '../../logout/session-event-bus.js';
-import { noStore, type HttpContext } from '../context.js';
+import { corsPreflight, noStore, type HttpContext } from '../context.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -40,15 +40,7 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     };
   };
 
-  const preflight = async (req: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-origin', req.headers.origin ?? '*')
-      .header('access-control-allow-methods', 'GET, POST')
-      .header('access-control-allow-headers', 'authorization, last-event-id, content-type')
-      .header('access-control-max-age', '600')
-      .header('vary', 'origin')
-      .send();
+  const preflight = corsPreflight('authorization, last-event-id, content-type');
   app.options('/session/events', preflight);
   app.options('/session/events/ticket', preflight);
 

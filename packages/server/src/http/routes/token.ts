@@ -5,7 +5,7 @@ import { bearerToken } from '../../protocol/access-tokens.js';
 import { introspect, revoke, userinfo } from '../../protocol/token-inspection.js';
 import { invalidClient } from '../../protocol/errors.js';
 import type { Client } from '../../domain/clients.js';
-import { noStore, type HttpContext } from '../context.js';
+import { corsPreflight, noStore, type HttpContext } from '../context.js';
 
 /** Token, UserInfo, revocation and introspection endpoints: JSON in, JSON out. */
 export async function tokenRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
@@ -19,15 +19,7 @@ export async function tokenRoutes(app: FastifyInstance, { p }: HttpContext): Pro
     if (origin && c.origins.has(origin))
       reply.header('access-control-allow-origin', origin).header('vary', 'origin');
   };
-  const preflight = async (req: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-origin', req.headers.origin ?? '*')
-      .header('access-control-allow-methods', 'POST, GET')
-      .header('access-control-allow-headers', 'authorization, content-type')
-      .header('access-control-max-age', '600')
-      .header('vary', 'origin')
-      .send();
+  const preflight = corsPreflight('authorization, content-type');
   for (const path of ['/token', '/revoke', '/userinfo']) app.options(path, preflight);
 
   app.post('/token', async (req, reply) => {
