@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile } from '../src/config/load.js';
+import { freePort } from '../src/testing/index.js';
+import { startProviderProcess } from '../../../test/support/provider-process.js';
+import { BrowserSession } from '../../../test/support/browser-session.js';
+import { discover, signIn } from '../../../test/support/oidc.js';
+
+const BIN = fileURLToPath(new URL('../bin/adieu.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'adieu-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const adieu = (...args: string[]) =>
+  execFileSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    cwd: dir,
+    env: { ...process.env, ADIEU_LOG_LEVEL: 'error', ADIEU_PASSWORD: 'carol-password' },
+  });
+
+describe('the adieu CLI', () => {
+  it('init writes a commented starter config that loads; user add, client add and doctor work on it', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    expect(adieu('init', '--config', 'adieu.json', '--issuer', issuer)).toMatch(/wrote adieu\.json/);
+    expect(readFileSync(join(dir, 'adieu.json'), 'utf8')).toMatch(/^\s*\/\/ Public URL of the provider/m);
+    const config = loadConfigFile(join(dir, 'adieu.json'));
+    expect(config.issuer).toBe(issuer);
+    expect(config.clients[0]!.client_id).toBe('my-app');
+    // init refuses to overwrite without --force
+    const again = spawnSync(process.execPath, [BIN, 'init', '--config', 'adieu.json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/exists; use --force/);
+
+    expect(adieu('user', 'add', '--config', 'adieu.json', '--username', 'carol', '--name', 'Carol')).toMatch(
+      /added user carol/,
+    );
+    const added = adieu(
+      'client',
+      'add',
+      '--config',
+      'adieu.json',
+      '--client-id',
+      'cli-app',
+      '--redirect-uri',
+      'http://localhost:5007/cb',
+    );
+    const secret = /client_secret: (\S+)/.exec(added)![1]!;
+    expect(secret.length).toBeGreaterThanOrEqual(40);
+    expect(adieu('doctor', '--config', 'adieu.json')).toMatch(
+      /config ok.*\n.*database ok: sqlite\n.*signing key: \S+\n.*clients: 2/,
+    );
+
+    // The client and the user it added work against the running provider.
+    const proc = await startProviderProcess(join(dir, 'adieu.json'), issuer);
+    try {
+      const rp = await discover({
+        issuer,
+        clientId: 'cli-app',
+        clientSecret: secret,
+        redirectUri: 'http://localhost:5007/cb',
+      });
+      const { tokens } = await signIn(rp, new BrowserSession(), 'http://localhost:5007/cb', {
+        username: 'carol',
+        password: 'carol-password',
+      });
+      expect(tokens.claims()!.name).toBe('Carol');
+    } finally {
+      await proc.kill();
+    }
+  });
+
+  it('a bad config names the field and exits non-zero', () => {
+    const r = spawnSync(process.execPath, [BIN, 'start', '--config', join(dir, 'missing.json')], {
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot read config file/);
+    const usage = spawnSync(process.execPath, [BIN], { encoding: 'utf8' });
+    expect(usage.status).toBe(1);
+    expect(usage.stdout).toMatch(/Usage: adieu <command>/);
+  });
+});
