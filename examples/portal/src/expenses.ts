@@ -5,7 +5,7 @@ import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
 import { fastifyForListener } from './server-app.js';
-import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage } from './pages.js';
+import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage, whoIsSignedIn } from './pages.js';
 
 /** Expenses: server-rendered with Fastify (+ @adieu/node), to show the SDK's second adapter. */
 export async function expensesApp(o: {
@@ -38,11 +38,7 @@ export async function expensesApp(o: {
   app.get('/', async (req, reply) => {
     const user = req.adieu.user;
     const body = user
-      ? html`<p class="who" id="who">${user.name ?? user.preferred_username}</p>
-          <p class="note">
-            username <code>${user.preferred_username}</code>, SSO session
-            <code>${req.adieu.session?.sid}</code>
-          </p>
+      ? html`${whoIsSignedIn(user, req.adieu.session?.sid)}
           <table>
             <tbody>
               <tr>

@@ -119,3 +119,14 @@ export function serverAppPage(o: Omit<AppPageOptions, 'scripts'> & { signedIn: b
       ${o.signedIn ? html`<script src="/session/events.js"></script>` : ''}`,
   });
 }
+
+/** The signed-in user of a server-rendered app, and the SSO session the app session belongs to. */
+export function whoIsSignedIn(
+  user: { name?: unknown; preferred_username?: unknown },
+  sid: string | undefined,
+): SafeHtml {
+  const username = typeof user.preferred_username === 'string' ? user.preferred_username : '';
+  const name = typeof user.name === 'string' ? user.name : username;
+  return html`<p class="who" id="who">${name}</p>
+    <p class="note">username <code>${username}</code>, SSO session <code>${sid}</code></p>`;
+}

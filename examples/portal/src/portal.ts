@@ -4,7 +4,7 @@ import { adieuExpress } from '@adieu/node/express';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
-import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage } from './pages.js';
+import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage, whoIsSignedIn } from './pages.js';
 
 /** Portal: server-rendered (Express + @adieu/node). The user starts here and signs out here. */
 export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLike; lastLogout: LastLogout }) {
@@ -31,11 +31,7 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
   app.get('/', async (req, res) => {
     const user = req.adieu.user;
     const body = user
-      ? html`<p class="who" id="who">${user.name ?? user.preferred_username}</p>
-          <p class="note">
-            username <code>${user.preferred_username}</code>, SSO session
-            <code>${req.adieu.session?.sid}</code>
-          </p>
+      ? html`${whoIsSignedIn(user, req.adieu.session?.sid)}
           <p>Open a service — you are signed in there too (single sign-on):</p>
           <div class="row">
             <a class="button" id="open-bookings" href="${o.sites.origin('bookings')}/?login=1">Bookings</a>
