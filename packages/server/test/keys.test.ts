@@ -130,3 +130,24 @@ describe('first start of several processes on an empty store', () => {
     await db.cleanup();
   });
 });
+
+describe('key rotation seen by another process', () => {
+  it('a process that never serves the JWKS still signs with the new key once it is due', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const db = testDatabase('sqlite');
+    const [a, b] = await Promise.all([Store.open(db.url), Store.open(db.url)]);
+    opened.push(a, b);
+    const timings = { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 };
+    const keysA = new KeyStore(a, timings, () => clock.now, 30_000);
+    const keysB = new KeyStore(b, timings, () => clock.now, 30_000);
+    await keysA.init();
+    await keysB.init();
+    const signerB = new TokenSigner(keysB, 'https://idp.example');
+    const { kid: next } = await keysA.rotate();
+
+    clock.now += 601_000;
+    const token = await signerB.idToken({ sub: 'u1', aud: 'c' }, clock.now, 300);
+    expect(JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid).toBe(next);
+    await db.cleanup();
+  });
+});

@@ -28,6 +28,9 @@ export class TokenSigner {
   ) {}
 
   private async sign(payload: JWTPayload, typ: string, nowMs: number, ttlSeconds: number): Promise<string> {
+    // A rotation made by another process (or `adieu keys rotate`) must reach this one even if it never serves
+    // the JWKS: the key set is reloaded on use once it is older than keys.refresh_interval.
+    await this.keys.maybeRefresh();
     const { kid, alg, key } = this.keys.signingKey();
     const iat = Math.floor(nowMs / 1000);
     return new SignJWT(payload)
