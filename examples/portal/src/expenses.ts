@@ -5,7 +5,7 @@ import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
 import { fastifyForListener } from './server-app.js';
-import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage, whoIsSignedIn } from './pages.js';
+import { DEMO_CSS, lastLogoutPanel, serverAppPage, SIGN_OUT_FORMS, whoIsSignedIn } from './pages.js';
 
 /** Expenses: server-rendered with Fastify (+ @adieu/node), to show the SDK's second adapter. */
 export async function expensesApp(o: {
@@ -51,15 +51,7 @@ export async function expensesApp(o: {
               </tr>
             </tbody>
           </table>
-          <div class="row">
-            <form method="post" action="/logout">
-              <button class="primary" id="signout">Sign out everywhere</button>
-            </form>
-            <form method="post" action="/signout-local">
-              <button id="signout-local">Sign out of this app only</button>
-            </form>
-          </div>
-          ${PITFALL}`
+          ${SIGN_OUT_FORMS}`
       : html`<p class="who" id="who">Nobody</p>
           <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>`;
     return reply.type('text/html').send(

@@ -130,3 +130,14 @@ export function whoIsSignedIn(
   return html`<p class="who" id="who">${name}</p>
     <p class="note">username <code>${username}</code>, SSO session <code>${sid}</code></p>`;
 }
+
+/** The two ways out of a server-rendered demo app, and why the second one is a trap (seed 003). */
+export const SIGN_OUT_FORMS = html`<div class="row">
+    <form method="post" action="/logout">
+      <button class="primary" id="signout">Sign out everywhere</button>
+    </form>
+    <form method="post" action="/signout-local">
+      <button id="signout-local">Sign out of this app only</button>
+    </form>
+  </div>
+  ${PITFALL}`;

@@ -4,7 +4,7 @@ import { adieuExpress } from '@adieu/node/express';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
-import { DEMO_CSS, lastLogoutPanel, PITFALL, serverAppPage, whoIsSignedIn } from './pages.js';
+import { DEMO_CSS, lastLogoutPanel, serverAppPage, SIGN_OUT_FORMS, whoIsSignedIn } from './pages.js';
 
 /** Portal: server-rendered (Express + @adieu/node). The user starts here and signs out here. */
 export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLike; lastLogout: LastLogout }) {
@@ -39,15 +39,7 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
               >Expenses</a
             >
           </div>
-          <div class="row">
-            <form method="post" action="/logout">
-              <button class="primary" id="signout">Sign out everywhere</button>
-            </form>
-            <form method="post" action="/signout-local">
-              <button id="signout-local">Sign out of this app only</button>
-            </form>
-          </div>
-          ${PITFALL}
+          ${SIGN_OUT_FORMS}
           <p class="note">
             Your sign-ins, and "sign out everywhere" on every device:
             <a href="${o.sites.origin('idp')}/account">your account at the provider</a>.

@@ -14,7 +14,8 @@ import type { AppSession, EndReason, SessionStore } from './session-store.js';
 export type RouteName =
   'login' | 'callback' | 'logout' | 'postLogout' | 'backchannel' | 'frontchannel' | 'events' | 'eventsScript';
 
-const METHODS: Record<RouteName, readonly string[]> = {
+/** The HTTP methods each SDK route answers (the adapters register exactly these). */
+export const ROUTE_METHODS: Readonly<Record<RouteName, readonly ('GET' | 'POST')[]>> = {
   login: ['GET'],
   callback: ['GET'],
   logout: ['GET', 'POST'],
@@ -93,8 +94,8 @@ export class Adieu {
   route(method: string, pathname: string): RouteName | undefined {
     const name = this.routesByPath.get(pathname);
     if (!name) return undefined;
-    return METHODS[name].includes(method.toUpperCase()) ||
-      (method === 'HEAD' && METHODS[name].includes('GET'))
+    return (ROUTE_METHODS[name] as readonly string[]).includes(method.toUpperCase()) ||
+      (method === 'HEAD' && ROUTE_METHODS[name].includes('GET'))
       ? name
       : undefined;
   }

@@ -9,7 +9,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import { Adieu, type RouteName } from './adieu.js';
+import { Adieu, ROUTE_METHODS, type RouteName } from './adieu.js';
 import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
 import type { AdieuOptions } from './config.js';
 import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
@@ -28,17 +28,6 @@ declare module 'fastify' {
 
 /** Plugin options: SDK options, or an existing core (`{ adieu }`) to share with other code. */
 export type AdieuFastifyOptions = AdieuOptions | { adieu: Adieu };
-
-const METHODS: Record<RouteName, ('GET' | 'POST')[]> = {
-  login: ['GET'],
-  callback: ['GET'],
-  logout: ['GET', 'POST'],
-  postLogout: ['GET'],
-  backchannel: ['POST'],
-  frontchannel: ['GET'],
-  events: ['GET'],
-  eventsScript: ['GET'],
-};
 
 const SESSIONLESS: ReadonlySet<RouteName> = new Set([
   'backchannel',
@@ -79,7 +68,7 @@ const plugin: FastifyPluginAsync<AdieuFastifyOptions> = async (fastify, options)
     for (const [name, path] of Object.entries(core.config.routes) as [RouteName, string | false][]) {
       if (path === false) continue;
       routes.route({
-        method: METHODS[name],
+        method: [...ROUTE_METHODS[name]],
         url: path,
         handler: async (request, reply) => {
           if (name === 'events') {

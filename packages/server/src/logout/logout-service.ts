@@ -1,7 +1,7 @@
 import type { Provider } from '../provider.js';
-import type { SessionRow } from '../domain/sessions.js';
+import { SessionService, type SessionRow } from '../domain/sessions.js';
 import type { Store } from '../store/store.js';
-import type { LogoutParticipantRow, OutboxRow } from '../store/repos/logouts.js';
+import type { LogoutParticipantRow, LogoutRow, OutboxRow } from '../store/repos/logouts.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { planSessionLogout, type SessionPlan } from './plan.js';
 import type { SessionEndedEvent } from './session-event-bus.js';
@@ -199,6 +199,17 @@ export class LogoutService {
     }
   }
 
+  /**
+   * The session if it is still live. One past its idle or absolute limit that the sweeper has not reached yet
+   * is ended here, through the logout path, so its apps hear about it at the first request that notices.
+   */
+  async keepIfLive(session: SessionRow | undefined): Promise<SessionRow | undefined> {
+    if (!session || session.ended_at !== null) return undefined;
+    if (SessionService.isLive(session, this.p.now())) return session;
+    await this.endSessions([session], { reason: 'expired', initiator: 'system' });
+    return undefined;
+  }
+
   /** End every live session of a user (and, with revokeUserTokens, all their refresh tokens) in one go. */
   async endUserSessions(userId: string, opts: LogoutOptions & { keepSid?: string }): Promise<EndedLogout[]> {
     const sessions = (await this.p.store.sessions.listActiveByUser(userId)).filter(
@@ -208,10 +219,11 @@ export class LogoutService {
   }
 
   /** Step 4: what happened, per app and per channel. */
-  async report(logoutId: string): Promise<LogoutReport | undefined> {
+  async report(logout: string | LogoutRow): Promise<LogoutReport | undefined> {
     const store = this.p.store;
-    const record = await store.logouts.find(logoutId);
+    const record = typeof logout === 'string' ? await store.logouts.find(logout) : logout;
     if (!record) return undefined;
+    const logoutId = record.id;
     const [participants, outbox] = await Promise.all([
       store.logouts.listParticipants(logoutId),
       store.logouts.listOutbox(logoutId),
@@ -226,10 +238,11 @@ export class LogoutService {
   }
 
   /** Does this browser-held token open this logout's receipt? */
-  async checkReceiptToken(logoutId: string, token: string | undefined): Promise<boolean> {
-    if (!token) return false;
+  /** The logout record, if this browser-held token opens its receipt. */
+  async findForReceipt(logoutId: string, token: string | undefined): Promise<LogoutRow | undefined> {
+    if (!token) return undefined;
     const record = await this.p.store.logouts.find(logoutId);
-    return !!record?.receipt_digest && safeEqual(record.receipt_digest, digest(token));
+    return record?.receipt_digest && safeEqual(record.receipt_digest, digest(token)) ? record : undefined;
   }
 
   /** A front-channel result reported by the logout page in the user's browser. */

@@ -25,7 +25,6 @@ export class OutboxWorker {
   private loop: Promise<void> | undefined;
   private again = false;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly firstAttemptWaiters = new Set<() => void>();
 
   constructor(private readonly provider: Provider) {}
 
@@ -167,7 +166,6 @@ export class OutboxWorker {
         { event: 'backchannel.error', ...fields, status, error: result.error, recorded },
         'back-channel logout not delivered',
       );
-    for (const w of this.firstAttemptWaiters) w();
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */
@@ -175,19 +173,6 @@ export class OutboxWorker {
     const { initial, max } = this.settings.backchannel_backoff;
     const base = Math.min(max, initial * 2 ** (attempt - 1)) * 1000;
     return Math.round(base / 2 + Math.random() * (base / 2));
-  }
-
-  /** Resolve on the next recorded attempt in this process, or after `ms` (receipt pages wait with this). */
-  waitForProgress(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.firstAttemptWaiters.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.firstAttemptWaiters.add(done);
-    });
   }
 
   /** Stop claiming; let in-flight deliveries finish (anything unfinished stays in the outbox for next start). */

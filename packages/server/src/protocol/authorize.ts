@@ -88,11 +88,7 @@ export class AuthorizationFlow {
   /** The live session behind the cookie; an expired one is ended through the logout path right here. */
   async currentSession(cookie: string | undefined): Promise<SessionRow | undefined> {
     const found = await this.p.sessions.fromCookie(cookie);
-    if (found.state === 'live') return found.session;
-    if (found.state === 'expired') {
-      await this.p.logout.endSessions([found.session], { reason: 'expired', initiator: 'system' });
-    }
-    return undefined;
+    return found.state === 'none' ? undefined : this.p.logout.keepIfLive(found.session);
   }
 
   private async mustAuthenticate(

@@ -38,7 +38,6 @@ export const unsupportedGrantType = (d: string) => new OAuthError('unsupported_g
 export const unsupportedResponseType = (d: string) => new OAuthError('unsupported_response_type', d);
 export const invalidScope = (d: string) => new OAuthError('invalid_scope', d);
 export const loginRequired = (d: string) => new OAuthError('login_required', d);
-export const accessDenied = (d: string, status = 403) => new OAuthError('access_denied', d, status);
 /** RFC 6750 §3: a bad or missing bearer token. */
 export const invalidToken = (d: string) =>
   new OAuthError('invalid_token', d, 401).withHeader(
@@ -53,10 +52,5 @@ export const insufficientScope = (d: string) =>
 export const notFound = (d: string) => new OAuthError('not_found', d, 404);
 export const invalidClientMetadata = (d: string) => new OAuthError('invalid_client_metadata', d);
 export const invalidRedirectUri = (d: string) => new OAuthError('invalid_redirect_uri', d);
-export const tooManyRequests = (d: string, retryAfterSeconds: number) =>
-  new OAuthError('temporarily_unavailable', d, 429).withHeader(
-    'Retry-After',
-    String(Math.max(1, retryAfterSeconds)),
-  );
 export const serverError = () =>
   new OAuthError('server_error', 'the server could not complete the request', 500);

@@ -27,10 +27,15 @@ const expired = () =>
 export class Interactions {
   constructor(private readonly p: Provider) {}
 
-  async load(id: string, boundId: string | undefined, kind: 'login' | 'consent'): Promise<LoadedInteraction> {
+  /** Load an interaction of one of `kinds`, bound to this browser; `row.kind` says which it is. */
+  async load(
+    id: string,
+    boundId: string | undefined,
+    ...kinds: ('login' | 'consent')[]
+  ): Promise<LoadedInteraction> {
     if (!boundId || !safeEqual(id, boundId)) throw expired();
     const row = await this.p.store.interactions.find(id, this.p.now());
-    if (!row || row.kind !== kind) throw expired();
+    if (!row || !(kinds as string[]).includes(row.kind)) throw expired();
     return { row, payload: JSON.parse(row.payload) as InteractionPayload };
   }
 

@@ -1,6 +1,6 @@
 import type { Provider } from '../provider.js';
 import type { Client } from '../domain/clients.js';
-import { SessionService, type SessionRow } from '../domain/sessions.js';
+import type { SessionRow } from '../domain/sessions.js';
 import { userClaims } from '../domain/users.js';
 import type { AuthCodeRow, RefreshTokenRow } from '../store/repos/tokens.js';
 import type { UserRow } from '../store/repos/users.js';
@@ -197,14 +197,7 @@ export class TokenGrants {
   }
 
   private async liveSession(sid: string): Promise<SessionRow | undefined> {
-    const s = await this.p.store.sessions.findBySid(sid);
-    if (!s || s.ended_at !== null) return undefined;
-    if (!SessionService.isLive(s, this.p.now())) {
-      // Expired but not yet swept: end it now so its apps hear about it.
-      await this.p.logout.endSessions([s], { reason: 'expired', initiator: 'system' });
-      return undefined;
-    }
-    return s;
+    return this.p.logout.keepIfLive(await this.p.store.sessions.findBySid(sid));
   }
 
   /** Sign the tokens of a grant and build the refresh token row; writes nothing. */

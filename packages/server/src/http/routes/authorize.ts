@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizationFlow, type AuthorizeOutcome } from '../../protocol/authorize.js';
-import { Interactions } from '../../protocol/interaction.js';
+import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
 import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
-import { consentPage, errorPage, loginPage } from '../../views/pages.js';
+import { consentPage, errorPage, loginPage, type LoginView } from '../../views/pages.js';
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
 import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
@@ -32,30 +32,26 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   app.get<IdParams>('/interaction/:id', page, async (req, reply) => {
     const bound = req.cookies[INTERACTION_COOKIE];
-    const kind = await interactionKind(req.params.id);
-    const it = await interactions.load(req.params.id, bound, kind);
-    if (kind === 'consent') return showConsent(reply, it);
-    const client = await p.clients.get(it.payload.raw.client_id ?? '');
-    return sendPage(
-      reply,
-      loginPage({
-        base,
-        action: `${base}/interaction/${it.row.id}/login`,
-        cancelAction: `${base}/interaction/${it.row.id}/cancel`,
-        csrf: it.row.csrf,
-        clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
-        username: it.payload.raw.login_hint,
-        lang: pageLang(it.payload.raw.ui_locales),
-      }),
-    );
+    const it = await interactions.load(req.params.id, bound, 'login', 'consent');
+    if (it.row.kind === 'consent') return showConsent(reply, it);
+    return sendPage(reply, loginPage(await loginView(it, it.payload.raw.login_hint)));
   });
 
-  async function interactionKind(id: string): Promise<'login' | 'consent'> {
-    const row = await p.store.interactions.find(id, p.now());
-    return row?.kind === 'consent' ? 'consent' : 'login';
+  /** The login page of an interaction (shown first, and again after a failed attempt). */
+  async function loginView(it: LoadedInteraction, username: string | undefined): Promise<LoginView> {
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    return {
+      base,
+      action: `${base}/interaction/${it.row.id}/login`,
+      cancelAction: `${base}/interaction/${it.row.id}/cancel`,
+      csrf: it.row.csrf,
+      clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
+      username,
+      lang: pageLang(it.payload.raw.ui_locales),
+    };
   }
 
-  async function showConsent(reply: FastifyReply, it: Awaited<ReturnType<Interactions['load']>>) {
+  async function showConsent(reply: FastifyReply, it: LoadedInteraction) {
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const session = it.payload.sid ? await p.store.sessions.findBySid(it.payload.sid) : undefined;
     const user = session ? await p.store.users.findById(session.user_id) : undefined;
@@ -80,16 +76,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       password: 1024,
     });
     interactions.checkCsrf(it, form.csrf);
-    const client = await p.clients.get(it.payload.raw.client_id ?? '');
-    const view = {
-      base,
-      action: `${base}/interaction/${it.row.id}/login`,
-      cancelAction: `${base}/interaction/${it.row.id}/cancel`,
-      csrf: it.row.csrf,
-      clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
-      username: form.username,
-      lang: pageLang(it.payload.raw.ui_locales),
-    };
+    const view = await loginView(it, form.username);
     if (!form.username || !form.password) {
       return sendPage(reply, loginPage({ ...view, error: 'Enter your username and password.' }), 400);
     }
@@ -137,8 +124,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   // A link, not a second form: the login page keeps exactly one form with one submit button (the contract).
   // The CSRF token still rides along, so another site cannot cancel a sign-in in progress.
   const cancel = async (req: FastifyRequest<IdParams>, reply: FastifyReply) => {
-    const kind = await interactionKind(req.params.id);
-    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], kind);
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login', 'consent');
     interactions.checkCsrf(
       it,
       readParams(req.method === 'POST' ? req.body : req.query, ['csrf'] as const).csrf,

@@ -145,14 +145,13 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   const checkReceipt = async (req: FastifyRequest<ReceiptParams>) => {
     // A repeated `t` arrives as an array: that is no valid token either.
     const t = typeof req.query.t === 'string' ? req.query.t : undefined;
-    if (!(await p.logout.checkReceiptToken(req.params.id, t))) {
-      throw new OAuthError('not_found', 'no such logout receipt', 404);
-    }
+    const record = await p.logout.findForReceipt(req.params.id, t);
+    if (!record) throw new OAuthError('not_found', 'no such logout receipt', 404);
+    return record;
   };
 
   app.get<ReceiptParams>('/end_session/receipt/:id', async (req, reply) => {
-    await checkReceipt(req);
-    const report = await p.logout.report(req.params.id);
+    const report = await p.logout.report(await checkReceipt(req));
     return noStore(reply).send({
       complete: report!.complete,
       receipt_ready: report!.receipt_ready,
@@ -194,9 +193,8 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   });
 
   app.get<ReceiptParams>('/end_session/done/:id', page, async (req, reply) => {
-    await checkReceipt(req);
-    const record = await p.store.logouts.find(req.params.id);
-    if (record?.redirect_to) return reply.redirect(record.redirect_to, 303);
-    return sendPage(reply, signedOutPage(base, await p.logout.report(req.params.id)));
+    const record = await checkReceipt(req);
+    if (record.redirect_to) return reply.redirect(record.redirect_to, 303);
+    return sendPage(reply, signedOutPage(base, await p.logout.report(record)));
   });
 }
