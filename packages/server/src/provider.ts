@@ -99,7 +99,7 @@ export class Provider {
     try {
       await provider.keys.init();
       await provider.clients.syncFromConfig(config.clients);
-      await provider.users.upsertSeeds(config.users);
+      await provider.users.createSeeds(config.users);
       await provider.events.start();
       if (options.workers !== false) {
         provider.outbox.start();

@@ -203,7 +203,12 @@ export const configSchema = z
       .array(clientMetadataSchema)
       .default([])
       .describe('statically configured clients (standard registration names; see the client table)'),
-    users: z.array(userSeedSchema).default([]).describe('seed users, upserted at every start'),
+    users: z
+      .array(userSeedSchema)
+      .default([])
+      .describe(
+        'seed users, created at a start when their username does not exist yet; never overwritten afterwards',
+      ),
   })
   .strict();
 

@@ -44,7 +44,8 @@ export function starterConfig(issuer: string): string {
     }
   ],
 
-  // Seed users, upserted at every start. Add more with: npx adieu user add --config adieu.json
+  // Seed users, created once when missing (later changes are made through the API or the account page).
+  // Add more with: npx adieu user add --config adieu.json
   "users": [
     { "username": "alice", "password": "change-me", "email": "alice@example.com", "name": "Alice" }
   ]

@@ -60,34 +60,19 @@ export class UserDirectory {
   }
 
   /**
-   * Make the store agree with the config's seed users. The password is re-hashed only when it no longer
-   * verifies, so restarts do not change password_changed_at (which would end everyone's sessions).
+   * Create the config's seed users that do not exist yet. Seeds are created once and never overwritten: a
+   * password changed through the API or the account page, a disabled account or an edited name must survive a
+   * restart, so an existing user is left exactly as it is.
    */
-  async upsertSeeds(seeds: readonly UserSeed[]): Promise<void> {
+  async createSeeds(seeds: readonly UserSeed[]): Promise<void> {
     for (const s of seeds) {
-      const existing = await this.store.users.findByUsername(s.username);
-      if (!existing) {
-        try {
-          await this.create(s);
-        } catch (e) {
-          // Another process seeding the same file at the same moment won the insert; that is fine.
-          if (!(await this.store.users.findByUsername(s.username))) throw e;
-        }
-        continue;
+      if (await this.store.users.findByUsername(s.username)) continue;
+      try {
+        await this.create(s);
+      } catch (e) {
+        // Another process seeding the same file at the same moment won the insert; that is fine.
+        if (!(await this.store.users.findByUsername(s.username))) throw e;
       }
-      const { ok } = await verifyPassword(s.password, existing.password_hash, this.scryptLogN);
-      const patch: Partial<UserRow> = {};
-      if (!ok) {
-        patch.password_hash = await hashPassword(s.password, this.scryptLogN);
-        patch.password_changed_at = this.now();
-      }
-      if ((s.email ?? null) !== existing.email) patch.email = s.email ?? null;
-      if ((s.name ?? null) !== existing.name) patch.name = s.name ?? null;
-      if ((s.email_verified ? 1 : 0) !== existing.email_verified)
-        patch.email_verified = s.email_verified ? 1 : 0;
-      if ((s.disabled ? 1 : 0) !== existing.disabled) patch.disabled = s.disabled ? 1 : 0;
-      if (Object.keys(patch).length)
-        await this.store.users.update(existing.id, { ...patch, updated_at: this.now() });
     }
   }
 
