@@ -66,7 +66,13 @@ const fields = {
   backchannel_logout_session_required: z.boolean().default(false),
   token_endpoint_auth_method: z.enum(AUTH_METHODS).optional(),
   grant_types: z.array(z.enum(GRANT_TYPES)).min(1).default(['authorization_code', 'refresh_token']),
-  response_types: z.array(z.literal('code')).min(1).default(['code']),
+  // Empty is allowed (RFC 7591 §2): a client_credentials-only client has no response type. When omitted it
+  // follows grant_types (["code"] with authorization_code, else []), so machine clients need not spell it out.
+  response_types: z
+    .array(z.literal('code'))
+    .max(1)
+    .optional()
+    .describe('["code"] with the authorization_code grant, [] without it; follows grant_types when omitted'),
   scope: z
     .string()
     .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be space-separated scope tokens')
@@ -112,6 +118,25 @@ function crossFieldRules(m: Raw, ctx: z.RefinementCtx): void {
       message: 'client_credentials needs a confidential client',
     });
   }
+  // RFC 7591 §2.1: the "code" response type goes with the authorization_code grant, and the reverse.
+  if (m.response_types) {
+    const code = m.response_types.includes('code');
+    const authorizationCode = m.grant_types.includes('authorization_code');
+    if (code && !authorizationCode) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['response_types'],
+        message: '"code" needs the authorization_code grant in grant_types',
+      });
+    }
+    if (authorizationCode && !code) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['response_types'],
+        message: 'must contain "code" when grant_types contains authorization_code',
+      });
+    }
+  }
   if (m.grant_types.includes('authorization_code') && m.redirect_uris.length === 0) {
     ctx.addIssue({
       code: 'custom',
@@ -140,14 +165,27 @@ function safeOrigin(u: string): string | undefined {
   }
 }
 
+/** Fill response_types from grant_types when the client did not send it. */
+function withResponseTypes<T extends Raw>(m: T): T & { response_types: 'code'[] } {
+  return {
+    ...m,
+    response_types: m.response_types ?? (m.grant_types.includes('authorization_code') ? ['code'] : []),
+  };
+}
+
 /** Client metadata in the config file: unknown keys are errors. */
-export const clientMetadataSchema = z.object(fields).strict().superRefine(crossFieldRules);
+export const clientMetadataSchema = z
+  .object(fields)
+  .strict()
+  .superRefine(crossFieldRules)
+  .transform(withResponseTypes);
 
 /** Client metadata in POST /register: unknown keys are ignored (RFC 7591 §2), client_id is assigned by us. */
 export const registrationMetadataSchema = z
   .object({ ...fields, client_id: fields.client_id.optional() })
   .strip()
-  .superRefine((m, ctx) => crossFieldRules(m as Raw, ctx));
+  .superRefine((m, ctx) => crossFieldRules(m as Raw, ctx))
+  .transform((m) => withResponseTypes(m as Raw));
 
 export type ClientMetadata = z.output<typeof clientMetadataSchema>;
 
