@@ -73,7 +73,10 @@ ${top.join('\n')}
 Standard registration names (OIDC Dynamic Client Registration 1.0, Front-Channel Logout 1.0, Back-Channel
 Logout 1.0, RP-Initiated Logout 1.0). Redirect, logout and post-logout URIs must be absolute, without a
 fragment, and https except on localhost; \`frontchannel_logout_uri\` must share scheme, host and port with one of
-the \`redirect_uris\`. A client that lists \`client_credentials\` and the \`admin\` scope is an admin client.
+the \`redirect_uris\`. \`logo_uri\`, \`client_uri\`, \`policy_uri\` and \`tos_uri\` must be https. A client that lists
+\`client_credentials\` and the \`admin\` scope is an admin client. Only clients configured here (or added with
+the CLI) may hold the \`admin\` scope or set \`session_idle_max\` / \`session_absolute_max\`: dynamic registration
+refuses them (see docs/security.md).
 
 ${header}
 ${clients.join('\n')}

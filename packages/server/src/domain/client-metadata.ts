@@ -7,6 +7,12 @@ import { z } from 'zod';
  * accepts is one registration would accept too (except the SSRF guard, which only applies to registration).
  */
 
+/**
+ * Scopes that act on users other than the one signed in (the management API, `/api/v1/users/...`). Only clients
+ * the operator configures (config file or CLI) may hold them; dynamic registration refuses them.
+ */
+export const MANAGEMENT_SCOPES: ReadonlySet<string> = new Set(['admin']);
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Loopback hosts may use plain http during development (RFC 8252 §7.3, OIDC Registration §2). */
@@ -14,7 +20,7 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
-type UriRule = { allowCustomScheme?: boolean };
+type UriRule = { allowCustomScheme?: boolean; httpsOnly?: boolean };
 
 function uriProblem(value: string, rule: UriRule = {}): string | undefined {
   let url: URL;
@@ -27,6 +33,8 @@ function uriProblem(value: string, rule: UriRule = {}): string | undefined {
   if (/[\s\p{Cc}]/u.test(value)) return 'must not contain spaces or control characters';
   if (value.includes('#')) return 'must not contain a fragment';
   if (url.protocol === 'https:') return undefined;
+  // Pages link these for people to follow: never javascript:, file: or plain http, not even on localhost.
+  if (rule.httpsOnly) return 'must use https';
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname) ? undefined : 'must use https (http is allowed only on localhost)';
   }
@@ -80,10 +88,10 @@ const fields = {
   id_token_signed_response_alg: z.literal('RS256').optional(),
   require_auth_time: z.boolean().optional(),
   default_max_age: z.number().int().nonnegative().optional(),
-  logo_uri: z.string().url().optional(),
-  client_uri: z.string().url().optional(),
-  policy_uri: z.string().url().optional(),
-  tos_uri: z.string().url().optional(),
+  logo_uri: uri({ httpsOnly: true }).optional(),
+  client_uri: uri({ httpsOnly: true }).optional(),
+  policy_uri: uri({ httpsOnly: true }).optional(),
+  tos_uri: uri({ httpsOnly: true }).optional(),
   contacts: z.array(z.string().max(320)).max(20).optional(),
   session_idle_max: z
     .number()

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { ClientRow } from '../store/repos/clients.js';
-import { clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
+import { MANAGEMENT_SCOPES, clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
 import { digest, safeEqual } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
@@ -19,7 +19,7 @@ export class Client {
     readonly source: ClientSource,
   ) {
     this.authMethod = metadata.token_endpoint_auth_method ?? (secretDigest ? 'client_secret_basic' : 'none');
-    this.allowedScopes = new Set(metadata.scope.split(' '));
+    this.allowedScopes = allowedScopesFor(metadata, source);
     this.origins = new Set(
       metadata.redirect_uris.flatMap((u) => {
         const o = new URL(u).origin;
@@ -77,6 +77,15 @@ export class Client {
       updated_at: now,
     };
   }
+}
+
+/**
+ * The scopes a client may be granted. A dynamically registered client never holds a management scope, even if
+ * its stored metadata lists one (registration refuses them today; this also disarms rows registered before).
+ */
+export function allowedScopesFor(metadata: ClientMetadata, source: ClientSource): ReadonlySet<string> {
+  const scopes = metadata.scope.split(' ');
+  return new Set(source === 'registration' ? scopes.filter((s) => !MANAGEMENT_SCOPES.has(s)) : scopes);
 }
 
 /**

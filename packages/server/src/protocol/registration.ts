@@ -1,7 +1,11 @@
 import type { Provider } from '../provider.js';
 import { Client } from '../domain/clients.js';
 import { describeIssue, registrationMetadataSchema, type ClientMetadata } from '../domain/client-metadata.js';
-import { isPrivateAddress } from '../logout/backchannel-sender.js';
+import {
+  rejectInternalUris,
+  rejectManagementScopes,
+  rejectOperatorOnlyFields,
+} from './registration/check-operator-metadata.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { OAuthError, invalidClientMetadata, invalidRedirectUri, invalidToken } from './errors.js';
 
@@ -24,6 +28,8 @@ export class Registration {
     }
     const input = { ...(body as Record<string, unknown>) };
     delete input.client_id; // assigned by us (RFC 7591 §3.2.1)
+    rejectManagementScopes(input);
+    rejectOperatorOnlyFields(input);
     const method = input.token_endpoint_auth_method ?? 'client_secret_basic';
     const secret = method === 'none' ? undefined : randomToken(32);
     const parsed = registrationMetadataSchema.safeParse({
@@ -39,7 +45,7 @@ export class Registration {
         : invalidClientMetadata(text);
     }
     const metadata = parsed.data as ClientMetadata;
-    this.guardPrivateTargets(metadata);
+    if (!this.p.config.registration.allow_private_network) rejectInternalUris(metadata);
     const registrationToken = randomToken(32);
     const now = this.p.now();
     await this.p.store.clients.upsert(Client.toRow(metadata, 'registration', now, registrationToken));
@@ -50,25 +56,6 @@ export class Registration {
       registration_access_token: registrationToken,
       registration_client_uri: `${this.p.issuer}/register/${encodeURIComponent(metadata.client_id)}`,
     };
-  }
-
-  /**
-   * Registered back-channel URIs are called by the provider itself: refuse literal loopback/private addresses
-   * up front (names are checked again at connect time). Statically configured clients are trusted.
-   */
-  private guardPrivateTargets(m: ClientMetadata): void {
-    if (this.p.config.registration.allow_private_network) return;
-    for (const [field, uri] of [['backchannel_logout_uri', m.backchannel_logout_uri]] as const) {
-      if (!uri) continue;
-      const host = new URL(uri).hostname.replace(/^\[|\]$/g, '');
-      if (
-        host === 'localhost' ||
-        host.endsWith('.localhost') ||
-        (/^[\d.:a-f]+$/i.test(host) && isPrivateAddress(host))
-      ) {
-        throw invalidClientMetadata(`${field}: must not point to a loopback or private network address`);
-      }
-    }
   }
 
   private async authorized(clientId: string, token: string | undefined) {
