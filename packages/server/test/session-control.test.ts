@@ -22,6 +22,8 @@ const clientsFor = (
     client_secret: secret(n),
     redirect_uris: [cb(n), 'http://localhost:5002/'],
     backchannel_logout_uri: receivers[n]!.url,
+    // The self-service API (me/...) needs the account scope (issue 11).
+    scope: 'openid profile email offline_access account',
     ...extra[n],
   })),
   {
@@ -269,7 +271,7 @@ describe('revocation API and tokens after logout', () => {
 
   it('me/ routes only ever touch the token\u2019s own user', async () => {
     const alice = await sessionAcross(op, ALICE, ['portal']);
-    const bob = await sessionAcross(op, BOB, ['portal', 'bookings']);
+    const bob = await sessionAcross(op, BOB, ['portal', 'bookings'], { scope: 'openid account' });
     const mine = await fetch(`${op.issuer}/api/v1/me/sessions`, {
       headers: { authorization: `Bearer ${bob.tokens.portal!.access_token}` },
     });
@@ -415,7 +417,7 @@ describe('session events push', () => {
       });
       expect(await late.next(2000)).toMatchObject({ event: 'session_ended', data: { sid, reason: 'rp' } });
       // With Last-Event-ID past that event, nothing is replayed for a live session; tickets are single use.
-      const other = await sessionAcross(op, ALICE, ['bookings']);
+      const other = await sessionAcross(op, ALICE, ['bookings'], { scope: 'openid account' });
       const ticket = await (
         await fetch(`${op.issuer}/session/events/ticket`, {
           method: 'POST',

@@ -14,7 +14,7 @@ export function discoveryDocument(config: Config) {
     introspection_endpoint: `${i}/introspect`,
     end_session_endpoint: `${i}/end_session`,
     check_session_iframe: `${i}/check_session`,
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'account'],
     response_types_supported: ['code'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],

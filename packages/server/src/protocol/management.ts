@@ -3,6 +3,7 @@ import type { SessionRow } from '../domain/sessions.js';
 import type { UserRow } from '../store/repos/users.js';
 import { safeEqual } from '../util/crypto.js';
 import { checkAccessToken, requireAccessToken } from './access-tokens.js';
+import { requireAccountScope } from './check-account-scope.js';
 import { OAuthError, insufficientScope, invalidRequest, invalidToken, notFound } from './errors.js';
 import { readParams } from './params.js';
 
@@ -46,10 +47,14 @@ export class Management {
     return { clientId: c.client_id };
   }
 
-  /** Self-service: the user of a (user) access token; a client_credentials token has no user. */
+  /**
+   * Self-service: the user of a (user) access token with the `account` scope; a client_credentials token has no
+   * user, and a token for signing in only (`openid`) does not reach the user's other sessions.
+   */
   async requireUser(token: string | undefined): Promise<{ user: UserRow; sid: string | undefined }> {
     const r = await requireAccessToken(this.p, token);
     if (!r.user) throw insufficientScope('this API needs an access token issued to a user');
+    requireAccountScope(r.claims, this.p.issuer);
     return { user: r.user, sid: r.claims.sid };
   }
 

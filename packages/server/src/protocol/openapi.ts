@@ -53,7 +53,9 @@ export function openApiDocument(issuer: string) {
         userToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An access token issued to the user themself',
+          description:
+            'An access token issued to the user themself, with the `account` scope the user granted (other ' +
+            'tokens get 403 insufficient_scope)',
         },
       },
       schemas: {

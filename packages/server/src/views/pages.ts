@@ -73,6 +73,7 @@ const SCOPE_TEXT: Record<string, string> = {
   profile: 'See your name and username',
   email: 'See your email address',
   offline_access: 'Stay connected when you are not using it (survives sign-out)',
+  account: 'See where you are signed in, sign you out on every device, and change your password',
 };
 
 export function consentPage(v: ConsentView): SafeHtml {
