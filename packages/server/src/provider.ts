@@ -13,6 +13,8 @@ import { SessionEventBus } from './logout/session-event-bus.js';
 import { OutboxWorker } from './logout/outbox-worker.js';
 import { BackchannelSender } from './logout/backchannel-sender.js';
 import { SessionSweeper } from './logout/session-sweeper.js';
+import { ConnectionRegistry } from './federation/connection-registry.js';
+import { FederationService } from './federation/federation-service.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -40,6 +42,8 @@ export class Provider {
   readonly outbox: OutboxWorker;
   readonly logout: LogoutService;
   readonly sweeper: SessionSweeper;
+  readonly connections: ConnectionRegistry;
+  readonly federation: FederationService;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -86,6 +90,22 @@ export class Provider {
     this.outbox = new OutboxWorker(this);
     this.logout = new LogoutService(this);
     this.sweeper = new SessionSweeper(this);
+    this.connections = new ConnectionRegistry(store, {
+      configured: config.connections,
+      resolve: config.resolve,
+      extraCa: config.outbound_ca,
+      timeoutSeconds: config.logout.backchannel_timeout,
+      now: this.now,
+    });
+    this.federation = new FederationService({
+      issuer: config.issuer,
+      store,
+      registry: this.connections,
+      sessions: this.sessions,
+      users: this.users,
+      logout: this.logout,
+      now: this.now,
+    });
   }
 
   get issuer(): string {
@@ -118,6 +138,7 @@ export class Provider {
     try {
       await this.store.tokens.purgeExpired(this.now());
       await this.store.interactions.purgeExpired(this.now());
+      await this.store.federation.purgeExpired(this.now());
     } catch (e) {
       this.log.warn({ err: e }, 'housekeeping failed');
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clientMetadataSchema, isLoopbackHost } from '../domain/client-metadata.js';
+import { connectionSchema } from '../federation/connection-config.js';
 
 /**
  * The provider's configuration file, validated once at start. Every key is documented here because the README
@@ -209,6 +210,11 @@ export const configSchema = z
       .describe(
         'seed users, created at a start when their username does not exist yet; never overwritten afterwards',
       ),
+    connections: z
+      .array(connectionSchema)
+      .default([])
+      .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'connection ids must be unique')
+      .describe('upstream identity providers (enterprise OIDC, social OAuth 2); see docs/federation.md'),
   })
   .strict();
 

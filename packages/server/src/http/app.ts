@@ -27,6 +27,7 @@ import { endSessionRoutes } from './routes/end-session.js';
 import { sessionEventsRoutes } from './routes/session-events.js';
 import { apiRoutes } from './routes/api.js';
 import { accountRoutes } from './routes/account.js';
+import { connectionRoutes } from './routes/connections.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -138,6 +139,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       await sessionEventsRoutes(scoped, ctx);
       await apiRoutes(scoped, ctx);
       await accountRoutes(scoped, ctx);
+      await connectionRoutes(scoped, ctx);
     },
     { prefix: base },
   );

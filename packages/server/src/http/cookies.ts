@@ -3,6 +3,8 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 export const SESSION_COOKIE = 'adieu_session';
 export const BROWSER_STATE_COOKIE = 'adieu_bs';
 export const INTERACTION_COOKIE = 'adieu_interaction';
+/** Connections whose next sign-in from this browser must re-authenticate at the upstream (shared devices). */
+export const REAUTH_COOKIE = 'adieu_reauth';
 
 /**
  * Cookie attributes from the issuer's scheme. On https the SSO cookie is SameSite=None; Secure so that a
@@ -27,6 +29,10 @@ export function cookieOptions(issuer: string, base: string) {
     },
     interaction(): CookieSerializeOptions {
       return { ...common, httpOnly: true, maxAge: 30 * 60, sameSite: 'lax' };
+    },
+    /** Outlives the SSO session on purpose: it protects the next person at this browser. */
+    reauth(): CookieSerializeOptions {
+      return { ...common, httpOnly: true, maxAge: 30 * 86_400, sameSite: 'lax' };
     },
     clear(): CookieSerializeOptions {
       return { ...common };

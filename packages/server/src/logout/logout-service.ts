@@ -16,7 +16,9 @@ export type LogoutReason =
   | 'password_changed'
   | 'disabled'
   /** Another user signed in on the same browser: the previous user's apps must forget them. */
-  | 'replaced';
+  | 'replaced'
+  /** The upstream identity provider the session was signed in through ended its session. */
+  | 'upstream';
 
 export type Initiator = 'user' | 'rp' | 'admin' | 'system';
 

@@ -56,6 +56,8 @@ const NAMES = [
   'request',
   'request_uri',
   'registration',
+  // Adieu: go straight to this upstream identity provider (CONTRACT.md, connections).
+  'connection',
 ] as const;
 
 /** Stored with an interaction so the request can be resumed in another process after login. */

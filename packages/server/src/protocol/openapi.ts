@@ -95,7 +95,7 @@ export function openApiDocument(issuer: string) {
           properties: {
             id: { type: 'string' },
             sid: { type: ['string', 'null'] },
-            reason: { enum: ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced'] },
+            reason: { enum: ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced', 'upstream'] },
             initiator: { enum: ['user', 'rp', 'admin', 'system'] },
             complete: { type: 'boolean' },
             participants: { type: 'array', items: { type: 'object' } },

@@ -11,6 +11,7 @@ import { TokensRepo } from './repos/tokens.js';
 import { ThrottleRepo } from './repos/throttle.js';
 import { LogoutsRepo } from './repos/logouts.js';
 import { SessionEventsRepo } from './repos/session-events.js';
+import { ConnectionsRepo, FederationRepo } from './repos/federation.js';
 
 /**
  * The one storage contract. Every piece of state that matters (sessions, codes, tokens, keys, throttles, the
@@ -28,6 +29,8 @@ export class Store {
   readonly throttle: ThrottleRepo;
   readonly logouts: LogoutsRepo;
   readonly sessionEvents: SessionEventsRepo;
+  readonly connections: ConnectionsRepo;
+  readonly federation: FederationRepo;
 
   protected constructor(
     readonly db: Kysely<Database>,
@@ -44,6 +47,8 @@ export class Store {
     this.throttle = new ThrottleRepo(db);
     this.logouts = new LogoutsRepo(db, connection.engine);
     this.sessionEvents = new SessionEventsRepo(db);
+    this.connections = new ConnectionsRepo(db);
+    this.federation = new FederationRepo(db);
   }
 
   /** Queries this process has sent (for benchmarks: read before and after a flow). */

@@ -212,4 +212,78 @@ export interface Database {
   backchannel_outbox: BackchannelOutboxTable;
   delivery_attempts: DeliveryAttemptTable;
   session_events: SessionEventTable;
+  connections: ConnectionTable;
+  upstream_links: UpstreamLinkTable;
+  upstream_requests: UpstreamRequestTable;
+  session_upstreams: SessionUpstreamTable;
+  upstream_logout_jtis: UpstreamLogoutJtiTable;
+  upstream_pending_links: UpstreamPendingLinkTable;
+}
+
+/** Upstream identity providers managed through the CLI or the admin API (config-file ones are not stored). */
+export interface ConnectionTable {
+  id: string;
+  /** The connection's settings as validated JSON (connectionSchema). */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An Adieu user signed in through a connection: (connection, upstream iss, upstream sub) -> our user. */
+export interface UpstreamLinkTable {
+  connection_id: string;
+  upstream_iss: string;
+  upstream_sub: string;
+  user_id: string;
+  created_at: number;
+  last_login_at: number;
+}
+
+/**
+ * One trip to an upstream's authorization endpoint: what the callback must check (state, nonce, PKCE) and where it
+ * continues. Keyed by the digest of `state`; bound to the browser by the digest of a cookie value.
+ */
+export interface UpstreamRequestTable {
+  state_digest: string;
+  connection_id: string;
+  interaction_id: string;
+  browser_digest: string;
+  nonce: string;
+  code_verifier: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Which upstream session an Adieu SSO session was signed in through (binding per SSO session, not per user). */
+export interface SessionUpstreamTable {
+  sid: string;
+  connection_id: string;
+  upstream_iss: string;
+  upstream_sub: string;
+  upstream_sid: string | null;
+  id_token: string | null;
+  id_token_expires_at: number | null;
+  refresh_token: string | null;
+  end_session_endpoint: string | null;
+  created_at: number;
+}
+
+/** jti values of upstream logout tokens already processed (Back-Channel Logout 1.0 §2.6 step 10). */
+export interface UpstreamLogoutJtiTable {
+  jti_digest: string;
+  expires_at: number;
+}
+
+/**
+ * An upstream identity whose verified email matches an existing account: linking waits until the person proves
+ * they own that account (its password). `identity` is the validated upstream identity as JSON.
+ */
+export interface UpstreamPendingLinkTable {
+  token_digest: string;
+  connection_id: string;
+  interaction_id: string;
+  user_id: string;
+  identity: string;
+  csrf: string;
+  expires_at: number;
 }

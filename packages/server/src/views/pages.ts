@@ -1,4 +1,5 @@
 import { html, page, type SafeHtml } from './index.js';
+import { connectionButtons, type ConnectionChoice } from './connection-pages.js';
 
 export interface LoginView {
   base: string;
@@ -9,6 +10,8 @@ export interface LoginView {
   error?: string | undefined;
   lang?: string | undefined;
   cancelAction: string;
+  /** Upstream identity providers offered beside the password form. */
+  connections?: { action: string; choices: readonly ConnectionChoice[] } | undefined;
 }
 
 /**
@@ -52,6 +55,7 @@ export function loginPage(v: LoginView): SafeHtml {
         >
         <div class="actions"><button type="submit" class="primary">Sign in</button></div>
       </form>
+      ${v.connections ? connectionButtons(v.connections.action, v.csrf, v.connections.choices) : ''}
       <p class="note">
         <a href="${v.cancelAction}?csrf=${encodeURIComponent(v.csrf)}">Cancel and return to the app</a>
       </p>`,

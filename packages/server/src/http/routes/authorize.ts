@@ -7,6 +7,8 @@ import { consentPage, errorPage, loginPage, type LoginView } from '../../views/p
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
 import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
+import { startUpstreamTrip } from './connections.js';
+import { connectionForEmail } from '../../federation/home-realm.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -34,7 +36,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const bound = req.cookies[INTERACTION_COOKIE];
     const it = await interactions.load(req.params.id, bound, 'login', 'consent');
     if (it.row.kind === 'consent') return showConsent(reply, it);
-    return sendPage(reply, loginPage(await loginView(it, it.payload.raw.login_hint)));
+    // connection=<id>, or a login_hint whose domain belongs to a connection: straight to that upstream.
+    const hint = it.payload.raw.login_hint;
+    const upstream = it.payload.raw.connection ?? connectionForEmail(await p.connections.list(), hint);
+    if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, hint);
+    return sendPage(reply, loginPage(await loginView(it, hint)));
   });
 
   /** The login page of an interaction (shown first, and again after a failed attempt). */
@@ -48,6 +54,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
       username,
       lang: pageLang(it.payload.raw.ui_locales),
+      connections: {
+        action: `${base}/interaction/${it.row.id}/connection`,
+        choices: (await p.connections.list()).map((c) => ({ id: c.id, name: c.name })),
+      },
     };
   }
 
@@ -76,6 +86,9 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       password: 1024,
     });
     interactions.checkCsrf(it, form.csrf);
+    // Home-realm discovery: an email of a domain that signs in elsewhere goes to that upstream.
+    const upstream = connectionForEmail(await p.connections.list(), form.username);
+    if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, form.username);
     const view = await loginView(it, form.username);
     if (!form.username || !form.password) {
       return sendPage(reply, loginPage({ ...view, error: 'Enter your username and password.' }), 400);

@@ -1,0 +1,367 @@
+/**
+ * Upstream identity providers (issue 13): sign-in through a real node-oidc-provider upstream, account linking,
+ * and logouts that come from the upstream (back-channel, with every check of Back-Channel Logout 1.0 §2.6).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UnsecuredJWT, SignJWT, generateKeyPair } from 'jose';
+import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
+import { BrowserSession, type Page } from '../../../test/support/browser-session.js';
+import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
+import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
+import { startUpstream, type Upstream } from '../../../test/support/upstream-op.js';
+
+const CB = 'http://localhost:5001/portal/callback';
+const ALICE = {
+  username: 'alice',
+  password: 'alice-password',
+  email: 'alice@example.com',
+  email_verified: true,
+};
+const UPSTREAM_CLIENT = { client_id: 'adieu-at-acme', client_secret: 'acme-secret-0123456789abcdef' };
+
+let op: TestProvider;
+let acme: Upstream;
+let receiver: Receiver;
+let issuer: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  issuer = `http://localhost:${port}`;
+  const conn = `${issuer}/connections/acme`;
+  acme = await startUpstream({
+    client: {
+      ...UPSTREAM_CLIENT,
+      redirect_uris: [`${conn}/callback`],
+      post_logout_redirect_uris: [`${conn}/logged-out`],
+      backchannel_logout_uri: `${conn}/backchannel-logout`,
+    },
+    accounts: {
+      carol: { email: 'carol@acme.example', email_verified: true, name: 'Carol Acme' },
+      // Claims alice's address but the upstream never verified it.
+      mallory: { email: 'alice@example.com', email_verified: false, name: 'Mallory' },
+      // The real Alice at Acme, with her verified address.
+      'alice-at-acme': { email: 'alice@example.com', email_verified: true, name: 'Alice at Acme' },
+    },
+  });
+  receiver = await startReceiver();
+  op = await startTestProvider(
+    {
+      connections: [
+        {
+          id: 'acme',
+          name: 'Acme Corp',
+          type: 'oidc',
+          issuer: acme.issuer,
+          ...UPSTREAM_CLIENT,
+          domains: ['acme.example'],
+        },
+      ],
+      clients: [
+        {
+          client_id: 'portal',
+          client_name: 'Portal',
+          client_secret: 'portal-secret-0123456789',
+          redirect_uris: [CB],
+          backchannel_logout_uri: receiver.url,
+          backchannel_logout_session_required: true,
+        },
+      ],
+      users: [{ ...ALICE, name: 'Alice' }],
+      logout: { backchannel_backoff: { initial: 0.2, max: 1 } },
+    },
+    { port, issuer },
+  );
+});
+afterAll(async () => {
+  await op?.close();
+  await acme?.close();
+  await receiver?.stop();
+});
+beforeEach(() => {
+  receiver.received.length = 0;
+  receiver.succeeded.length = 0;
+});
+
+const rp = () =>
+  discover({
+    issuer: op.issuer,
+    clientId: 'portal',
+    clientSecret: 'portal-secret-0123456789',
+    redirectUri: CB,
+  });
+const both = () => [new URL(op.issuer).origin, new URL(acme.issuer).origin];
+
+/** At the upstream's development login form: sign in as `login`, then on through any confirmation. */
+async function atUpstream(browser: BrowserSession, page: Page & { redirectTo?: string }, login: string) {
+  let p = page;
+  for (let i = 0; i < 4 && !p.redirectTo; i++) {
+    if (p.doc.querySelector('input[name=login]')) {
+      p = await browser.submit(p, { login, password: 'any' }, 'form', both());
+    } else if (p.doc.querySelector('form')) {
+      p = await browser.submit(p, {}, 'form', both());
+    } else break;
+  }
+  return p;
+}
+
+/** A full sign-in at the portal through Acme; returns the tokens Adieu issued. */
+async function signInThroughAcme(browser: BrowserSession, login: string, extra: Record<string, string> = {}) {
+  const config = await rp();
+  const req = await authorizationRequest(config, CB, { connection: 'acme', ...extra });
+  const first = await browser.navigate(req.url.toString(), {}, both());
+  const done = await atUpstream(browser, first, login);
+  if (!done.redirectTo)
+    throw new Error(`no redirect to the app (${done.status}): ${done.body.slice(0, 500)}`);
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirectTo), {
+    pkceCodeVerifier: req.verifier,
+    expectedState: req.state,
+    expectedNonce: req.nonce,
+    idTokenExpected: true,
+  });
+  return tokens;
+}
+
+async function sessionAlive(browser: BrowserSession): Promise<boolean> {
+  const config = await rp();
+  const req = await authorizationRequest(config, CB, { prompt: 'none' });
+  const page = await browser.navigate(req.url.toString());
+  return !!page.redirectTo && new URL(page.redirectTo).searchParams.has('code');
+}
+
+describe('sign-in through an upstream OIDC provider', () => {
+  it('offers one button per connection beside the password form', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB);
+    const page = await new BrowserSession().navigate(req.url.toString());
+    expect(page.doc.querySelector('input[name=password]')).toBeTruthy();
+    const button = page.doc.querySelector('button[name=connection][value=acme]');
+    expect(button?.text).toContain('Acme Corp');
+    // The password form keeps exactly one submit button (the contract).
+    expect(page.doc.querySelectorAll('form')[0]!.querySelectorAll('button').length).toBe(1);
+  });
+
+  it('the button leads to the upstream and back, signed in with an Adieu sub of its own', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB);
+    const browser = new BrowserSession();
+    const login = await browser.navigate(req.url.toString());
+    const toAcme = await browser.submit(login, { connection: 'acme' }, 'form.connections', both());
+    const done = await atUpstream(browser, toAcme, 'carol');
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.redirectTo!), {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    const claims = tokens.claims()!;
+    expect(claims.sub).toMatch(/^usr_/);
+    expect(claims.sub).not.toBe('carol');
+    expect(claims.sid).toBeTruthy();
+
+    // Stable across sign-ins (another browser, the same upstream account).
+    const again = await signInThroughAcme(new BrowserSession(), 'carol');
+    expect(again.claims()!.sub).toBe(claims.sub);
+    const info = await oidc.fetchUserInfo(config, again.access_token, claims.sub);
+    expect(info.name).toBe('Carol Acme');
+  });
+
+  it('connection=<id> goes straight to the upstream; a login_hint of its domain too', async () => {
+    const config = await rp();
+    const direct = await authorizationRequest(config, CB, { connection: 'acme' });
+    const a = await new BrowserSession().navigate(direct.url.toString(), {}, [new URL(op.issuer).origin]);
+    expect(a.redirectTo?.startsWith(acme.issuer)).toBe(true);
+
+    const hinted = await authorizationRequest(config, CB, { login_hint: 'carol@ACME.example' });
+    const b = await new BrowserSession().navigate(hinted.url.toString(), {}, [new URL(op.issuer).origin]);
+    expect(b.redirectTo?.startsWith(acme.issuer)).toBe(true);
+    expect(new URL(b.redirectTo!).searchParams.get('login_hint')).toBe('carol@ACME.example');
+  });
+
+  it('an email typed into the password form goes to the connection of its domain', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB);
+    const browser = new BrowserSession();
+    const login = await browser.navigate(req.url.toString());
+    const next = await browser.submit(login, { username: 'dave@acme.example', password: '' });
+    expect(next.redirectTo?.startsWith(acme.issuer)).toBe(true);
+  });
+
+  it('an unknown connection is an error page, never a redirect', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'nope' });
+    const page = await new BrowserSession().navigate(req.url.toString());
+    expect(page.redirectTo).toBeUndefined();
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('does not exist');
+  });
+
+  it('a callback replayed into another browser, or twice, is refused and creates nothing', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'acme' });
+    const browser = new BrowserSession();
+    const first = await browser.navigate(req.url.toString(), {}, both());
+    // Stop where the upstream sends the browser back to Adieu's callback.
+    let p: Page & { redirectTo?: string } = first;
+    for (let i = 0; i < 4 && !p.redirectTo; i++) {
+      p = p.doc.querySelector('input[name=login]')
+        ? await browser.submit(p, { login: 'erin', password: 'x' }, 'form', [new URL(acme.issuer).origin])
+        : await browser.submit(p, {}, 'form', [new URL(acme.issuer).origin]);
+    }
+    const callback = p.redirectTo!;
+    expect(callback.startsWith(`${op.issuer}/connections/acme/callback`)).toBe(true);
+
+    const thief = new BrowserSession();
+    const stolen = await thief.navigate(callback);
+    expect(stolen.status).toBe(400);
+    expect(stolen.body).toContain('Acme Corp');
+    // The trip was spent by the refused attempt: the right browser cannot complete it either.
+    const late = await browser.navigate(callback);
+    expect(late.status).toBe(400);
+    expect(late.redirectTo).toBeUndefined();
+  });
+
+  it("a code from one connection sent to another connection's callback is a mix-up, refused", async () => {
+    await op.provider.connections.save({
+      id: 'other',
+      name: 'Other Co',
+      type: 'oidc',
+      issuer: acme.issuer,
+      client_id: UPSTREAM_CLIENT.client_id,
+      client_secret: UPSTREAM_CLIENT.client_secret,
+    });
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'acme' });
+    const browser = new BrowserSession();
+    let p: Page & { redirectTo?: string } = await browser.navigate(req.url.toString(), {}, both());
+    for (let i = 0; i < 4 && !p.redirectTo; i++) {
+      p = p.doc.querySelector('input[name=login]')
+        ? await browser.submit(p, { login: 'frank', password: 'x' }, 'form', [new URL(acme.issuer).origin])
+        : await browser.submit(p, {}, 'form', [new URL(acme.issuer).origin]);
+    }
+    const swapped = p.redirectTo!.replace('/connections/acme/', '/connections/other/');
+    const page = await browser.navigate(swapped);
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('wrong sign-in option');
+    await op.provider.connections.remove('other');
+  });
+});
+
+describe('account linking', () => {
+  it('an unverified upstream email never reaches an existing account', async () => {
+    const tokens = await signInThroughAcme(new BrowserSession(), 'mallory');
+    const alice = await op.provider.store.users.findByUsername('alice');
+    expect(tokens.claims()!.sub).not.toBe(alice!.id);
+  });
+
+  it('a verified email links only after the person proves the account is theirs', async () => {
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'acme' });
+    const browser = new BrowserSession();
+    const first = await browser.navigate(req.url.toString(), {}, both());
+    const linkPage = await atUpstream(browser, first, 'alice-at-acme');
+    expect(linkPage.redirectTo).toBeUndefined();
+    expect(linkPage.body).toContain('You already have an account');
+
+    const wrong = await browser.submit(linkPage, { password: 'not-hers' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toContain('not correct');
+
+    const right = await browser.submit(wrong, { password: ALICE.password });
+    expect(right.redirectTo?.startsWith(CB)).toBe(true);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(right.redirectTo!), {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    const alice = await op.provider.store.users.findByUsername('alice');
+    expect(tokens.claims()!.sub).toBe(alice!.id);
+
+    // From now on, the link holds without asking again.
+    const again = await signInThroughAcme(new BrowserSession(), 'alice-at-acme');
+    expect(again.claims()!.sub).toBe(alice!.id);
+  });
+});
+
+describe('logout from the upstream (inward)', () => {
+  it("the upstream's own back-channel logout ends the bound Adieu session and tells its apps", async () => {
+    const browser = new BrowserSession();
+    const tokens = await signInThroughAcme(browser, 'gina');
+    const sid = tokens.claims()!.sid as string;
+    expect(await sessionAlive(browser)).toBe(true);
+
+    // Sign out at the upstream itself (its RP-initiated logout, confirmed in its own page).
+    const endUrl = new URL(`${acme.issuer}/session/end`);
+    endUrl.searchParams.set('client_id', UPSTREAM_CLIENT.client_id);
+    const confirm = await browser.navigate(endUrl.toString(), {}, both());
+    await browser.submit(confirm, { logout: 'yes' }, 'form', both());
+
+    const [delivered] = await receiver.waitFor(1, 10_000);
+    expect(delivered!.claims.sid).toBe(sid);
+    expect(delivered!.claims.reason).toBe('upstream');
+    expect(acme.errors).toEqual([]);
+    expect(await sessionAlive(browser)).toBe(false);
+  });
+
+  describe('refuses every bad logout token with 400, and nothing ends', () => {
+    let browser: BrowserSession;
+    let upstreamSub: string;
+    beforeAll(async () => {
+      browser = new BrowserSession();
+      await signInThroughAcme(browser, 'hank');
+      upstreamSub = 'hank';
+    });
+
+    const post = (token: string) =>
+      fetch(`${op.issuer}/connections/acme/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ logout_token: token }),
+      });
+    const good = () => ({
+      iss: acme.issuer,
+      aud: UPSTREAM_CLIENT.client_id,
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 120,
+      jti: crypto.randomUUID(),
+      sub: upstreamSub,
+      events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+    });
+
+    const cases: [string, () => Promise<string>][] = [
+      ['alg none', async () => new UnsecuredJWT(good()).encode()],
+      ['wrong aud', async () => acme.sign({ ...good(), aud: 'someone-else' })],
+      ['wrong iss', async () => acme.sign({ ...good(), iss: 'https://evil.example' })],
+      [
+        'a key that is not the upstream’s',
+        async () => {
+          const { privateKey } = await generateKeyPair('RS256');
+          return new SignJWT(good()).setProtectedHeader({ alg: 'RS256', kid: 'x' }).sign(privateKey);
+        },
+      ],
+      ['expired', async () => acme.sign({ ...good(), iat: 1_000_000, exp: 1_000_100 })],
+      ['with nonce', async () => acme.sign({ ...good(), nonce: 'n' })],
+      ['without events', async () => acme.sign({ ...good(), events: undefined })],
+      ['without sid or sub', async () => acme.sign({ ...good(), sub: undefined })],
+      ['an access token type', async () => acme.sign(good(), { typ: 'at+jwt' })],
+    ];
+    for (const [name, make] of cases) {
+      it(name, async () => {
+        const res = await post(await make());
+        expect(res.status).toBe(400);
+        expect((await res.json()).error).toBe('invalid_request');
+        expect(await sessionAlive(browser)).toBe(true);
+      });
+    }
+
+    it('a replayed jti: the first ends the session, the replay is refused', async () => {
+      const token = await acme.sign(good());
+      expect((await post(token)).status).toBe(200);
+      expect(await sessionAlive(browser)).toBe(false);
+      expect((await post(token)).status).toBe(400);
+    });
+
+    it('a valid token for nobody signed in answers 200', async () => {
+      const res = await post(await acme.sign({ ...good(), sub: 'nobody-here' }));
+      expect(res.status).toBe(200);
+    });
+  });
+});
