@@ -17,6 +17,7 @@ import { errorResponse } from '../protocol/responses.js';
 import { errorPage } from '../views/pages.js';
 import { randomToken } from '../util/crypto.js';
 import { cookieOptions } from './cookies.js';
+import { corsPolicy } from './cors.js';
 import { sendClientResponse, sendPage, type HttpContext } from './context.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -131,15 +132,19 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
   await app.register(
     async (scoped) => {
       await assetRoutes(scoped, ctx);
-      await discoveryRoutes(scoped, ctx);
       await authorizeRoutes(scoped, ctx);
-      await tokenRoutes(scoped, ctx);
       await registrationRoutes(scoped, ctx);
       await endSessionRoutes(scoped, ctx);
-      await sessionEventsRoutes(scoped, ctx);
-      await apiRoutes(scoped, ctx);
       await accountRoutes(scoped, ctx);
       await connectionRoutes(scoped, ctx);
+      // Routes whose answers other origins may read, under the one CORS policy.
+      await scoped.register(async (readable) => {
+        await corsPolicy(readable);
+        await discoveryRoutes(readable, ctx);
+        await tokenRoutes(readable, ctx);
+        await sessionEventsRoutes(readable, ctx);
+        await apiRoutes(readable, ctx);
+      });
     },
     { prefix: base },
   );

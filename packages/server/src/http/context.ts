@@ -37,19 +37,3 @@ export function sendClientResponse(ctx: HttpContext, reply: FastifyReply, r: Cli
   if (r.kind === 'redirect') return reply.redirect(r.location, 303);
   return sendPage(reply, formPostPage(ctx.base, r.action, r.fields, reply.cspNonce));
 }
-
-/**
- * A CORS preflight answer. It lets any origin ask; whether the real response may be read is decided per request
- * once the client is known (its registered origins), so the preflight reveals nothing.
- */
-export function corsPreflight(headers: string) {
-  return async (req: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(204)
-      .header('access-control-allow-origin', req.headers.origin ?? '*')
-      .header('access-control-allow-methods', 'GET, POST')
-      .header('access-control-allow-headers', headers)
-      .header('access-control-max-age', '600')
-      .header('vary', 'origin')
-      .send();
-}

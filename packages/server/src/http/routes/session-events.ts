@@ -1,13 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { SessionEventsAuth, type Subscription } from '../../protocol/session-events.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import type { SessionEndedEvent } from '../../logout/session-event-bus.js';
-import { corsPreflight, noStore, type HttpContext } from '../context.js';
+import { noStore, type HttpContext } from '../context.js';
 
 const HEARTBEAT_MS = 15_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The subscription a session-events request was authenticated for. */
+    subscription: Subscription | undefined;
+  }
+}
 
 /**
  * Session events push: Server-Sent Events telling an app the moment its SSO session ends, for any reason, from
@@ -22,40 +29,45 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     for (const res of open) res.end();
   });
 
-  /** CORS: only the subscribing client's own registered origins may read its session's events. */
-  const corsHeaders = (req: FastifyRequest, sub: Subscription | undefined): Record<string, string> => {
-    const origin = req.headers.origin;
-    if (!origin) return {};
-    if (sub && !sub.client.origins.has(origin)) {
-      throw new OAuthError(
-        'access_denied',
-        `origin ${origin} is not registered for client ${sub.client.id}`,
-        403,
-      );
-    }
-    return {
-      'access-control-allow-origin': origin,
-      'access-control-allow-credentials': 'false',
-      vary: 'origin',
-    };
-  };
-
-  const preflight = corsPreflight('authorization, last-event-id, content-type');
-  app.options('/session/events', preflight);
-  app.options('/session/events/ticket', preflight);
-
-  app.post('/session/events/ticket', async (req, reply) => {
-    const sub = await auth.fromAccessToken(bearerToken(req.headers.authorization));
-    for (const [k, v] of Object.entries(corsHeaders(req, sub))) reply.header(k, v);
-    return noStore(reply).send(await auth.issueTicket(sub));
+  app.decorateRequest('subscription', undefined);
+  /**
+   * Who is subscribing, established before the CORS decision: only the subscribing client's own registered
+   * origins may read its session's events, and any other origin is refused outright.
+   */
+  const subscriber = (resolve: (req: FastifyRequest) => Promise<Subscription>) => ({
+    config: { corsReaders: 'client-origins' as const },
+    preValidation: async (req: FastifyRequest) => {
+      const sub = await resolve(req);
+      const origin = req.headers.origin;
+      if (origin && !sub.client.origins.has(origin)) {
+        throw new OAuthError(
+          'access_denied',
+          `origin ${origin} is not registered for client ${sub.client.id}`,
+          403,
+        );
+      }
+      req.subscription = sub;
+      req.clientOrigins = sub.client.origins;
+    },
   });
+  const subscription = (req: FastifyRequest): Subscription => req.subscription!;
 
-  app.get('/session/events', async (req, reply) => {
-    const q = readParams(req.query, ['ticket', 'last_event_id'] as const, { ticket: 64, last_event_id: 20 });
-    const sub = q.ticket
-      ? await auth.redeemTicket(q.ticket)
-      : await auth.fromAccessToken(bearerToken(req.headers.authorization));
-    const cors = corsHeaders(req, sub);
+  const byAccessToken = subscriber((req) => auth.fromAccessToken(bearerToken(req.headers.authorization)));
+  app.post('/session/events/ticket', byAccessToken, async (req, reply) =>
+    noStore(reply).send(await auth.issueTicket(subscription(req))),
+  );
+
+  const readQuery = (req: FastifyRequest) =>
+    readParams(req.query, ['ticket', 'last_event_id'] as const, { ticket: 64, last_event_id: 20 });
+  const byTicketOrToken = subscriber((req) => {
+    const q = readQuery(req);
+    return q.ticket
+      ? auth.redeemTicket(q.ticket)
+      : auth.fromAccessToken(bearerToken(req.headers.authorization));
+  });
+  app.get('/session/events', byTicketOrToken, async (req, reply) => {
+    const q = readQuery(req);
+    const sub = subscription(req);
     const lastHeader = req.headers['last-event-id'];
     const lastRaw = (Array.isArray(lastHeader) ? lastHeader[0] : lastHeader) ?? q.last_event_id ?? '';
     const lastId = /^\d{1,15}$/.test(lastRaw) ? Number(lastRaw) : 0;
@@ -63,11 +75,12 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
+      // CORS headers, decided by the app-wide policy before this handler ran.
+      ...(reply.getHeaders() as OutgoingHttpHeaders),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
-      ...cors,
     });
     open.add(res);
     res.write('retry: 3000\n\n');

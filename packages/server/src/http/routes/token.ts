@@ -5,47 +5,50 @@ import { bearerToken } from '../../protocol/access-tokens.js';
 import { introspect, revoke, userinfo } from '../../protocol/token-inspection.js';
 import { invalidClient } from '../../protocol/errors.js';
 import type { Client } from '../../domain/clients.js';
-import { corsPreflight, noStore, type HttpContext } from '../context.js';
+import { noStore, type HttpContext } from '../context.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client that authenticated this request (token, revocation, introspection). */
+    oauthClient: Client | undefined;
+  }
+}
 
 /** Token, UserInfo, revocation and introspection endpoints: JSON in, JSON out. */
 export async function tokenRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
   const grants = new TokenGrants(p);
-  const client = (req: FastifyRequest) =>
-    authenticateClient(readClientCredentials(req.headers.authorization, req.body), (id) => p.clients.get(id));
-
-  /** Browsers may read the answer only from the client's own registered origins (SPAs use the token endpoint). */
-  const allowOrigin = (req: FastifyRequest, reply: FastifyReply, c: Client) => {
-    const origin = req.headers.origin;
-    if (origin && c.origins.has(origin))
-      reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+  app.decorateRequest('oauthClient', undefined);
+  /** Client authentication runs before the CORS decision: SPAs read answers from their registered origins. */
+  const authenticated = {
+    config: { corsReaders: 'client-origins' as const },
+    preValidation: async (req: FastifyRequest) => {
+      const c = await authenticateClient(readClientCredentials(req.headers.authorization, req.body), (id) =>
+        p.clients.get(id),
+      );
+      req.oauthClient = c;
+      req.clientOrigins = c.origins;
+    },
   };
-  const preflight = corsPreflight('authorization, content-type');
-  for (const path of ['/token', '/revoke', '/userinfo']) app.options(path, preflight);
+  const client = (req: FastifyRequest): Client => req.oauthClient!;
 
-  app.post('/token', async (req, reply) => {
-    const c = await client(req);
-    allowOrigin(req, reply, c);
-    return noStore(reply).send(await grants.handle(c, req.body));
-  });
+  app.post('/token', authenticated, async (req, reply) =>
+    noStore(reply).send(await grants.handle(client(req), req.body)),
+  );
 
   const userinfoRoute = async (req: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(req.headers.authorization, req.method === 'POST' ? req.body : undefined);
-    reply.header('access-control-allow-origin', '*');
     return noStore(reply).send(await userinfo(p, token));
   };
-  app.get('/userinfo', userinfoRoute);
-  app.post('/userinfo', userinfoRoute);
+  app.get('/userinfo', { config: { corsReaders: 'any-origin' } }, userinfoRoute);
+  app.post('/userinfo', { config: { corsReaders: 'any-origin' } }, userinfoRoute);
 
-  app.post('/revoke', async (req, reply) => {
-    const c = await client(req);
-    allowOrigin(req, reply, c);
-    await revoke(p, c, req.body);
+  app.post('/revoke', authenticated, async (req, reply) => {
+    await revoke(p, client(req), req.body);
     return noStore(reply).code(200).send({});
   });
 
-  app.post('/introspect', async (req, reply) => {
-    const c = await client(req);
-    if (c.isPublic) throw invalidClient('introspection requires a confidential client');
+  app.post('/introspect', { preValidation: authenticated.preValidation }, async (req, reply) => {
+    if (client(req).isPublic) throw invalidClient('introspection requires a confidential client');
     return noStore(reply).send(await introspect(p, req.body));
   });
 }
