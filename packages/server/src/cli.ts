@@ -9,6 +9,8 @@ import { clientMetadataSchema, describeIssue } from './domain/client-metadata.js
 import { randomToken } from './util/crypto.js';
 import { starterConfig } from './config/starter.js';
 import { configReference } from './config/reference.js';
+import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
+import { passwordProblem } from './domain/passwords.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -21,7 +23,10 @@ Commands:
   client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
              [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
              [--frontchannel-logout-uri URI]
-                                   register a client in the database; prints its secret once
+                                   register a client in the database; prints its secret once.
+                                   Without --post-logout-redirect-uri it registers what the SDKs send:
+                                   the redirect URIs with --public (@adieu/browser), else
+                                   <origin>/logout/callback (@adieu/node)
   keys rotate --config FILE [--now]
                                    publish a new signing key; it signs after keys.publish_ahead
                                    seconds (at once with --now)
@@ -71,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     },
     allowPositionals: false,
   });
-  if (!command || values.help || command === 'help') {
+  if (!command || values.help || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return command ? 0 : 1;
   }
@@ -92,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
         const password = values.password ?? process.env.ADIEU_PASSWORD;
         if (!values.username || !password)
           throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
+        const problem = passwordProblem(password);
+        if (problem) throw new Error(problem);
         if (await p.store.users.findByUsername(values.username))
           throw new Error(`user ${values.username} exists`);
         const u = await p.users.create({
@@ -107,11 +114,14 @@ export async function main(argv: string[]): Promise<number> {
       if (sub !== 'add') break;
       return withProvider(loadConfigFile(configPath(values)), async (p) => {
         const secret = values.public ? undefined : randomToken(32);
+        const redirectUris = values['redirect-uri'] ?? [];
         const parsed = clientMetadataSchema.safeParse({
           client_id: values['client-id'],
           client_name: values.name,
-          redirect_uris: values['redirect-uri'] ?? [],
-          post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [],
+          redirect_uris: redirectUris,
+          post_logout_redirect_uris:
+            values['post-logout-redirect-uri'] ??
+            defaultPostLogoutRedirectUris(redirectUris, values.public === true),
           backchannel_logout_uri: values['backchannel-logout-uri'],
           frontchannel_logout_uri: values['frontchannel-logout-uri'],
           token_endpoint_auth_method: values.public ? 'none' : 'client_secret_basic',
@@ -122,6 +132,9 @@ export async function main(argv: string[]): Promise<number> {
           throw new Error(`client ${parsed.data.client_id} exists`);
         await p.store.clients.upsert(Client.toRow(parsed.data, 'cli', p.now()));
         console.log(`added client ${parsed.data.client_id}`);
+        console.log(
+          `post_logout_redirect_uris: ${parsed.data.post_logout_redirect_uris.join(' ') || '(none)'}`,
+        );
         if (secret) console.log(`client_secret: ${secret}\n(shown once; only a digest is stored)`);
         return 0;
       });

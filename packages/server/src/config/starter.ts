@@ -37,8 +37,9 @@ export function starterConfig(issuer: string): string {
       "client_id": "my-app",
       "client_name": "My App",
       "client_secret": "${randomToken(24)}",
+      // These are the routes @adieu/node serves by default for baseUrl "http://localhost:3000".
       "redirect_uris": ["http://localhost:3000/callback"],
-      "post_logout_redirect_uris": ["http://localhost:3000/"],
+      "post_logout_redirect_uris": ["http://localhost:3000/logout/callback"],
       "backchannel_logout_uri": "http://localhost:3000/backchannel-logout",
       "grant_types": ["authorization_code", "refresh_token"]
     }
