@@ -87,3 +87,48 @@ describe('the adieu CLI', () => {
     expect(usage.stdout).toMatch(/Usage: adieu <command>/);
   });
 });
+
+describe('adieu CLI small promises', () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, ADIEU_LOG_LEVEL: 'error', ADIEU_PASSWORD: '' },
+    });
+
+  it('--help prints the usage and exits 0', () => {
+    for (const args of [['--help'], ['-h'], ['help'], ['user', 'add', '--help']]) {
+      const r = run(...args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/Usage: adieu <command>/);
+    }
+  });
+
+  it('user add applies the password policy of the API (at least 8 characters)', () => {
+    expect(run('init', '--config', 'small.json', '--issuer', 'http://localhost:9').status).toBe(0);
+    const short = run('user', 'add', '--config', 'small.json', '--username', 'dave', '--password', 'x');
+    expect(short.status).toBe(1);
+    expect(short.stderr).toMatch(/password must be at least 8 characters/);
+    const ok = run('user', 'add', '--config', 'small.json', '--username', 'dave', '--password', 'eight-ch');
+    expect(ok.status).toBe(0);
+  });
+
+  it('client add registers the post-logout URI the SDKs send by default', () => {
+    const web = run(
+      ...['client', 'add', '--config', 'small.json', '--client-id', 'web'],
+      ...['--redirect-uri', 'https://web.example/callback'],
+    );
+    expect(web.stdout).toMatch(/post_logout_redirect_uris: https:\/\/web\.example\/logout\/callback\n/);
+    const spa = run(
+      ...['client', 'add', '--config', 'small.json', '--client-id', 'spa', '--public'],
+      ...['--redirect-uri', 'https://spa.example/app/'],
+    );
+    expect(spa.stdout).toMatch(/post_logout_redirect_uris: https:\/\/spa\.example\/app\/\n/);
+    expect(spa.stdout).not.toMatch(/client_secret/);
+    const chosen = run(
+      ...['client', 'add', '--config', 'small.json', '--client-id', 'chosen'],
+      ...['--redirect-uri', 'https://c.example/cb', '--post-logout-redirect-uri', 'https://c.example/bye'],
+    );
+    expect(chosen.stdout).toMatch(/post_logout_redirect_uris: https:\/\/c\.example\/bye\n/);
+  });
+});

@@ -6,6 +6,7 @@ import { checkAccessToken, requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
 import { OAuthError, insufficientScope, invalidRequest, invalidToken, notFound } from './errors.js';
 import { readParams } from './params.js';
+import { passwordProblem } from '../domain/passwords.js';
 
 export interface SessionView {
   sid: string;
@@ -118,8 +119,9 @@ export class Management {
   /** A new password ends the user's sessions (all, or all but the one making the change) and refresh tokens. */
   async setPassword(user: UserRow, body: unknown, keep?: SessionRow['sid']): Promise<void> {
     const { password } = readParams(body, ['password'] as const, { password: 1024 });
-    if (!password || password.length < 8) throw invalidRequest('password must be at least 8 characters');
-    await this.p.users.setPassword(user.id, password);
+    const problem = passwordProblem(password ?? '');
+    if (problem) throw invalidRequest(problem);
+    await this.p.users.setPassword(user.id, password!);
     await this.p.logout.endUserSessions(user.id, {
       reason: 'password_changed',
       initiator: keep ? 'user' : 'admin',
