@@ -11,6 +11,7 @@ import { starterConfig } from './config/starter.js';
 import { configReference } from './config/reference.js';
 import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
 import { passwordProblem } from './domain/passwords.js';
+import { doctorClient } from './cli/doctor.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -32,6 +33,10 @@ Commands:
                                    seconds (at once with --now)
   keys list --config FILE          list signing keys and their state
   doctor --config FILE             check the config, the database and the keys
+  doctor --config FILE --client ID [--json]
+                                   test a client's logout endpoints: a test logout token, the
+                                   conformance suite's bad tokens (each must get 400), framing
+                                   of the front-channel page, TLS and redirects; exit 2 on errors
   config-reference                 print the configuration reference (docs/configuration.md)
 
 The config file may also come from ADIEU_CONFIG.`;
@@ -72,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       'backchannel-logout-uri': { type: 'string' },
       'frontchannel-logout-uri': { type: 'string' },
       public: { type: 'boolean' },
+      client: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -170,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     case 'doctor':
       return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        if (values.client !== undefined) return doctorClient(p, values.client, values.json === true);
         console.log(`config ok: issuer ${p.issuer}`);
         console.log(`database ok: ${p.store.engine}`);
         console.log(`signing key: ${p.keys.signingKey().kid}`);

@@ -29,6 +29,7 @@ import { sessionEventsRoutes } from './routes/session-events.js';
 import { apiRoutes } from './routes/api.js';
 import { accountRoutes } from './routes/account.js';
 import { connectionRoutes } from './routes/connections.js';
+import { adminApiRoutes } from './routes/admin-api.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -145,6 +146,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
         await sessionEventsRoutes(readable, ctx);
         await apiRoutes(readable, ctx);
       });
+      await adminApiRoutes(scoped, ctx);
     },
     { prefix: base },
   );

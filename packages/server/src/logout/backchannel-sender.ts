@@ -11,6 +11,23 @@ export interface SendResult {
   durationMs: number;
 }
 
+/** What one outbound request got back (see BackchannelSender.exchange). */
+export interface Exchange {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The start of the body (at most the requested limit). */
+  text: string;
+  durationMs: number;
+}
+
+/** A network or TLS failure of an outbound request, in words (timeouts named as such). */
+export function describeSendError(e: unknown, timeoutMs: number): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.name === 'TimeoutError' || err.name === 'AbortError'
+    ? `timed out after ${timeoutMs} ms`
+    : `${err.code ?? err.name}: ${err.message}`;
+}
+
 export interface SenderOptions {
   timeoutMs: number;
   /** host -> address overrides (tests and private DNS-less setups). */
@@ -118,18 +135,40 @@ export class BackchannelSender {
     };
   }
 
+  /**
+   * One outbound request through the same agents (SSRF guard, CA set, timeout, no redirects followed): the
+   * status, headers and the first `limit` bytes of the body. Throws the network/TLS error as it came. The outbox
+   * uses it through `send`; the logout doctor uses it to show app developers exactly what the provider sees.
+   */
+  async exchange(
+    uri: string,
+    init: { method: 'GET' | 'POST'; guarded: boolean; form?: Record<string, string>; limit?: number },
+  ): Promise<Exchange> {
+    const started = performance.now();
+    const res = await request(uri, {
+      method: init.method,
+      dispatcher: init.guarded ? this.guarded : this.open,
+      headers: init.form
+        ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json, */*' }
+        : { accept: 'text/html, */*' },
+      ...(init.form ? { body: new URLSearchParams(init.form).toString() } : {}),
+      signal: AbortSignal.timeout(this.options.timeoutMs),
+    });
+    const text = await readLimited(res.body, init.limit ?? 1024);
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      text,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
   async send(uri: string, logoutToken: string, guarded: boolean): Promise<SendResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const res = await request(uri, {
-        method: 'POST',
-        dispatcher: guarded ? this.guarded : this.open,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json, */*' },
-        body: new URLSearchParams({ logout_token: logoutToken }).toString(),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      const text = await readLimited(res.body, 1024);
+      const res = await this.exchange(uri, { method: 'POST', guarded, form: { logout_token: logoutToken } });
+      const text = res.text;
       const code = res.statusCode;
       // Back-Channel Logout §2.8: 200 (we also take 204) means done; 400 means the RP refused the token.
       if (code === 200 || code === 204)
@@ -146,12 +185,8 @@ export class BackchannelSender {
         durationMs: elapsed(),
       };
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      const message =
-        err.name === 'TimeoutError' || err.name === 'AbortError'
-          ? `timed out after ${this.options.timeoutMs} ms`
-          : `${err.code ?? err.name}: ${err.message}`;
-      if (err.code === 'EPRIVATE')
+      const message = describeSendError(e, this.options.timeoutMs);
+      if ((e as NodeJS.ErrnoException).code === 'EPRIVATE')
         return { outcome: 'rejected', statusCode: null, error: message, durationMs: elapsed() };
       return { outcome: 'retry', statusCode: null, error: message, durationMs: elapsed() };
     }

@@ -1,3 +1,5 @@
+import { adminOpenApi } from './openapi-admin.js';
+
 /** The OpenAPI 3.1 document of the management and session APIs, served at /api/v1/openapi.json. */
 export function openApiDocument(issuer: string) {
   const error = { $ref: '#/components/schemas/Error' };
@@ -32,6 +34,7 @@ export function openApiDocument(issuer: string) {
     },
     ...errors,
   };
+  const console_ = adminOpenApi(errors);
   return {
     openapi: '3.1.0',
     info: {
@@ -101,6 +104,7 @@ export function openApiDocument(issuer: string) {
             participants: { type: 'array', items: { type: 'object' } },
           },
         },
+        ...console_.schemas,
       },
     },
     paths: {
@@ -243,6 +247,7 @@ export function openApiDocument(issuer: string) {
           responses: noContent,
         },
       },
+      ...console_.paths,
     },
   };
 }
