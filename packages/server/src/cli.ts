@@ -12,6 +12,7 @@ import { configReference } from './config/reference.js';
 import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
 import { passwordProblem } from './domain/passwords.js';
 import { doctorClient } from './cli/doctor.js';
+import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -32,6 +33,7 @@ Commands:
                                    publish a new signing key; it signs after keys.publish_ahead
                                    seconds (at once with --now)
   keys list --config FILE          list signing keys and their state
+${CONNECTION_USAGE}
   doctor --config FILE             check the config, the database and the keys
   doctor --config FILE --client ID [--json]
                                    test a client's logout endpoints: a test logout token, the
@@ -60,6 +62,9 @@ async function withProvider<T>(config: Config, fn: (p: Provider) => Promise<T>):
 /** Entry point of the `adieu` bin. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, sub] = argv;
+  if (command === 'connection' && !argv.includes('--help') && !argv.includes('-h')) {
+    return connectionCommand(argv.slice(1));
+  }
   const { values } = parseArgs({
     args: argv.slice(command === 'user' || command === 'client' || command === 'keys' ? 2 : 1),
     options: {

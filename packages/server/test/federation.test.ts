@@ -9,6 +9,7 @@ import { BrowserSession, type Page } from '../../../test/support/browser-session
 import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 import { startUpstream, type Upstream } from '../../../test/support/upstream-op.js';
+import { startOAuth2Upstream, type OAuth2Upstream } from '../../../test/support/oauth2-upstream.js';
 
 const CB = 'http://localhost:5001/portal/callback';
 const ALICE = {
@@ -19,8 +20,12 @@ const ALICE = {
 };
 const UPSTREAM_CLIENT = { client_id: 'adieu-at-acme', client_secret: 'acme-secret-0123456789abcdef' };
 
+const ADMIN_SECRET = 'admin-secret-0123456789abcdef';
+const GH_CLIENT = { client_id: 'adieu-at-gh', client_secret: 'gh-secret-0123456789abcdef' };
+
 let op: TestProvider;
 let acme: Upstream;
+let gh: OAuth2Upstream;
 let receiver: Receiver;
 let issuer: string;
 
@@ -44,9 +49,22 @@ beforeAll(async () => {
     },
   });
   receiver = await startReceiver();
+  gh = await startOAuth2Upstream(GH_CLIENT);
   op = await startTestProvider(
     {
+      admin: { bearer_secret: ADMIN_SECRET },
       connections: [
+        {
+          id: 'gh',
+          name: 'GitHub',
+          type: 'oauth2',
+          authorization_endpoint: `${gh.base}/login/oauth/authorize`,
+          token_endpoint: `${gh.base}/login/oauth/access_token`,
+          userinfo_endpoint: `${gh.base}/user`,
+          ...GH_CLIENT,
+          scope: 'read:user user:email',
+          claims: { sub: 'id', email: 'email', name: 'name', preferred_username: 'login' },
+        },
         {
           id: 'acme',
           name: 'Acme Corp',
@@ -75,6 +93,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await op?.close();
   await acme?.close();
+  await gh?.close();
   await receiver?.stop();
 });
 beforeEach(() => {
@@ -363,5 +382,98 @@ describe('logout from the upstream (inward)', () => {
       const res = await post(await acme.sign({ ...good(), sub: 'nobody-here' }));
       expect(res.status).toBe(200);
     });
+  });
+});
+
+describe('sign-in through an OAuth 2.0 (GitHub-style) upstream', () => {
+  it('maps the profile to claims and keeps a stable sub of its own', async () => {
+    gh.nextUser = { id: 4242, login: 'octo', name: 'Octo Cat', email: 'octo@github.example' };
+    const config = await rp();
+    const signInGh = async () => {
+      const req = await authorizationRequest(config, CB, { connection: 'gh' });
+      const page = await new BrowserSession().navigate(req.url.toString(), {}, [
+        new URL(op.issuer).origin,
+        new URL(gh.base).origin,
+      ]);
+      expect(page.redirectTo?.startsWith(CB)).toBe(true);
+      return oidc.authorizationCodeGrant(config, new URL(page.redirectTo!), {
+        pkceCodeVerifier: req.verifier,
+        expectedState: req.state,
+        expectedNonce: req.nonce,
+      });
+    };
+    const first = await signInGh();
+    const sub = first.claims()!.sub;
+    expect(sub).toMatch(/^usr_/);
+    const info = await oidc.fetchUserInfo(config, first.access_token, sub);
+    expect(info.name).toBe('Octo Cat');
+    // GitHub says nothing about verification: the address is kept, unverified.
+    expect(info.email).toBe('octo@github.example');
+    expect(info.email_verified).toBe(false);
+    expect((await signInGh()).claims()!.sub).toBe(sub);
+    // PKCE went upstream too.
+    expect(gh.authorizeRequests.at(-1)!.get('code_challenge_method')).toBe('S256');
+  });
+
+  it('a refusal at the upstream is a readable page naming it, and nothing is created', async () => {
+    gh.nextUser = 'deny';
+    const before = (await op.provider.store.users.list(1000, 0)).length;
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'gh' });
+    const page = await new BrowserSession().navigate(req.url.toString(), {}, [
+      new URL(op.issuer).origin,
+      new URL(gh.base).origin,
+    ]);
+    expect(page.status).toBe(403);
+    expect(page.body).toContain('GitHub did not sign you in');
+    expect((await op.provider.store.users.list(1000, 0)).length).toBe(before);
+  });
+});
+
+describe('managing connections', () => {
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${op.issuer}/api/v1${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${ADMIN_SECRET}`,
+        'content-type': 'application/json',
+        ...init.headers,
+      },
+    });
+
+  it('the admin API lists, adds and removes connections, never shows secrets, and protects config ones', async () => {
+    const list = (await (await api('/connections')).json()) as { id: string; source: string }[];
+    expect(list.map((c) => c.id)).toEqual(expect.arrayContaining(['acme', 'gh']));
+    expect(JSON.stringify(list)).not.toContain(UPSTREAM_CLIENT.client_secret);
+    expect(list.find((c) => c.id === 'acme')!.source).toBe('config');
+
+    const put = await api('/connections/partner', {
+      method: 'PUT',
+      body: JSON.stringify({
+        name: 'Partner',
+        type: 'oidc',
+        issuer: acme.issuer,
+        client_id: 'x',
+        client_secret: 'y',
+      }),
+    });
+    expect(put.status).toBe(200);
+    const saved = (await put.json()) as { urls: { callback: string }; has_client_secret: boolean };
+    expect(saved.urls.callback).toBe(`${op.issuer}/connections/partner/callback`);
+    expect(saved.has_client_secret).toBe(true);
+    expect((await op.provider.connections.get('partner'))?.name).toBe('Partner');
+
+    const bad = await api('/connections/bad', {
+      method: 'PUT',
+      body: JSON.stringify({ name: 'B', type: 'oidc', client_id: 'c' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error_description: string }).error_description).toMatch(/issuer/);
+
+    expect((await api('/connections/acme', { method: 'DELETE' })).status).toBe(409);
+    expect((await api('/connections/partner', { method: 'DELETE' })).status).toBe(204);
+    expect((await api('/connections/partner', { method: 'DELETE' })).status).toBe(404);
+    const anonymous = await fetch(`${op.issuer}/api/v1/connections`);
+    expect(anonymous.status).toBe(401);
   });
 });

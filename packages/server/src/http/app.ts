@@ -30,6 +30,7 @@ import { apiRoutes } from './routes/api.js';
 import { accountRoutes } from './routes/account.js';
 import { connectionRoutes } from './routes/connections.js';
 import { adminApiRoutes } from './routes/admin-api.js';
+import { connectionApiRoutes } from './routes/api-connections.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -145,6 +146,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
         await tokenRoutes(readable, ctx);
         await sessionEventsRoutes(readable, ctx);
         await apiRoutes(readable, ctx);
+        await connectionApiRoutes(readable, ctx);
       });
       await adminApiRoutes(scoped, ctx);
     },

@@ -92,13 +92,36 @@ export function openApiDocument(issuer: string) {
             },
           },
         },
+        Connection: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            type: { enum: ['oidc', 'oauth2'] },
+            logout: { enum: ['upstream', 'local'] },
+            source: { enum: ['config', 'api'] },
+            has_client_secret: { type: 'boolean' },
+            urls: { type: 'object', description: 'what to register at the upstream' },
+          },
+        },
         Logout: {
           type: 'object',
           description: 'One single-logout event with per-participant, per-channel delivery status',
           properties: {
             id: { type: 'string' },
             sid: { type: ['string', 'null'] },
-            reason: { enum: ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced', 'upstream'] },
+            reason: {
+              enum: [
+                'user',
+                'rp',
+                'admin',
+                'expired',
+                'password_changed',
+                'disabled',
+                'replaced',
+                'upstream',
+              ],
+            },
             initiator: { enum: ['user', 'rp', 'admin', 'system'] },
             complete: { type: 'boolean' },
             participants: { type: 'array', items: { type: 'object' } },
@@ -108,6 +131,60 @@ export function openApiDocument(issuer: string) {
       },
     },
     paths: {
+      '/connections': {
+        get: {
+          summary:
+            'Upstream identity providers (config-file and API-managed), with the URLs to register at each; never secrets',
+          security: admin,
+          responses: {
+            '200': {
+              description: 'Connections',
+              content: {
+                'application/json': {
+                  schema: { type: 'array', items: { $ref: '#/components/schemas/Connection' } },
+                },
+              },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/connections/{id}': {
+        put: {
+          summary: 'Add or replace an API-managed connection (config-file ones answer 409)',
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  description:
+                    'The connection as in the config file (docs/configuration.md, connections[]); the id comes from the path',
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Saved',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Connection' } } },
+            },
+            '409': {
+              description: 'Defined in the config file',
+              content: { 'application/json': { schema: error } },
+            },
+            ...errors,
+          },
+        },
+        delete: {
+          summary:
+            'Remove an API-managed connection; sessions signed in through it keep running until they end',
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: noContent,
+        },
+      },
       '/users/{user}/revokeSignInSessions': {
         post: {
           summary:
