@@ -83,4 +83,5 @@ it('adieu connection add | list | remove manage database connections; config one
     'removed connection acme',
   );
   expect(adieu('connection', 'list', '--config', 'adieu.json')).not.toContain('acme');
-});
+  // Seven CLI processes, each opening the store: generous on a loaded 2-core machine.
+}, 240_000);
