@@ -13,6 +13,7 @@ import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
 import { passwordProblem } from './domain/passwords.js';
 import { doctorClient } from './cli/doctor.js';
 import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
+import { cliConfig } from './cli/config.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -41,7 +42,8 @@ ${CONNECTION_USAGE}
                                    of the front-channel page, TLS and redirects; exit 2 on errors
   config-reference                 print the configuration reference (docs/configuration.md)
 
-The config file may also come from ADIEU_CONFIG.`;
+The config file may also come from ADIEU_CONFIG; ADIEU_* variables override its keys, and \`start\` runs
+without a file when ADIEU_ISSUER is set (docs/configuration.md#environment).`;
 
 function configPath(values: { config?: string | undefined }): string {
   const file = values.config ?? process.env.ADIEU_CONFIG;
@@ -95,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start':
-      return start(loadConfigFile(configPath(values)));
+      return start(cliConfig(values));
     case 'init': {
       const file = values.config ?? 'adieu.json';
       if (existsSync(file) && !values.force) throw new Error(`${file} exists; use --force to overwrite it`);

@@ -15,6 +15,8 @@ import { BackchannelSender } from './logout/backchannel-sender.js';
 import { SessionSweeper } from './logout/session-sweeper.js';
 import { ConnectionRegistry } from './federation/connection-registry.js';
 import { FederationService } from './federation/federation-service.js';
+import { Metrics } from './telemetry/metrics.js';
+import { noTracing, startTracing, type Tracing } from './telemetry/tracing.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -44,6 +46,10 @@ export class Provider {
   readonly sweeper: SessionSweeper;
   readonly connections: ConnectionRegistry;
   readonly federation: FederationService;
+  /** Prometheus counters that services and the HTTP layer feed. */
+  readonly metrics = new Metrics();
+  /** OpenTelemetry spans, or no-ops when tracing is not configured. */
+  tracing: Tracing = noTracing;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -114,9 +120,10 @@ export class Provider {
 
   /** Open the store, run migrations, load keys, seed clients and users, start the workers. */
   static async start(config: Config, options: ProviderOptions = {}): Promise<Provider> {
-    const store = await Store.open(config.database);
+    const store = await Store.open(config.database, { migrate: config.migrations === 'auto' });
     const provider = new Provider(config, store, options);
     try {
+      await provider.observe();
       await provider.keys.init();
       await provider.clients.syncFromConfig(config.clients);
       await provider.users.createSeeds(config.users);
@@ -131,6 +138,32 @@ export class Provider {
       throw e;
     }
     return provider;
+  }
+
+  /** Feed metrics from the store, and start tracing when an endpoint is configured. */
+  private async observe(): Promise<void> {
+    const ops = this.store.ops;
+    this.metrics.readFrom({
+      outboxDepth: () => ops.outboxDepth(),
+      activeSessions: () => ops.activeSessions(this.now()),
+    });
+    const t = this.config.tracing;
+    this.tracing = await startTracing({
+      endpoint: t.endpoint,
+      serviceName: t.service_name,
+      sampleRatio: t.sample_ratio,
+    });
+    if (this.tracing.enabled) {
+      const tracing = this.tracing;
+      const system = this.store.engine === 'postgres' ? 'postgresql' : 'sqlite';
+      this.store.connection.stats.onEvent = (e) =>
+        tracing.record(
+          'db.query',
+          { 'db.system.name': system, 'db.query.text': e.query.sql },
+          e.queryDurationMillis,
+          e.level === 'error',
+        );
+    }
   }
 
   /** Drop expired codes, tokens and interactions. */
@@ -151,5 +184,6 @@ export class Provider {
     await this.outbox.stop();
     await this.events.stop();
     await this.store.close();
+    await this.tracing.shutdown();
   }
 }

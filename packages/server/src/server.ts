@@ -2,12 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.js';
 import { Provider, type ProviderOptions } from './provider.js';
 import { buildApp, readTls } from './http/app.js';
+import { listenOrExplain } from './http/listen.js';
+import { startMetricsListener } from './http/metrics-listener.js';
 
 export interface RunningServer {
   provider: Provider;
   app: FastifyInstance;
   /** The address actually bound (port 0 picks a free one). */
   url: string;
+  /** Where Prometheus scrapes, when metrics have a listener of their own. */
+  metricsUrl?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -17,11 +21,22 @@ export interface RunningServer {
  */
 export async function startServer(config: Config, options: ProviderOptions = {}): Promise<RunningServer> {
   const provider = await Provider.start(config, options);
-  let app: FastifyInstance;
+  let app: FastifyInstance | undefined;
+  let metrics: { url: string; close(): Promise<void> } | undefined;
   try {
-    app = await buildApp(provider, config.tls ? { https: readTls(config.tls) } : {});
-    await app.listen({ port: config.port, host: config.host });
+    const built = await buildApp(provider, config.tls ? { https: readTls(config.tls) } : {});
+    app = built;
+    await listenOrExplain(
+      () => built.listen({ port: config.port, host: config.host }),
+      config.port,
+      config.host,
+      '"port" in the config (or ADIEU_PORT)',
+    );
+    if (config.metrics.enabled && config.metrics.port !== undefined) {
+      metrics = await startMetricsListener(provider);
+    }
   } catch (e) {
+    await app?.close();
     await provider.stop();
     throw e;
   }
@@ -34,8 +49,10 @@ export async function startServer(config: Config, options: ProviderOptions = {})
     provider,
     app,
     url: `${scheme}://${host}:${port}`,
+    metricsUrl: metrics?.url,
     close() {
       closing ??= (async () => {
+        await metrics?.close();
         await app.close();
         await provider.stop();
       })();

@@ -3,10 +3,10 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 import { describeIssue } from '../domain/client-metadata.js';
+import { ConfigError } from './errors.js';
+import { applyEnv } from './env.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 /**
  * Replace `${NAME}` in every string of the parsed JSON with the environment variable NAME, so secrets stay out
@@ -35,11 +35,10 @@ export function parseConfig(
   baseDir = process.cwd(),
   env = process.env,
 ): Config {
-  const withEnv = interpolateEnv(input, env, '');
+  const withEnv = applyEnv(interpolateEnv(input, env, ''), env);
   const result = configSchema.safeParse(withEnv);
   if (!result.success) throw new ConfigError(`invalid config: ${describeIssue(result.error)}`);
   const c = result.data;
-  if (env.ADIEU_DATABASE) c.database = env.ADIEU_DATABASE;
   const issuer = new URL(c.issuer);
   const port = c.port ?? (issuer.port ? Number(issuer.port) : issuer.protocol === 'https:' ? 443 : 80);
   const ids = new Set<string>();

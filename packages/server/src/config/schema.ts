@@ -215,6 +215,56 @@ export const configSchema = z
       .default([])
       .refine((cs) => new Set(cs.map((c) => c.id)).size === cs.length, 'connection ids must be unique')
       .describe('upstream identity providers (enterprise OIDC, social OAuth 2); see docs/federation.md'),
+    migrations: z
+      .enum(['auto', 'manual'])
+      .default('auto')
+      .describe(
+        'auto: start brings the database schema up to date; manual: start refuses a schema that is not current (run `adieu migrate`)',
+      ),
+    metrics: z
+      .object({
+        enabled: z.boolean().default(false).describe('expose Prometheus metrics'),
+        port: z
+          .number()
+          .int()
+          .min(0)
+          .max(65535)
+          .optional()
+          .describe('serve metrics on a listener of their own on this port (no auth: keep it private)'),
+        host: z.string().default('127.0.0.1').describe('address of the metrics listener'),
+        path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~/-]*$/, 'must be a path such as /metrics')
+          .default('/metrics')
+          .describe('path of the metrics endpoint'),
+        bearer_token: z
+          .string()
+          .min(16)
+          .optional()
+          .describe('bearer token required to read metrics on the main port (required when no port is set)'),
+      })
+      .strict()
+      .prefault({})
+      .refine(
+        (m) => !m.enabled || m.port !== undefined || m.bearer_token !== undefined,
+        'metrics on the main port need a bearer_token (or set a separate port)',
+      )
+      .describe('Prometheus metrics (off by default)'),
+    tracing: z
+      .object({
+        endpoint: z
+          .string()
+          .url()
+          .optional()
+          .describe(
+            'OTLP/HTTP traces endpoint, e.g. http://collector:4318/v1/traces; tracing is off without it',
+          ),
+        service_name: z.string().min(1).default('adieu').describe('service.name of the spans'),
+        sample_ratio: z.number().min(0).max(1).default(1).describe('share of requests traced (0..1)'),
+      })
+      .strict()
+      .prefault({})
+      .describe('OpenTelemetry traces (off unless an endpoint is set)'),
   })
   .strict();
 

@@ -31,6 +31,9 @@ import { accountRoutes } from './routes/account.js';
 import { connectionRoutes } from './routes/connections.js';
 import { adminApiRoutes } from './routes/admin-api.js';
 import { connectionApiRoutes } from './routes/api-connections.js';
+import { healthRoutes } from './routes/health.js';
+import { observeRequests } from './observability.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -77,6 +80,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
   app.decorateReply('cspNonce', '');
+  observeRequests(app, ctx);
   app.addHook('onRoute', (route) => {
     if (route.config?.page) pagePaths.push(pathPattern(route.url));
   });
@@ -149,6 +153,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
         await connectionApiRoutes(readable, ctx);
       });
       await adminApiRoutes(scoped, ctx);
+      await healthRoutes(scoped, ctx);
     },
     { prefix: base },
   );
@@ -264,6 +269,13 @@ function handleError(
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       e = new OAuthError('invalid_request', describeFastifyError(error as FastifyError), status);
+    } else if (isStoreUnavailable(error)) {
+      req.log.warn({ err: error }, 'database unavailable');
+      e = new OAuthError(
+        'temporarily_unavailable',
+        'the service is briefly unavailable; try again in a moment',
+        503,
+      ).withHeader('retry-after', '2');
     } else {
       req.log.error({ err: error }, 'unexpected error');
       e = serverError();

@@ -189,6 +189,7 @@ export class LogoutService {
   private notify(ended: readonly EndedLogout[], events: readonly SessionEndedEvent[]): void {
     if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) this.p.outbox.kick();
     this.p.events.published(events);
+    for (const e of events) this.p.metrics.logout(e.reason);
     for (const e of ended) {
       this.p.log.info(
         {

@@ -37,6 +37,11 @@ export class OutboxWorker {
     return this.settings.backchannel_timeout * 1000 + 2000;
   }
 
+  /** Started and not stopped (readiness). */
+  get active(): boolean {
+    return this.running;
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
@@ -98,7 +103,17 @@ export class OutboxWorker {
       );
       if (rows.length === 0) break;
       for (const row of rows) {
-        const p: Promise<void> = this.deliver(row).finally(() => this.inFlight.delete(p));
+        const p: Promise<void> = this.provider.tracing
+          .span(
+            'backchannel.delivery',
+            {
+              'adieu.client_id': row.client_id,
+              'adieu.logout_id': row.logout_id,
+              'adieu.attempt': row.attempts + 1,
+            },
+            () => this.deliver(row),
+          )
+          .finally(() => this.inFlight.delete(p));
         this.inFlight.add(p);
       }
     }
@@ -120,6 +135,7 @@ export class OutboxWorker {
       );
       result = await p.sender.send(row.uri, token, client.source === 'registration');
     }
+    p.metrics.delivery(result.outcome, result.durationMs);
     const now = p.now();
     const attempt = row.attempts + 1;
     let status = 'pending';

@@ -21,6 +21,8 @@ export interface QueryStats {
   queries: number;
   /** Diagnostics: called with the SQL of every query (benchmarks list the statements of a flow). */
   onQuery?: ((sql: string) => void) | undefined;
+  /** Tracing: called with Kysely's event (SQL, duration, error) for every query and failed query. */
+  onEvent?: ((event: LogEvent) => void) | undefined;
 }
 
 export interface Connection {
@@ -95,6 +97,7 @@ export async function connect(databaseUrl: string): Promise<Connection> {
 
 function counter(stats: QueryStats) {
   return (event: LogEvent) => {
+    stats.onEvent?.(event);
     if (event.level !== 'query') return;
     stats.queries++;
     stats.onQuery?.(event.query.sql);

@@ -361,6 +361,7 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: Engine, schem
       provider: new InCodeMigrations(engine),
       ...(engine === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
     });
+    refuseNewerSchema(await schemaStatus(db, engine, schema));
     const { error, results } = await migrator.migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
@@ -395,4 +396,56 @@ function sqliteExclusive(db: Kysely<unknown>, fn: () => Promise<void>): Promise<
   });
   sqliteQueue = run.catch(() => undefined);
   return run;
+}
+
+/** Which of the code's migrations the database has, which it lacks, and any it has that this code does not know. */
+export interface SchemaStatus {
+  applied: string[];
+  pending: string[];
+  /** Migrations recorded in the database but unknown to this code: the schema is newer than the code. */
+  unknown: string[];
+}
+
+export async function schemaStatus(
+  db: Kysely<unknown>,
+  engine: Engine,
+  schema?: string,
+): Promise<SchemaStatus> {
+  const pgSchema = engine === 'postgres' && schema ? schema : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrations(engine),
+    ...(pgSchema ? { migrationTableSchema: pgSchema } : {}),
+  });
+  const known = await migrator.getMigrations();
+  const applied = known.filter((m) => m.executedAt).map((m) => m.name);
+  const pending = known.filter((m) => !m.executedAt).map((m) => m.name);
+  let unknown: string[] = [];
+  // Once one migration is recorded the bookkeeping table exists; read it for names this code does not have.
+  if (applied.length > 0) {
+    const names = new Set(known.map((m) => m.name));
+    const table = sql.table(pgSchema ? `${pgSchema}.kysely_migration` : 'kysely_migration');
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    unknown = rows.map((r) => r.name).filter((n) => !names.has(n));
+  }
+  return { applied, pending, unknown };
+}
+
+/** Thrown when the database was migrated by a newer Adieu: running older code on it could corrupt data. */
+export class SchemaTooNewError extends Error {
+  override name = 'SchemaTooNewError';
+}
+
+/** Thrown when `migrations` is `manual` and the database lacks migrations this code needs. */
+export class SchemaBehindError extends Error {
+  override name = 'SchemaBehindError';
+}
+
+export function refuseNewerSchema(status: SchemaStatus): void {
+  if (status.unknown.length > 0) {
+    throw new SchemaTooNewError(
+      `the database schema is newer than this version of Adieu (it has migration ${status.unknown.join(', ')}, ` +
+        'which this code does not know): run the newer version, or restore a backup taken before the upgrade',
+    );
+  }
 }

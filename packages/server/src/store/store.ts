@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { connect, type Connection, type Engine } from './connect.js';
-import { migrateToLatest } from './migrations.js';
+import { migrateToLatest, refuseNewerSchema, schemaStatus, SchemaBehindError } from './migrations.js';
 import type { Database } from './tables.js';
 import { ConsentsRepo, UsersRepo } from './repos/users.js';
 import { ClientsRepo } from './repos/clients.js';
@@ -12,6 +12,7 @@ import { ThrottleRepo } from './repos/throttle.js';
 import { LogoutsRepo } from './repos/logouts.js';
 import { SessionEventsRepo } from './repos/session-events.js';
 import { ConnectionsRepo, FederationRepo } from './repos/federation.js';
+import { OpsRepo } from './repos/ops.js';
 
 /**
  * The one storage contract. Every piece of state that matters (sessions, codes, tokens, keys, throttles, the
@@ -31,6 +32,7 @@ export class Store {
   readonly sessionEvents: SessionEventsRepo;
   readonly connections: ConnectionsRepo;
   readonly federation: FederationRepo;
+  readonly ops: OpsRepo;
 
   protected constructor(
     readonly db: Kysely<Database>,
@@ -49,6 +51,7 @@ export class Store {
     this.sessionEvents = new SessionEventsRepo(db);
     this.connections = new ConnectionsRepo(db);
     this.federation = new FederationRepo(db);
+    this.ops = new OpsRepo(db);
   }
 
   /** Queries this process has sent (for benchmarks: read before and after a flow). */
@@ -60,11 +63,26 @@ export class Store {
     return this.connection.engine;
   }
 
-  /** Open the database, run migrations, and return a ready store. */
-  static async open(databaseUrl: string): Promise<Store> {
+  /**
+   * Open the database, bring its schema up to date (or, with `migrate: false`, refuse one that is not current),
+   * and return a ready store. A schema newer than this code is always refused.
+   */
+  static async open(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
     const connection = await connect(databaseUrl);
     try {
-      await migrateToLatest(connection.db as Kysely<unknown>, connection.engine, connection.schema);
+      const db = connection.db as Kysely<unknown>;
+      if (options.migrate === false) {
+        const status = await schemaStatus(db, connection.engine, connection.schema);
+        refuseNewerSchema(status);
+        if (status.pending.length > 0) {
+          throw new SchemaBehindError(
+            `the database schema is behind this version of Adieu (${status.pending.length} migration(s) pending): ` +
+              'run `adieu migrate` first',
+          );
+        }
+      } else {
+        await migrateToLatest(db, connection.engine, connection.schema);
+      }
     } catch (e) {
       await connection.db.destroy();
       throw e;
@@ -76,6 +94,11 @@ export class Store {
   async transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
     return this.db.transaction().execute((trx) => fn(new Store(trx, this.connection, true)));
+  }
+
+  /** The schema's migrations: applied, pending, and unknown to this code. */
+  schemaStatus() {
+    return schemaStatus(this.connection.db as Kysely<unknown>, this.engine, this.connection.schema);
   }
 
   async close(): Promise<void> {
