@@ -5,43 +5,15 @@ import { CookieJar, readCookies, type HttpResult } from './http.js';
 import { SessionPush, pushClientScript, serveSessionEvents } from './push.js';
 import { beginLogin, completeLogin, type LoginOptions } from './login.js';
 import { beginLogout, completeLogout, type LogoutOptions } from './rp-logout.js';
-import { backchannelLogout, type FormBody } from './backchannel.js';
+import { backchannelLogout } from './backchannel.js';
 import { frontchannelLogout } from './frontchannel.js';
 import { needsRefresh, refreshSession } from './refresh.js';
+import { routeAllows, type LoadedSession, type RouteName, type RouteRequest } from './routes.js';
+import type { SdkContext } from './sdk-context.js';
 import type { AppSession, EndReason, SessionStore } from './session-store.js';
 
-/** The SDK's own routes; see {@link Routes}. */
-export type RouteName =
-  'login' | 'callback' | 'logout' | 'postLogout' | 'backchannel' | 'frontchannel' | 'events' | 'eventsScript';
-
-/** The HTTP methods each SDK route answers (the adapters register exactly these). */
-export const ROUTE_METHODS: Readonly<Record<RouteName, readonly ('GET' | 'POST')[]>> = {
-  login: ['GET'],
-  callback: ['GET'],
-  logout: ['GET', 'POST'],
-  postLogout: ['GET'],
-  backchannel: ['POST'],
-  frontchannel: ['GET'],
-  events: ['GET'],
-  eventsScript: ['GET'],
-};
-
-/** What a framework adapter hands the core for one request to an SDK route. */
-export interface RouteRequest {
-  /** The query string, with or without its leading `?`. */
-  search: string;
-  cookies: Record<string, string | undefined>;
-  contentType?: string | undefined;
-  body?: FormBody;
-  /** The session loaded for this request, if any. */
-  session?: AppSession | undefined;
-}
-
-export interface LoadedSession {
-  session?: AppSession | undefined;
-  /** Set-Cookie values to send (e.g. clearing the cookie of a session that no longer exists). */
-  cookies: string[];
-}
+export { ROUTE_METHODS } from './routes.js';
+export type { LoadedSession, RouteName, RouteRequest };
 
 /**
  * The framework-neutral core of `@adieu/node`: configuration, the provider connection, the session store and
@@ -59,7 +31,7 @@ export interface LoadedSession {
  * });
  * ```
  */
-export class Adieu {
+export class Adieu implements SdkContext {
   readonly config: ResolvedConfig;
   readonly store: SessionStore;
   readonly provider: ProviderConnection;
@@ -93,11 +65,7 @@ export class Adieu {
    */
   route(method: string, pathname: string): RouteName | undefined {
     const name = this.routesByPath.get(pathname);
-    if (!name) return undefined;
-    return (ROUTE_METHODS[name] as readonly string[]).includes(method.toUpperCase()) ||
-      (method === 'HEAD' && ROUTE_METHODS[name].includes('GET'))
-      ? name
-      : undefined;
+    return name && routeAllows(name, method) ? name : undefined;
   }
 
   /**

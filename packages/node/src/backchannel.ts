@@ -1,7 +1,7 @@
-import type { Adieu } from './adieu.js';
 import { AdieuError } from './errors.js';
 import { json, type HttpResult } from './http.js';
 import { verifyLogoutToken } from './logout-token.js';
+import type { SdkContext } from './sdk-context.js';
 
 /** A form body as a framework hands it over: already parsed, or the raw string. */
 export type FormBody = URLSearchParams | Record<string, unknown> | string | undefined | null;
@@ -30,7 +30,7 @@ const MIN_REVOCATION_TTL = 30 * 86_400;
  * ```
  */
 export async function backchannelLogout(
-  core: Adieu,
+  core: Pick<SdkContext, 'config' | 'store' | 'provider' | 'sessionsEnded' | 'report'>,
   request: { contentType: string | undefined; body: FormBody },
 ): Promise<HttpResult> {
   const { config, store } = core;

@@ -1,4 +1,3 @@
-import type { Adieu } from './adieu.js';
 import type { HttpResult } from './http.js';
 import type { LoginOptions } from './login.js';
 import type { LogoutOptions } from './rp-logout.js';
@@ -31,6 +30,13 @@ export interface AdieuRequestContext {
   refresh(): Promise<boolean>;
 }
 
+/** The actions of the core a request context calls (an `Adieu` has them). */
+export interface RequestActions {
+  login(options?: LoginOptions): Promise<HttpResult>;
+  logout(session: AppSession | undefined, options?: LogoutOptions): Promise<HttpResult>;
+  refresh(session: AppSession): Promise<AppSession | undefined>;
+}
+
 /**
  * Build the per-request context; `send` writes an HttpResult with the framework's response object. The Express
  * and Fastify adapters use it; another framework's adapter would too.
@@ -42,7 +48,7 @@ export interface AdieuRequestContext {
  * ```
  */
 export function requestContext(
-  core: Adieu,
+  core: RequestActions,
   session: AppSession | undefined,
   send: (result: HttpResult) => Promise<void> | void,
 ): AdieuRequestContext {

@@ -4,12 +4,13 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
-import { Adieu, type RouteName } from './adieu.js';
+import { Adieu } from './adieu.js';
 import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
 import type { AdieuOptions } from './config.js';
 import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
 import { AdieuError } from './errors.js';
 import { readCookies, type HttpResult } from './http.js';
+import { sessionForRoute } from './routes.js';
 
 declare global {
   // Express's own extension point for request properties (@types/express-serve-static-core).
@@ -27,14 +28,6 @@ export interface AdieuExpress extends RequestHandler {
   readonly adieu: Adieu;
   requiresAuth(): RequestHandler;
 }
-
-/** Routes that never need the session loaded (no cookie of ours is expected on them). */
-const SESSIONLESS: ReadonlySet<RouteName> = new Set([
-  'backchannel',
-  'eventsScript',
-  'callback',
-  'postLogout',
-]);
 
 /**
  * Create the Express middleware. Mount it once, before your routes, at the application root.
@@ -56,10 +49,7 @@ export function adieuExpress(options: AdieuOptions | Adieu): AdieuExpress {
     const pathname = new URL(req.originalUrl, core.config.baseUrl).pathname;
     const route = core.route(req.method, pathname);
     const cookieHeader = req.headers.cookie;
-    const loaded =
-      route && SESSIONLESS.has(route)
-        ? { session: undefined, cookies: [] }
-        : await core.loadSession(cookieHeader);
+    const loaded = await sessionForRoute(core, route, cookieHeader);
     if (loaded.cookies.length > 0) res.append('set-cookie', loaded.cookies);
     req.adieu = requestContext(core, loaded.session, (result) => send(res, result));
     if (!route) return next();

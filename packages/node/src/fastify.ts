@@ -9,11 +9,12 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify';
-import { Adieu, ROUTE_METHODS, type RouteName } from './adieu.js';
+import { Adieu } from './adieu.js';
 import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
 import type { AdieuOptions } from './config.js';
 import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
 import { readCookies, type HttpResult } from './http.js';
+import { ROUTE_METHODS, sessionForRoute, type RouteName } from './routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,13 +30,6 @@ declare module 'fastify' {
 /** Plugin options: SDK options, or an existing core (`{ adieu }`) to share with other code. */
 export type AdieuFastifyOptions = AdieuOptions | { adieu: Adieu };
 
-const SESSIONLESS: ReadonlySet<RouteName> = new Set([
-  'backchannel',
-  'eventsScript',
-  'callback',
-  'postLogout',
-]);
-
 const plugin: FastifyPluginAsync<AdieuFastifyOptions> = async (fastify, options) => {
   const owned = !('adieu' in options);
   const core = 'adieu' in options ? options.adieu : new Adieu(options);
@@ -46,10 +40,7 @@ const plugin: FastifyPluginAsync<AdieuFastifyOptions> = async (fastify, options)
   fastify.addHook('onRequest', async (request, reply) => {
     const pathname = new URL(request.url, core.config.baseUrl).pathname;
     const route = core.route(request.method, pathname);
-    const loaded =
-      route && SESSIONLESS.has(route)
-        ? { session: undefined, cookies: [] }
-        : await core.loadSession(request.headers.cookie);
+    const loaded = await sessionForRoute(core, route, request.headers.cookie);
     for (const c of loaded.cookies) void reply.header('set-cookie', c);
     request.adieu = requestContext(core, loaded.session, (result) => {
       send(reply, result);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Adieu } from './adieu.js';
 import type { HttpResult } from './http.js';
+import type { SdkContext } from './sdk-context.js';
 import type { AppSession } from './session-store.js';
 
 /** The acknowledgement the provider's logout page waits for (docs/protocol-extensions.md §1). */
@@ -53,7 +53,7 @@ function page(issuerOrigin: string, cleared: boolean, detail: Detail | undefined
  * ```
  */
 export async function frontchannelLogout(
-  core: Adieu,
+  core: Pick<SdkContext, 'config' | 'store' | 'cookies' | 'destroySession' | 'sessionsEnded' | 'report'>,
   query: URLSearchParams,
   cookieSession: AppSession | undefined,
 ): Promise<HttpResult> {

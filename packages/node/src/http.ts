@@ -47,8 +47,13 @@ export class CookieJar {
     };
   }
 
-  set(name: string, value: string, maxAgeSeconds: number): string {
-    return serialize(name, value, this.options(Math.max(0, Math.floor(maxAgeSeconds))));
+  /** A cookie for `maxAgeSeconds`; without it, a browser-session cookie (no Max-Age: it dies with the browser). */
+  set(name: string, value: string, maxAgeSeconds?: number): string {
+    return serialize(
+      name,
+      value,
+      this.options(maxAgeSeconds === undefined ? undefined : Math.max(0, Math.floor(maxAgeSeconds))),
+    );
   }
 
   clear(name: string): string {

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { Adieu } from './adieu.js';
 import { AdieuError } from './errors.js';
 import { redirect, safeReturnTo, type HttpResult } from './http.js';
+import type { SdkContext } from './sdk-context.js';
 import type { AppSession, UserClaims } from './session-store.js';
+
+/** What login needs of the core. */
+export type LoginContext = Pick<
+  SdkContext,
+  'config' | 'store' | 'provider' | 'cookies' | 'now' | 'destroySession'
+>;
 
 /** Seconds a login round trip may take (the user typing a password included). */
 const LOGIN_TTL = 600;
@@ -25,6 +31,8 @@ const PROTOCOL_CLAIMS = new Set([
   'c_hash',
   'azp',
   'sid',
+  // Describes the provider session ("keep me signed in"), not the user; docs/protocol-extensions.md.
+  'session_persistent',
 ]);
 
 /** The user's claims from an ID token (or userinfo): everything but the token's own claims. */
@@ -45,7 +53,7 @@ export interface LoginOptions {
  * Start the authorization code flow with PKCE (S256), state and nonce. The verifier, state and nonce stay in
  * the store; the browser gets only a random transaction id in a short-lived cookie.
  */
-export async function beginLogin(core: Adieu, options: LoginOptions = {}): Promise<HttpResult> {
+export async function beginLogin(core: LoginContext, options: LoginOptions = {}): Promise<HttpResult> {
   const { config, store } = core;
   const info = await core.provider.get();
   const codeVerifier = oidc.randomPKCECodeVerifier();
@@ -77,7 +85,7 @@ export async function beginLogin(core: Adieu, options: LoginOptions = {}): Promi
  * the browser had before is destroyed (a new login never reuses an id).
  */
 export async function completeLogin(
-  core: Adieu,
+  core: LoginContext,
   search: string,
   cookies: Record<string, string | undefined>,
 ): Promise<HttpResult> {
@@ -152,6 +160,16 @@ export async function completeLogin(
   }
   return redirect(tx.returnTo, [
     core.cookies.clear(config.cookies.transaction),
-    core.cookies.set(config.cookies.session, session.id, config.session.absolute),
+    core.cookies.set(config.cookies.session, session.id, appCookieLifetime(claims, config.session.absolute)),
   ]);
+}
+
+/**
+ * How long the app session cookie lives. When the provider says its session is not persistent (the user did
+ * not choose "keep me signed in": `session_persistent: false`), the app cookie is a browser-session cookie, so
+ * it dies with the browser exactly when the provider's cookie does; a closed browser is then no way around
+ * single logout. Without the claim (another provider, an older Adieu): the configured absolute lifetime.
+ */
+export function appCookieLifetime(claims: Record<string, unknown>, absolute: number): number | undefined {
+  return claims.session_persistent === false ? undefined : absolute;
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import { AdieuError } from './errors.js';
 import type {
   AppSession,
   CreateResult,
@@ -151,7 +153,8 @@ export class RedisSessionStore implements SessionStore {
 
   constructor(private readonly options: RedisSessionStoreOptions = {}) {
     const client =
-      options.client ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { ...options.redisOptions });
+      options.client ??
+      new (loadIoredis())(options.url ?? 'redis://127.0.0.1:6379', { ...options.redisOptions });
     this.owned = !options.client;
     if (this.owned) client.on('error', (e: Error) => options.onError?.(e));
     this.prefix = options.prefix ?? 'adieu:';
@@ -296,5 +299,22 @@ export class RedisSessionStore implements SessionStore {
       this.subscriber = undefined;
     }
     if (this.owned) await this.redis.quit().catch(() => undefined);
+  }
+}
+
+/**
+ * ioredis is an optional peer dependency, like the framework adapters: apps on the memory store (development)
+ * or their own store never install it. It is loaded only when a store opens its own connection, and a missing
+ * package is an error that says what to do.
+ */
+function loadIoredis(): typeof Redis {
+  try {
+    return (createRequire(import.meta.url)('ioredis') as { Redis: typeof Redis }).Redis;
+  } catch (cause) {
+    throw new AdieuError(
+      'invalid_config',
+      'RedisSessionStore needs the ioredis package: npm install ioredis (or pass your own `client`)',
+      { cause },
+    );
   }
 }

@@ -1,8 +1,11 @@
 import * as oidc from 'openid-client';
-import type { Adieu } from './adieu.js';
 import { AdieuError } from './errors.js';
 import { userFromClaims } from './login.js';
+import type { SdkContext } from './sdk-context.js';
 import type { AppSession } from './session-store.js';
+
+/** What a refresh needs of the core. */
+export type RefreshContext = Pick<SdkContext, 'store' | 'provider' | 'now' | 'destroySession'>;
 
 const LOCK_MS = 15_000;
 const WAIT_FOR_OTHER_MS = 5_000;
@@ -16,7 +19,10 @@ const WAIT_FOR_OTHER_MS = 5_000;
  * tokens and treats reuse of a rotated one as theft, so two parallel refreshes would kill the session.
  * Other failures (provider unreachable) throw `refresh_failed` and leave the session as it was.
  */
-export async function refreshSession(core: Adieu, session: AppSession): Promise<AppSession | undefined> {
+export async function refreshSession(
+  core: RefreshContext,
+  session: AppSession,
+): Promise<AppSession | undefined> {
   const { store } = core;
   const release = await store.lock(`refresh:${session.id}`, LOCK_MS);
   if (!release) return waitForOtherRefresh(core, session);
@@ -68,7 +74,10 @@ export async function refreshSession(core: Adieu, session: AppSession): Promise<
 }
 
 /** Another process holds the refresh lock: wait (briefly) for its result instead of refreshing twice. */
-async function waitForOtherRefresh(core: Adieu, session: AppSession): Promise<AppSession | undefined> {
+async function waitForOtherRefresh(
+  core: RefreshContext,
+  session: AppSession,
+): Promise<AppSession | undefined> {
   const deadline = Date.now() + WAIT_FOR_OTHER_MS;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100));

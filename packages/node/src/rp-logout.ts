@@ -1,10 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
 import * as oidc from 'openid-client';
-import type { Adieu } from './adieu.js';
 import { AdieuError } from './errors.js';
 import { randomId } from './login.js';
 import { redirect, safeReturnTo, type HttpResult } from './http.js';
+import type { SdkContext } from './sdk-context.js';
 import type { AppSession } from './session-store.js';
+
+/** What RP-initiated logout needs of the core. */
+export type LogoutContext = Pick<SdkContext, 'config' | 'store' | 'provider' | 'cookies' | 'destroySession'>;
 
 /** Seconds the provider's logout (with its receipt page) may take before the browser comes back. */
 const LOGOUT_TTL = 900;
@@ -26,7 +29,7 @@ export interface LogoutOptions {
  * every other app. The state is bound to this browser by a cookie and checked on return.
  */
 export async function beginLogout(
-  core: Adieu,
+  core: LogoutContext,
   session: AppSession | undefined,
   options: LogoutOptions = {},
 ): Promise<HttpResult> {
@@ -58,7 +61,7 @@ export async function beginLogout(
  * to the path chosen at logout. Otherwise `logout_state_mismatch` (the sign-out itself already happened).
  */
 export async function completeLogout(
-  core: Adieu,
+  core: Pick<SdkContext, 'config' | 'store' | 'cookies'>,
   query: URLSearchParams,
   cookies: Record<string, string | undefined>,
 ): Promise<HttpResult> {
