@@ -28,6 +28,7 @@ nav a { color: #fff; margin-left: 1rem; }
 const STATUS: Record<string, string> = {
   confirmed: 'Signed out',
   pending: 'Being notified…',
+  told: 'Told',
   not_confirmed: 'Not confirmed',
 };
 

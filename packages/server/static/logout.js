@@ -1,6 +1,8 @@
-// The logout receipt page. It watches the front-channel iframes (an app counts as signed out only when its
-// handler posts an acknowledgement; a mere "load" is "reached, not confirmed"), reports what it saw to the
-// provider, shows the live status of every channel, and moves on when the provider says the receipt is ready.
+// The logout receipt page. It watches the front-channel iframes and reports what it saw to the provider:
+// a frame's `load` means its sign-out page was reached (all a spec-only page can show), and the logout goes on at
+// once; Adieu's acknowledgement message upgrades that to "confirmed", even after the first report. Only frames
+// that neither load nor answer hold the page, for at most the front-channel timeout. It shows the live status of
+// every channel and moves on when the provider says the receipt is ready.
 (function () {
   'use strict';
   var cfg = JSON.parse(document.getElementById('adieu-logout').textContent);
@@ -13,8 +15,10 @@
     var id = frame.getAttribute('data-client');
     results[id] = { status: 'pending', detail: null };
     frame.addEventListener('load', function () {
-      if (results[id].status === 'pending')
+      if (results[id].status === 'pending') {
         results[id] = { status: 'reached', detail: 'page loaded, no acknowledgement' };
+        if (reported) send([id]);
+      }
       settleIfDone();
     });
   });
@@ -33,21 +37,21 @@
             status: 'failed',
             detail: String(data.detail || data.reason || 'the app could not clear its session').slice(0, 200),
           };
+      // An answer after the first report still counts: it upgrades the app's row.
+      if (reported) send([id]);
       settleIfDone();
     }
   });
 
-  function allFinal() {
+  /** Every frame loaded or answered: nothing left worth waiting for. */
+  function allSettled() {
     return frames.every(function (f) {
-      var s = results[f.getAttribute('data-client')].status;
-      return s === 'acknowledged' || s === 'failed';
+      return results[f.getAttribute('data-client')].status !== 'pending';
     });
   }
 
-  function report() {
-    if (reported) return Promise.resolve();
-    reported = true;
-    var list = Object.keys(results).map(function (id) {
+  function send(ids) {
+    var list = ids.map(function (id) {
       var r = results[id];
       return { client_id: id, status: r.status === 'pending' ? 'timeout' : r.status, detail: r.detail };
     });
@@ -61,8 +65,14 @@
     }).catch(function () {});
   }
 
+  function report() {
+    if (reported) return Promise.resolve();
+    reported = true;
+    return send(Object.keys(results));
+  }
+
   function settleIfDone() {
-    if (!reported && allFinal()) report().then(poll);
+    if (!reported && allSettled()) report().then(poll);
   }
 
   setTimeout(function () {
@@ -71,7 +81,12 @@
 
   var summary = document.getElementById('summary');
   var title = document.getElementById('title');
-  var TEXT = { confirmed: 'Signed out', pending: 'Being notified\u2026', not_confirmed: 'Not confirmed' };
+  var TEXT = {
+    confirmed: 'Signed out',
+    pending: 'Being notified\u2026',
+    told: 'Told',
+    not_confirmed: 'Not confirmed',
+  };
 
   function render(section, r) {
     var root = document.querySelector('section[data-logout="' + CSS.escape(section.logoutId) + '"]');
@@ -91,13 +106,21 @@
     reports.forEach(function (r) {
       if (r) all = all.concat(r.participants);
     });
-    var confirmed = all.filter(function (p) {
-      return p.signed_out === 'confirmed';
-    }).length;
+    var count = function (state) {
+      return all.filter(function (p) {
+        return p.signed_out === state;
+      }).length;
+    };
+    var confirmed = count('confirmed');
+    var told = count('told');
     var note = document.getElementById('not-confirmed-note');
     if (note) note.hidden = confirmed === all.length;
     summary.textContent = all.length
-      ? confirmed + ' of ' + all.length + ' apps confirmed the sign-out.'
+      ? confirmed +
+        ' of ' +
+        all.length +
+        ' apps confirmed the sign-out.' +
+        (told ? ' ' + told + (told === 1 ? ' was' : ' were') + ' told without confirming.' : '')
       : 'No applications had used this sign-in.';
   }
 

@@ -1643,12 +1643,14 @@ describe.each(engines)('bad input on %s', (engine) => {
     {
       name: 'post_logout_redirect_uri unregistered',
       req: { path: '/end_session', query: q({ client_id: 'web', post_logout_redirect_uri: EVIL }) },
-      expect: page400,
+      // Issue 12: an unusable URI never blocks a sign-out; it is never followed (200 page, no redirect).
+      expect: { ok: 200, type: /html/ },
     },
     {
       name: 'post_logout_redirect_uri without a client',
       req: { path: '/end_session', query: q({ post_logout_redirect_uri: WEB_LOGOUT }) },
-      expect: page400,
+      // Issue 12: an unusable URI never blocks a sign-out; it is never followed (200 page, no redirect).
+      expect: { ok: 200, type: /html/ },
     },
     {
       name: 'post_logout_redirect_uri repeated',
@@ -1661,7 +1663,8 @@ describe.each(engines)('bad input on %s', (engine) => {
     {
       name: 'post_logout_redirect_uri of another client',
       req: { path: '/end_session', query: q({ client_id: 'spa', post_logout_redirect_uri: WEB_LOGOUT }) },
-      expect: page400,
+      // Issue 12: an unusable URI never blocks a sign-out; it is never followed (200 page, no redirect).
+      expect: { ok: 200, type: /html/ },
     },
     { name: 'state repeated', req: { path: '/end_session', query: 'state=a&state=b' }, expect: page400 },
     {

@@ -240,25 +240,69 @@ describe('RP-initiated logout (end_session)', () => {
     expect(page.body).toMatch(/client_id does not match/);
   });
 
+  // Issue 12 §3: a valid hint with a wrong URI still signs out (the hint is proof of intent), the receipt says why
+  // the browser stays at the provider, and nothing is ever sent to the URI. (Before: a 400 page, still signed in.)
   it.each([
     ['unregistered', 'http://localhost:5001/evil'],
     ['query-extended', `${home('portal')}?extra=1`],
     ['fragment', `${home('portal')}#frag`],
     ['registered for another client', home('bookings')],
-  ])('an %s post_logout_redirect_uri never redirects', async (_name, uri) => {
+  ])('an %s post_logout_redirect_uri never redirects, but the sign-out happens', async (_name, uri) => {
     const { browser, tokens } = await sessionWithParticipants(['portal']);
     const page = await browser.navigate(
       endSessionUrl({ id_token_hint: tokens.portal!.id_token!, post_logout_redirect_uri: uri, state: 's' }),
     );
-    expect(page.status).toBe(400);
+    expect(page.status).toBe(200);
     expect(page.redirectTo).toBeUndefined();
     expect(page.headers.get('location')).toBeNull();
+    expect(page.body).not.toContain('name="confirm"');
+    expect(page.doc.querySelector('#redirect-note')?.text).toMatch(
+      /Portal asked to send you back to an address/,
+    );
+    const done = await finishReceipt(browser, page);
+    expect(done.redirectTo).toBeUndefined();
+    expect(done.doc.querySelector('h1')?.text).toMatch(/signed out/i);
+    expect(done.doc.querySelector('#redirect-note')?.text).toMatch(/has not registered/);
+    expect(done.body).not.toContain(uri.replace(/&/g, '&amp;'));
+    const [got] = await receivers.portal!.waitFor(1);
+    expect(got!.claims.reason).toBe('rp');
+    const req = await authorizationRequest(await rp('portal'), cb('portal'), { prompt: 'none' });
+    expect((await authorize(browser, req.url)).callback.searchParams.get('error')).toBe('login_required');
   });
 
-  it('post_logout_redirect_uri without hint or client_id is refused', async () => {
+  // Issue 12 §4: MSAL's logoutRedirect() sends only post_logout_redirect_uri and state. Ask, sign out, receipt,
+  // and no redirect to a URI no app vouched for. (Before: a 400 page and the session survived.)
+  it('post_logout_redirect_uri without hint or client_id: confirmation, logout, receipt, no redirect', async () => {
     const { browser } = await sessionWithParticipants(['portal']);
-    const page = await browser.navigate(endSessionUrl({ post_logout_redirect_uri: home('portal') }));
-    expect(page.status).toBe(400);
+    const confirm = await browser.navigate(
+      endSessionUrl({ post_logout_redirect_uri: home('portal'), state: 'msal-state' }),
+    );
+    expect(confirm.status).toBe(200);
+    expect(confirm.doc.querySelector('button[type=submit][name=confirm][value=yes]')).toBeTruthy();
+    const receipt = await browser.submit(confirm, { confirm: 'yes' });
+    expect(receipt.status).toBe(200);
+    expect(receipt.redirectTo).toBeUndefined();
+    expect(receipt.doc.querySelector('#redirect-note')?.text).toMatch(/did not say which app it is/);
+    const done = await finishReceipt(browser, receipt);
+    expect(done.redirectTo).toBeUndefined();
+    expect(done.doc.querySelector('h1')?.text).toMatch(/signed out/i);
+    const [got] = await receivers.portal!.waitFor(1);
+    expect(got!.claims.reason).toBe('user');
+    const req = await authorizationRequest(await rp('portal'), cb('portal'), { prompt: 'none' });
+    expect((await authorize(browser, req.url)).callback.searchParams.get('error')).toBe('login_required');
+  });
+
+  // Issue 11 §6 (RFC 8725 §3.11): our access token is signed with our key, but it is not an ID token.
+  it('an access token as id_token_hint is no hint: the user is asked, nothing ends silently', async () => {
+    const { browser, tokens } = await sessionWithParticipants(['portal']);
+    const page = await browser.navigate(
+      endSessionUrl({ id_token_hint: tokens.portal!.access_token, post_logout_redirect_uri: home('portal') }),
+    );
+    expect(page.status).toBe(200);
+    expect(page.doc.querySelector('button[type=submit][name=confirm][value=yes]')).toBeTruthy();
+    const req = await authorizationRequest(await rp('portal'), cb('portal'), { prompt: 'none' });
+    expect((await authorize(browser, req.url)).callback.searchParams.get('code')).toBeTruthy();
+    expect(receivers.portal!.received).toHaveLength(0);
   });
 
   it('no parameters: confirmation naming the user and apps, CSRF-protected, then logged out', async () => {

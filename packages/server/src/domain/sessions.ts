@@ -51,12 +51,30 @@ export class SessionService {
       : { state: 'expired', session };
   }
 
+  /**
+   * The live session behind this browser's cookie. One past its idle or absolute limit that the sweeper has not
+   * reached yet is handed to `endExpired` (the logout path, so its apps hear of it at the first request that
+   * notices) and counts as none.
+   */
+  async current(
+    cookie: string | undefined,
+    endExpired: (session: SessionRow) => Promise<unknown>,
+  ): Promise<SessionRow | undefined> {
+    const found = await this.fromCookie(cookie);
+    if (found.state === 'none') return undefined;
+    if (found.state === 'live') return found.session;
+    await endExpired(found.session);
+    return undefined;
+  }
+
   /** Start a session for a freshly authenticated user. Returns the cookie value to set. */
   async create(input: {
     userId: string;
     rememberMe: boolean;
     ip: string | null;
     userAgent: string | null;
+    /** Digest of the browser cookie (see domain/browsers.ts): lets a closed browser end this session. */
+    browserId?: string | null;
   }): Promise<{ session: SessionRow; cookie: string }> {
     const now = this.now();
     const idle = input.rememberMe ? this.policy.rememberMeIdle : this.policy.idle;
@@ -78,6 +96,7 @@ export class SessionService {
       logout_id: null,
       ip: input.ip,
       user_agent: input.userAgent?.slice(0, 512) ?? null,
+      browser_id: input.browserId ?? null,
     };
     await this.store.sessions.insert(session);
     return { session, cookie };

@@ -18,6 +18,7 @@ import { errorPage } from '../views/pages.js';
 import { randomToken } from '../util/crypto.js';
 import { cookieOptions } from './cookies.js';
 import { corsPolicy } from './cors.js';
+import { buildServices } from './services.js';
 import { sendClientResponse, sendPage, type HttpContext } from './context.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -58,7 +59,7 @@ const BODY_LIMIT = 64 * 1024;
 /** Build the provider's HTTP app. Routes are mounted under the issuer's path. */
 export async function buildApp(p: Provider, options: AppOptions = {}): Promise<FastifyInstance> {
   const base = new URL(p.issuer).pathname.replace(/\/$/, '');
-  const ctx: HttpContext = { p, base, cookies: cookieOptions(p.issuer, base) };
+  const ctx: HttpContext = { p, base, cookies: cookieOptions(p.issuer, base), services: buildServices(p) };
   /** Paths of the routes that answer people with pages, for errors raised before a route is matched. */
   const pagePaths: RegExp[] = [];
   const app = Fastify({

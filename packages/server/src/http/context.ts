@@ -5,12 +5,15 @@ import { BROWSER_STATE_COOKIE, SESSION_COOKIE, type cookieOptions } from './cook
 import type { SafeHtml } from '../views/html.js';
 import type { ClientResponse } from '../protocol/responses.js';
 import { formPostPage } from '../views/pages.js';
+import type { Services } from './services.js';
 
 /** What every route needs: the provider, the issuer's base path and cookie settings. */
 export interface HttpContext {
   p: Provider;
   base: string;
   cookies: ReturnType<typeof cookieOptions>;
+  /** Narrow dependencies of the logout-side services (see services.ts). */
+  services: Services;
 }
 
 export function browserContext(req: FastifyRequest): BrowserContext {

@@ -53,6 +53,7 @@ export async function sendReceipt(
       refreshSeconds: cfg.frontchannel_timeout + 1,
       nonce: reply.cspNonce,
       lang: input.lang,
+      redirectNote: first.redirectNote,
       config: {
         sections: input.logouts.map(({ ended }) => ({
           logoutId: ended.logoutId,

@@ -28,6 +28,8 @@ export interface LogoutOptions {
   initiatorClientId?: string | undefined;
   /** Validated post-logout redirect (with state) for the receipt to follow. */
   redirectTo?: string | undefined;
+  /** Why the app that asked is not returned to (shown on the receipt and the final page). */
+  redirectNote?: string | undefined;
   /**
    * The user's browser will render this logout's receipt, so front-channel iframes can run. Without it (admin,
    * expiry, another device) front-channel is recorded as not sent and apps rely on back-channel and push.
@@ -45,6 +47,8 @@ export interface EndedLogout {
   /** Secret for the browser that started the logout: lets it report front-channel results and see the receipt. */
   receiptToken: string;
   plan: SessionPlan;
+  /** Why the browser will not be sent back to the app that asked (the receipt shows it). */
+  redirectNote?: string | undefined;
 }
 
 /**
@@ -123,6 +127,7 @@ export class LogoutService {
         receipt_deadline_at: now + cfg.receipt_wait * 1000,
         receipt_digest: digest(receiptToken),
         redirect_to: opts.redirectTo ?? null,
+        redirect_note: opts.redirectNote ?? null,
       });
 
       const participantRows: LogoutParticipantRow[] = [];
@@ -180,7 +185,7 @@ export class LogoutService {
           now,
         ),
       );
-      ended.push({ logoutId, sid: session.sid, receiptToken, plan });
+      ended.push({ logoutId, sid: session.sid, receiptToken, plan, redirectNote: opts.redirectNote });
     }
     return { ended, events };
   }
@@ -211,6 +216,11 @@ export class LogoutService {
     if (SessionService.isLive(session, this.p.now())) return session;
     await this.endSessions([session], { reason: 'expired', initiator: 'system' });
     return undefined;
+  }
+
+  /** A session found past its idle or absolute limit: end it through the logout path (reason `expired`). */
+  async endExpired(session: SessionRow): Promise<void> {
+    await this.endSessions([session], { reason: 'expired', initiator: 'system' });
   }
 
   /** End every live session of a user (and, with revokeUserTokens, all their refresh tokens) in one go. */

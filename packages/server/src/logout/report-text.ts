@@ -3,12 +3,16 @@ import type { ParticipantReport } from './report.js';
 const FRONT_TEXT: Record<string, string> = {
   pending: 'clearing in this browser…',
   acknowledged: 'cleared in this browser',
-  reached: 'its frame loaded in this browser, but did not confirm',
-  timeout: 'no answer in this browser',
+  reached: 'its sign-out page opened in this browser; the app did not confirm it',
+  timeout: 'did not answer in this browser',
   not_sent: 'not reachable from this browser',
 };
 
-/** What each channel said, in words a person understands. The live page shows exactly this text too. */
+/**
+ * What each channel said, in short plain words (issue 11 §8: no internals to end users). The receipt and the
+ * account page show exactly this; an app's own error text never appears here, only in the admin API's channel
+ * details.
+ */
 export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
   const parts: string[] = [];
   const f = p.channels.frontchannel;
@@ -19,20 +23,20 @@ export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
       parts.push(
         f.detail === 'storage-partitioned'
           ? 'this browser blocks its storage in a frame, so it could not clear it here'
-          : `could not clear in this browser (${f.detail ?? 'no reason given'})`,
+          : 'it could not clear its sign-in in this browser',
       );
     } else {
-      parts.push(FRONT_TEXT[f.status] ?? f.status);
+      parts.push(FRONT_TEXT[f.status] ?? 'no answer in this browser');
     }
   }
   if (b) {
-    const why = b.last_error ? ` (${shortError(b.last_error)})` : '';
+    const why = b.last_error ? ` (${plainReason(b.last_error)})` : '';
     parts.push(
       {
         pending: 'telling its server…',
         retrying: `its server did not answer yet, retrying${why}`,
         delivered: 'its server confirmed',
-        rejected: `its server refused${why}`,
+        rejected: `its server refused the logout${why}`,
         failed: `its server never answered; gave up${why}`,
       }[b.status],
     );
@@ -42,12 +46,16 @@ export function channelText(p: Pick<ParticipantReport, 'channels'>): string {
   return parts.join(' · ');
 }
 
-/** "ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443" reads "not reachable"; the API keeps the full text. */
-function shortError(error: string): string {
-  if (/^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET)/.test(error))
+/**
+ * A delivery error in a few words: "not reachable", "did not answer in time", "HTTP 500". The full text (which
+ * may quote the app's own error body) stays in the admin API.
+ */
+export function plainReason(error: string): string {
+  if (/^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ECONNRESET|EPRIVATE)/.test(error))
     return 'not reachable';
-  if (error.startsWith('timed out')) return error;
+  if (error.startsWith('timed out')) return 'did not answer in time';
   const http = /^HTTP (\d{3})/.exec(error);
   if (http) return `HTTP ${http[1]}`;
-  return error.length > 60 ? `${error.slice(0, 57)}…` : error;
+  if (error === 'client no longer registered') return 'no longer registered';
+  return 'could not be reached';
 }

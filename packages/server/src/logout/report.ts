@@ -8,7 +8,13 @@ import type {
   OutboxRow,
 } from '../store/repos/logouts.js';
 
-export type SignedOut = 'confirmed' | 'pending' | 'not_confirmed';
+/**
+ * `confirmed`: the app said it signed the user out (front-channel acknowledgement, back-channel 200, or a push
+ * reached an open page). `told`: its front-channel page loaded in the user's browser, which is all a spec-only
+ * front-channel page can show (Front-Channel Logout 1.0 has no acknowledgement). `not_confirmed`: no channel
+ * answered.
+ */
+export type SignedOut = 'confirmed' | 'pending' | 'told' | 'not_confirmed';
 
 export interface FrontchannelStatus {
   status: string;
@@ -144,7 +150,13 @@ export function buildReport(
     // The app that asked for this logout (RP-initiated) ended its own session before sending the user here.
     const initiator = record.initiator === 'rp' && e.client_id === record.initiator_client_id;
     e.signed_out =
-      confirmed || (initiator && !inProgress) ? 'confirmed' : inProgress ? 'pending' : 'not_confirmed';
+      confirmed || (initiator && !inProgress)
+        ? 'confirmed'
+        : inProgress
+          ? 'pending'
+          : f?.status === 'reached'
+            ? 'told'
+            : 'not_confirmed';
     e.text = channelText(e);
     if (initiator && !confirmed)
       e.text = e.text ? `it started this sign-out · ${e.text}` : 'it started this sign-out';

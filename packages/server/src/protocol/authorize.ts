@@ -87,8 +87,7 @@ export class AuthorizationFlow {
 
   /** The live session behind the cookie; an expired one is ended through the logout path right here. */
   async currentSession(cookie: string | undefined): Promise<SessionRow | undefined> {
-    const found = await this.p.sessions.fromCookie(cookie);
-    return found.state === 'none' ? undefined : this.p.logout.keepIfLive(found.session);
+    return this.p.sessions.current(cookie, (s) => this.p.logout.endExpired(s));
   }
 
   private async mustAuthenticate(

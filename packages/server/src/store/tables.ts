@@ -65,6 +65,8 @@ export interface SessionTable {
   logout_id: string | null;
   ip: string | null;
   user_agent: string | null;
+  /** Digest of the browser cookie of the browser this session was created in (null before 0002). */
+  browser_id: string | null;
 }
 
 export interface SessionParticipantTable {
@@ -137,6 +139,8 @@ export interface LogoutTable {
   receipt_digest: string | null;
   /** The validated post-logout redirect (with state), followed when the receipt is done. */
   redirect_to: string | null;
+  /** Why the browser was not sent back to the app that asked (unregistered or unidentified redirect). */
+  redirect_note: string | null;
 }
 
 export interface LogoutParticipantTable {

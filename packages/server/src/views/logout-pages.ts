@@ -40,6 +40,7 @@ export function confirmLogoutPage(v: ConfirmView): SafeHtml {
 const SIGNED_OUT_TEXT: Record<ParticipantReport['signed_out'], string> = {
   confirmed: 'Signed out',
   pending: 'Being notified…',
+  told: 'Told',
   not_confirmed: 'Not confirmed',
 };
 
@@ -61,9 +62,14 @@ export function participantList(report: LogoutReport | undefined): SafeHtml {
 
 const notConfirmedNote = (show: boolean) =>
   html`<p class="note" id="not-confirmed-note" ${show ? '' : raw('hidden')}>
-    "Not confirmed" means the app did not answer in time. Its access was revoked at the provider anyway: it
+    "Told" means the app's sign-out page opened in this browser but the app did not confirm it. "Not
+    confirmed" means the app did not answer in time. Either way its access was revoked at the provider: it
     cannot renew your sign-in, and it keeps being told in the background.
   </p>`;
+
+/** Why the browser stays here instead of going back to the app that asked (an unusable redirect URI). */
+const redirectNote = (note: string | undefined) =>
+  note ? html`<p class="note" id="redirect-note">${note}</p>` : '';
 
 const unconfirmed = (r: LogoutReport) => r.participants.some((p) => p.signed_out !== 'confirmed');
 
@@ -89,6 +95,8 @@ export interface ReceiptView {
   refreshSeconds: number;
   nonce: string;
   lang?: string | undefined;
+  /** Why the browser will not go back to the app (shown once, above the apps). */
+  redirectNote?: string | undefined;
 }
 
 /**
@@ -106,6 +114,7 @@ export function receiptPage(v: ReceiptView): SafeHtml {
       <p class="lede" role="status" aria-live="polite" id="summary">
         Your sign-in has ended. Telling your apps now.
       </p>
+      ${redirectNote(v.redirectNote)}
       ${v.sections.map(
         (s) =>
           html`<section data-logout="${s.logoutId}">
@@ -134,7 +143,12 @@ export function receiptPage(v: ReceiptView): SafeHtml {
 }
 
 /** The final page when no app asked to be returned to. */
-export function signedOutPage(base: string, report: LogoutReport | undefined, lang?: string): SafeHtml {
+export function signedOutPage(
+  base: string,
+  report: LogoutReport | undefined,
+  lang?: string,
+  note?: string,
+): SafeHtml {
   return page({
     base,
     lang,
@@ -143,8 +157,8 @@ export function signedOutPage(base: string, report: LogoutReport | undefined, la
       <p class="lede">
         ${report?.user ? html`<strong>${report.user.name ?? report.user.username}</strong> is no longer signed in on this browser.` : 'There is no sign-in on this browser.'}
       </p>
-      ${report ? participantList(report) : ''} ${report ? notConfirmedNote(unconfirmed(report)) : ''}
-      ${UPSTREAM_NOTE}
+      ${redirectNote(note)} ${report ? participantList(report) : ''}
+      ${report ? notConfirmedNote(unconfirmed(report)) : ''} ${UPSTREAM_NOTE}
       <p class="note">You can close this window.</p>`,
   });
 }

@@ -1,0 +1,86 @@
+import type { LogoutReport, SignedOut } from './report.js';
+
+/** One app on the user-facing receipt: its status and a short plain reason, never an app's own error text. */
+export interface ReceiptParticipant {
+  client_id: string;
+  client_name: string;
+  signed_out: SignedOut;
+  text: string;
+  channels: {
+    frontchannel?: { status: string };
+    backchannel?: { status: string; attempts: number };
+    push?: { status: string };
+  };
+}
+
+/** What the receipt page polls (`GET /end_session/receipt/:id`). */
+export interface ReceiptJson {
+  complete: boolean;
+  receipt_ready: boolean;
+  participants: ReceiptParticipant[];
+}
+
+/**
+ * The receipt as the user's browser sees it (issue 11 §8). Statuses and plain words only: error bodies,
+ * status details and delivery history stay in the admin API (`GET /api/v1/logouts/{id}`).
+ */
+export function receiptJson(report: LogoutReport): ReceiptJson {
+  return {
+    complete: report.complete,
+    receipt_ready: report.receipt_ready,
+    participants: report.participants.map((x) => {
+      const c = x.channels;
+      return {
+        client_id: x.client_id,
+        client_name: x.client_name,
+        signed_out: x.signed_out,
+        text: x.text,
+        channels: {
+          ...(c.frontchannel ? { frontchannel: { status: c.frontchannel.status } } : {}),
+          ...(c.backchannel
+            ? { backchannel: { status: c.backchannel.status, attempts: c.backchannel.attempts } }
+            : {}),
+          ...(c.push ? { push: { status: c.push.status } } : {}),
+        },
+      };
+    }),
+  };
+}
+
+export type FrontchannelStatus = 'acknowledged' | 'reached' | 'timeout' | 'failed';
+
+export interface FrontchannelResult {
+  clientId: string;
+  status: FrontchannelStatus;
+  detail: string | null;
+}
+
+const STATUSES: readonly string[] = ['acknowledged', 'reached', 'timeout', 'failed'];
+
+/** At most this many results per report: no logout has more front-channel participants than that. */
+const MAX_RESULTS = 200;
+
+/**
+ * What the logout page in the user's browser saw of each front-channel frame: `reached` (the frame loaded),
+ * `acknowledged` (Adieu's acknowledgement message), `failed` (the app said it could not clear), `timeout`.
+ * Anything malformed is skipped, not an error: the page is the user's and may be old.
+ */
+export function readFrontchannelResults(body: unknown): FrontchannelResult[] {
+  const results = (body as { results?: unknown } | undefined)?.results;
+  if (!Array.isArray(results)) return [];
+  const out: FrontchannelResult[] = [];
+  for (const r of results.slice(0, MAX_RESULTS) as {
+    client_id?: unknown;
+    status?: unknown;
+    detail?: unknown;
+  }[]) {
+    if (typeof r?.client_id !== 'string' || typeof r.status !== 'string' || !STATUSES.includes(r.status))
+      continue;
+    out.push({
+      clientId: r.client_id,
+      status: r.status as FrontchannelStatus,
+      detail: typeof r.detail === 'string' ? r.detail.slice(0, 200) : null,
+    });
+  }
+  return out;
+}
