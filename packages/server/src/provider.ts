@@ -17,6 +17,7 @@ import { ConnectionRegistry } from './federation/connection-registry.js';
 import { FederationService } from './federation/federation-service.js';
 import { Metrics } from './telemetry/metrics.js';
 import { noTracing, startTracing, type Tracing } from './telemetry/tracing.js';
+import { TokenEndpoint } from './protocol/token.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -50,6 +51,7 @@ export class Provider {
   readonly metrics = new Metrics();
   /** OpenTelemetry spans, or no-ops when tracing is not configured. */
   tracing: Tracing = noTracing;
+  readonly tokenEndpoint: TokenEndpoint;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -111,6 +113,21 @@ export class Provider {
       users: this.users,
       logout: this.logout,
       now: this.now,
+    });
+    const sessions = this.sessions;
+    this.tokenEndpoint = new TokenEndpoint({
+      tokens: store.tokens,
+      sessions: {
+        live: async (sid) => this.logout.keepIfLive(await store.sessions.findBySid(sid)),
+        participantWriteDue: (sid, clientId) => sessions.participantWriteDue(sid, clientId),
+        participantWritten: (sid, clientId) => sessions.participantWritten(sid, clientId),
+        touch: (session) => sessions.touch(session),
+      },
+      findUser: (id) => this.users.findCached(id),
+      signer: this.signer,
+      now: this.now,
+      issuer: config.issuer,
+      ttl: config.ttl,
     });
   }
 

@@ -95,7 +95,7 @@ function refreshRow(over: Partial<RefreshTokenRow> = {}): RefreshTokenRow {
     user_id: 'usr_refresh',
     sid: null,
     scope: 'openid',
-    offline: 0,
+    offline: false,
     auth_time: T0,
     created_at: T0,
     expires_at: T0 + 1000 * MIN,
@@ -636,15 +636,98 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await store.tokens.markRefreshUsed(uid('missing'), T0)).toBe(false);
     });
 
-    it('rotationHolds: true for a used but unrevoked token, false once its family is revoked; changes nothing', async () => {
+    it('exchangeCode: consumes the code, stores the refresh token and participant in one call; a racing loser writes nothing', async () => {
+      for (let round = 0; round < 3; round++) {
+        const c = codeRow();
+        await store.tokens.insertCode(c);
+        const successors = Array.from({ length: 8 }, () => refreshRow({ sid: c.sid }));
+        const results = await Promise.all(
+          successors.map((rt, i) =>
+            store.tokens.exchangeCode(c.code_digest, T0 + i, issued(i), rt, {
+              sid: c.sid,
+              clientId: `app${i}`,
+            }),
+          ),
+        );
+        expect(winners(results)).toBe(1);
+        const w = results.indexOf(true);
+        expect(await store.tokens.findCode(c.code_digest)).toMatchObject({
+          consumed_at: T0 + w,
+          ...issued(w),
+        });
+        for (const [i, rt] of successors.entries()) {
+          expect(await store.tokens.findRefresh(rt.token_digest)).toEqual(i === w ? rt : undefined);
+        }
+        expect((await store.sessions.listParticipants(c.sid)).map((p) => p.client_id)).toEqual([`app${w}`]);
+      }
+      expect(await store.tokens.exchangeCode(uid('missing'), T0, issued(), undefined, undefined)).toBe(false);
+    });
+
+    it('revokeCodeGrant revokes the family and access token a code produced; nothing for an unknown code', async () => {
       const rt = refreshRow();
+      const c = codeRow();
+      await store.tokens.insertCode(c);
+      const jti = uid('jti');
+      const produced = { family_id: rt.family_id, access_jti: jti, access_expires_at: T0 + MIN };
+      expect(await store.tokens.exchangeCode(c.code_digest, T0, produced, rt, undefined)).toBe(true);
+      await store.tokens.revokeCodeGrant(c.code_digest, T0 + 1);
+      expect(await store.tokens.findRefresh(rt.token_digest)).toMatchObject({
+        revoked_at: T0 + 1,
+        revoke_reason: 'code_reuse',
+      });
+      expect(await store.tokens.isAccessTokenDenied(jti)).toBe(true);
+      await store.tokens.revokeCodeGrant(uid('missing'), T0);
+    });
+
+    it('rotateRefresh: rotated once, then reused; revoked tokens are revoked; concurrent uses have one winner', async () => {
+      const sid = uid('sid');
+      const rt = refreshRow({ sid });
       await store.tokens.insertRefresh(rt);
-      expect(await store.tokens.markRefreshUsed(rt.token_digest, T0)).toBe(true);
-      expect(await store.tokens.rotationHolds(rt.token_digest)).toBe(true);
+      const next = refreshRow({ family_id: rt.family_id, sid, offline: true });
+      expect(await store.tokens.rotateRefresh(rt.token_digest, next, { sid, clientId: 'app' }, T0)).toBe(
+        'rotated',
+      );
       expect(await store.tokens.findRefresh(rt.token_digest)).toEqual({ ...rt, used_at: T0 });
-      await store.tokens.revokeRefresh({ family_id: rt.family_id }, T0 + 1, 'refresh_reuse');
-      expect(await store.tokens.rotationHolds(rt.token_digest)).toBe(false);
-      expect(await store.tokens.rotationHolds(uid('missing'))).toBe(false);
+      expect(await store.tokens.findRefresh(next.token_digest)).toEqual(next);
+      expect((await store.sessions.listParticipants(sid)).map((p) => p.client_id)).toEqual(['app']);
+      const again = refreshRow({ family_id: rt.family_id });
+      expect(await store.tokens.rotateRefresh(rt.token_digest, again, undefined, T0 + 1)).toBe('reused');
+      expect(await store.tokens.findRefresh(again.token_digest)).toBeUndefined();
+      await store.tokens.revokeRefresh({ family_id: rt.family_id }, T0 + 2, 'test');
+      expect(await store.tokens.rotateRefresh(next.token_digest, undefined, undefined, T0 + 3)).toBe(
+        'revoked',
+      );
+      expect(await store.tokens.rotateRefresh(uid('missing'), undefined, undefined, T0)).toBe('revoked');
+
+      for (let round = 0; round < 3; round++) {
+        const presented = refreshRow();
+        await store.tokens.insertRefresh(presented);
+        const successors = Array.from({ length: 8 }, () => refreshRow({ family_id: presented.family_id }));
+        const outcomes = await Promise.all(
+          successors.map((s, i) => store.tokens.rotateRefresh(presented.token_digest, s, undefined, T0 + i)),
+        );
+        expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
+        expect(outcomes.filter((o) => o === 'reused')).toHaveLength(7);
+        for (const [i, s] of successors.entries()) {
+          const stored = await store.tokens.findRefresh(s.token_digest);
+          expect(stored).toEqual(outcomes[i] === 'rotated' ? s : undefined);
+        }
+      }
+    });
+
+    it('a family revocation racing a rotation never leaves a live successor (RFC 9700 §4.14.2)', async () => {
+      for (let round = 0; round < 20; round++) {
+        const presented = refreshRow();
+        await store.tokens.insertRefresh(presented);
+        const successor = refreshRow({ family_id: presented.family_id });
+        const [outcome] = await Promise.all([
+          store.tokens.rotateRefresh(presented.token_digest, successor, undefined, T0),
+          store.tokens.revokeRefresh({ family_id: presented.family_id }, T0, 'refresh_reuse'),
+        ]);
+        const stored = await store.tokens.findRefresh(successor.token_digest);
+        if (outcome === 'rotated') expect(stored?.revoked_at).toBe(T0);
+        else expect([outcome, stored]).toEqual(['revoked', undefined]);
+      }
     });
 
     it('revokeRefresh by family revokes every member once and deny-lists their live access tokens', async () => {
@@ -671,7 +754,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
     it('revokeRefresh by sid keeps offline tokens unless asked; by user; by user and client', async () => {
       const sid = uid('sid');
       const online = refreshRow({ sid });
-      const offline = refreshRow({ sid, offline: 1 });
+      const offline = refreshRow({ sid, offline: true });
       await store.tokens.insertRefresh(online);
       await store.tokens.insertRefresh(offline);
       expect(await store.tokens.revokeRefresh({ sid, offline: false }, T0, 'logout:rp')).toBe(1);
@@ -685,7 +768,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
 
       const user = uid('usr');
       const x = refreshRow({ user_id: user, client_id: 'x' });
-      const y = refreshRow({ user_id: user, client_id: 'y', offline: 1 });
+      const y = refreshRow({ user_id: user, client_id: 'y', offline: true });
       const z = refreshRow({ user_id: user, client_id: 'z' });
       const someoneElse = refreshRow({ client_id: 'x' });
       for (const r of [x, y, z, someoneElse]) await store.tokens.insertRefresh(r);

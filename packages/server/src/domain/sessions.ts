@@ -121,13 +121,21 @@ export class SessionService {
    * writes; later "last token time" updates are written at most once per touch resolution per process.
    */
   async recordParticipant(sid: string, clientId: string, store: Store = this.store): Promise<void> {
-    const now = this.now();
-    const key = `${sid} ${clientId}`;
-    const last = this.participantWrites.get(key);
-    if (last !== undefined && now - last < 30_000) return;
-    await store.sessions.addParticipant(sid, clientId, now);
+    if (!this.participantWriteDue(sid, clientId)) return;
+    await store.sessions.addParticipant(sid, clientId, this.now());
+    this.participantWritten(sid, clientId);
+  }
+
+  /** Whether the (sid, client) participant row should be written now (see recordParticipant). */
+  participantWriteDue(sid: string, clientId: string): boolean {
+    const last = this.participantWrites.get(`${sid} ${clientId}`);
+    return last === undefined || this.now() - last >= 30_000;
+  }
+
+  /** The caller wrote the participant row (with its own writes, in one transaction). */
+  participantWritten(sid: string, clientId: string): void {
     if (this.participantWrites.size > 50_000) this.participantWrites.clear();
-    this.participantWrites.set(key, now);
+    this.participantWrites.set(`${sid} ${clientId}`, this.now());
   }
 
   /** Slide the idle window (bounded by the absolute limit), at most once per touch resolution. */

@@ -45,7 +45,7 @@ export class Store {
     this.keys = new KeysRepo(db, connection.engine);
     this.interactions = new InteractionsRepo(db);
     this.sessions = new SessionsRepo(db);
-    this.tokens = new TokensRepo(db);
+    this.tokens = new TokensRepo(db, connection.engine);
     this.throttle = new ThrottleRepo(db);
     this.logouts = new LogoutsRepo(db, connection.engine);
     this.sessionEvents = new SessionEventsRepo(db);

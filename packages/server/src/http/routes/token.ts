@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { TokenGrants } from '../../protocol/token.js';
 import { authenticateClient, readClientCredentials } from '../../protocol/client-auth.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
 import { introspect, revoke, userinfo } from '../../protocol/token-inspection.js';
@@ -16,7 +15,7 @@ declare module 'fastify' {
 
 /** Token, UserInfo, revocation and introspection endpoints: JSON in, JSON out. */
 export async function tokenRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
-  const grants = new TokenGrants(p);
+  const grants = p.tokenEndpoint;
   app.decorateRequest('oauthClient', undefined);
   /** Client authentication runs before the CORS decision: SPAs read answers from their registered origins. */
   const authenticated = {

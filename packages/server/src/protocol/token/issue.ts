@@ -1,0 +1,112 @@
+import type { Client } from '../../domain/clients.js';
+import type { SessionRow } from '../../domain/sessions.js';
+import { userClaims } from '../../domain/users.js';
+import type { RefreshTokenRow } from '../../store/repos/tokens.js';
+import type { UserRow } from '../../store/repos/users.js';
+import { digest, randomToken } from '../../util/crypto.js';
+import { invalidGrant } from '../errors.js';
+import type { TokenDeps } from './ports.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+export interface GrantInput {
+  userId: string;
+  session: SessionRow | undefined;
+  scopes: string[];
+  grantedScopes?: string[];
+  authTime: number;
+  nonce: string | null;
+  familyId: string | null;
+  familyExpiresAt: number;
+  offline?: boolean;
+  user?: UserRow;
+}
+
+export interface Issued {
+  response: TokenResponse;
+  /** The refresh token row to store, if the grant gets one. */
+  refresh?: RefreshTokenRow | undefined;
+  familyId: string | null;
+  accessJti: string;
+  accessExpiresAt: number;
+}
+
+/** Sign the tokens of a user grant and build the refresh token row; writes nothing. */
+export async function issueTokens(
+  deps: Pick<TokenDeps, 'signer' | 'now' | 'issuer' | 'ttl' | 'findUser'>,
+  client: Client,
+  g: GrantInput,
+): Promise<Issued> {
+  const now = deps.now();
+  const ttl = deps.ttl;
+  const scopeSet = new Set(g.scopes);
+  const sid = g.session?.sid;
+  const at = await deps.signer.accessToken(
+    {
+      sub: g.userId,
+      aud: deps.issuer,
+      client_id: client.id,
+      scope: g.scopes.join(' '),
+      auth_time: Math.floor(g.authTime / 1000),
+      ...(sid ? { sid } : {}),
+    },
+    now,
+    ttl.access_token,
+  );
+  const response: TokenResponse = {
+    access_token: at.token,
+    token_type: 'Bearer',
+    expires_in: ttl.access_token,
+    scope: g.scopes.join(' '),
+  };
+  if (scopeSet.has('openid')) {
+    const user = g.user ?? (await deps.findUser(g.userId));
+    if (!user || user.disabled) throw invalidGrant('the user is no longer active');
+    response.id_token = await deps.signer.idToken(
+      {
+        ...userClaims(user, scopeSet),
+        sub: g.userId,
+        aud: client.id,
+        azp: client.id,
+        auth_time: Math.floor(g.authTime / 1000),
+        ...(sid ? { sid } : {}),
+        ...(g.nonce ? { nonce: g.nonce } : {}),
+      },
+      now,
+      ttl.id_token,
+      at.token,
+    );
+  }
+  let refresh: RefreshTokenRow | undefined;
+  if (g.familyId) {
+    const token = randomToken(32);
+    refresh = {
+      token_digest: digest(token),
+      family_id: g.familyId,
+      client_id: client.id,
+      user_id: g.userId,
+      // Offline tokens keep the sid for reporting but do not depend on the session staying alive.
+      sid: sid ?? null,
+      // Down-scoping on refresh narrows this access token, not the family's grant.
+      scope: (g.grantedScopes ?? g.scopes).join(' '),
+      offline: g.offline ?? (g.grantedScopes ?? g.scopes).includes('offline_access'),
+      auth_time: g.authTime,
+      created_at: now,
+      expires_at: g.familyExpiresAt,
+      used_at: null,
+      revoked_at: null,
+      revoke_reason: null,
+      access_jti: at.jti,
+      access_expires_at: at.expiresAt,
+    };
+    response.refresh_token = token;
+  }
+  return { response, refresh, familyId: g.familyId, accessJti: at.jti, accessExpiresAt: at.expiresAt };
+}
