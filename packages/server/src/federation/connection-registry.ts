@@ -60,6 +60,21 @@ export class ConnectionRegistry {
     return this.fetchImpl(url, init);
   }
 
+  /**
+   * Is an upstream URL answering at all? A browser sent to a dead upstream is stuck there; better to say so and
+   * let the person go on. Any HTTP answer counts (the endpoint may well want a browser and its cookies).
+   */
+  async probe(url: URL): Promise<void> {
+    // Without the query: the probe must not carry the id_token_hint (some upstreams act on it without a cookie).
+    const bare = `${url.origin}${url.pathname}`;
+    const res = await this.fetchImpl(bare, {
+      method: 'GET',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(3_000),
+    });
+    await res.body?.cancel();
+  }
+
   isConfigured(id: string): boolean {
     return this.o.configured.some((c) => c.id === id);
   }

@@ -347,6 +347,25 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('sessions_browser').on('sessions').column('browser_id').execute();
         // Why the browser was not sent back to the app after this logout (plain words for the receipt).
         await db.schema.alterTable('logouts').addColumn('redirect_note', 'text').execute();
+    '0004_upstream_logouts': {
+      async up(db: Kysely<unknown>) {
+        // What happened at the upstream when a session bound to a connection ended: the receipt's upstream row.
+        await db.schema
+          .createTable('upstream_logouts')
+          .addColumn('logout_id', 'text', (c) => c.primaryKey())
+          .addColumn('sid', 'text', (c) => c.notNull())
+          .addColumn('connection_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .addColumn('state_digest', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('upstream_logouts_state')
+          .on('upstream_logouts')
+          .column('state_digest')
+          .execute();
       },
     },
   };

@@ -222,6 +222,7 @@ export interface Database {
   session_upstreams: SessionUpstreamTable;
   upstream_logout_jtis: UpstreamLogoutJtiTable;
   upstream_pending_links: UpstreamPendingLinkTable;
+  upstream_logouts: UpstreamLogoutTable;
 }
 
 /** Upstream identity providers managed through the CLI or the admin API (config-file ones are not stored). */
@@ -290,4 +291,20 @@ export interface UpstreamPendingLinkTable {
   identity: string;
   csrf: string;
   expires_at: number;
+}
+
+/**
+ * The upstream's part of one logout (one row per ended SSO session that was signed in through a connection):
+ * `pending` (the browser is on its way there), `ended`, `not_ended` (the upstream refused or did not answer), or
+ * `not_attempted` (the connection's policy, no browser, no end_session endpoint, or the logout came from there).
+ */
+export interface UpstreamLogoutTable {
+  logout_id: string;
+  sid: string;
+  connection_id: string;
+  status: string;
+  detail: string | null;
+  state_digest: string | null;
+  created_at: number;
+  updated_at: number;
 }

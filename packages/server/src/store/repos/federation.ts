@@ -4,6 +4,7 @@ import type {
   Database,
   SessionUpstreamTable,
   UpstreamLinkTable,
+  UpstreamLogoutTable,
   UpstreamPendingLinkTable,
   UpstreamRequestTable,
 } from '../tables.js';
@@ -13,6 +14,7 @@ export type UpstreamLinkRow = Selectable<UpstreamLinkTable>;
 export type UpstreamRequestRow = Selectable<UpstreamRequestTable>;
 export type SessionUpstreamRow = Selectable<SessionUpstreamTable>;
 export type PendingLinkRow = Selectable<UpstreamPendingLinkTable>;
+export type UpstreamLogoutRow = Selectable<UpstreamLogoutTable>;
 
 /** Connections managed at run time (CLI, admin API). Config-file connections never reach this table. */
 export class ConnectionsRepo {
@@ -179,6 +181,51 @@ export class FederationRepo {
       .where('token_digest', '=', tokenDigest)
       .executeTakeFirst();
     return Number(r.numDeletedRows) === 1;
+  }
+
+  async insertUpstreamLogout(row: UpstreamLogoutRow): Promise<void> {
+    await this.db
+      .insertInto('upstream_logouts')
+      .values(row)
+      .onConflict((oc) => oc.column('logout_id').doNothing())
+      .execute();
+  }
+
+  findUpstreamLogout(logoutId: string): Promise<UpstreamLogoutRow | undefined> {
+    return this.db
+      .selectFrom('upstream_logouts')
+      .selectAll()
+      .where('logout_id', '=', logoutId)
+      .executeTakeFirst();
+  }
+
+  upstreamLogoutsOf(logoutIds: readonly string[]): Promise<UpstreamLogoutRow[]> {
+    if (logoutIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('upstream_logouts').selectAll().where('logout_id', 'in', logoutIds).execute();
+  }
+
+  findUpstreamLogoutByState(stateDigest: string): Promise<UpstreamLogoutRow | undefined> {
+    return this.db
+      .selectFrom('upstream_logouts')
+      .selectAll()
+      .where('state_digest', '=', stateDigest)
+      .executeTakeFirst();
+  }
+
+  /** Move a pending upstream logout on; false when it was not pending (a second return, another process). */
+  async settleUpstreamLogout(
+    logoutId: string,
+    from: readonly string[],
+    patch: { status: string; detail: string | null; state_digest?: string | null },
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
+      .updateTable('upstream_logouts')
+      .set({ ...patch, updated_at: now })
+      .where('logout_id', '=', logoutId)
+      .where('status', 'in', from)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   async purgeExpired(now: number): Promise<void> {
