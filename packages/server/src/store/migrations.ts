@@ -347,6 +347,8 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('sessions_browser').on('sessions').column('browser_id').execute();
         // Why the browser was not sent back to the app after this logout (plain words for the receipt).
         await db.schema.alterTable('logouts').addColumn('redirect_note', 'text').execute();
+      },
+    },
     '0004_upstream_logouts': {
       async up(db: Kysely<unknown>) {
         // What happened at the upstream when a session bound to a connection ended: the receipt's upstream row.
