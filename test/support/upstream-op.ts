@@ -111,6 +111,7 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
         .sign(key);
     },
     async close() {
+      if (!server.listening) return;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await loopback.close();

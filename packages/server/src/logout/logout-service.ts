@@ -35,6 +35,8 @@ export interface LogoutOptions {
    * expiry, another device) front-channel is recorded as not sent and apps rely on back-channel and push.
    */
   browserPresent?: boolean;
+  /** end_session carried `federated`: end the upstream session too, whatever the connection's policy. */
+  federated?: boolean;
   /** Also revoke offline_access refresh tokens of these sessions (revokeSignInSessions does). */
   revokeOffline?: boolean;
   /** In the same transaction, revoke every refresh token of this user (but those of `keepSid`). */
@@ -71,6 +73,12 @@ export class LogoutService {
     const plans = await this.plan(sessions);
     const { ended, events } = await this.p.store.transaction((tx) => this.end(tx, plans, opts));
     this.notify(ended, events);
+    // What happens at the upstream providers these sessions were signed in through (the receipt's upstream row).
+    await this.p.federation.planUpstreamLogouts(ended, {
+      reason: opts.reason,
+      browserPresent: opts.browserPresent ?? false,
+      federated: opts.federated ?? false,
+    });
     return ended;
   }
 
@@ -247,7 +255,14 @@ export class LogoutService {
     ];
     const clients = await this.p.clients.getMany(clientIds);
     const user = record.user_id ? await store.users.findById(record.user_id) : undefined;
-    return buildReport(record, participants, outbox, attempts, clients, user, this.p.now());
+    const report = buildReport(record, participants, outbox, attempts, clients, user, this.p.now());
+    const upstream = await this.p.federation.upstreamReport(logoutId);
+    return upstream ? { ...report, upstream } : report;
+  }
+
+  /** The logout record itself (for steps that prove their right to it otherwise, e.g. an upstream's state). */
+  record(logoutId: string): Promise<LogoutRow | undefined> {
+    return this.p.store.logouts.find(logoutId);
   }
 
   /** Does this browser-held token open this logout's receipt? */

@@ -1,4 +1,5 @@
 import type { LogoutReport, SignedOut } from './report.js';
+import type { UpstreamLogoutReport } from '../federation/federation-service.js';
 
 /** One app on the user-facing receipt: its status and a short plain reason, never an app's own error text. */
 export interface ReceiptParticipant {
@@ -18,6 +19,8 @@ export interface ReceiptJson {
   complete: boolean;
   receipt_ready: boolean;
   participants: ReceiptParticipant[];
+  /** The upstream provider the person signed in through: name, status and plain words. */
+  upstream?: { name: string; status: string; text: string } | undefined;
 }
 
 /**
@@ -25,7 +28,9 @@ export interface ReceiptJson {
  * status details and delivery history stay in the admin API (`GET /api/v1/logouts/{id}`).
  */
 export function receiptJson(report: LogoutReport): ReceiptJson {
+  const u = report.upstream;
   return {
+    ...(u ? { upstream: { name: u.name, status: u.status, text: upstreamText(u) } } : {}),
     complete: report.complete,
     receipt_ready: report.receipt_ready,
     participants: report.participants.map((x) => {
@@ -83,4 +88,16 @@ export function readFrontchannelResults(body: unknown): FrontchannelResult[] {
     });
   }
   return out;
+}
+
+/** The upstream row of the receipt in plain words (the detail is ours, never the upstream's error text). */
+export function upstreamText(u: UpstreamLogoutReport): string {
+  switch (u.status) {
+    case 'ended':
+      return `Signed out at ${u.name} too`;
+    case 'pending':
+      return `Signing you out at ${u.name} next`;
+    default:
+      return u.detail ?? `You may still be signed in at ${u.name}`;
+  }
 }

@@ -1,6 +1,7 @@
 import type { Client } from '../domain/clients.js';
 import { channelText } from './report-text.js';
 import type { UserRow } from '../store/repos/users.js';
+import type { UpstreamLogoutReport } from '../federation/federation-service.js';
 import type {
   DeliveryAttemptRow,
   LogoutParticipantRow,
@@ -66,6 +67,8 @@ export interface LogoutReport {
   /** The receipt may stop waiting: front-channel settled or past its deadline, and each back-channel tried once. */
   receipt_ready: boolean;
   participants: ParticipantReport[];
+  /** The upstream identity provider this session was signed in through, and what became of its session. */
+  upstream?: UpstreamLogoutReport | undefined;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());

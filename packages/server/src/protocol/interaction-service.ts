@@ -22,6 +22,7 @@ export interface InteractionKinds {
     redirectTo?: string | undefined;
     redirectNote?: string | undefined;
     lang?: string | undefined;
+    federated?: boolean;
   };
   /** The account page's forms, bound to the session the page was rendered for. */
   account: { sid: string };

@@ -71,6 +71,23 @@ export function linkAccountPage(v: LinkView): SafeHtml {
   });
 }
 
+/**
+ * The upstream could not be reached to end its session: say so, and never trap the person there. Our own
+ * sign-out is complete either way.
+ */
+export function upstreamUnreachablePage(base: string, connectionName: string, next: string): SafeHtml {
+  return page({
+    base,
+    title: `${connectionName} did not answer`,
+    body: html`<h1>You are signed out here</h1>
+      <p class="lede" role="alert">
+        ${connectionName} did not answer, so you may still be signed in there. On a shared computer, sign out
+        at ${connectionName} yourself or close the browser.
+      </p>
+      <div class="actions"><a class="button primary" href="${next}">Continue</a></div>`,
+  });
+}
+
 /** An upstream sign-in that failed: name the connection and say what the person can do. */
 export function upstreamErrorPage(base: string, connectionName: string, message: string): SafeHtml {
   return page({

@@ -1,5 +1,6 @@
 import { html, jsonForScript, page, raw, type SafeHtml } from './index.js';
 import type { LogoutReport, ParticipantReport } from '../logout/report.js';
+import { upstreamText } from '../logout/receipt.js';
 
 export interface ConfirmView {
   base: string;
@@ -73,6 +74,21 @@ const redirectNote = (note: string | undefined) =>
 
 const unconfirmed = (r: LogoutReport) => r.participants.some((p) => p.signed_out !== 'confirmed');
 
+/** What became of the session at the upstream provider the person signed in through, when there was one. */
+function upstreamList(report: LogoutReport | undefined): SafeHtml {
+  const u = report?.upstream;
+  if (!u) return UPSTREAM_NOTE;
+  const cls = u.status === 'ended' ? 'confirmed' : u.status === 'pending' ? 'pending' : 'not_confirmed';
+  return html`<ul class="apps upstream" id="upstream">
+    <li data-upstream="${u.connection_id}">
+      <span><strong>${u.name}</strong><span class="channels">${upstreamText(u)}</span></span>
+      <span class="status ${cls}"
+        >${u.status === 'ended' ? 'Signed out' : u.status === 'pending' ? 'Next' : 'Still signed in?'}</span
+      >
+    </li>
+  </ul>`;
+}
+
 const UPSTREAM_NOTE = html`<p class="note">
   If you signed in through another service (your company or a social account), you may still be signed in
   there.
@@ -121,7 +137,8 @@ export function receiptPage(v: ReceiptView): SafeHtml {
             ${s.title ? html`<h2>${s.title}</h2>` : ''}${participantList(s.report)}
           </section>`,
       )}
-      ${notConfirmedNote(v.sections.some((s) => unconfirmed(s.report)))} ${UPSTREAM_NOTE}
+      ${notConfirmedNote(v.sections.some((s) => unconfirmed(s.report)))}
+      ${upstreamList(v.sections[0]?.report)}
       <p class="note"><a href="${v.doneUrl}" id="done-link">Continue</a></p>
       <div class="frames" aria-hidden="true">
         ${v.frames.map(
@@ -158,7 +175,7 @@ export function signedOutPage(
         ${report?.user ? html`<strong>${report.user.name ?? report.user.username}</strong> is no longer signed in on this browser.` : 'There is no sign-in on this browser.'}
       </p>
       ${redirectNote(note)} ${report ? participantList(report) : ''}
-      ${report ? notConfirmedNote(unconfirmed(report)) : ''} ${UPSTREAM_NOTE}
+      ${report ? notConfirmedNote(unconfirmed(report)) : ''} ${upstreamList(report)}
       <p class="note">You can close this window.</p>`,
   });
 }

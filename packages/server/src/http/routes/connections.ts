@@ -8,6 +8,7 @@ import { LogoutTokenError } from '../../federation/upstream-logout-token.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import { linkAccountPage, upstreamErrorPage } from '../../views/connection-pages.js';
 import { errorPage } from '../../views/pages.js';
+import { signedOutPage } from '../../views/logout-pages.js';
 import { randomToken } from '../../util/crypto.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, REAUTH_COOKIE, SESSION_COOKIE } from '../cookies.js';
 import { browserContext, noStore, sendClientResponse, sendPage, type HttpContext } from '../context.js';
@@ -208,6 +209,30 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
       );
     }
     return continueAfterSignIn(req, reply, signed, pending.connection.id);
+  });
+
+  // The upstream ended its session and sent the browser back (RP-Initiated Logout at the upstream): go on to the
+  // app's post_logout_redirect_uri (with the app's own state), or show the final page.
+  app.get<ConnParams>('/connections/:id/logged-out', page, async (req, reply) => {
+    const q = readParams(req.query, ['state'] as const, { state: 512 });
+    const logoutId = await p.federation.upstreamLoggedOut(req.params.id, q.state);
+    if (!logoutId) {
+      return sendPage(
+        reply,
+        errorPage(
+          base,
+          'You are signed out',
+          'This sign-out was already completed. You can close this window.',
+        ),
+      );
+    }
+    const reauth = reauthList(req).filter((c) => c !== req.params.id);
+    if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());
+    else if (req.cookies[REAUTH_COOKIE]) reply.clearCookie(REAUTH_COOKIE, cookies.clear());
+    const record = await p.logout.record(logoutId);
+    if (record?.redirect_to) return reply.redirect(record.redirect_to, 303);
+    const report = await p.logout.report(logoutId);
+    return sendPage(reply, signedOutPage(base, report, undefined, record?.redirect_note ?? undefined));
   });
 
   // Back-Channel Logout 1.0 from the upstream: 200 when the token is valid (also when nothing matched), 400 with

@@ -7,7 +7,9 @@ import { randomToken } from '../../util/crypto.js';
 import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
 import { pageLang } from '../../views/layout.js';
 import { sendReceipt } from '../receipt.js';
-import { BROWSER_STATE_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { BROWSER_STATE_COOKIE, REAUTH_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { reauthList } from './connections.js';
+import { upstreamUnreachablePage } from '../../views/connection-pages.js';
 import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
 
 type ReceiptParams = { Params: { id: string }; Querystring: { t?: string } };
@@ -18,7 +20,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   const service = new EndSessionService(ctx.services.endSession);
   const page = { config: { page: true } };
 
-  const render = async (reply: FastifyReply, o: EndSessionOutcome) => {
+  const render = async (req: FastifyRequest, reply: FastifyReply, o: EndSessionOutcome) => {
     switch (o.kind) {
       case 'confirm':
         return sendPage(reply, confirmLogoutPage({ base, ...o.view }));
@@ -29,8 +31,15 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         reply.clearCookie(SESSION_COOKIE, cookies.clear());
         if (o.target) return reply.redirect(o.target, 303);
         return sendPage(reply, signedOutPage(base, undefined, o.lang, o.note));
-      case 'ended':
+      case 'ended': {
         reply.clearCookie(SESSION_COOKIE, cookies.clear());
+        // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
+        // browser through that connection asks the upstream for credentials again (docs/federation.md).
+        const reauth = await p.federation.reauthConnectionsOf([o.ended.logoutId]);
+        if (reauth.length) {
+          const merged = [...new Set([...reauthList(req), ...reauth])];
+          reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());
+        }
         // Session Management: the browser state changes at logout, so RPs polling check_session see "changed".
         reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
         return sendReceipt(ctx, reply, {
@@ -39,11 +48,13 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
           thisBrowser: true,
           lang: o.lang,
         });
+      }
     }
   };
 
   const endSession = async (req: FastifyRequest, reply: FastifyReply) =>
     render(
+      req,
       reply,
       await service.request(
         req.method === 'POST' ? req.body : req.query,
@@ -54,9 +65,23 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   app.get('/end_session', page, endSession);
   app.post('/end_session', page, endSession);
 
+  // Auth0's logout URL, for apps that were written against it: returnTo is checked exactly like
+  // post_logout_redirect_uri (Auth0's own route does not check it against the client), `federated` as Auth0.
+  app.get('/v2/logout', page, async (req, reply) => {
+    const q = readParams(req.query, ['returnTo', 'client_id', 'federated'] as const, { returnTo: 2048 });
+    const mapped = {
+      ...(q.client_id !== undefined ? { client_id: q.client_id } : {}),
+      ...(q.returnTo !== undefined ? { post_logout_redirect_uri: q.returnTo } : {}),
+      ...(q.federated !== undefined || Object.hasOwn(req.query as object, 'federated')
+        ? { federated: 'yes' }
+        : {}),
+    };
+    return render(req, reply, await service.request(mapped, browserContext(req).sessionCookie, pageLang));
+  });
+
   app.post('/end_session/confirm', page, async (req, reply) => {
     const form = readParams(req.body, ['csrf', 'interaction', 'confirm'] as const, { interaction: 64 });
-    return render(reply, await service.confirm(form, browserContext(req).sessionCookie));
+    return render(req, reply, await service.confirm(form, browserContext(req).sessionCookie));
   });
 
   const checkReceipt = async (req: FastifyRequest<ReceiptParams>) => {
@@ -82,6 +107,15 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
 
   app.get<ReceiptParams>('/end_session/done/:id', page, async (req, reply) => {
     const record = await checkReceipt(req);
+    // Our logout is done; now the upstream's, when the connection's policy (or `federated`) asks for it.
+    const step = await p.federation.upstreamStep(record.id);
+    if (step?.kind === 'redirect') return reply.redirect(step.url, 303);
+    if (step?.kind === 'unreachable') {
+      const next =
+        record.redirect_to ??
+        `${base}/end_session/done/${record.id}?t=${encodeURIComponent(req.query.t ?? '')}`;
+      return sendPage(reply, upstreamUnreachablePage(base, step.name, next), 502);
+    }
     if (record.redirect_to) return reply.redirect(record.redirect_to, 303);
     return sendPage(
       reply,

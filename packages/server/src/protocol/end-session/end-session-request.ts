@@ -16,6 +16,11 @@ export interface EndSessionRequest {
   redirectNote?: string | undefined;
   logoutHint?: string | undefined;
   uiLocales?: string | undefined;
+  /**
+   * Auth0's `federated` (any value): also end the upstream session the user signed in through, whatever the
+   * connection's own logout policy says (docs/federation.md).
+   */
+  federated: boolean;
 }
 
 export interface EndSessionChecks {
@@ -30,6 +35,7 @@ const NAMES = [
   'post_logout_redirect_uri',
   'state',
   'ui_locales',
+  'federated',
 ] as const;
 
 /**
@@ -51,5 +57,9 @@ export async function readEndSessionRequest(
     redirectNote: redirect.kind === 'refused' ? redirect.note : undefined,
     logoutHint: params.logout_hint,
     uiLocales: params.ui_locales,
+    // A flag in Auth0's API (`?federated`): present means yes, even without a value (readParams drops empty ones).
+    federated:
+      params.federated !== undefined ||
+      (typeof source === 'object' && source !== null && Object.hasOwn(source, 'federated')),
   };
 }

@@ -71,6 +71,7 @@ export class EndSessionService {
         target: req.target,
         note: req.redirectNote,
         lang: pageLang,
+        federated: req.federated,
       });
     }
     if (d.requireIdTokenHint) {
@@ -85,6 +86,7 @@ export class EndSessionService {
       redirectTo: req.target,
       redirectNote: req.redirectNote,
       lang: pageLang,
+      federated: req.federated,
     });
     const [plan] = await d.logout.plan([session]);
     return {
@@ -122,6 +124,7 @@ export class EndSessionService {
       target: p.redirectTo,
       note: p.redirectNote,
       lang: p.lang,
+      federated: p.federated ?? false,
     });
   }
 
@@ -132,6 +135,7 @@ export class EndSessionService {
       target?: string | undefined;
       note?: string | undefined;
       lang?: string | undefined;
+      federated?: boolean;
     },
   ): Promise<EndSessionOutcome> {
     // An app asked (hint or client_id): reason `rp`. Nobody identified: the user signed out at the provider.
@@ -143,6 +147,7 @@ export class EndSessionService {
       redirectTo: o.target,
       redirectNote: o.note,
       browserPresent: true,
+      federated: o.federated ?? false,
     });
     if (!ended) return { kind: 'nothing_to_end', target: o.target, note: o.note, lang: o.lang };
     return { kind: 'ended', ended, target: o.target, lang: o.lang };
