@@ -76,6 +76,12 @@ beforeAll(async () => {
       ],
       clients: [
         {
+          client_id: 'partner',
+          client_secret: 'partner-secret-0123456789',
+          redirect_uris: ['http://localhost:5001/partner/callback'],
+          connections: ['gh'],
+        },
+        {
           client_id: 'portal',
           client_name: 'Portal',
           client_secret: 'portal-secret-0123456789',
@@ -202,6 +208,33 @@ describe('sign-in through an upstream OIDC provider', () => {
     const login = await browser.navigate(req.url.toString());
     const next = await browser.submit(login, { username: 'dave@acme.example', password: '' });
     expect(next.redirectTo?.startsWith(acme.issuer)).toBe(true);
+  });
+
+  it('an app that lists its connections offers only those', async () => {
+    const partner = await discover({
+      issuer: op.issuer,
+      clientId: 'partner',
+      clientSecret: 'partner-secret-0123456789',
+      redirectUri: 'http://localhost:5001/partner/callback',
+    });
+    const req = await authorizationRequest(partner, 'http://localhost:5001/partner/callback');
+    const page = await new BrowserSession().navigate(req.url.toString());
+    expect(page.doc.querySelectorAll('button[name=connection]').map((b) => b.getAttribute('value'))).toEqual([
+      'gh',
+    ]);
+    const direct = await authorizationRequest(partner, 'http://localhost:5001/partner/callback', {
+      connection: 'acme',
+    });
+    const refused = await new BrowserSession().navigate(direct.url.toString());
+    expect(refused.status).toBe(400);
+    expect(refused.redirectTo).toBeUndefined();
+    // Home-realm discovery stays within what the app offers.
+    const hinted = await authorizationRequest(partner, 'http://localhost:5001/partner/callback', {
+      login_hint: 'carol@acme.example',
+    });
+    const login = await new BrowserSession().navigate(hinted.url.toString());
+    expect(login.redirectTo).toBeUndefined();
+    expect(login.doc.querySelector('input[name=password]')).toBeTruthy();
   });
 
   it('an unknown connection is an error page, never a redirect', async () => {

@@ -93,6 +93,11 @@ const fields = {
   policy_uri: uri({ httpsOnly: true }).optional(),
   tos_uri: uri({ httpsOnly: true }).optional(),
   contacts: z.array(z.string().max(320)).max(20).optional(),
+  connections: z
+    .array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'must be a connection id'))
+    .max(50)
+    .optional()
+    .describe('Adieu: the upstream identity providers this app offers on the login page (default: all)'),
   session_idle_max: z
     .number()
     .int()

@@ -39,6 +39,13 @@ export class ConnectionRegistry {
     return [...this.o.configured, ...(await this.storedList()).filter((c) => !fixed.has(c.id))];
   }
 
+  /** The connections an app offers: its `connections` list, or all of them. */
+  async offeredTo(client: { metadata: { connections?: readonly string[] | undefined } } | undefined) {
+    const all = await this.list();
+    const only = client?.metadata.connections;
+    return only ? all.filter((c) => only.includes(c.id)) : all;
+  }
+
   async get(id: string): Promise<Connection | undefined> {
     return (await this.list()).find((c) => c.id === id);
   }

@@ -38,7 +38,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (it.row.kind === 'consent') return showConsent(reply, it);
     // connection=<id>, or a login_hint whose domain belongs to a connection: straight to that upstream.
     const hint = it.payload.raw.login_hint;
-    const upstream = it.payload.raw.connection ?? connectionForEmail(await p.connections.list(), hint);
+    const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
+    const upstream = it.payload.raw.connection ?? connectionForEmail(offered, hint);
     if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, hint);
     return sendPage(reply, loginPage(await loginView(it, hint)));
   });
@@ -56,7 +57,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       lang: pageLang(it.payload.raw.ui_locales),
       connections: {
         action: `${base}/interaction/${it.row.id}/connection`,
-        choices: (await p.connections.list()).map((c) => ({ id: c.id, name: c.name })),
+        choices: (await p.connections.offeredTo(client)).map((c) => ({ id: c.id, name: c.name })),
       },
     };
   }
@@ -87,7 +88,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     });
     interactions.checkCsrf(it, form.csrf);
     // Home-realm discovery: an email of a domain that signs in elsewhere goes to that upstream.
-    const upstream = connectionForEmail(await p.connections.list(), form.username);
+    const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
+    const upstream = connectionForEmail(offered, form.username);
     if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, form.username);
     const view = await loginView(it, form.username);
     if (!form.username || !form.password) {

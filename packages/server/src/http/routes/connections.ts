@@ -40,14 +40,15 @@ export async function startUpstreamTrip(
   loginHint?: string,
 ): Promise<FastifyReply> {
   const { p, base } = ctx;
-  const connection = await p.connections.get(connectionId);
+  const client = await p.clients.get(it.payload.raw.client_id ?? '');
+  const connection = (await p.connections.offeredTo(client)).find((c) => c.id === connectionId);
   if (!connection) {
     return sendPage(
       reply,
       errorPage(
         base,
         'Unknown sign-in option',
-        'This application asked for a sign-in option that does not exist.',
+        'This sign-in option does not exist or this application does not offer it.',
       ),
       400,
     );
