@@ -62,6 +62,7 @@ export async function bookingsApp(o: { sites: DemoSites; lastLogout: LastLogout 
         color: '#1a7f37',
         body: html`<p class="who" id="who">…</p>
           <p class="note" id="details"></p>
+          <p class="problem" id="problem" role="alert" hidden></p>
           <div class="row" id="signed-in" hidden>
             <button class="primary" id="signout">Sign out everywhere</button>
             <button id="signout-local">Sign out of this app only</button>

@@ -5,7 +5,15 @@ import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
 import { fastifyForListener } from './server-app.js';
-import { DEMO_CSS, lastLogoutPanel, serverAppPage, SIGN_OUT_FORMS, whoIsSignedIn } from './pages.js';
+import {
+  DEMO_CSS,
+  lastLogoutPanel,
+  serverAppPage,
+  SIGN_OUT_FORMS,
+  signInFailed,
+  signInProblem,
+  whoIsSignedIn,
+} from './pages.js';
 
 /** Expenses: server-rendered with Fastify (+ @adieu/node), to show the SDK's second adapter. */
 export async function expensesApp(o: {
@@ -24,6 +32,28 @@ export async function expensesApp(o: {
     clientSecret: o.secret,
     baseUrl: o.sites.origin('expenses'),
     fetch: o.fetch,
+  });
+  // A failed callback (the user cancelled, an expired sign-in, the provider refused): a plain page with a way to
+  // try again, never Fastify's JSON error.
+  app.setErrorHandler(async (err, req, reply) => {
+    req.log.error({ err }, 'sign-in did not complete');
+    const { statusCode, status = statusCode } = err as { statusCode?: unknown; status?: unknown };
+    return reply
+      .status(typeof status === 'number' && status >= 400 && status < 600 ? status : 500)
+      .type('text/html')
+      .send(
+        serverAppPage({
+          app: 'Expenses',
+          color: '#6639ba',
+          body: signInFailed(signInProblem(err)),
+          panel: lastLogoutPanel(await o.lastLogout.latest('expenses').catch(() => undefined)),
+          nav: [
+            { label: 'Portal', href: `${o.sites.origin('portal')}/` },
+            { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
+          ],
+          signedIn: false,
+        }),
+      );
   });
   app.get('/demo.css', async (_req, reply) => reply.type('text/css').send(DEMO_CSS));
   app.get('/last-logout', async (_req, reply) =>

@@ -2,6 +2,8 @@ import { html, raw, type SafeHtml } from 'adieu/html';
 import type { LogoutReport } from 'adieu';
 
 export const DEMO_CSS = `
+/* The hidden attribute must win over every display rule below (.row is flex). */
+[hidden] { display: none !important; }
 :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", sans-serif; --accent: #0b5cad; }
 body { margin: 0; background: #f6f8fa; color: #1b1f24; line-height: 1.5; }
 header { color: #fff; padding: 1rem 1.5rem; display: flex; justify-content: space-between; align-items: center; }
@@ -15,6 +17,7 @@ button.primary, .button.primary { background: var(--accent); border-color: var(-
 .who { font-size: 1.4rem; font-weight: 700; }
 .note { color: #57606a; font-size: .9rem; }
 .pitfall { border-left: 4px solid #9a6700; padding-left: .8rem; }
+.problem { border-left: 4px solid #cf222e; padding-left: .8rem; }
 ul.apps { list-style: none; padding: 0; margin: .5rem 0; }
 ul.apps li { display: flex; justify-content: space-between; gap: .8rem; padding: .45rem 0; border-bottom: 1px solid #eaeef2; }
 .status.confirmed { color: #1a7f37; font-weight: 700; }
@@ -142,3 +145,35 @@ export const SIGN_OUT_FORMS = html`<div class="row">
     </form>
   </div>
   ${PITFALL}`;
+
+/**
+ * What a person reads when a sign-in did not complete. The SDKs' errors carry stable codes; the provider's OAuth
+ * error (access_denied when the user pressed "Cancel and return to the app") is in the message or `error`.
+ */
+export function signInProblem(e: unknown): string {
+  const err = (e ?? {}) as { code?: unknown; error?: unknown; message?: unknown };
+  const text = `${String(err.error ?? '')} ${String(err.message ?? '')}`;
+  if (/access_denied/.test(text)) return 'You cancelled the sign-in, so nobody is signed in here.';
+  if (/login_required|interaction_required/.test(text)) return 'You need to sign in again.';
+  switch (err.code) {
+    case 'login_transaction_missing':
+      return 'This sign-in had expired or was already finished.';
+    case 'session_revoked':
+      return 'A sign-out happened while you were signing in, so this sign-in was stopped.';
+    case 'network_error':
+    case 'discovery_failed':
+      return 'The sign-in service could not be reached.';
+    default:
+      return 'The sign-in did not complete.';
+  }
+}
+
+/** Shown instead of the user when a sign-in did not complete: a plain message and a way to try again. */
+export function signInFailed(message: string): SafeHtml {
+  return html`<p class="who" id="who">Nobody</p>
+    <p class="problem" id="problem" role="alert">${message}</p>
+    <div class="row">
+      <a class="button primary" id="signin" href="/login">Try again</a>
+      <a class="button" id="home" href="/">Continue without signing in</a>
+    </div>`;
+}

@@ -4,7 +4,15 @@ import { adieuExpress } from '@adieu/node/express';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
-import { DEMO_CSS, lastLogoutPanel, serverAppPage, SIGN_OUT_FORMS, whoIsSignedIn } from './pages.js';
+import {
+  DEMO_CSS,
+  lastLogoutPanel,
+  serverAppPage,
+  SIGN_OUT_FORMS,
+  signInFailed,
+  signInProblem,
+  whoIsSignedIn,
+} from './pages.js';
 
 /** Portal: server-rendered (Express + @adieu/node). The user starts here and signs out here. */
 export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLike; lastLogout: LastLogout }) {
@@ -62,6 +70,25 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
         signedIn: Boolean(user),
       }),
     );
+  });
+  // A failed callback (the user cancelled, an expired sign-in, the provider refused): a plain page with a way to
+  // try again, never Express's stack trace.
+  app.use(async (err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    console.error('portal: sign-in did not complete:', err);
+    const status = (err as { status?: unknown }).status;
+    res
+      .status(typeof status === 'number' && status >= 400 && status < 600 ? status : 500)
+      .type('html')
+      .send(
+        serverAppPage({
+          app: 'Portal',
+          color: '#0b5cad',
+          body: signInFailed(signInProblem(err)),
+          panel: lastLogoutPanel(await o.lastLogout.latest('portal').catch(() => undefined)),
+          nav: [],
+          signedIn: false,
+        }),
+      );
   });
   return app;
 }

@@ -29,21 +29,42 @@ function render() {
   document.body.dataset.user = account ? account.username : '';
 }
 
-$('signin').addEventListener('click', () => client.loginRedirect({ scopes: ['openid', 'profile', 'email'] }));
+$('signin').addEventListener('click', () => {
+  $('problem').hidden = true;
+  return client.loginRedirect({ scopes: ['openid', 'profile', 'email'] });
+});
 $('signout').addEventListener('click', () => client.logoutRedirect({ account: client.getActiveAccount() }));
 // Local only: the app forgets the account, the provider does not (seed 003's pitfall, shown on purpose).
 $('signout-local').addEventListener('click', () =>
   client.logoutRedirect({ account: client.getActiveAccount(), onRedirectNavigate: () => false }).then(render),
 );
 
+// What a person reads when the return from the provider is an error (e.g. "Cancel and return to the app").
+function problemText(e) {
+  const text = `${e && e.error ? e.error : ''} ${e && e.message ? e.message : ''}`;
+  if (/access_denied/.test(text)) return 'You cancelled the sign-in, so nobody is signed in here.';
+  if (e && e.code === 'network_error') return 'The sign-in service could not be reached.';
+  return 'The sign-in did not complete.';
+}
+
 await client.initialize();
-const result = await client.handleRedirectPromise();
-if (result && result.account) client.setActiveAccount(result.account);
+let failed = false;
+try {
+  const result = await client.handleRedirectPromise();
+  if (result && result.account) client.setActiveAccount(result.account);
+} catch (e) {
+  // Never leave the page on "…": say what happened; the Sign in button below is the way to try again.
+  console.error('Bookings: sign-in did not complete', e);
+  failed = true;
+  $('problem').textContent = problemText(e);
+  $('problem').hidden = false;
+  $('signin').textContent = 'Try again';
+}
 client.enableAccountStorageEvents();
 client.monitorSession();
 // Links from the portal carry ?login=1: sign in on arrival (silently, thanks to the SSO session).
 const params = new URLSearchParams(location.search);
-if (params.get('login') === '1' && client.getAllAccounts().length === 0) {
+if (!failed && params.get('login') === '1' && client.getAllAccounts().length === 0) {
   history.replaceState(null, '', '/');
   await client.loginRedirect({ scopes: ['openid', 'profile', 'email'] });
 } else {
