@@ -1,4 +1,4 @@
-import { html, page, type SafeHtml } from './index.js';
+import { html, jsonForScript, page, raw, type SafeHtml } from './index.js';
 import { connectionButtons, type ConnectionChoice } from './connection-pages.js';
 
 export interface LoginView {
@@ -12,6 +12,11 @@ export interface LoginView {
   cancelAction: string;
   /** Upstream identity providers offered beside the password form. */
   connections?: { action: string; choices: readonly ConnectionChoice[] } | undefined;
+  /**
+   * After a failed POST: the page's GET address and the CSP nonce. The history entry is rewritten to it, so Back
+   * or reload shows the sign-in page again instead of "Confirm form resubmission".
+   */
+  getAddress?: { url: string; nonce: string } | undefined;
 }
 
 /**
@@ -25,6 +30,12 @@ export function loginPage(v: LoginView): SafeHtml {
     base: v.base,
     lang: v.lang,
     title: 'Sign in',
+    ...(v.getAddress
+      ? {
+          scriptNonce: v.getAddress.nonce,
+          script: raw(`history.replaceState(null, '', ${jsonForScript(v.getAddress.url).value})`),
+        }
+      : {}),
     body: html`<h1>Sign in</h1>
       <p class="lede">to continue to <strong>${v.clientName}</strong></p>
       ${v.error ? html`<div class="error" id="login-error" role="alert">${v.error}</div>` : ''}

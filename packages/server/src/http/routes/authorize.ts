@@ -91,7 +91,12 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
     const upstream = connectionForEmail(offered, form.username);
     if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, form.username);
-    const view = await loginView(it, form.username);
+    // A failed attempt answers this POST with the page (and its 401/429); the history entry is turned into the
+    // GET address of the same page, so Back and reload never ask to resubmit the form.
+    const view = {
+      ...(await loginView(it, form.username)),
+      getAddress: { url: `${base}/interaction/${it.row.id}`, nonce: reply.cspNonce },
+    };
     if (!form.username || !form.password) {
       return sendPage(reply, loginPage({ ...view, error: 'Enter your username and password.' }), 400);
     }
