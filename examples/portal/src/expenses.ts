@@ -25,16 +25,9 @@ export async function expensesApp(o: {
   // The demo serves this app on a listener it can stop and start again (see Listener); Fastify hands over its
   // request handler instead of listening itself.
   const { app, handler } = fastifyForListener();
-  await app.register(formbody);
-  await app.register(adieuFastify, {
-    issuer: o.sites.origin('idp'),
-    clientId: 'expenses',
-    clientSecret: o.secret,
-    baseUrl: o.sites.origin('expenses'),
-    fetch: o.fetch,
-  });
   // A failed callback (the user cancelled, an expired sign-in, the provider refused): a plain page with a way to
-  // try again, never Fastify's JSON error.
+  // try again, never Fastify's JSON error. Set before the SDK's plugin: its routes take the handler in force
+  // when they are registered.
   app.setErrorHandler(async (err, req, reply) => {
     req.log.error({ err }, 'sign-in did not complete');
     const { statusCode, status = statusCode } = err as { statusCode?: unknown; status?: unknown };
@@ -55,6 +48,14 @@ export async function expensesApp(o: {
         }),
       );
   });
+  await app.register(formbody);
+  await app.register(adieuFastify, {
+    issuer: o.sites.origin('idp'),
+    clientId: 'expenses',
+    clientSecret: o.secret,
+    baseUrl: o.sites.origin('expenses'),
+    fetch: o.fetch,
+  });
   app.get('/demo.css', async (_req, reply) => reply.type('text/css').send(DEMO_CSS));
   app.get('/last-logout', async (_req, reply) =>
     reply
@@ -68,7 +69,7 @@ export async function expensesApp(o: {
   app.get('/', async (req, reply) => {
     const user = req.adieu.user;
     const body = user
-      ? html`${whoIsSignedIn(user, req.adieu.session?.sid)}
+      ? html`${whoIsSignedIn(user)}
           <table>
             <tbody>
               <tr>

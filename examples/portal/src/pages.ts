@@ -35,6 +35,16 @@ const STATUS: Record<string, string> = {
   not_confirmed: 'Not confirmed',
 };
 
+/** Why a sign-in ended, in words, when "signed out at …" does not already say it. */
+const WHY: Record<string, string> = {
+  expired: 'the sign-in expired',
+  password_changed: 'the password was changed',
+  disabled: 'the account was disabled',
+  replaced: 'another person signed in on the same browser',
+  upstream: 'signed out at the service used to sign in',
+  browser_closed: 'the browser was closed',
+};
+
 /** The "last logout" panel: per app and channel, what the provider's logout record says. */
 export function lastLogoutPanel(report: LogoutReport | undefined): SafeHtml {
   if (!report) return html`<p class="note">No logout yet.</p>`;
@@ -48,7 +58,7 @@ export function lastLogoutPanel(report: LogoutReport | undefined): SafeHtml {
           ? 'signed out by an administrator'
           : 'ended by the provider';
   return html`<p>
-      <strong>${who}</strong> · ${by} · reason <code>${report.reason}</code> ·
+      <strong>${who}</strong> · ${by}${WHY[report.reason] ? ` (${WHY[report.reason]})` : ''} ·
       <time>${report.created_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}</time>
     </p>
     <ul class="apps">
@@ -109,8 +119,8 @@ export const PANEL_SCRIPT = `setInterval(async () => {
 
 export const PITFALL = html`<p class="note pitfall">
   <strong>"Sign out of this app only"</strong> ends the app's own session but leaves you signed in at the
-  provider. Signing in again is then silent — no password asked (seed 003's pitfall). To really leave, use
-  "Sign out everywhere".
+  provider. Signing in again is then silent — no password asked — so the next person at this computer gets in
+  as you. To really leave, use "Sign out everywhere".
 </p>`;
 
 /** A page of a server-rendered demo app: the panel refreshes itself, and signed-in pages listen for a killed session. */
@@ -124,18 +134,15 @@ export function serverAppPage(o: Omit<AppPageOptions, 'scripts'> & { signedIn: b
   });
 }
 
-/** The signed-in user of a server-rendered app, and the SSO session the app session belongs to. */
-export function whoIsSignedIn(
-  user: { name?: unknown; preferred_username?: unknown },
-  sid: string | undefined,
-): SafeHtml {
+/** The signed-in user of a server-rendered app. */
+export function whoIsSignedIn(user: { name?: unknown; preferred_username?: unknown }): SafeHtml {
   const username = typeof user.preferred_username === 'string' ? user.preferred_username : '';
   const name = typeof user.name === 'string' ? user.name : username;
   return html`<p class="who" id="who">${name}</p>
-    <p class="note">username <code>${username}</code>, SSO session <code>${sid}</code></p>`;
+    <p class="note">username <code>${username}</code></p>`;
 }
 
-/** The two ways out of a server-rendered demo app, and why the second one is a trap (seed 003). */
+/** The two ways out of a server-rendered demo app, and why the second one is a trap (the next sign-in is silent). */
 export const SIGN_OUT_FORMS = html`<div class="row">
     <form method="post" action="/logout">
       <button class="primary" id="signout">Sign out everywhere</button>

@@ -39,7 +39,7 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
   app.get('/', async (req, res) => {
     const user = req.adieu.user;
     const body = user
-      ? html`${whoIsSignedIn(user, req.adieu.session?.sid)}
+      ? html`${whoIsSignedIn(user)}
           <p>Open a service — you are signed in there too (single sign-on):</p>
           <div class="row">
             <a class="button" id="open-bookings" href="${o.sites.origin('bookings')}/?login=1">Bookings</a>

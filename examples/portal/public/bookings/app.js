@@ -23,7 +23,7 @@ client.addEventCallback((message) => {
 function render() {
   const account = client.getActiveAccount() || client.getAllAccounts()[0] || null;
   $('who').textContent = account ? account.name || account.username : 'Nobody';
-  $('details').textContent = account ? `username ${account.username}, SSO session ${account.sid}` : '';
+  $('details').textContent = account ? `username ${account.username}` : '';
   $('signed-in').hidden = !account;
   $('signed-out').hidden = Boolean(account);
   document.body.dataset.user = account ? account.username : '';
@@ -34,7 +34,7 @@ $('signin').addEventListener('click', () => {
   return client.loginRedirect({ scopes: ['openid', 'profile', 'email'] });
 });
 $('signout').addEventListener('click', () => client.logoutRedirect({ account: client.getActiveAccount() }));
-// Local only: the app forgets the account, the provider does not (seed 003's pitfall, shown on purpose).
+// Local only: the app forgets the account, the provider does not (a trap, shown on purpose).
 $('signout-local').addEventListener('click', () =>
   client.logoutRedirect({ account: client.getActiveAccount(), onRedirectNavigate: () => false }).then(render),
 );
