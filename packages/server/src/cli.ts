@@ -14,6 +14,7 @@ import { passwordProblem } from './domain/passwords.js';
 import { doctorClient } from './cli/doctor.js';
 import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
 import { cliConfig } from './cli/config.js';
+import { tlsProblem } from './cli/tls-check.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -182,15 +183,22 @@ export async function main(argv: string[]): Promise<number> {
     case 'config-reference':
       process.stdout.write(configReference());
       return 0;
-    case 'doctor':
-      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+    case 'doctor': {
+      const config = loadConfigFile(configPath(values));
+      const tls = tlsProblem(config.tls);
+      if (tls) {
+        console.error(`config problem: ${tls}`);
+        return 1;
+      }
+      return withProvider(config, async (p) => {
         if (values.client !== undefined) return doctorClient(p, values.client, values.json === true);
-        console.log(`config ok: issuer ${p.issuer}`);
+        console.log(`config ok: issuer ${p.issuer}${config.tls ? ' (TLS files ok)' : ''}`);
         console.log(`database ok: ${p.store.engine}`);
         console.log(`signing key: ${p.keys.signingKey().kid}`);
         console.log(`clients: ${(await p.store.clients.list()).length}`);
         return 0;
       });
+    }
     default:
       break;
   }

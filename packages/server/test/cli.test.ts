@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,7 +88,7 @@ describe('the adieu CLI', () => {
   });
 });
 
-describe('adieu CLI small promises', () => {
+describe('adieu CLI small promises', { timeout: 240_000 }, () => {
   const run = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args], {
       cwd: dir,
@@ -130,5 +130,50 @@ describe('adieu CLI small promises', () => {
       ...['--redirect-uri', 'https://c.example/cb', '--post-logout-redirect-uri', 'https://c.example/bye'],
     );
     expect(chosen.stdout).toMatch(/post_logout_redirect_uris: https:\/\/c\.example\/bye\n/);
+  });
+
+  it('doctor reports TLS files that are missing instead of saying "config ok"', () => {
+    writeFileSync(
+      join(dir, 'tls.json'),
+      JSON.stringify({
+        issuer: 'https://localhost:9443',
+        tls: { cert: 'missing-cert.pem', key: 'missing-key.pem' },
+        database: 'sqlite:./tls.db',
+      }),
+    );
+    const r = run('doctor', '--config', 'tls.json');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/tls\.cert: cannot read .*missing-cert\.pem \(no such file\)/);
+    expect(r.stdout).not.toMatch(/config ok/);
+  });
+
+  it('SIGTERM to `npx adieu start` stops the provider too (npm runs it under a shell that does not pass it on)', async () => {
+    const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    expect(run('init', '--config', 'npx.json', '--issuer', issuer).status).toBe(0);
+    const npx = spawn('npx', ['--no-install', 'adieu', 'start', '--config', join(dir, 'npx.json')], {
+      cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+      env: { ...process.env, ADIEU_LOG_LEVEL: 'error' },
+      stdio: 'ignore',
+    });
+    const up = async () =>
+      fetch(`${issuer}/.well-known/openid-configuration`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    const until = async (want: boolean) => {
+      for (let i = 0; i < 600; i++) {
+        if ((await up()) === want) return true;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      return false;
+    };
+    try {
+      expect(await until(true)).toBe(true);
+      npx.kill('SIGTERM');
+      expect(await until(false)).toBe(true);
+    } finally {
+      npx.kill('SIGKILL');
+    }
   });
 });
