@@ -18,6 +18,11 @@ export type SessionLookup =
   /** Past its idle or absolute limit but not yet ended: the caller must end it through the logout path. */
   | { state: 'expired'; session: SessionRow };
 
+/** What the store keeps of a browser cookie: its digest (like the session cookie, never the value). */
+export function browserId(cookie: string | undefined): string | undefined {
+  return cookie && cookie.length <= 100 ? digest(cookie) : undefined;
+}
+
 /**
  * Write last_active_at at most once per this many ms: a tenth of the idle timeout, at most 30 s. Idle timeouts
  * are minutes, so sliding them on every request would only add writes to the hot path.
@@ -73,8 +78,8 @@ export class SessionService {
     rememberMe: boolean;
     ip: string | null;
     userAgent: string | null;
-    /** Digest of the browser cookie (see domain/browsers.ts): lets a closed browser end this session. */
-    browserId?: string | null;
+    /** The browser cookie (http/browser-cookies.ts): its digest lets a closed browser end this session. */
+    browserCookie?: string | undefined;
   }): Promise<{ session: SessionRow; cookie: string }> {
     const now = this.now();
     const idle = input.rememberMe ? this.policy.rememberMeIdle : this.policy.idle;
@@ -96,7 +101,7 @@ export class SessionService {
       logout_id: null,
       ip: input.ip,
       user_agent: input.userAgent?.slice(0, 512) ?? null,
-      browser_id: input.browserId ?? null,
+      browser_id: browserId(input.browserCookie) ?? null,
     };
     await this.store.sessions.insert(session);
     return { session, cookie };

@@ -273,6 +273,7 @@ export class FederationService {
         rememberMe: false,
         ip: browser.ip,
         userAgent: browser.userAgent,
+        browserCookie: browser.browserCookie,
       });
     }
     const client = await this.d.registry.client(connection.id);

@@ -19,6 +19,7 @@ import { randomToken } from '../util/crypto.js';
 import { cookieOptions } from './cookies.js';
 import { corsPolicy } from './cors.js';
 import { buildServices } from './services.js';
+import { browserCookies } from './browser-cookies.js';
 import { sendClientResponse, sendPage, type HttpContext } from './context.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -136,6 +137,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       : reply.code(404).send(e.toJSON());
   });
 
+  browserCookies(app, ctx);
   await app.register(
     async (scoped) => {
       await assetRoutes(scoped, ctx);

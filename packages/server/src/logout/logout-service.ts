@@ -18,7 +18,9 @@ export type LogoutReason =
   /** Another user signed in on the same browser: the previous user's apps must forget them. */
   | 'replaced'
   /** The upstream identity provider the session was signed in through ended its session. */
-  | 'upstream';
+  | 'upstream'
+  /** The browser came back without the session cookie of a session not kept ("keep me signed in" off). */
+  | 'browser_closed';
 
 export type Initiator = 'user' | 'rp' | 'admin' | 'system';
 

@@ -14,6 +14,8 @@ import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
 
 export interface BrowserContext {
   sessionCookie?: string | undefined;
+  /** The long-lived browser cookie (http/browser-cookies.ts): new sessions record its digest. */
+  browserCookie?: string | undefined;
   browserState?: string | undefined;
   ip: string | null;
   userAgent: string | null;

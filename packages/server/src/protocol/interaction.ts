@@ -99,6 +99,7 @@ export class Interactions {
       rememberMe: form.rememberMe,
       ip: browser.ip,
       userAgent: browser.userAgent,
+      browserCookie: browser.browserCookie,
     });
     return { kind: 'authenticated', ...created, browserState: randomToken(16), rememberMe: form.rememberMe };
   }

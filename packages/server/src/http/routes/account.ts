@@ -6,7 +6,7 @@ import { readParams } from '../../protocol/params.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import { randomToken, safeEqual } from '../../util/crypto.js';
 import { accountPage, deviceLabel } from '../../views/account-page.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 
@@ -71,7 +71,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   }
 
   const endThisBrowser = (reply: FastifyReply) => {
-    reply.clearCookie(SESSION_COOKIE, cookies.clear());
+    reply.clearCookie(cookies.names.session, cookies.clear());
     reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
   };
 

@@ -5,7 +5,7 @@ import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { consentPage, errorPage, loginPage, type LoginView } from '../../views/pages.js';
 import { pageLang } from '../../views/layout.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
@@ -111,7 +111,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
     }
     const lifetime = Math.ceil((result.session.absolute_expires_at - p.now()) / 1000);
-    reply.setCookie(SESSION_COOKIE, result.cookie, cookies.session(result.rememberMe, lifetime));
+    reply.setCookie(cookies.names.session, result.cookie, cookies.session(result.rememberMe, lifetime));
     reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
     reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
     if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);

@@ -10,7 +10,7 @@ import { linkAccountPage, upstreamErrorPage } from '../../views/connection-pages
 import { errorPage } from '../../views/pages.js';
 import { signedOutPage } from '../../views/logout-pages.js';
 import { randomToken } from '../../util/crypto.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, REAUTH_COOKIE, SESSION_COOKIE } from '../cookies.js';
+import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, REAUTH_COOKIE } from '../cookies.js';
 import { browserContext, noStore, sendClientResponse, sendPage, type HttpContext } from '../context.js';
 
 type ConnParams = { Params: { id: string } };
@@ -93,7 +93,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
   ) {
     const lifetime = Math.ceil((signed.session.absolute_expires_at - p.now()) / 1000);
     const browserState = randomToken(16);
-    reply.setCookie(SESSION_COOKIE, signed.cookie, cookies.session(false, lifetime));
+    reply.setCookie(cookies.names.session, signed.cookie, cookies.session(false, lifetime));
     reply.setCookie(BROWSER_STATE_COOKIE, browserState, cookies.browserState());
     const reauth = reauthList(req).filter((c) => c !== connectionId);
     if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());

@@ -77,6 +77,9 @@ export async function issueTokens(
         azp: client.id,
         auth_time: Math.floor(g.authTime / 1000),
         ...(sid ? { sid } : {}),
+        // Adieu extension (docs/protocol-extensions.md §4): whether the user chose "keep me signed in". When
+        // false, the SDKs make the app's session a browser-session cookie, so it ends with the provider's.
+        ...(g.session ? { session_persistent: g.session.remember_me === 1 } : {}),
         ...(g.nonce ? { nonce: g.nonce } : {}),
       },
       now,

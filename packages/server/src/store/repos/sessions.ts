@@ -82,6 +82,20 @@ export class SessionsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /**
+   * Live sessions created in this browser without "keep me signed in": the ones whose cookie dies with the
+   * browser. Several may share a browser (several accounts per browser).
+   */
+  listLiveNonPersistentInBrowser(browserId: string): Promise<SessionRow[]> {
+    return this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('browser_id', '=', browserId)
+      .where('ended_at', 'is', null)
+      .where('remember_me', '=', 0)
+      .execute();
+  }
+
   /** Live sessions whose idle or absolute limit has passed. */
   listExpired(now: number, limit: number): Promise<SessionRow[]> {
     return this.db
