@@ -14,6 +14,15 @@ const demo = await startDemo({
   domain: process.env.ADIEU_DEMO_DOMAIN,
   ports,
   quiet: process.env.ADIEU_DEMO_VERBOSE !== '1',
+}).catch((e: unknown) => {
+  const err = e as NodeJS.ErrnoException & { port?: number };
+  if (err.code !== 'EADDRINUSE') throw e;
+  // One line a newcomer can act on, instead of a stack trace.
+  console.error(
+    `Port ${err.port ?? '?'} is in use. Stop what uses it, or pick four free ports: ` +
+      'ADIEU_DEMO_PORTS=9443,9444,9445,9446 npm start (provider, portal, bookings, expenses).',
+  );
+  process.exit(1);
 });
 const o = demo.sites.origin;
 console.log(`
