@@ -31,7 +31,8 @@ export async function startProviderProcess(
   env: NodeJS.ProcessEnv = {},
 ): Promise<ProviderProcess> {
   if (!existsSync(DIST)) throw new Error('packages/server/dist is missing: run `npm run build` first');
-  const child = spawn(process.execPath, [BIN, 'start', '--config', configFile], {
+  // An empty configFile starts from the environment alone (ADIEU_ISSUER, ...), as a container does.
+  const child = spawn(process.execPath, [BIN, 'start', ...(configFile ? ['--config', configFile] : [])], {
     env: { ...process.env, ADIEU_LOG_LEVEL: process.env.ADIEU_LOG_LEVEL ?? 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

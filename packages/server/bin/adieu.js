@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from '../dist/cli.js';
+import { explainStartupError } from '../dist/cli/startup-errors.js';
 
 // `npx adieu start` runs this under `sh -c`: npm passes SIGTERM/SIGINT to that shell only, and the shell does not
 // pass them on, so the provider would keep running after npx is gone. Under npm exec, follow the parent: once it
@@ -19,7 +20,9 @@ main(process.argv.slice(2)).then(
     if (typeof code === 'number') process.exitCode = code;
   },
   (err) => {
-    console.error(`adieu: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    // One line for the operator, and a sysexits code (69: database unavailable, 78: configuration; else 1).
+    const e = explainStartupError(err, undefined);
+    console.error(`adieu: ${e.message}`);
+    process.exitCode = e.exitCode;
   },
 );

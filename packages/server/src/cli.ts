@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { existsSync, writeFileSync } from 'node:fs';
-import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { startServer } from './server.js';
 import { Provider } from './provider.js';
@@ -15,6 +14,8 @@ import { doctorClient } from './cli/doctor.js';
 import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
 import { cliConfig } from './cli/config.js';
 import { tlsProblem } from './cli/tls-check.js';
+import { OPS_USAGE, isOpsCommand, opsCommand } from './cli/ops.js';
+import { explainStartupError } from './cli/startup-errors.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -36,6 +37,7 @@ Commands:
                                    seconds (at once with --now)
   keys list --config FILE          list signing keys and their state
 ${CONNECTION_USAGE}
+${OPS_USAGE}
   doctor --config FILE             check the config, the database and the keys
   doctor --config FILE --client ID [--json]
                                    test a client's logout endpoints: a test logout token, the
@@ -43,14 +45,8 @@ ${CONNECTION_USAGE}
                                    of the front-channel page, TLS and redirects; exit 2 on errors
   config-reference                 print the configuration reference (docs/configuration.md)
 
-The config file may also come from ADIEU_CONFIG; ADIEU_* variables override its keys, and \`start\` runs
+The config file may also come from ADIEU_CONFIG; ADIEU_* variables override its keys, and every command runs
 without a file when ADIEU_ISSUER is set (docs/configuration.md#environment).`;
-
-function configPath(values: { config?: string | undefined }): string {
-  const file = values.config ?? process.env.ADIEU_CONFIG;
-  if (!file) throw new Error('--config FILE is required (or set ADIEU_CONFIG)');
-  return file;
-}
 
 /** Run a maintenance command against the store without starting workers or the HTTP server. */
 async function withProvider<T>(config: Config, fn: (p: Provider) => Promise<T>): Promise<T> {
@@ -68,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'connection' && !argv.includes('--help') && !argv.includes('-h')) {
     return connectionCommand(argv.slice(1));
   }
+  if (isOpsCommand(argv) && !argv.includes('--help') && !argv.includes('-h')) return opsCommand(argv);
   const { values } = parseArgs({
     args: argv.slice(command === 'user' || command === 'client' || command === 'keys' ? 2 : 1),
     options: {
@@ -97,8 +94,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   switch (command) {
-    case 'start':
-      return start(cliConfig(values));
+    case 'start': {
+      let config: Config | undefined;
+      try {
+        config = cliConfig(values);
+        return await start(config);
+      } catch (e) {
+        throw explainStartupError(e, config?.database);
+      }
+    }
     case 'init': {
       const file = values.config ?? 'adieu.json';
       if (existsSync(file) && !values.force) throw new Error(`${file} exists; use --force to overwrite it`);
@@ -108,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'user':
       if (sub !== 'add') break;
-      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+      return withProvider(cliConfig(values), async (p) => {
         const password = values.password ?? process.env.ADIEU_PASSWORD;
         if (!values.username || !password)
           throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
@@ -127,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'client':
       if (sub !== 'add') break;
-      return withProvider(loadConfigFile(configPath(values)), async (p) => {
+      return withProvider(cliConfig(values), async (p) => {
         const secret = values.public ? undefined : randomToken(32);
         const redirectUris = values['redirect-uri'] ?? [];
         const parsed = clientMetadataSchema.safeParse({
@@ -155,14 +159,14 @@ export async function main(argv: string[]): Promise<number> {
       });
     case 'keys':
       if (sub === 'rotate') {
-        return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        return withProvider(cliConfig(values), async (p) => {
           const { kid, signFrom } = await p.keys.rotate(values.now === true);
           console.log(`published key ${kid}; it signs from ${new Date(signFrom).toISOString()}`);
           return 0;
         });
       }
       if (sub === 'list') {
-        return withProvider(loadConfigFile(configPath(values)), async (p) => {
+        return withProvider(cliConfig(values), async (p) => {
           const now = p.now();
           const signer = p.keys.signingKey().kid;
           for (const row of await p.store.keys.listUsable(now)) {
@@ -184,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(configReference());
       return 0;
     case 'doctor': {
-      const config = loadConfigFile(configPath(values));
+      const config = cliConfig(values);
       const tls = tlsProblem(config.tls);
       if (tls) {
         console.error(`config problem: ${tls}`);

@@ -18,6 +18,7 @@ export const ENV_SETTINGS = [
   { name: 'ADIEU_ADMIN_BEARER_SECRET', key: 'admin.bearer_secret', type: 'string' },
   { name: 'ADIEU_REGISTRATION_TOKEN', key: 'registration.initial_access_token', type: 'string' },
   { name: 'ADIEU_METRICS_PORT', key: 'metrics.port', type: 'number', also: { 'metrics.enabled': true } },
+  { name: 'ADIEU_METRICS_HOST', key: 'metrics.host', type: 'string' },
   {
     name: 'ADIEU_METRICS_TOKEN',
     key: 'metrics.bearer_token',

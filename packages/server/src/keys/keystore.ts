@@ -8,6 +8,7 @@ import {
 } from 'jose';
 import type { Store } from '../store/store.js';
 import type { SigningKeyRow } from '../store/repos/keys.js';
+import { KeyEncryption } from './key-encryption.js';
 
 export interface KeyTimings {
   /** Seconds a new key is published before it signs (JWKS caches must see it first). */
@@ -42,6 +43,8 @@ export class KeyStore {
     private readonly timings: KeyTimings,
     private readonly now: () => number,
     private readonly refreshEveryMs = 30_000,
+    /** Private keys at rest: sealed with the key from the environment when one is configured. */
+    private readonly encryption: KeyEncryption = KeyEncryption.fromEnv(),
   ) {}
 
   /** Load keys, creating the first one when the store has none. */
@@ -50,7 +53,10 @@ export class KeyStore {
     if (!this.currentRow()) {
       // Several processes may start on an empty store at once: only the first key is kept, so they all sign
       // with the same key and publish the same JWKS from the start.
-      await this.store.keys.insertFirst(await newKeyRow(this.now(), this.now()), this.now());
+      await this.store.keys.insertFirst(
+        await this.sealed(await newKeyRow(this.now(), this.now())),
+        this.now(),
+      );
       await this.refresh();
     }
   }
@@ -66,7 +72,8 @@ export class KeyStore {
             next.set(row.kid, { ...cached, row });
             continue;
           }
-          const privateKey = (await importJWK(JSON.parse(row.private_jwk) as JWK, row.alg)) as CryptoKey;
+          const jwk = JSON.parse(await this.encryption.open(row.private_jwk)) as JWK;
+          const privateKey = (await importJWK(jwk, row.alg)) as CryptoKey;
           next.set(row.kid, { row, privateKey, publicJwk: JSON.parse(row.public_jwk) as JWK });
         }
         const changed =
@@ -127,11 +134,31 @@ export class KeyStore {
    * Rotate: publish a new key now that starts signing after `publishAhead`, and schedule the current signer's
    * retirement. With `immediate`, the new key signs at once (compromise response).
    */
+  /** A new row with its private key sealed for storage (unchanged when no key-encryption key is configured). */
+  private async sealed(row: SigningKeyRow): Promise<SigningKeyRow> {
+    return { ...row, private_jwk: await this.encryption.seal(row.private_jwk) };
+  }
+
+  /**
+   * Seal every stored private key with the current key-encryption key (reading each with the current or a
+   * previous one). Returns how many rows changed.
+   */
+  async reseal(): Promise<number> {
+    let changed = 0;
+    for (const row of await this.store.keys.listAll()) {
+      if (this.encryption.isCurrent(row.private_jwk)) continue;
+      const sealed = await this.encryption.seal(await this.encryption.open(row.private_jwk));
+      await this.store.keys.setPrivateJwk(row.kid, row.private_jwk, sealed);
+      changed++;
+    }
+    return changed;
+  }
+
   async rotate(immediate = false): Promise<{ kid: string; signFrom: number }> {
     await this.refresh();
     const now = this.now();
     const signFrom = immediate ? now : now + this.timings.publishAhead * 1000;
-    const row = await newKeyRow(now, signFrom);
+    const row = await this.sealed(await newKeyRow(now, signFrom));
     await this.store.transaction(async (tx) => {
       await tx.keys.insert(row);
       for (const { row: old } of this.keys.values()) {

@@ -81,6 +81,8 @@ export async function connect(databaseUrl: string): Promise<Connection> {
   const pool = new pg.Pool({
     connectionString: url.toString(),
     max: 10,
+    // A host that drops packets must not hang a request (or the start) forever.
+    connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
     // BIGINT columns hold epoch milliseconds, well inside Number's exact range.
     types: {

@@ -53,6 +53,22 @@ export class KeysRepo {
     await this.db.updateTable('signing_keys').set(patch).where('kid', '=', kid).execute();
   }
 
+  /** Every key row, expired ones included (re-encryption covers them all). */
+  listAll(): Promise<SigningKeyRow[]> {
+    return this.db.selectFrom('signing_keys').selectAll().orderBy('kid').execute();
+  }
+
+  /** Replace a stored private key, only if it is still `expected` (another process may have done it). */
+  async setPrivateJwk(kid: string, expected: string, value: string): Promise<boolean> {
+    const r = await this.db
+      .updateTable('signing_keys')
+      .set({ private_jwk: value })
+      .where('kid', '=', kid)
+      .where('private_jwk', '=', expected)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
   async count(): Promise<number> {
     const r = await this.db
       .selectFrom('signing_keys')
