@@ -12,6 +12,10 @@
  *   msg[message from another tab] --> victims[hooks, remove own copy] --> apply
  *   storage[storage event / pageshow] --> reconcile[reconcile: known vs cache] --> apply
  * ```
+ *
+ * Present and visible: an account is *present* while the cache holds it and no remembered logout applies;
+ * it is *visible* (returned to the app, and in `known`) once this page may show it, see `flows/confirm.ts`.
+ * Removals act on present accounts; the app hears only of visible ones.
  */
 import { inSession, type AccountInfo, type AccountRecord } from './account.js';
 import type { ResolvedConfig } from './config.js';
@@ -44,15 +48,23 @@ export class AccountSync {
   private readonly listeners = new Set<() => void>();
   private queue: Promise<void> = Promise.resolve();
 
+  /**
+   * @param mayShow whether this page may return a present record to the app (default: always)
+   */
   constructor(
     private readonly cfg: ResolvedConfig,
     private readonly cache: TokenCache,
     private readonly hub: EventHub,
     private readonly localStore: Storage | undefined,
+    private readonly mayShow: (r: AccountRecord) => boolean = () => true,
   ) {
-    // Every cached account, even one whose session ended while this tab was away: the first reconcile reports it.
-    for (const r of cache.list()) this.known.set(r.account.homeAccountId, r.account);
-    this.lastActive = cache.getActiveId();
+    // Every visible cached account, and every one whose session ended while this tab was away (a remembered
+    // logout): the first reconcile reports those.
+    const dead = new Set(cache.deadRecords().map((d) => d.record.account.homeAccountId));
+    for (const r of cache.list()) {
+      if (dead.has(r.account.homeAccountId) || mayShow(r)) this.known.set(r.account.homeAccountId, r.account);
+    }
+    this.lastActive = this.visibleActiveId();
   }
 
   get channelOptions(): TabChannelOptions {
@@ -102,13 +114,29 @@ export class AccountSync {
     return () => this.listeners.delete(cb);
   }
 
-  /** The live accounts of the cache (records dead by tombstone excluded). */
+  /** The present accounts of the cache (records dead by tombstone excluded), visible to the app or not. */
   accounts(): AccountInfo[] {
-    const dead = new Set(this.cache.deadRecords().map((d) => d.record.account.homeAccountId));
-    return this.cache
-      .list()
-      .filter((r) => !dead.has(r.account.homeAccountId))
+    return this.presentRecords().map((r) => r.account);
+  }
+
+  /** The accounts the app may see: present, and confirmed for this page. */
+  visible(): AccountInfo[] {
+    return this.presentRecords()
+      .filter((r) => this.mayShow(r))
       .map((r) => r.account);
+  }
+
+  private presentRecords(): AccountRecord[] {
+    const dead = new Set(this.cache.deadRecords().map((d) => d.record.account.homeAccountId));
+    return this.cache.list().filter((r) => !dead.has(r.account.homeAccountId));
+  }
+
+  /** The active account's id if the app may see it, else null. */
+  visibleActiveId(): string | null {
+    const id = this.cache.getActiveId();
+    if (id === null) return null;
+    const r = this.cache.get(id);
+    return r && this.mayShow(r) ? id : null;
   }
 
   /** A login finished in this tab: store it, make it active, tell the other tabs. */
@@ -124,7 +152,9 @@ export class AccountSync {
   /** A refresh finished in this tab. */
   saveRefresh(record: AccountRecord): void {
     this.cache.put(record);
-    this.known.set(record.account.homeAccountId, record.account);
+    // An account the app does not know yet is announced by the next reconcile (ACCOUNT_ADDED).
+    if (this.known.has(record.account.homeAccountId))
+      this.known.set(record.account.homeAccountId, record.account);
     this.listen().post({ t: 'changed' });
   }
 
@@ -161,8 +191,9 @@ export class AccountSync {
   private async reconcileNow(hint?: RemovalReason): Promise<void> {
     const dead = this.cache.deadRecords();
     const tombstones = this.cache.tombstones();
-    const live = new Map(this.accounts().map((a) => [a.homeAccountId, a]));
-    const gone = [...this.known.values()].filter((a) => !live.has(a.homeAccountId));
+    const present = new Set(this.accounts().map((a) => a.homeAccountId));
+    const live = new Map(this.visible().map((a) => [a.homeAccountId, a]));
+    const gone = [...this.known.values()].filter((a) => !present.has(a.homeAccountId));
     const byReason = new Map<RemovalReason, AccountInfo[]>();
     for (const a of gone) {
       const reason = remoteReason((a.sid && tombstones[a.sid]?.reason) || hint || 'other-tab');
@@ -185,7 +216,7 @@ export class AccountSync {
       }
       this.known.set(id, a);
     }
-    const active = this.cache.getActiveId();
+    const active = this.visibleActiveId();
     if (active !== this.lastActive) {
       this.lastActive = active;
       this.hub.emit(EventType.ACTIVE_ACCOUNT_CHANGED, null, active ? (live.get(active) ?? null) : null);
@@ -203,7 +234,7 @@ export class AccountSync {
     const removed = accounts.filter((a) => this.known.delete(a.homeAccountId));
     if (!removed.length) return;
     for (const a of removed) this.hub.emit(EventType.ACCOUNT_REMOVED, interactionType, a);
-    const active = this.cache.getActiveId();
+    const active = this.visibleActiveId();
     if (this.lastActive !== active) {
       this.lastActive = active;
       this.hub.emit(EventType.ACTIVE_ACCOUNT_CHANGED, interactionType, null);

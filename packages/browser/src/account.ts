@@ -33,6 +33,16 @@ export interface AccountRecord {
   grantedScopes: string[];
   /** When this account's tokens were obtained by a login (ms). A logout signal older than this is stale. */
   signedInAt: number;
+  /**
+   * When the provider last issued tokens for this account (ms): a login or a refresh, in any tab. The provider
+   * vouched for the session then. Absent in records written by older versions (then `signedInAt`).
+   */
+  obtainedAt?: number | undefined;
+  /**
+   * Set when the provider's session is not persistent (`session_persistent: false`): the browser session the
+   * account belongs to (see `browser-session.ts`). The account does not outlive it.
+   */
+  browserSession?: string | undefined;
 }
 
 /** Build an account from a checked ID token. */

@@ -1,36 +1,19 @@
 /**
- * The user-facing manager, with MSAL.js's names and shapes: redirects, popups, the token cache, events. The
- * protocol messages are built in `protocol.ts`, HTTP lives in `http.ts`; this file decides when things happen
- * and makes sure every tab hears about a logout.
+ * `AdieuClient`: the user-facing facade, with MSAL.js's names and shapes. It owns the state of one page (the
+ * token cache, the pending interactions, the cross-tab account sync, the provider metadata) and hands each call
+ * to the module of its flow: `flows/login.ts`, `flows/logout.ts`, `flows/silent.ts`, `flows/front-channel.ts`,
+ * over the two navigators of `navigator.ts` (redirect, popup). `flows/confirm.ts` decides which cached
+ * accounts this page may return yet. Protocol messages are built in `protocol.ts`, HTTP lives in `http.ts`.
  */
-import { sameAccount, type AccountInfo, type AccountRecord } from './account.js';
-import { AccountSync, type BeforeAccountRemovedHook } from './account-sync.js';
-import { resolveConfig, DEFAULT_SCOPES, type Configuration, type ResolvedConfig } from './config.js';
-import { loadMetadata, type ProviderMetadata } from './discovery.js';
-import { AdieuError, InteractionRequiredAuthError, isAdieuError } from './errors.js';
-import { EventHub, EventType, InteractionType, type EventCallbackFunction } from './events.js';
-import {
-  hasFirstPartyStorage,
-  parseFrontChannelRequest,
-  postAcknowledgement,
-  type FrontChannelLogoutResult,
-} from './frontchannel.js';
-import { newState, PendingRequests, stateKind, type PendingLogin } from './interaction.js';
-import { withLock } from './locks.js';
-import { createPkce, randomString } from './pkce.js';
-import { broadcastResponseToMainFrame, openPopup, waitForPopup } from './popup.js';
-import {
-  authorizeUrl,
-  codeFromResponse,
-  endSessionUrl,
-  exchangeCode,
-  recordFromTokens,
-  refreshTokens,
-  responseParams,
-  responseState,
-} from './protocol.js';
+import { AccountsApi } from './accounts-api.js';
+import type { AccountInfo } from './account.js';
+import { resolveConfig, type Configuration } from './config.js';
+import { loadMetadata } from './discovery.js';
+import { EventType } from './events.js';
+import type { FrontChannelLogoutResult } from './frontchannel.js';
+import { handleFrontChannelLogout } from './flows/front-channel.js';
+import { wireClient } from './flows/wiring.js';
 import type {
-  AccountFilter,
   AuthenticationResult,
   EndSessionPopupRequest,
   EndSessionRequest,
@@ -41,8 +24,6 @@ import type {
   SilentRequest,
 } from './requests.js';
 import { startSessionMonitor, type MonitorSessionOptions, type SessionMonitor } from './session-monitor.js';
-import { MemoryStore, openStore, webStorage, WebStore } from './storage.js';
-import { TokenCache } from './token-cache.js';
 
 /**
  * An OpenID Connect client for single-page apps, shaped like MSAL.js's `PublicClientApplication`, whose logout
@@ -65,39 +46,25 @@ import { TokenCache } from './token-cache.js';
  * client.monitorSession();
  * ```
  */
-export class AdieuClient {
-  private readonly cfg: ResolvedConfig;
-  private readonly hub = new EventHub();
-  private readonly cache: TokenCache;
-  private readonly pending: PendingRequests;
-  private readonly sync: AccountSync;
-  private meta: ProviderMetadata | undefined;
+export class AdieuClient extends AccountsApi {
   private initPromise: Promise<void> | undefined;
   private redirectPromise: Promise<AuthenticationResult | null> | undefined;
-  private interacting = false;
 
   /** True when the configured storage was refused and the cache fell back to memory. */
   readonly storageDegraded: boolean;
 
   constructor(configuration: Configuration) {
-    this.cfg = resolveConfig(configuration);
-    const { store, degraded } = openStore(this.cfg.cacheLocation);
-    this.storageDegraded = degraded;
-    const local = webStorage('localStorage');
-    this.cache = new TokenCache(this.cfg.clientId, store, local ? new WebStore(local) : undefined);
-    const session = webStorage('sessionStorage');
-    this.pending = new PendingRequests(
-      session ? new WebStore(session) : new MemoryStore(),
-      this.cache.prefix,
-    );
-    this.sync = new AccountSync(this.cfg, this.cache, this.hub, local);
+    super(wireClient(resolveConfig(configuration)));
+    this.storageDegraded = this.parts.storageDegraded;
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   /**
    * Load the provider's metadata and start listening to the other tabs. Call once, before anything else
-   * (MSAL.js v3+ requires the same).
+   * (MSAL.js v3+ requires the same). Accounts cached before this page loaded are returned once the provider
+   * has confirmed their sessions (`cache.confirmSessionOnLoad`); this waits for that answer, at most
+   * `system.sessionConfirmationTimeout`.
    *
    * @example
    * ```ts
@@ -107,232 +74,20 @@ export class AdieuClient {
    */
   initialize(): Promise<void> {
     this.initPromise ??= (async () => {
-      this.hub.emit(EventType.INITIALIZE_START);
-      this.sync.listen();
-      this.meta = await loadMetadata(this.cfg.fetch, this.cfg.authority, this.cfg.authorityMetadata);
-      await this.sync.reconcile();
-      this.hub.emit(EventType.INITIALIZE_END);
+      const { cfg, hub, sync } = this.parts;
+      hub.emit(EventType.INITIALIZE_START);
+      sync.listen();
+      this.parts.provider.meta = await loadMetadata(cfg.fetch, cfg.authority, cfg.authorityMetadata);
+      await sync.reconcile();
+      await withTimeout(this.parts.confirmation.confirmAll(), cfg.sessionConfirmationTimeout);
+      hub.emit(EventType.INITIALIZE_END);
     })();
     // A failed discovery (offline, provider down) may be retried by calling initialize() again.
     this.initPromise.catch(() => (this.initPromise = undefined));
     return this.initPromise;
   }
 
-  private requireInit(): ProviderMetadata {
-    if (!this.meta) {
-      throw new AdieuError(
-        'uninitialized_public_client_application',
-        'call and await initialize() before using the client',
-      );
-    }
-    return this.meta;
-  }
-
-  private checkIframe(): void {
-    if (typeof window === 'object' && window.parent !== window && !this.cfg.allowRedirectInIframe) {
-      throw new AdieuError(
-        'redirect_in_iframe',
-        'redirects inside an iframe are refused unless system.allowRedirectInIframe is true',
-      );
-    }
-  }
-
-  private beginInteraction(): void {
-    if (this.interacting) throw new AdieuError('interaction_in_progress', 'another popup is still open');
-    this.interacting = true;
-  }
-
-  // ---------------------------------------------------------------- events
-
-  /**
-   * Register a callback for events (all, or only `eventTypes`). Returns its id.
-   *
-   * @example
-   * ```ts
-   * const id = client.addEventCallback((m) => console.log(m.eventType, m.payload), [EventType.SESSION_ENDED]);
-   * client.removeEventCallback(id);
-   * ```
-   */
-  addEventCallback(callback: EventCallbackFunction, eventTypes?: EventType[]): string {
-    return this.hub.add(callback, eventTypes);
-  }
-
-  /**
-   * Remove a callback registered with {@link AdieuClient.addEventCallback}.
-   *
-   * @example
-   * ```ts
-   * useEffect(() => {
-   *   const id = client.addEventCallback(onEvent);
-   *   return () => client.removeEventCallback(id);
-   * }, []);
-   * ```
-   */
-  removeEventCallback(callbackId: string): void {
-    this.hub.remove(callbackId);
-  }
-
-  /**
-   * Cross-tab account sync is always on in Adieu (a logout must reach every tab); this method exists so code
-   * written for MSAL.js runs unchanged. `ACCOUNT_ADDED` / `ACCOUNT_REMOVED` fire for changes made in other tabs.
-   *
-   * @example
-   * ```ts
-   * client.enableAccountStorageEvents(); // harmless, and not needed
-   * ```
-   */
-  enableAccountStorageEvents(): void {
-    this.sync.listen();
-  }
-
-  /**
-   * Run `hook` before an account is removed from this tab, for any reason (`info.remote` is true when the
-   * removal did not come from a call in this tab: another tab, the front-channel page, the push, a refused
-   * refresh). The removal waits for the hook (at most `system.beforeRemoveTimeout`), so an app can stash unsaved
-   * work under the account's `homeAccountId` and offer it back only to that same user after they sign in again.
-   * Returns a function that unregisters the hook.
-   *
-   * @example
-   * ```ts
-   * client.onBeforeAccountRemoved((account) => {
-   *   const draft = editor.value;
-   *   if (draft) localStorage.setItem(`draft:${account.homeAccountId}`, draft);
-   * });
-   * // after the next login:
-   * const draft = localStorage.getItem(`draft:${client.getActiveAccount()!.homeAccountId}`);
-   * ```
-   */
-  onBeforeAccountRemoved(hook: BeforeAccountRemovedHook): () => void {
-    return this.sync.addHook(hook);
-  }
-
-  // ---------------------------------------------------------------- accounts
-
-  /**
-   * Every signed-in account of this app, optionally filtered.
-   *
-   * @example
-   * ```ts
-   * for (const a of client.getAllAccounts()) console.log(a.username);
-   * ```
-   */
-  getAllAccounts(filter?: AccountFilter): AccountInfo[] {
-    return this.sync
-      .accounts()
-      .filter(
-        (a) =>
-          !filter ||
-          ((filter.homeAccountId === undefined || a.homeAccountId === filter.homeAccountId) &&
-            (filter.username === undefined || a.username.toLowerCase() === filter.username.toLowerCase()) &&
-            (filter.sid === undefined || a.sid === filter.sid)),
-      );
-  }
-
-  /**
-   * The first account matching `filter` (`homeAccountId`, `username`, `sid`), or `null`.
-   *
-   * @example
-   * ```ts
-   * const bob = client.getAccount({ username: 'bob' });
-   * ```
-   */
-  getAccount(filter: AccountFilter): AccountInfo | null {
-    return this.getAllAccounts(filter)[0] ?? null;
-  }
-
-  /**
-   * MSAL.js's lookup by `homeAccountId`.
-   *
-   * @example
-   * ```ts
-   * const account = client.getAccountByHomeId(sessionStorage.getItem('lastUser') ?? '');
-   * ```
-   */
-  getAccountByHomeId(homeAccountId: string): AccountInfo | null {
-    return this.getAccount({ homeAccountId });
-  }
-
-  /**
-   * MSAL.js's lookup by `username` (case-insensitive).
-   *
-   * @example
-   * ```ts
-   * await client.logoutRedirect({ account: client.getAccountByUsername('alice') });
-   * ```
-   */
-  getAccountByUsername(username: string): AccountInfo | null {
-    return this.getAccount({ username });
-  }
-
-  /**
-   * The account calls use when none is given, or `null`. A login makes its account active.
-   *
-   * @example
-   * ```ts
-   * const account = client.getActiveAccount() ?? client.getAllAccounts()[0] ?? null;
-   * ```
-   */
-  getActiveAccount(): AccountInfo | null {
-    const id = this.cache.getActiveId();
-    return id === null ? null : this.getAccountByHomeId(id);
-  }
-
-  /**
-   * Choose the active account (`null` for none). Shared with other tabs when the cache is `localStorage`.
-   *
-   * @example
-   * ```ts
-   * client.setActiveAccount(client.getAccountByUsername('alice'));
-   * ```
-   */
-  setActiveAccount(account: AccountInfo | null): void {
-    const id = account
-      ? (this.getAllAccounts().find((a) => sameAccount(a, account))?.homeAccountId ?? null)
-      : null;
-    if (account && id === null)
-      throw new AdieuError('no_account_error', 'that account is not signed in here');
-    this.sync.setActive(id);
-  }
-
-  private matching(account: AccountInfo): AccountInfo[] {
-    return this.getAllAccounts().filter((a) => sameAccount(a, account));
-  }
-
   // ---------------------------------------------------------------- login
-
-  private scopesFor(extra: string[] = []): string[] {
-    return [...new Set([...DEFAULT_SCOPES, ...extra])];
-  }
-
-  private async startLogin(
-    kind: 'lr' | 'lp',
-    req: RedirectRequest | PopupRequest,
-  ): Promise<{ url: string; state: string; pending: PendingLogin }> {
-    const meta = this.requireInit();
-    const state = newState(kind);
-    const { verifier, challenge } = await createPkce();
-    const pending: PendingLogin = {
-      kind: 'login',
-      nonce: randomString(24),
-      verifier,
-      redirectUri: req.redirectUri ?? this.cfg.redirectUri,
-      scopes: this.scopesFor(req.scopes),
-      userState: req.state,
-      createdAt: Date.now(),
-    };
-    const url = authorizeUrl(meta, {
-      clientId: this.cfg.clientId,
-      redirectUri: pending.redirectUri,
-      scopes: pending.scopes,
-      state,
-      nonce: pending.nonce,
-      codeChallenge: challenge,
-      loginHint: req.loginHint,
-      prompt: req.prompt,
-      extraQueryParameters: req.extraQueryParameters,
-    });
-    return { url, state, pending };
-  }
 
   /**
    * Sign in by sending this window to the provider. The result arrives from
@@ -343,22 +98,8 @@ export class AdieuClient {
    * await client.loginRedirect({ scopes: ['api'], loginHint: 'alice', prompt: 'login' });
    * ```
    */
-  async loginRedirect(request: RedirectRequest = {}): Promise<void> {
-    this.requireInit();
-    this.checkIframe();
-    this.hub.emit(EventType.LOGIN_START, InteractionType.Redirect, request);
-    try {
-      const { url, state, pending } = await this.startLogin('lr', request);
-      this.pending.save(state, pending);
-      if (request.onRedirectNavigate?.(url) === false) {
-        this.pending.take(state);
-        return;
-      }
-      location.assign(url);
-    } catch (e) {
-      this.hub.emit(EventType.LOGIN_FAILURE, InteractionType.Redirect, null, e as Error);
-      throw e;
-    }
+  loginRedirect(request: RedirectRequest = {}): Promise<void> {
+    return this.parts.login.loginRedirect(request);
   }
 
   /**
@@ -373,33 +114,8 @@ export class AdieuClient {
    * };
    * ```
    */
-  async loginPopup(request: PopupRequest = {}): Promise<AuthenticationResult> {
-    this.requireInit();
-    this.beginInteraction();
-    let popup: Window | undefined;
-    try {
-      popup = openPopup(`adieu.${this.cfg.clientId}.login`, request.popupWindowAttributes);
-      this.hub.emit(EventType.LOGIN_START, InteractionType.Popup, request);
-      const { url, state, pending } = await this.startLogin('lp', request);
-      popup.location.href = url;
-      this.hub.emit(EventType.POPUP_OPENED, InteractionType.Popup, { popupWindow: popup });
-      const answer = await waitForPopup(popup, {
-        state,
-        origin: new URL(pending.redirectUri).origin,
-        timeoutMs: this.cfg.windowHashTimeout,
-        graceMs: this.cfg.popupClosedGraceMs,
-        channel: this.sync.channelOptions,
-      });
-      const result = await this.completeLogin(answer, pending);
-      this.hub.emit(EventType.LOGIN_SUCCESS, InteractionType.Popup, result);
-      return result;
-    } catch (e) {
-      popup?.close();
-      this.hub.emit(EventType.LOGIN_FAILURE, InteractionType.Popup, null, e as Error);
-      throw e;
-    } finally {
-      this.interacting = false;
-    }
+  loginPopup(request: PopupRequest = {}): Promise<AuthenticationResult> {
+    return this.parts.login.loginPopup(request);
   }
 
   /**
@@ -426,25 +142,6 @@ export class AdieuClient {
     return this.loginPopup(request);
   }
 
-  private async completeLogin(url: string, p: PendingLogin): Promise<AuthenticationResult> {
-    const meta = this.requireInit();
-    const code = codeFromResponse(responseParams(url), this.cfg.authority);
-    const tokens = await exchangeCode(this.cfg.fetch, meta, {
-      clientId: this.cfg.clientId,
-      code,
-      redirectUri: p.redirectUri,
-      verifier: p.verifier,
-    });
-    const record = recordFromTokens(tokens, {
-      issuer: this.cfg.authority,
-      clientId: this.cfg.clientId,
-      requestedScopes: p.scopes,
-      nonce: p.nonce,
-    });
-    await this.sync.saveLogin(record);
-    return this.result(record, false, p.userState);
-  }
-
   /**
    * Finish a login or logout that came back to this page from the provider. Resolves with the login's result,
    * or `null` when the page was not a login callback. Call it on every page load, after `initialize()`.
@@ -458,72 +155,11 @@ export class AdieuClient {
    * ```
    */
   handleRedirectPromise(hash?: string): Promise<AuthenticationResult | null> {
-    this.redirectPromise ??= this.handleRedirect(hash);
+    this.redirectPromise ??= this.parts.login.handleRedirect(hash);
     return this.redirectPromise;
   }
 
-  private async handleRedirect(hash?: string): Promise<AuthenticationResult | null> {
-    const here = typeof location === 'object' ? location.href : '';
-    const url = hash ? new URL(hash, here || undefined).toString() : here;
-    const state = responseState(url);
-    const kind = stateKind(state);
-    if (!kind) return null;
-    if (kind === 'lp' || kind === 'xp') {
-      broadcastResponseToMainFrame(url, this.sync.channelOptions);
-      return null;
-    }
-    this.requireInit();
-    const p = this.pending.take(state!);
-    if (!p) return null; // not started in this tab, or already handled
-    if (!hash) cleanUrl();
-    this.hub.emit(EventType.HANDLE_REDIRECT_START, InteractionType.Redirect);
-    try {
-      if (p.kind === 'logout') {
-        this.hub.emit(EventType.IDP_LOGOUT_CONFIRMED, InteractionType.Redirect, {
-          accounts: p.accounts,
-          state: p.userState,
-        });
-        return null;
-      }
-      const result = await this.completeLogin(url, p);
-      this.hub.emit(EventType.LOGIN_SUCCESS, InteractionType.Redirect, result);
-      return result;
-    } catch (e) {
-      this.hub.emit(EventType.LOGIN_FAILURE, InteractionType.Redirect, null, e as Error);
-      throw e;
-    } finally {
-      this.hub.emit(EventType.HANDLE_REDIRECT_END, InteractionType.Redirect);
-    }
-  }
-
   // ---------------------------------------------------------------- tokens
-
-  private result(r: AccountRecord, fromCache: boolean, state?: string): AuthenticationResult {
-    return {
-      authority: this.cfg.authority,
-      uniqueId: r.account.localAccountId,
-      tenantId: '',
-      scopes: r.accessToken?.scopes ?? [],
-      account: r.account,
-      idToken: r.account.idToken ?? '',
-      idTokenClaims: r.account.idTokenClaims ?? {},
-      accessToken: r.accessToken?.token ?? '',
-      fromCache,
-      expiresOn: r.accessToken ? new Date(r.accessToken.expiresOn) : null,
-      tokenType: 'Bearer',
-      correlationId: '',
-      ...(state !== undefined ? { state } : {}),
-    };
-  }
-
-  private fresh(r: AccountRecord, scopes: string[]): boolean {
-    const at = r.accessToken;
-    if (!at) return false;
-    return (
-      at.expiresOn - this.cfg.tokenRenewalOffsetSeconds * 1000 > Date.now() &&
-      scopes.every((s) => at.scopes.includes(s))
-    );
-  }
 
   /**
    * An access token without user interaction: from the cache while it is good, else through the refresh token
@@ -537,70 +173,8 @@ export class AdieuClient {
    * await fetch('/api', { headers: { authorization: `Bearer ${accessToken}` } });
    * ```
    */
-  async acquireTokenSilent(request: SilentRequest = {}): Promise<AuthenticationResult> {
-    this.requireInit();
-    this.hub.emit(EventType.ACQUIRE_TOKEN_START, InteractionType.Silent, request);
-    try {
-      const account = request.account ?? this.getActiveAccount();
-      if (!account) throw new AdieuError('no_account_error', 'no account given and none is active');
-      const result = await this.silent(account, request.scopes ?? [], request.forceRefresh ?? false);
-      this.hub.emit(EventType.ACQUIRE_TOKEN_SUCCESS, InteractionType.Silent, result);
-      return result;
-    } catch (e) {
-      this.hub.emit(EventType.ACQUIRE_TOKEN_FAILURE, InteractionType.Silent, null, e as Error);
-      throw e;
-    }
-  }
-
-  private async silent(
-    account: AccountInfo,
-    scopes: string[],
-    force: boolean,
-  ): Promise<AuthenticationResult> {
-    const meta = this.requireInit();
-    const id = this.matching(account)[0]?.homeAccountId;
-    const before = id === undefined ? undefined : this.cache.get(id);
-    if (!before) throw new InteractionRequiredAuthError('this account is not signed in here');
-    if (!force && this.fresh(before, scopes)) return this.result(before, true);
-    if (!scopes.every((s) => before.grantedScopes.includes(s))) {
-      throw new InteractionRequiredAuthError(`scope not granted yet: ${scopes.join(' ')}`, {
-        error: 'consent_required',
-      });
-    }
-    // Refresh tokens rotate: one refresh at a time per account across tabs, re-reading the cache inside the lock.
-    return withLock(`adieu.refresh.${this.cfg.clientId}.${before.account.homeAccountId}`, async () => {
-      const current = this.cache.get(before.account.homeAccountId);
-      if (!current) throw new InteractionRequiredAuthError('this account was signed out');
-      if (current.refreshToken !== before.refreshToken && this.fresh(current, scopes)) {
-        return this.result(current, true); // another tab refreshed meanwhile
-      }
-      if (!current.refreshToken) throw new InteractionRequiredAuthError('no refresh token for this account');
-      let next: AccountRecord;
-      try {
-        const tokens = await refreshTokens(this.cfg.fetch, meta, {
-          clientId: this.cfg.clientId,
-          refreshToken: current.refreshToken,
-        });
-        next = recordFromTokens(tokens, {
-          issuer: this.cfg.authority,
-          clientId: this.cfg.clientId,
-          requestedScopes: current.grantedScopes,
-          previous: current,
-        });
-      } catch (e) {
-        if (isAdieuError(e, 'interaction_required') && e.error === 'invalid_grant') {
-          await this.sync.removeAccounts(() => this.matching(current.account), 'refresh-failure', {
-            sids: current.account.sid ? [current.account.sid] : [],
-          });
-        }
-        throw e;
-      }
-      if (!this.cache.get(current.account.homeAccountId)) {
-        throw new InteractionRequiredAuthError('this account was signed out during the refresh');
-      }
-      this.sync.saveRefresh(next);
-      return this.result(next, false);
-    });
+  acquireTokenSilent(request: SilentRequest = {}): Promise<AuthenticationResult> {
+    return this.parts.silent.acquireTokenSilent(request, this.getActiveAccount());
   }
 
   // ---------------------------------------------------------------- logout
@@ -616,104 +190,8 @@ export class AdieuClient {
    * await client.logout({ scope: 'global', via: 'popup' });   // everywhere, without leaving the page
    * ```
    */
-  async logout(request: LogoutRequest = {}): Promise<LogoutResult> {
-    const scope = request.scope ?? 'global';
-    const via = request.via ?? 'redirect';
-    const meta = this.requireInit();
-    const it = via === 'popup' ? InteractionType.Popup : InteractionType.Redirect;
-    const postLogout =
-      request.postLogoutRedirectUri === undefined
-        ? this.cfg.postLogoutRedirectUri
-        : request.postLogoutRedirectUri;
-    let popup: Window | undefined;
-    if (scope === 'global' && via === 'popup') {
-      if (!postLogout) {
-        throw new AdieuError(
-          'invalid_config',
-          'a popup logout needs a postLogoutRedirectUri to come back to',
-        );
-      }
-      this.beginInteraction();
-      try {
-        popup = openPopup(`adieu.${this.cfg.clientId}.logout`, request.popupWindowAttributes);
-      } catch (e) {
-        this.interacting = false;
-        throw e;
-      }
-    } else if (scope === 'global') this.checkIframe();
-    this.hub.emit(EventType.LOGOUT_START, it, request);
-    try {
-      const accounts = request.account ? this.matching(request.account) : this.getAllAccounts();
-      const hint = request.account ?? this.getActiveAccount() ?? accounts[0];
-      const idTokenHint = request.idTokenHint ?? hint?.idToken;
-      const logoutHint = request.logoutHint ?? hint?.idTokenClaims?.login_hint;
-      await this.sync.removeAccounts(accounts, 'logout', { interactionType: it });
-      this.hub.emit(EventType.LOGOUT_SUCCESS, it, request);
-      const done = (r: Omit<LogoutResult, 'accounts'>): LogoutResult => {
-        this.hub.emit(EventType.LOGOUT_END, it);
-        return { accounts, ...r };
-      };
-      if (scope === 'local') return done({ idpLogoutConfirmed: false, navigated: false });
-      const state = newState(via === 'popup' ? 'xp' : 'xr');
-      const url = endSessionUrl(meta, {
-        clientId: this.cfg.clientId,
-        idTokenHint,
-        logoutHint,
-        postLogoutRedirectUri: postLogout,
-        state,
-        extraQueryParameters: request.extraQueryParameters,
-      });
-      if (!popup) {
-        const summary = accounts.map(({ homeAccountId, username, environment }) => ({
-          homeAccountId,
-          username,
-          environment,
-        }));
-        if (postLogout) {
-          this.pending.save(state, {
-            kind: 'logout',
-            accounts: summary,
-            userState: request.state,
-            createdAt: Date.now(),
-          });
-        }
-        if (request.onRedirectNavigate?.(url) === false) {
-          this.pending.take(state);
-          return done({ idpLogoutConfirmed: false, navigated: false });
-        }
-        const r = done({ idpLogoutConfirmed: false, navigated: true });
-        location.assign(url);
-        return r;
-      }
-      popup.location.href = url;
-      this.hub.emit(EventType.POPUP_OPENED, it, { popupWindow: popup });
-      let confirmed = false;
-      try {
-        await waitForPopup(popup, {
-          state,
-          origin: new URL(postLogout!).origin,
-          timeoutMs: this.cfg.windowHashTimeout,
-          graceMs: this.cfg.popupClosedGraceMs,
-          channel: this.sync.channelOptions,
-        });
-        confirmed = true;
-        this.hub.emit(EventType.IDP_LOGOUT_CONFIRMED, it, { accounts, state: request.state });
-      } catch (e) {
-        // The local logout stands (MSAL.js resolves too); the provider's part is reported, not hidden.
-        popup.close();
-        this.hub.emit(EventType.LOGOUT_FAILURE, it, null, e as Error);
-      }
-      const main = request.mainWindowRedirectUri;
-      if (main) location.assign(new URL(main, location.href).toString());
-      return done({ idpLogoutConfirmed: confirmed, navigated: Boolean(main) });
-    } catch (e) {
-      popup?.close();
-      this.hub.emit(EventType.LOGOUT_FAILURE, it, null, e as Error);
-      this.hub.emit(EventType.LOGOUT_END, it);
-      throw e;
-    } finally {
-      if (popup) this.interacting = false;
-    }
+  logout(request: LogoutRequest = {}): Promise<LogoutResult> {
+    return this.parts.logout.logout(request);
   }
 
   /**
@@ -779,55 +257,8 @@ export class AdieuClient {
    * </script>
    * ```
    */
-  async handleFrontChannelLogout(url?: string): Promise<FrontChannelLogoutResult> {
-    const req = parseFrontChannelRequest(url ?? location.href, this.cfg.authority);
-    let result: FrontChannelLogoutResult;
-    if (req.kind === 'invalid') {
-      // Another issuer's session is not ours to clear, and we hold nothing for it.
-      const ours = req.why === 'no-matching-account';
-      result = {
-        cleared: ours,
-        detail: req.why,
-        iss: req.iss,
-        sid: req.sid,
-        accounts: [],
-        acknowledged: false,
-      };
-    } else if (!(await hasFirstPartyStorage())) {
-      result = {
-        cleared: false,
-        detail: 'storage-partitioned',
-        iss: req.kind === 'session' ? req.iss : undefined,
-        sid: req.kind === 'session' ? req.sid : undefined,
-        accounts: [],
-        acknowledged: false,
-      };
-    } else {
-      const victims = this.sync.frontChannel(req.kind === 'all' ? 'all' : req);
-      // With a shared cache we can tell "nothing to clear"; a per-tab cache is cleared by the tabs themselves.
-      const none = victims.length === 0 && this.cfg.cacheLocation === 'localStorage';
-      result = {
-        cleared: true,
-        detail: none ? 'no-matching-account' : undefined,
-        iss: req.kind === 'session' ? req.iss : undefined,
-        sid: req.kind === 'session' ? req.sid : undefined,
-        accounts: victims,
-        acknowledged: false,
-      };
-    }
-    result.acknowledged = result.iss !== undefined && postAcknowledgement(this.cfg.authority, result);
-    this.hub.emit(
-      EventType.FRONT_CHANNEL_LOGOUT,
-      InteractionType.None,
-      result,
-      result.detail === 'storage-partitioned'
-        ? new AdieuError(
-            'storage_partitioned',
-            'this frame cannot reach the app storage (third-party blocked)',
-          )
-        : null,
-    );
-    return result;
+  handleFrontChannelLogout(url?: string): Promise<FrontChannelLogoutResult> {
+    return handleFrontChannelLogout(this.parts, url ?? location.href);
   }
 
   // ---------------------------------------------------------------- session monitoring
@@ -848,17 +279,18 @@ export class AdieuClient {
    * ```
    */
   monitorSession(options: MonitorSessionOptions = {}): SessionMonitor {
-    this.requireInit();
-    this.sync.listen();
+    const { cfg, sync, silent } = this.parts;
+    this.parts.metadata();
+    sync.listen();
     return startSessionMonitor(
       {
-        clientId: this.cfg.clientId,
-        issuer: this.cfg.authority,
-        fetch: this.cfg.fetch,
+        clientId: cfg.clientId,
+        issuer: cfg.authority,
+        fetch: cfg.fetch,
         accounts: () => this.getAllAccounts(),
-        accessToken: async (account, force) => (await this.silent(account, [], force)).accessToken,
-        sessionEnded: (sid, providerReason) => this.sync.endSession(sid, 'push', providerReason),
-        onAccountsChanged: (cb) => this.sync.onAccountsChanged(cb),
+        accessToken: async (account, force) => (await silent.silent(account, [], force)).accessToken,
+        sessionEnded: (sid, providerReason) => sync.endSession(sid, 'push', providerReason),
+        onAccountsChanged: (cb) => sync.onAccountsChanged(cb),
         EventSource: typeof EventSource === 'function' ? EventSource : undefined,
       },
       options,
@@ -866,13 +298,9 @@ export class AdieuClient {
   }
 }
 
-/** Remove the provider's answer from the address bar, so a reload does not replay it. */
-function cleanUrl(): void {
-  if (typeof history !== 'object' || typeof location !== 'object') return;
-  const u = new URL(location.href);
-  for (const k of ['code', 'state', 'session_state', 'iss', 'error', 'error_description', 'error_uri']) {
-    u.searchParams.delete(k);
-  }
-  if (u.hash && /(^|[#&])state=/.test(u.hash)) u.hash = '';
-  history.replaceState(history.state, '', u.toString());
+/** Wait for `p`, at most `ms`; it goes on in the background afterwards. */
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }

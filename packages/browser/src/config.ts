@@ -24,6 +24,13 @@ export interface AuthOptions {
 export interface CacheOptions {
   /** Where tokens live. Default `sessionStorage` (as MSAL.js). */
   cacheLocation?: CacheLocation;
+  /**
+   * Return an account cached before this page loaded only once the provider has confirmed its session in this
+   * page (a refresh; `initialize()` asks). Default `true`: the app never shows a user who was signed out while
+   * no page of the app was open. `false` returns cached accounts at once, also offline, at the price of showing
+   * a signed-out user until the push or a refresh says otherwise.
+   */
+  confirmSessionOnLoad?: boolean;
 }
 
 export interface SystemOptions {
@@ -41,6 +48,11 @@ export interface SystemOptions {
   tokenRenewalOffsetSeconds?: number;
   /** Longest wait for `onBeforeAccountRemoved` hooks before the account is removed anyway, in ms. Default 3 000. */
   beforeRemoveTimeout?: number;
+  /**
+   * Longest wait of `initialize()` for the provider to confirm the sessions of cached accounts, in ms (they stay
+   * hidden until it answers, then `ACCOUNT_ADDED` fires). Default 5 000.
+   */
+  sessionConfirmationTimeout?: number;
   /** The `fetch` to use (tests, instrumentation). Default: the global one. */
   fetch?: typeof fetch;
   /** BroadcastChannel to use; `null` forces the `storage`-event fallback. Default: the global one. */
@@ -71,11 +83,13 @@ export interface ResolvedConfig {
   postLogoutRedirectUri: string | null;
   authorityMetadata: string | undefined;
   cacheLocation: CacheLocation;
+  confirmSessionOnLoad: boolean;
   allowRedirectInIframe: boolean;
   windowHashTimeout: number;
   popupClosedGraceMs: number;
   tokenRenewalOffsetSeconds: number;
   beforeRemoveTimeout: number;
+  sessionConfirmationTimeout: number;
   fetch: typeof fetch;
   broadcastChannel: typeof BroadcastChannel | null | undefined;
 }
@@ -131,6 +145,7 @@ export function resolveConfig(c: Configuration): ResolvedConfig {
     postLogoutRedirectUri: postLogout,
     authorityMetadata: auth.authorityMetadata,
     cacheLocation,
+    confirmSessionOnLoad: cache.confirmSessionOnLoad ?? true,
     allowRedirectInIframe: system.allowRedirectInIframe ?? false,
     windowHashTimeout: positive('system.windowHashTimeout', system.windowHashTimeout, 60_000),
     popupClosedGraceMs: positive('system.popupClosedGraceMs', system.popupClosedGraceMs, 2_000),
@@ -140,6 +155,11 @@ export function resolveConfig(c: Configuration): ResolvedConfig {
       300,
     ),
     beforeRemoveTimeout: positive('system.beforeRemoveTimeout', system.beforeRemoveTimeout, 3_000),
+    sessionConfirmationTimeout: positive(
+      'system.sessionConfirmationTimeout',
+      system.sessionConfirmationTimeout,
+      5_000,
+    ),
     fetch: f,
     broadcastChannel: system.broadcastChannel,
   };

@@ -21,6 +21,8 @@ export interface IdTokenClaims {
   preferred_username?: string;
   email?: string;
   login_hint?: string;
+  /** Adieu: whether the provider session outlives the browser ("keep me signed in"); see docs/protocol-extensions.md. */
+  session_persistent?: boolean;
   [claim: string]: unknown;
 }
 

@@ -177,5 +177,7 @@ export function recordFromTokens(
     },
     grantedScopes: x.previous?.grantedScopes ?? scopes,
     signedInAt: x.previous?.signedInAt ?? now,
+    obtainedAt: now,
+    ...(x.previous?.browserSession !== undefined ? { browserSession: x.previous.browserSession } : {}),
   };
 }

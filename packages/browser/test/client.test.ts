@@ -71,13 +71,18 @@ function seed(store: Storage, r: AccountRecord, active = false) {
   if (active) store.setItem(`adieu.${clientId}.active`, r.account.homeAccountId);
 }
 
+/**
+ * A client over the seeded cache. These tests are about what happens to accounts the page already shows, so
+ * the seeded accounts are returned at once (`confirmSessionOnLoad: false`); confirm.test.ts checks the default,
+ * where an account cached before the page loaded waits for the provider's answer.
+ */
 async function client(
   cacheLocation: 'localStorage' | 'sessionStorage' | 'memoryStorage' = 'localStorage',
   f: typeof fetch = fakeFetch(() => ({ status: 500, json: {} })).fetch,
 ) {
   const c = new AdieuClient({
     auth: { clientId, authority: ISSUER, redirectUri: 'https://app.example/', authorityMetadata: METADATA },
-    cache: { cacheLocation },
+    cache: { cacheLocation, confirmSessionOnLoad: false },
     system: { fetch: f },
   });
   const log: EventMessage[] = [];

@@ -90,7 +90,10 @@ function appPage(config: unknown): string {
 <script type="module">
 import { AdieuClient, EventType } from '/adieu-browser.js';
 ${EVENT_LOG}
-const client = new AdieuClient(JSON.parse(document.getElementById('cfg').textContent));
+const cfg = JSON.parse(document.getElementById('cfg').textContent);
+// A test that sets this flag runs the page without waiting for the provider's answer (the pre-issue-12 mode).
+if (localStorage.getItem('test.confirm') === 'off') cfg.cache.confirmSessionOnLoad = false;
+const client = new AdieuClient(cfg);
 window.client = client;
 window.EventType = EventType;
 function render() {
