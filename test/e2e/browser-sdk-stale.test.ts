@@ -104,6 +104,9 @@ async function aliceLeavesStaleCache(): Promise<void> {
   await other.waitForURL(/\/end_session\/done\//, { timeout: 30_000 });
 }
 
+/** Each test is a whole story (sign-ins, a logout elsewhere, a reopen polled for 2.5 s): more than the default. */
+const LONG = 150_000;
+
 const alice = (seen: string[]) => seen.filter((v) => v.endsWith(':alice'));
 
 describe.runIf(run)(
@@ -113,42 +116,54 @@ describe.runIf(run)(
       await resetBrowser(b, env.apps);
     });
 
-    it('never shows Alice, not for one frame; the stale account is dropped', () =>
-      withSnapshots(b, 'sdk-stale', async () => {
-        await aliceLeavesStaleCache();
-        const { page, seen } = await reopen();
-        expect(alice(seen)).toEqual([]);
-        expect(seen).toContain('status:signed-out');
-        expect(await status(page)).toBe('signed-out');
-        // The provider said the session is over: the account is gone from the cache, for every later page too.
-        expect(
-          await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('.account.'))),
-        ).toEqual([]);
-      }));
+    it(
+      'never shows Alice, not for one frame; the stale account is dropped',
+      () =>
+        withSnapshots(b, 'sdk-stale', async () => {
+          await aliceLeavesStaleCache();
+          const { page, seen } = await reopen();
+          expect(alice(seen)).toEqual([]);
+          expect(seen).toContain('status:signed-out');
+          expect(await status(page)).toBe('signed-out');
+          // The provider said the session is over: the account is gone from the cache, for every later page too.
+          expect(
+            await page.evaluate(() => Object.keys(localStorage).filter((k) => k.includes('.account.'))),
+          ).toEqual([]);
+        }),
+      LONG,
+    );
 
-    it('with Bob signed in meanwhile: never Alice, and the SPA signs Bob in silently', () =>
-      withSnapshots(b, 'sdk-stale-bob', async () => {
-        await aliceLeavesStaleCache();
-        const other = await openApp(await b.context.newPage(), env.apps.app('app2.test'));
-        expect((await loginRedirect(other, USERS.bob)).loginShown).toBe(true);
-        const { page, seen } = await reopen();
-        expect(alice(seen)).toEqual([]);
-        expect((await loginRedirect(page, USERS.bob)).loginShown).toBe(false);
-        expect(await status(page)).toBe('bob');
-        expect(
-          await page.evaluate(() => (window as AW).client.getAllAccounts().map((a) => a.username)),
-        ).toEqual(['bob']);
-      }));
+    it(
+      'with Bob signed in meanwhile: never Alice, and the SPA signs Bob in silently',
+      () =>
+        withSnapshots(b, 'sdk-stale-bob', async () => {
+          await aliceLeavesStaleCache();
+          const other = await openApp(await b.context.newPage(), env.apps.app('app2.test'));
+          expect((await loginRedirect(other, USERS.bob)).loginShown).toBe(true);
+          const { page, seen } = await reopen();
+          expect(alice(seen)).toEqual([]);
+          expect((await loginRedirect(page, USERS.bob)).loginShown).toBe(false);
+          expect(await status(page)).toBe('bob');
+          expect(
+            await page.evaluate(() => (window as AW).client.getAllAccounts().map((a) => a.username)),
+          ).toEqual(['bob']);
+        }),
+      LONG,
+    );
 
-    it('control: with confirmSessionOnLoad: false the same page does show the signed-out Alice', () =>
-      withSnapshots(b, 'sdk-stale-control', async () => {
-        await aliceLeavesStaleCache();
-        const blank = await b.context.newPage();
-        await blank.goto(`${env.apps.origin('spa.test')}/blank`);
-        await blank.evaluate(() => localStorage.setItem('test.confirm', 'off'));
-        await blank.close();
-        const { seen } = await reopen();
-        expect(alice(seen).length).toBeGreaterThan(0);
-      }));
+    it(
+      'control: with confirmSessionOnLoad: false the same page does show the signed-out Alice',
+      () =>
+        withSnapshots(b, 'sdk-stale-control', async () => {
+          await aliceLeavesStaleCache();
+          const blank = await b.context.newPage();
+          await blank.goto(`${env.apps.origin('spa.test')}/blank`);
+          await blank.evaluate(() => localStorage.setItem('test.confirm', 'off'));
+          await blank.close();
+          const { seen } = await reopen();
+          expect(alice(seen).length).toBeGreaterThan(0);
+        }),
+      LONG,
+    );
   },
 );
