@@ -10,7 +10,7 @@
  * The cookie is written and read with the `cookie` package (never by hand); it holds a random id, nothing else,
  * and is never sent anywhere that matters (it is the app's own origin's cookie, `SameSite=Lax`).
  */
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { parse as parseCookie, serialize } from 'cookie';
 import type { AccountRecord } from './account.js';
 import { randomString } from './pkce.js';
 
@@ -60,9 +60,7 @@ export class BrowserSessionMarker {
     const existing = this.current();
     if (existing || !this.jar) return existing;
     const value = randomString(16);
-    this.jar.write(
-      stringifySetCookie({ name: this.name, value, path: '/', sameSite: 'lax', secure: this.secure }),
-    );
+    this.jar.write(serialize(this.name, value, { path: '/', sameSite: 'lax', secure: this.secure }));
     return this.current() === value ? value : undefined;
   }
 
