@@ -18,6 +18,7 @@ import { FederationService } from './federation/federation-service.js';
 import { Metrics } from './telemetry/metrics.js';
 import { noTracing, startTracing, type Tracing } from './telemetry/tracing.js';
 import { TokenEndpoint } from './protocol/token.js';
+import { AuthorizationFlow } from './protocol/authorize.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -52,6 +53,7 @@ export class Provider {
   /** OpenTelemetry spans, or no-ops when tracing is not configured. */
   tracing: Tracing = noTracing;
   readonly tokenEndpoint: TokenEndpoint;
+  readonly authorization: AuthorizationFlow;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -115,6 +117,20 @@ export class Provider {
       now: this.now,
     });
     const sessions = this.sessions;
+    this.authorization = new AuthorizationFlow({
+      findClient: (id) => this.clients.get(id),
+      sessions,
+      endExpired: (session) => this.logout.endExpired(session),
+      signer: this.signer,
+      consents: store.consents,
+      interactions: store.interactions,
+      codes: store.tokens,
+      findSession: (sid) => store.sessions.findBySid(sid),
+      findUser: (id) => store.users.findById(id),
+      now: this.now,
+      issuer: config.issuer,
+      codeTtl: config.ttl.code,
+    });
     this.tokenEndpoint = new TokenEndpoint({
       tokens: store.tokens,
       sessions: {

@@ -1,7 +1,9 @@
 import type { JWTPayload } from 'jose';
-import type { Provider } from '../provider.js';
 import { SessionService } from '../domain/sessions.js';
-import type { UserRow } from '../store/repos/users.js';
+import type { SessionsRepo } from '../store/repos/sessions.js';
+import type { TokensRepo } from '../store/repos/tokens.js';
+import type { UserRow, UsersRepo } from '../store/repos/users.js';
+import type { TokenSigner } from './jwt.js';
 import { digest } from '../util/crypto.js';
 import { invalidRequest, invalidToken } from './errors.js';
 import { readParams } from './params.js';
@@ -17,6 +19,18 @@ export interface AccessTokenClaims extends JWTPayload {
   auth_time?: number;
 }
 
+/** What checking our own tokens needs (the provider satisfies it; tests can pass less). */
+export interface TokenCheckDeps {
+  signer: Pick<TokenSigner, 'verifyOwn'>;
+  now: () => number;
+  readonly issuer: string;
+  store: {
+    sessions: Pick<SessionsRepo, 'findBySid'>;
+    tokens: Pick<TokensRepo, 'isAccessTokenDenied' | 'findRefresh'>;
+    users: Pick<UsersRepo, 'findById'>;
+  };
+}
+
 export type TokenCheck =
   | { active: true; claims: AccessTokenClaims; user?: UserRow | undefined; sessionEnded?: true }
   | { active: false; why: string };
@@ -26,7 +40,7 @@ export type TokenCheck =
  * alive, its user still enabled. This is what makes logout reach resource servers that introspect.
  */
 export async function checkAccessToken(
-  p: Provider,
+  p: TokenCheckDeps,
   token: string,
   opts: { allowEndedSession?: boolean } = {},
 ): Promise<TokenCheck> {
@@ -60,7 +74,7 @@ export async function checkAccessToken(
 }
 
 /** Like checkAccessToken, but a failure is an RFC 6750 invalid_token error. */
-export async function requireAccessToken(p: Provider, token: string | undefined) {
+export async function requireAccessToken(p: TokenCheckDeps, token: string | undefined) {
   if (!token) throw invalidToken('an access token is required');
   const r = await checkAccessToken(p, token);
   if (!r.active) throw invalidToken(r.why);
@@ -86,7 +100,7 @@ export function bearerToken(authorization: string | undefined, body?: unknown): 
 }
 
 /** A refresh token's state for introspection. */
-export async function checkRefreshToken(p: Provider, token: string) {
+export async function checkRefreshToken(p: TokenCheckDeps, token: string) {
   const rt = await p.store.tokens.findRefresh(digest(token));
   if (!rt || rt.revoked_at !== null || rt.used_at !== null || rt.expires_at <= p.now()) return undefined;
   if (!rt.offline && rt.sid) {

@@ -1,6 +1,9 @@
-import type { Provider } from '../provider.js';
 import type { Client } from '../domain/clients.js';
-import type { SessionRow } from '../domain/sessions.js';
+import type { SessionRow, SessionService } from '../domain/sessions.js';
+import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
+import type { InteractionsRepo } from '../store/repos/interactions.js';
+import type { TokensRepo } from '../store/repos/tokens.js';
+import type { TokenSigner } from './jwt.js';
 import { digest, randomToken } from '../util/crypto.js';
 import {
   parseAuthorizationRequest,
@@ -35,16 +38,34 @@ export type AuthorizeOutcome =
 /** How long a user may take on the login or consent page. */
 const INTERACTION_TTL_MS = 30 * 60_000;
 
+/** What the authorization endpoint needs, and only that (not the whole provider). */
+export interface AuthorizeDeps {
+  findClient: (id: string) => Promise<Client | undefined>;
+  sessions: Pick<SessionService, 'current' | 'join' | 'touch'>;
+  /** End a session found past its limits, through the logout path (its apps hear of it). */
+  endExpired: (session: SessionRow) => Promise<unknown>;
+  signer: Pick<TokenSigner, 'verifyOwn'>;
+  consents: Pick<ConsentsRepo, 'find'>;
+  interactions: Pick<InteractionsRepo, 'insert'>;
+  codes: Pick<TokensRepo, 'insertCode'>;
+  findSession: (sid: string) => Promise<SessionRow | undefined>;
+  findUser: (id: string) => Promise<UserRow | undefined>;
+  now: () => number;
+  issuer: string;
+  /** Authorization code lifetime, seconds. */
+  codeTtl: number;
+}
+
 /**
  * The authorization endpoint's decisions (OIDC Core §3.1.2): is there a live session, must the user
  * (re-)authenticate or consent, and if not, issue a code bound to the session, the client, the redirect URI and
  * the PKCE challenge.
  */
 export class AuthorizationFlow {
-  constructor(private readonly p: Provider) {}
+  constructor(private readonly deps: AuthorizeDeps) {}
 
   async start(source: unknown, browser: BrowserContext): Promise<AuthorizeOutcome> {
-    const { request, raw } = await parseAuthorizationRequest(source, (id) => this.p.clients.get(id));
+    const { request, raw } = await parseAuthorizationRequest(source, this.deps.findClient);
     const session = await this.currentSession(browser.sessionCookie);
     try {
       if (await this.mustAuthenticate(request, session)) {
@@ -64,7 +85,7 @@ export class AuthorizationFlow {
     session: SessionRow,
     browser: BrowserContext,
   ): Promise<AuthorizeOutcome> {
-    const { request, raw } = await parseAuthorizationRequest(payload.raw, (id) => this.p.clients.get(id));
+    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
     try {
       return await this.afterAuthentication(request, raw, session, browser);
     } catch (e) {
@@ -75,7 +96,7 @@ export class AuthorizationFlow {
 
   /** The user refused (cancelled login or consent): access_denied to the validated redirect URI. */
   async deny(payload: InteractionPayload): Promise<ClientResponse> {
-    const { request } = await parseAuthorizationRequest(payload.raw, (id) => this.p.clients.get(id));
+    const { request } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
     throw this.redirectable(request, new OAuthError('access_denied', 'the user cancelled the request'));
   }
 
@@ -89,7 +110,7 @@ export class AuthorizationFlow {
 
   /** The live session behind the cookie; an expired one is ended through the logout path right here. */
   async currentSession(cookie: string | undefined): Promise<SessionRow | undefined> {
-    return this.p.sessions.current(cookie, (s) => this.p.logout.endExpired(s));
+    return this.deps.sessions.current(cookie, this.deps.endExpired);
   }
 
   private async mustAuthenticate(
@@ -98,7 +119,8 @@ export class AuthorizationFlow {
   ): Promise<boolean> {
     if (!session) return true;
     if (request.prompt.has('login')) return true;
-    if (request.maxAge !== undefined && this.p.now() - session.auth_time > request.maxAge * 1000) return true;
+    if (request.maxAge !== undefined && this.deps.now() - session.auth_time > request.maxAge * 1000)
+      return true;
     if (request.idTokenHint) {
       // OIDC Core §3.1.2.1: the hint names who the RP expects; a session of somebody else does not count.
       const hinted = await this.hintedSubject(request.idTokenHint);
@@ -109,7 +131,7 @@ export class AuthorizationFlow {
 
   private async hintedSubject(hint: string): Promise<string | undefined> {
     try {
-      const claims = await this.p.signer.verifyOwn(hint, { allowExpired: true, nowMs: this.p.now() });
+      const claims = await this.deps.signer.verifyOwn(hint, { allowExpired: true, nowMs: this.deps.now() });
       return claims.sub;
     } catch {
       return undefined;
@@ -138,14 +160,20 @@ export class AuthorizationFlow {
   private async needsConsent(request: AuthorizationRequest, session: SessionRow): Promise<boolean> {
     if (request.client.source !== 'registration') return false;
     if (request.prompt.has('consent')) return true;
-    const granted = new Set(await this.p.store.consents.find(session.user_id, request.client.id));
+    const granted = new Set(await this.deps.consents.find(session.user_id, request.client.id));
     return request.scope.some((s) => !granted.has(s));
+  }
+
+  /** Who is asked to consent: the user of the session the consent interaction was started for. */
+  async consentingUser(sid: string | undefined): Promise<UserRow | undefined> {
+    const session = sid ? await this.deps.findSession(sid) : undefined;
+    return session ? this.deps.findUser(session.user_id) : undefined;
   }
 
   async createInteraction(kind: 'login' | 'consent', payload: InteractionPayload): Promise<string> {
     const id = randomToken(24);
-    const now = this.p.now();
-    await this.p.store.interactions.insert({
+    const now = this.deps.now();
+    await this.deps.interactions.insert({
       id,
       kind,
       payload: JSON.stringify(payload),
@@ -161,9 +189,9 @@ export class AuthorizationFlow {
     session: SessionRow,
     browser: BrowserContext,
   ): Promise<ClientResponse> {
-    const now = this.p.now();
+    const now = this.deps.now();
     const code = randomToken(32);
-    await this.p.store.tokens.insertCode({
+    await this.deps.codes.insertCode({
       code_digest: digest(code),
       client_id: request.client.id,
       user_id: session.user_id,
@@ -175,18 +203,18 @@ export class AuthorizationFlow {
       code_challenge_method: request.codeChallenge ? 'S256' : null,
       auth_time: session.auth_time,
       created_at: now,
-      expires_at: now + this.p.config.ttl.code * 1000,
+      expires_at: now + this.deps.codeTtl * 1000,
       consumed_at: null,
       family_id: null,
       access_jti: null,
       access_expires_at: null,
     });
-    await this.p.sessions.join(session, request.client);
-    await this.p.sessions.touch(session);
+    await this.deps.sessions.join(session, request.client);
+    await this.deps.sessions.touch(session);
     return clientResponse(request.redirectUri, request.responseMode, {
       code,
       state: request.state,
-      iss: this.p.issuer,
+      iss: this.deps.issuer,
       session_state: sessionState(
         request.client.id,
         request.redirectUri,

@@ -59,6 +59,17 @@ export class Management {
     return { user: r.user, sid: r.claims.sid };
   }
 
+  /** The latest logouts of a session, or those an app took part in, newest first, as reports. */
+  async listLogouts(of: { sid: string } | { clientId: string }, limit: number) {
+    const rows =
+      'sid' in of
+        ? await this.p.store.logouts.listBySid(of.sid, limit)
+        : await this.p.store.logouts.listByParticipant(of.clientId, limit);
+    const reports = [];
+    for (const row of rows) reports.push(await this.p.logout.report(row.id));
+    return reports.filter((r) => r !== undefined);
+  }
+
   async findUser(key: string): Promise<UserRow> {
     const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
     if (!user) throw notFound('no such user');

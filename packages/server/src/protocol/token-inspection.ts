@@ -1,18 +1,15 @@
-import type { Provider } from '../provider.js';
 import type { Client } from '../domain/clients.js';
-import { userClaims } from '../domain/users.js';
+import type { TokensRepo } from '../store/repos/tokens.js';
 import { digest } from '../util/crypto.js';
-import { checkAccessToken, checkRefreshToken, requireAccessToken } from './access-tokens.js';
-import { insufficientScope, OAuthError } from './errors.js';
+import { checkAccessToken, checkRefreshToken, type TokenCheckDeps } from './access-tokens.js';
+import { OAuthError } from './errors.js';
 import { readParams } from './params.js';
 
-/** UserInfo (OIDC Core §5.3): claims for the scopes of a valid access token that includes openid. */
-export async function userinfo(p: Provider, token: string | undefined): Promise<Record<string, unknown>> {
-  const { claims, user } = await requireAccessToken(p, token);
-  const scopes = new Set(claims.scope.split(' '));
-  if (!scopes.has('openid') || !user)
-    throw insufficientScope('the access token does not carry the openid scope');
-  return userClaims(user, scopes);
+/** What revocation and introspection need: token checks, plus revoking. */
+export interface TokenInspectionDeps extends TokenCheckDeps {
+  store: TokenCheckDeps['store'] & {
+    tokens: Pick<TokensRepo, 'isAccessTokenDenied' | 'findRefresh' | 'revokeRefresh' | 'denyAccessTokens'>;
+  };
 }
 
 const HINTS = new Set(['access_token', 'refresh_token']);
@@ -21,7 +18,7 @@ const HINTS = new Set(['access_token', 'refresh_token']);
  * RFC 7009 revocation. A token of another client, an unknown token or an already revoked one all answer 200:
  * the caller learns nothing, and revocation is idempotent. Revoking a refresh token revokes its whole family.
  */
-export async function revoke(p: Provider, client: Client, body: unknown): Promise<void> {
+export async function revoke(p: TokenInspectionDeps, client: Client, body: unknown): Promise<void> {
   const { token, token_type_hint: hint } = readParams(body, ['token', 'token_type_hint'] as const, {
     token: 8192,
   });
@@ -45,7 +42,7 @@ export async function revoke(p: Provider, client: Client, body: unknown): Promis
  * RFC 7662 introspection for authenticated confidential clients. A token of an ended SSO session, a revoked or
  * rotated token, or one of a disabled user is `active: false` with nothing else said.
  */
-export async function introspect(p: Provider, body: unknown): Promise<Record<string, unknown>> {
+export async function introspect(p: TokenInspectionDeps, body: unknown): Promise<Record<string, unknown>> {
   const { token, token_type_hint: hint } = readParams(body, ['token', 'token_type_hint'] as const, {
     token: 8192,
   });

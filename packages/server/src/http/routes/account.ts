@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthorizationFlow } from '../../protocol/authorize.js';
 import { Management } from '../../protocol/management.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
@@ -16,7 +15,7 @@ import { sendReceipt } from '../receipt.js';
  */
 export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base, cookies } = ctx;
-  const flow = new AuthorizationFlow(p);
+  const flow = p.authorization;
   const management = new Management(p);
   const page = { config: { page: true } };
 

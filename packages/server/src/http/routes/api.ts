@@ -69,12 +69,9 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     });
     const limit = q.limit && /^\d+$/.test(q.limit) ? Math.min(50, Math.max(1, Number(q.limit))) : 10;
     if (!q.client_id && !q.sid) throw invalidRequest('client_id or sid is required');
-    const rows = q.sid
-      ? await p.store.logouts.listBySid(q.sid, limit)
-      : await p.store.logouts.listByParticipant(q.client_id!, limit);
-    const reports = [];
-    for (const row of rows) reports.push(await p.logout.report(row.id));
-    return noStore(reply).send(reports.filter(Boolean));
+    return noStore(reply).send(
+      await m.listLogouts(q.sid ? { sid: q.sid } : { clientId: q.client_id! }, limit),
+    );
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/logouts/:id', async (req, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthorizationFlow, type AuthorizeOutcome } from '../../protocol/authorize.js';
+import type { AuthorizeOutcome } from '../../protocol/authorize.js';
 import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
 import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
@@ -15,7 +15,7 @@ type IdParams = { Params: { id: string } };
 /** Authorization endpoint (GET and POST, OIDC Core §3.1.2.1) and the login/consent pages it leads to. */
 export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base, cookies } = ctx;
-  const flow = new AuthorizationFlow(p);
+  const flow = p.authorization;
   const interactions = new Interactions(p);
   const page = { config: { page: true } };
 
@@ -64,8 +64,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
 
   async function showConsent(reply: FastifyReply, it: LoadedInteraction) {
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
-    const session = it.payload.sid ? await p.store.sessions.findBySid(it.payload.sid) : undefined;
-    const user = session ? await p.store.users.findById(session.user_id) : undefined;
+    const user = await flow.consentingUser(it.payload.sid);
     return sendPage(
       reply,
       consentPage({

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthorizationFlow } from '../../protocol/authorize.js';
 import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
 import { readParams } from '../../protocol/params.js';
 import { OAuthError, invalidRequest } from '../../protocol/errors.js';
@@ -72,7 +71,7 @@ export async function startUpstreamTrip(
  */
 export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base, cookies } = ctx;
-  const flow = new AuthorizationFlow(p);
+  const flow = p.authorization;
   const interactions = new Interactions(p);
   const page = { config: { page: true } };
 

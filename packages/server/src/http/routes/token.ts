@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateClient, readClientCredentials } from '../../protocol/client-auth.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
-import { introspect, revoke, userinfo } from '../../protocol/token-inspection.js';
+import { introspect, revoke } from '../../protocol/token-inspection.js';
+import { userinfo } from '../../protocol/userinfo.js';
 import { invalidClient } from '../../protocol/errors.js';
 import type { Client } from '../../domain/clients.js';
 import { noStore, type HttpContext } from '../context.js';
