@@ -1,98 +1,37 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
-import { sql } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/store.js';
+import { SessionEventFeed, type SessionEventMessage } from '../store/session-event-feed.js';
 
-export interface SessionEndedEvent {
-  /** Event id: the row id in session_events; SSE clients resume with Last-Event-ID. */
-  id: number;
-  sid: string;
-  userId: string;
-  reason: string;
-  logoutId: string | null;
-}
-
-const CHANNEL = 'adieu_session_events';
+/** A session ended: the row id in session_events is the event id; SSE clients resume with Last-Event-ID. */
+export type SessionEndedEvent = SessionEventMessage;
 
 /**
  * Tells every provider process that an SSO session ended, so push subscribers (SPAs over SSE) hear it at once
- * whichever process ended it. On PostgreSQL the event rides LISTEN/NOTIFY, sent inside the ending transaction
- * so it is only heard once the session is really dead. On SQLite (one host) this process emits directly and
- * polls the event log for events written by other processes on the same file.
+ * whichever process ended it. The event is recorded inside the ending transaction; how other processes hear
+ * it (LISTEN/NOTIFY on PostgreSQL, polling the log on SQLite) is the store's business (SessionEventFeed).
+ * This process delivers its own events directly, after commit.
  */
 export class SessionEventBus {
   private readonly emitter = new EventEmitter();
-  private listener: pg.Client | undefined;
-  private poller: NodeJS.Timeout | undefined;
+  private readonly feed: SessionEventFeed;
   private highWater = 0;
   private readonly seen = new Set<number>();
-  private stopped = false;
 
   constructor(
     private readonly store: Store,
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
   ) {
     this.emitter.setMaxListeners(0);
+    this.feed = new SessionEventFeed(store, log);
   }
 
   async start(): Promise<void> {
     this.highWater = await this.store.sessionEvents.lastId();
-    if (this.store.engine === 'postgres') {
-      await this.listen();
-    } else {
-      this.poller = setInterval(() => void this.poll(), 250);
-      this.poller.unref();
-    }
-  }
-
-  private async listen(): Promise<void> {
-    const { databaseUrl, schema } = this.store.connection;
-    const url = new URL(databaseUrl);
-    url.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: url.toString() });
-    client.on('notification', (msg) => {
-      if (msg.channel !== this.channelName(schema) || !msg.payload) return;
-      try {
-        this.deliver(JSON.parse(msg.payload) as SessionEndedEvent);
-      } catch (e) {
-        this.log.warn({ err: e }, 'bad session event notification');
-      }
-    });
-    client.on('error', (e) => {
-      this.log.warn({ err: e }, 'session event listener lost its connection; reconnecting');
-      this.listener = undefined;
-      if (!this.stopped) setTimeout(() => void this.listen().then(() => this.catchUp()), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${this.channelName(schema)}`);
-    this.listener = client;
-  }
-
-  /** Events written while the listener was down are read from the log, so nothing is missed. */
-  private async catchUp(): Promise<void> {
-    for (const row of await this.store.sessionEvents.listAllAfter(this.highWater)) {
-      this.deliver({
-        id: row.id,
-        sid: row.sid,
-        userId: row.user_id,
-        reason: row.reason,
-        logoutId: row.logout_id,
-      });
-    }
-  }
-
-  /** One channel per schema, so deployments sharing a database do not hear each other. */
-  private channelName(schema: string | undefined): string {
-    return schema && schema !== 'public' ? `${CHANNEL}_${schema}` : CHANNEL;
-  }
-
-  private async poll(): Promise<void> {
-    try {
-      await this.catchUp();
-    } catch (e) {
-      this.log.debug({ err: e }, 'session event poll failed');
-    }
+    await this.feed.start(
+      () => this.highWater,
+      (e) => this.deliver(e),
+    );
   }
 
   private deliver(event: SessionEndedEvent): void {
@@ -108,25 +47,9 @@ export class SessionEventBus {
     this.emitter.emit('ended', event);
   }
 
-  /**
-   * Record the event in the log inside the caller's transaction; on PostgreSQL also NOTIFY, which the database
-   * delivers only on commit.
-   */
+  /** Record the event in the log inside the caller's transaction (other processes hear it on commit). */
   async record(tx: Store, e: Omit<SessionEndedEvent, 'id'>, now: number): Promise<SessionEndedEvent> {
-    const id = await tx.sessionEvents.append({
-      sid: e.sid,
-      user_id: e.userId,
-      reason: e.reason,
-      logout_id: e.logoutId,
-      created_at: now,
-    });
-    const event = { id, ...e };
-    if (tx.engine === 'postgres') {
-      await sql`select pg_notify(${this.channelName(tx.connection.schema)}, ${JSON.stringify(event)})`.execute(
-        tx.db,
-      );
-    }
-    return event;
+    return tx.sessionEvents.appendAndAnnounce(e, now);
   }
 
   /** After commit: deliver in this process without waiting for the round trip. */
@@ -140,10 +63,6 @@ export class SessionEventBus {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.poller) clearInterval(this.poller);
-    const l = this.listener;
-    this.listener = undefined;
-    if (l) await l.end().catch(() => undefined);
+    await this.feed.stop();
   }
 }

@@ -48,7 +48,7 @@ export class Store {
     this.tokens = new TokensRepo(db, connection.engine);
     this.throttle = new ThrottleRepo(db);
     this.logouts = new LogoutsRepo(db, connection.engine);
-    this.sessionEvents = new SessionEventsRepo(db);
+    this.sessionEvents = new SessionEventsRepo(db, connection.engine, connection.schema);
     this.connections = new ConnectionsRepo(db);
     this.federation = new FederationRepo(db);
     this.ops = new OpsRepo(db);
