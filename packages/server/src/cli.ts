@@ -16,6 +16,7 @@ import { cliConfig } from './cli/config.js';
 import { tlsProblem } from './cli/tls-check.js';
 import { OPS_USAGE, isOpsCommand, opsCommand } from './cli/ops.js';
 import { explainStartupError } from './cli/startup-errors.js';
+import { checkRoleOption, grantRole } from './cli/roles.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -23,8 +24,10 @@ Commands:
   start --config FILE              start the provider
   init [--config FILE] [--issuer URL] [--force]
                                    write a commented starter config (default adieu.json)
-  user add --config FILE --username NAME [--password PW] [--email E] [--name N]
+  user add --config FILE --username NAME [--password PW] [--email E] [--name N] [--role admin]
                                    add a user (password also from ADIEU_PASSWORD)
+  user grant --config FILE --username NAME --role admin
+                                   give a user a role (admin opens the web console at /admin)
   client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
              [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
              [--frontchannel-logout-uri URI]
@@ -83,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
       'frontchannel-logout-uri': { type: 'string' },
       public: { type: 'boolean' },
       client: { type: 'string' },
+      role: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -111,8 +115,11 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'user':
+      if (sub === 'grant')
+        return withProvider(cliConfig(values), (p) => grantRole(p, values.username, values.role));
       if (sub !== 'add') break;
       return withProvider(cliConfig(values), async (p) => {
+        checkRoleOption(values.role);
         const password = values.password ?? process.env.ADIEU_PASSWORD;
         if (!values.username || !password)
           throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
@@ -127,6 +134,7 @@ export async function main(argv: string[]): Promise<number> {
           name: values.name,
         });
         console.log(`added user ${u.username} (id ${u.id})`);
+        if (values.role) await grantRole(p, u.username, values.role);
         return 0;
       });
     case 'client':

@@ -36,6 +36,8 @@ import { connectionApiRoutes } from './routes/api-connections.js';
 import { healthRoutes } from './routes/health.js';
 import { observeRequests } from './observability.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
+import { adminConsoleRoutes } from './routes/admin-console.js';
+import { auditAdminRequests } from '../admin/audit.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -129,6 +131,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
     return payload;
   });
 
+  app.addHook('onResponse', auditAdminRequests(p));
   app.setErrorHandler((error: FastifyError | Error, req, reply) => handleError(ctx, error, req, reply));
   app.setNotFoundHandler((req, reply) => {
     const e = new OAuthError('not_found', `no such endpoint: ${req.method} ${req.url.split('?')[0]}`, 404);
@@ -157,6 +160,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       });
       await adminApiRoutes(scoped, ctx);
       await healthRoutes(scoped, ctx);
+      await adminConsoleRoutes(scoped, ctx);
     },
     { prefix: base },
   );

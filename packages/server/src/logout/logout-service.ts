@@ -188,6 +188,26 @@ export class LogoutService {
       }
       await tx.logouts.insertParticipants(participantRows);
       await tx.logouts.insertOutbox(outbox);
+      // The audit log records every logout, in the transaction that ends the session (issue 16).
+      await tx.audit.append({
+        at: now,
+        actor_type: opts.initiator,
+        actor_id: opts.initiator === 'user' ? session.user_id : (opts.initiatorClientId ?? null),
+        actor_name: null,
+        client_id: opts.initiatorClientId ?? null,
+        action: 'logout',
+        target_type: 'session',
+        target_id: session.sid,
+        status: null,
+        ip: null,
+        user_agent: null,
+        detail: JSON.stringify({
+          logout_id: logoutId,
+          reason: opts.reason,
+          user_id: session.user_id,
+          participants: plan.participants.map((x) => x.clientId),
+        }),
+      });
       events.push(
         await this.p.events.record(
           tx,

@@ -57,6 +57,11 @@ export class SessionEventBus {
     for (const e of events) this.deliver(e);
   }
 
+  /** Push subscribers (open SSE streams) in this process, for the console's live page. */
+  get subscriberCount(): number {
+    return this.emitter.listenerCount('ended');
+  }
+
   subscribe(listener: (e: SessionEndedEvent) => void): () => void {
     this.emitter.on('ended', listener);
     return () => this.emitter.off('ended', listener);

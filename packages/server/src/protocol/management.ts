@@ -1,10 +1,10 @@
 import type { Provider } from '../provider.js';
+import { authenticateAdmin } from '../admin/admin-auth.js';
 import type { SessionRow } from '../domain/sessions.js';
 import type { UserRow } from '../store/repos/users.js';
-import { safeEqual } from '../util/crypto.js';
-import { checkAccessToken, requireAccessToken } from './access-tokens.js';
+import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
-import { OAuthError, insufficientScope, invalidRequest, invalidToken, notFound } from './errors.js';
+import { OAuthError, insufficientScope, invalidRequest, notFound } from './errors.js';
 import { readParams } from './params.js';
 import { passwordProblem } from '../domain/passwords.js';
 
@@ -30,22 +30,12 @@ export class Management {
   constructor(private readonly p: Provider) {}
 
   /**
-   * Admin authentication: an access token from client_credentials with scope `admin` (granted only to clients
-   * configured for it), or the configured static bearer secret.
+   * Admin authentication (admin/admin-auth.ts): the static bearer secret, a client_credentials token with
+   * scope `admin`, or a console token of a person with the admin role.
    */
   async requireAdmin(token: string | undefined): Promise<{ clientId: string | null }> {
-    if (!token) throw invalidToken('an admin access token is required');
-    const secret = this.p.config.admin.bearer_secret;
-    if (secret && safeEqual(token, secret)) return { clientId: null };
-    const r = await checkAccessToken(this.p, token);
-    if (!r.active) throw invalidToken(r.why);
-    const c = r.claims;
-    const client = await this.p.clients.get(c.client_id);
-    const isClientToken = c.sub === c.client_id && !c.sid;
-    if (!isClientToken || !c.scope.split(' ').includes('admin') || !client?.allowedScopes.has('admin')) {
-      throw insufficientScope('an access token with the admin scope, from client_credentials, is required');
-    }
-    return { clientId: c.client_id };
+    const actor = await authenticateAdmin(this.p, token);
+    return { clientId: actor.clientId };
   }
 
   /**

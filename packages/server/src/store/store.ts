@@ -11,6 +11,9 @@ import { TokensRepo } from './repos/tokens.js';
 import { ThrottleRepo } from './repos/throttle.js';
 import { LogoutsRepo } from './repos/logouts.js';
 import { SessionEventsRepo } from './repos/session-events.js';
+import { AuditRepo, RolesRepo } from './repos/audit.js';
+import { ConsoleSessionsRepo } from './repos/console-sessions.js';
+import { ConsoleQueriesRepo } from './repos/console-queries.js';
 import { ConnectionsRepo, FederationRepo } from './repos/federation.js';
 import { OpsRepo } from './repos/ops.js';
 
@@ -30,6 +33,10 @@ export class Store {
   readonly throttle: ThrottleRepo;
   readonly logouts: LogoutsRepo;
   readonly sessionEvents: SessionEventsRepo;
+  readonly audit: AuditRepo;
+  readonly roles: RolesRepo;
+  readonly consoleSessions: ConsoleSessionsRepo;
+  readonly consoleQueries: ConsoleQueriesRepo;
   readonly connections: ConnectionsRepo;
   readonly federation: FederationRepo;
   readonly ops: OpsRepo;
@@ -49,6 +56,10 @@ export class Store {
     this.throttle = new ThrottleRepo(db);
     this.logouts = new LogoutsRepo(db, connection.engine);
     this.sessionEvents = new SessionEventsRepo(db, connection.engine, connection.schema);
+    this.audit = new AuditRepo(db);
+    this.roles = new RolesRepo(db);
+    this.consoleSessions = new ConsoleSessionsRepo(db);
+    this.consoleQueries = new ConsoleQueriesRepo(db);
     this.connections = new ConnectionsRepo(db);
     this.federation = new FederationRepo(db);
     this.ops = new OpsRepo(db);

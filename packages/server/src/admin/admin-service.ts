@@ -1,0 +1,355 @@
+import type { Provider } from '../provider.js';
+import { Client } from '../domain/clients.js';
+import { clientMetadataSchema, describeIssue } from '../domain/client-metadata.js';
+import { OAuthError, invalidRequest, notFound } from '../protocol/errors.js';
+import { readParams } from '../protocol/params.js';
+import { LOGOUT_EVENT } from '../protocol/jwt.js';
+import { randomToken } from '../util/crypto.js';
+import type { AuditEventRow } from '../store/repos/audit.js';
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+/** A whole number from a query parameter, within bounds; a readable 400 otherwise. */
+export function readInt(
+  v: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  if (v === undefined) return fallback;
+  if (!/^\d{1,15}$/.test(v)) throw invalidRequest(`${name} must be a whole number`);
+  const n = Number(v);
+  if (n < min || n > max) throw invalidRequest(`${name} must be between ${min} and ${max}`);
+  return n;
+}
+
+/** A time filter: an ISO 8601 date-time (or date). */
+function readTime(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? Date.parse(v) : NaN;
+  if (Number.isNaN(t)) throw invalidRequest(`${name} must be a date-time such as 2026-12-01T10:00:00Z`);
+  return t;
+}
+
+const REASONS = ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced', 'upstream'];
+const OUTCOMES = ['delivered', 'failed', 'pending'] as const;
+
+/** The console's admin operations that are not the management API's: lists, filters, clients, keys, live. */
+export class AdminService {
+  constructor(private readonly p: Provider) {}
+
+  async listUsers(q: string | undefined, after: string | undefined, limit: number) {
+    const rows = await this.p.store.consoleQueries.searchUsers(q, after, limit + 1);
+    const page = rows.slice(0, limit);
+    const items = [];
+    for (const u of page) {
+      items.push({
+        id: u.id,
+        username: u.username,
+        name: u.name,
+        email: u.email,
+        disabled: Boolean(u.disabled),
+        roles: await this.p.store.roles.list(u.id),
+        created_at: iso(u.created_at),
+      });
+    }
+    return { items, next: rows.length > limit ? page[page.length - 1]!.username : null };
+  }
+
+  async audit(query: unknown) {
+    const q = readParams(query, ['actor', 'action', 'target', 'since', 'until', 'before', 'limit'] as const, {
+      actor: 200,
+      action: 100,
+      target: 200,
+      since: 40,
+      until: 40,
+      before: 20,
+      limit: 3,
+    });
+    const limit = readInt(q.limit, 'limit', 1, 200, 50);
+    const rows = await this.p.store.audit.list({
+      actor: q.actor,
+      action: q.action,
+      target: q.target,
+      since: readTime(q.since, 'since'),
+      until: readTime(q.until, 'until'),
+      before: q.before === undefined ? undefined : readInt(q.before, 'before', 1, Number.MAX_SAFE_INTEGER, 0),
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(auditView),
+      next: rows.length > limit ? String(page[page.length - 1]!.id) : null,
+    };
+  }
+
+  async searchLogouts(query: unknown) {
+    const q = readParams(
+      query,
+      ['user', 'client_id', 'reason', 'outcome', 'since', 'until', 'before', 'limit'] as const,
+      { user: 200, client_id: 200, reason: 40, outcome: 20, since: 40, until: 40, before: 200, limit: 3 },
+    );
+    if (q.reason && !REASONS.includes(q.reason))
+      throw invalidRequest(`reason must be one of ${REASONS.join(', ')}`);
+    if (q.outcome && !(OUTCOMES as readonly string[]).includes(q.outcome))
+      throw invalidRequest(`outcome must be one of ${OUTCOMES.join(', ')}`);
+    let userId: string | undefined;
+    if (q.user) {
+      const user = await this.p.store.users.findByIdOrUsername(q.user);
+      if (!user) return { items: [], next: null };
+      userId = user.id;
+    }
+    let before: { at: number; id: string } | undefined;
+    if (q.before) {
+      const m = /^(\d{1,15})~(lo_[\w-]{1,80})$/.exec(q.before);
+      if (!m) throw invalidRequest('before must be a next value from a previous page');
+      before = { at: Number(m[1]), id: m[2]! };
+    }
+    const limit = readInt(q.limit, 'limit', 1, 50, 20);
+    const rows = await this.p.store.consoleQueries.searchLogouts({
+      userId,
+      clientId: q.client_id,
+      reason: q.reason,
+      outcome: q.outcome as (typeof OUTCOMES)[number] | undefined,
+      since: readTime(q.since, 'since'),
+      until: readTime(q.until, 'until'),
+      before,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const items = [];
+    for (const row of page) items.push(await this.p.logout.report(row));
+    const last = page[page.length - 1];
+    return { items, next: rows.length > limit && last ? `${last.created_at}~${last.id}` : null };
+  }
+
+  /** One logout's back-channel deliveries with their ids (for "Retry now"), attempts and the token's claims. */
+  async deliveries(logoutId: string) {
+    const record = logoutId.length <= 100 ? await this.p.store.logouts.find(logoutId) : undefined;
+    if (!record) throw notFound('no such logout');
+    const rows = await this.p.store.logouts.listOutbox(record.id);
+    const attempts = await this.p.store.logouts.listAttempts(rows.map((r) => r.id));
+    return rows.map((o) => ({
+      id: o.id,
+      client_id: o.client_id,
+      uri: o.uri,
+      status: o.status,
+      attempts: o.attempts,
+      created_at: iso(o.created_at),
+      next_attempt_at: o.status === 'pending' ? iso(o.next_attempt_at) : null,
+      deadline_at: iso(o.deadline_at),
+      completed_at: iso(o.completed_at),
+      // What every attempt's logout token carried; jti, iat and exp are fresh for each attempt.
+      token_claims: {
+        iss: this.p.issuer,
+        sub: o.sub,
+        aud: o.client_id,
+        ...(o.sid ? { sid: o.sid } : {}),
+        events: { [LOGOUT_EVENT]: {} },
+        reason: o.reason,
+      },
+      history: attempts
+        .filter((a) => a.outbox_id === o.id)
+        .map((a) => ({
+          attempt: a.attempt,
+          started_at: iso(a.started_at),
+          duration_ms: a.duration_ms,
+          status_code: a.status_code,
+          outcome: a.outcome,
+          error: a.error,
+        })),
+    }));
+  }
+
+  async retryDelivery(id: string): Promise<void> {
+    const row = id.length <= 100 ? await this.p.store.consoleQueries.findOutbox(id) : undefined;
+    if (!row) throw notFound('no such delivery');
+    const now = this.p.now();
+    const ok = await this.p.store.consoleQueries.retryDelivery(
+      id,
+      now,
+      now + this.p.config.logout.backchannel_deadline * 1000,
+    );
+    if (!ok) {
+      throw new OAuthError(
+        'invalid_request',
+        `this delivery is ${row.status}; only a failed or rejected delivery can be retried`,
+        409,
+      );
+    }
+    this.p.outbox.kick();
+  }
+
+  async listClients() {
+    const rows = await this.p.store.clients.list();
+    return rows.map((r) => clientView(Client.fromRow(r), r.updated_at));
+  }
+
+  async getClient(clientId: string) {
+    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    if (!row) throw notFound('no such client');
+    return clientView(Client.fromRow(row), row.updated_at);
+  }
+
+  /**
+   * Change a client's logout URIs. `if_updated_at` (from the form the admin saw) makes a stale form fail with
+   * 409 instead of overwriting another admin's change. Clients from the config file are edited there.
+   */
+  async updateLogoutUris(clientId: string, body: unknown) {
+    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    if (!row) throw notFound('no such client');
+    const b = readParams(
+      body,
+      [
+        'backchannel_logout_uri',
+        'frontchannel_logout_uri',
+        'post_logout_redirect_uris',
+        'if_updated_at',
+      ] as const,
+      {
+        backchannel_logout_uri: 2000,
+        frontchannel_logout_uri: 2000,
+        post_logout_redirect_uris: 8000,
+        if_updated_at: 40,
+      },
+    );
+    if (row.source === 'config') {
+      throw new OAuthError(
+        'invalid_request',
+        'this client is defined in the config file; change it there',
+        409,
+      );
+    }
+    if (b.if_updated_at !== undefined && b.if_updated_at !== new Date(row.updated_at).toISOString()) {
+      throw new OAuthError(
+        'invalid_request',
+        'the client was changed since this form was loaded; reload it and apply your change again',
+        409,
+      );
+    }
+    const client = Client.fromRow(row);
+    const { backchannel_logout_uri: _b, frontchannel_logout_uri: _f, ...rest } = client.metadata;
+    const next = {
+      ...rest,
+      ...(b.backchannel_logout_uri ? { backchannel_logout_uri: b.backchannel_logout_uri } : {}),
+      ...(b.frontchannel_logout_uri ? { frontchannel_logout_uri: b.frontchannel_logout_uri } : {}),
+      post_logout_redirect_uris: (b.post_logout_redirect_uris ?? '').split(/\s+/).filter(Boolean),
+    };
+    const parsed = clientMetadataSchema.safeParse(next);
+    if (!parsed.success) {
+      throw new OAuthError('invalid_client_metadata', describeIssue(parsed.error), 400);
+    }
+    const now = Math.max(this.p.now(), row.updated_at + 1);
+    await this.p.store.clients.upsert({
+      ...row,
+      metadata: JSON.stringify(parsed.data),
+      updated_at: now,
+    });
+    this.p.clients.forget(clientId);
+    return clientView(new Client(parsed.data, row.secret_digest, client.source), now);
+  }
+
+  /** A new client secret, shown once; the old one stops working at once. */
+  async rotateSecret(clientId: string) {
+    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    if (!row) throw notFound('no such client');
+    if (row.source === 'config') {
+      throw new OAuthError(
+        'invalid_request',
+        'this client is defined in the config file; change it there',
+        409,
+      );
+    }
+    if (!row.secret_digest) throw new OAuthError('invalid_request', 'a public client has no secret', 409);
+    const secret = randomToken(32);
+    const metadata = { ...(JSON.parse(row.metadata) as object), client_secret: secret };
+    const fresh = Client.toRow(
+      clientMetadataSchema.parse(metadata),
+      row.source as Client['source'],
+      this.p.now(),
+    );
+    await this.p.store.clients.upsert({
+      ...row,
+      secret_digest: fresh.secret_digest,
+      updated_at: Math.max(this.p.now(), row.updated_at + 1),
+    });
+    this.p.clients.forget(clientId);
+    return { client_id: clientId, client_secret: secret };
+  }
+
+  async listKeys() {
+    const now = this.p.now();
+    const signer = this.p.keys.signingKey().kid;
+    return (await this.p.store.keys.listUsable(now)).map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      state: k.kid === signer ? 'signing' : k.sign_from > now ? 'published' : 'retired',
+      created_at: iso(k.created_at),
+      sign_from: iso(k.sign_from),
+      verify_until: iso(k.verify_until),
+    }));
+  }
+
+  /** Outbox depth, failures in the last hour, SSE subscribers, and the figures the console draws. */
+  async live() {
+    const now = this.p.now();
+    const hour = now - 3_600_000;
+    const q = this.p.store.consoleQueries;
+    const [outbox, deliveries, sessions] = await Promise.all([
+      q.outboxFigures(hour),
+      q.deliveriesSince(now - 24 * 3_600_000),
+      q.sessionsPerClient(now),
+    ]);
+    return {
+      at: iso(now),
+      outbox_pending: outbox.pending,
+      failed_last_hour: outbox.failedSince,
+      sse_subscribers: this.p.events.subscriberCount,
+      sessions_per_client: sessions,
+      deliveries_last_24h: deliveries.map((d) => ({
+        client_id: d.client_id,
+        at: iso(d.created_at),
+        outcome:
+          d.status === 'delivered'
+            ? d.attempts > 1
+              ? 'retried'
+              : 'delivered'
+            : d.status === 'pending'
+              ? 'pending'
+              : 'failed',
+      })),
+    };
+  }
+}
+
+function clientView(c: Client, updatedAt: number) {
+  const m = c.metadata;
+  return {
+    client_id: c.id,
+    client_name: c.name,
+    source: c.source,
+    public: c.isPublic,
+    redirect_uris: m.redirect_uris,
+    post_logout_redirect_uris: m.post_logout_redirect_uris,
+    backchannel_logout_uri: m.backchannel_logout_uri ?? null,
+    frontchannel_logout_uri: m.frontchannel_logout_uri ?? null,
+    grant_types: m.grant_types,
+    scope: m.scope,
+    updated_at: iso(updatedAt),
+  };
+}
+
+function auditView(r: AuditEventRow) {
+  return {
+    id: String(r.id),
+    at: iso(Number(r.at)),
+    actor: { type: r.actor_type, id: r.actor_id, name: r.actor_name, client_id: r.client_id },
+    action: r.action,
+    target: r.target_id ? { type: r.target_type, id: r.target_id } : null,
+    status: r.status,
+    ip: r.ip,
+    user_agent: r.user_agent,
+    detail: r.detail ? (JSON.parse(r.detail) as unknown) : null,
+  };
+}
