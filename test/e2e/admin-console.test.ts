@@ -204,9 +204,11 @@ describe.skipIf(!enabled)('the admin console', () => {
       await snapshot(page, `console-phone-dark${path.replace(/\//g, '-')}`);
     }
     await page.goto(`${op.issuer}/admin/doctor`);
+    await page.selectOption('select[name=client]', 'shop');
     await page.getByRole('button', { name: 'Run the checks' }).click();
     await page.locator('[data-case=alg_none]').waitFor();
-    expect(await page.getByText('refused (400)').first().isVisible()).toBe(true);
+    // The test receiver answers 200 to anything, so the doctor names every bad token it took.
+    expect(await page.locator('[data-check=accepts_alg_none]').isVisible()).toBe(true);
     await snapshot(page, 'console-phone-dark-doctor-report');
     await page.close();
   });

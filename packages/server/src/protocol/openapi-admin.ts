@@ -5,6 +5,10 @@
  */
 export function adminOpenApi(errors: Record<string, unknown>) {
   const admin = [{ adminToken: [] }];
+  const user = { name: 'user', in: 'path', required: true, schema: { type: 'string' } };
+  const role = { name: 'role', in: 'path', required: true, schema: { enum: ['admin'] } };
+  const client = { name: 'client', in: 'path', required: true, schema: { type: 'string' } };
+  const noContent = { '204': { description: 'Done' }, ...errors };
   const json = (schema: unknown, description: string) => ({
     description,
     content: { 'application/json': { schema } },
@@ -48,6 +52,168 @@ export function adminOpenApi(errors: Record<string, unknown>) {
       },
     },
     paths: {
+      '/users': {
+        get: {
+          summary: 'Users whose username, name or email contains q, by username; page with after=next',
+          security: admin,
+          parameters: [
+            { name: 'q', in: 'query', schema: { type: 'string', maxLength: 200 } },
+            { name: 'after', in: 'query', schema: { type: 'string' } },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
+            },
+          ],
+          responses: { '200': json({ type: 'object' }, '{ items: [user], next: string | null }'), ...errors },
+        },
+      },
+      '/users/{user}/roles': {
+        get: {
+          summary: "The user's roles",
+          security: admin,
+          parameters: [user],
+          responses: { '200': json({ type: 'object' }, '{ roles: [string] }'), ...errors },
+        },
+      },
+      '/users/{user}/roles/{role}': {
+        put: {
+          summary: 'Grant a role (admin opens the console)',
+          security: admin,
+          parameters: [user, role],
+          responses: noContent,
+        },
+        delete: {
+          summary: 'Take a role away (409 for your own admin role)',
+          security: admin,
+          parameters: [user, role],
+          responses: noContent,
+        },
+      },
+      '/audit': {
+        get: {
+          summary:
+            'The audit log, newest first: every admin action (who, what, when, from where) and every logout',
+          security: admin,
+          parameters: [
+            { name: 'actor', in: 'query', schema: { type: 'string' } },
+            {
+              name: 'action',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'e.g. logout, user.disable, session.revoke',
+            },
+            { name: 'target', in: 'query', schema: { type: 'string' } },
+            { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            {
+              name: 'before',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'next from the previous page',
+            },
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            },
+          ],
+          responses: {
+            '200': json({ type: 'object' }, '{ items: [event], next: string | null }'),
+            ...errors,
+          },
+        },
+      },
+      '/logouts/search': {
+        get: {
+          summary: 'Logouts with filters, newest first',
+          security: admin,
+          parameters: [
+            { name: 'user', in: 'query', schema: { type: 'string' } },
+            { name: 'client_id', in: 'query', schema: { type: 'string' } },
+            { name: 'reason', in: 'query', schema: { type: 'string' } },
+            { name: 'outcome', in: 'query', schema: { enum: ['delivered', 'failed', 'pending'] } },
+            { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'before', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 20 } },
+          ],
+          responses: {
+            '200': json({ type: 'object' }, '{ items: [Logout], next: string | null }'),
+            ...errors,
+          },
+        },
+      },
+      '/logouts/{id}/deliveries': {
+        get: {
+          summary:
+            "One logout's back-channel deliveries: ids, every attempt, next retry, the logout token's claims",
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'array', items: { type: 'object' } }, 'Deliveries'), ...errors },
+        },
+      },
+      '/deliveries/{id}/retry': {
+        post: {
+          summary: 'Retry now a failed or rejected delivery (409 for any other state)',
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '202': { description: 'Queued' }, ...errors },
+        },
+      },
+      '/clients': {
+        get: {
+          summary: 'Every client',
+          security: admin,
+          responses: { '200': json({ type: 'array' }, 'Clients'), ...errors },
+        },
+      },
+      '/clients/{client}': {
+        get: {
+          summary: 'One client',
+          security: admin,
+          parameters: [client],
+          responses: { '200': json({ type: 'object' }, 'The client'), ...errors },
+        },
+        patch: {
+          summary:
+            'Change the logout URIs (backchannel_logout_uri, frontchannel_logout_uri, post_logout_redirect_uris ' +
+            'space-separated); if_updated_at from the client as read makes a stale edit fail with 409',
+          security: admin,
+          parameters: [client],
+          responses: { '200': json({ type: 'object' }, 'The client'), ...errors },
+        },
+      },
+      '/clients/{client}/secret': {
+        post: {
+          summary: 'Rotate the client secret; the new one is in the answer, once',
+          security: admin,
+          parameters: [client],
+          responses: { '200': json({ type: 'object' }, '{ client_id, client_secret }'), ...errors },
+        },
+      },
+      '/keys': {
+        get: {
+          summary: 'Signing keys and their state',
+          security: admin,
+          responses: { '200': json({ type: 'array' }, 'Keys'), ...errors },
+        },
+      },
+      '/keys/rotate': {
+        post: {
+          summary: 'Publish a new signing key (now=true: it signs at once)',
+          security: admin,
+          responses: { '200': json({ type: 'object' }, '{ kid, sign_from }'), ...errors },
+        },
+      },
+      '/live': {
+        get: {
+          summary:
+            'Outbox depth, failures in the last hour, SSE subscribers, sessions per app, deliveries of the last 24 h',
+          security: admin,
+          responses: { '200': json({ type: 'object' }, 'Live figures'), ...errors },
+        },
+      },
       '/clients/{client}/doctor': {
         post: {
           summary:
