@@ -3,6 +3,7 @@ import type { ClientRow } from '../store/repos/clients.js';
 import { MANAGEMENT_SCOPES, clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
 import { digest, safeEqual } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
+import { matchesLoopbackRedirect } from './loopback-redirect.js';
 
 export type ClientSource = 'config' | 'registration' | 'cli';
 
@@ -40,9 +41,12 @@ export class Client {
   allowsGrant(grant: string): boolean {
     return (this.metadata.grant_types as readonly string[]).includes(grant);
   }
-  /** Exact string match (RFC 9700 §2.1): no prefix, wildcard or normalisation. */
+  /**
+   * Exact string match (RFC 9700 §2.1): no prefix, wildcard or normalisation; only the port of a loopback IP
+   * redirect URI may differ (RFC 8252 §7.3).
+   */
   hasRedirectUri(uri: string): boolean {
-    return this.metadata.redirect_uris.includes(uri);
+    return this.metadata.redirect_uris.some((r) => r === uri || matchesLoopbackRedirect(r, uri));
   }
   hasPostLogoutRedirectUri(uri: string): boolean {
     return this.metadata.post_logout_redirect_uris.includes(uri);
