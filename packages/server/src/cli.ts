@@ -17,6 +17,7 @@ import { tlsProblem } from './cli/tls-check.js';
 import { OPS_USAGE, isOpsCommand, opsCommand } from './cli/ops.js';
 import { explainStartupError } from './cli/startup-errors.js';
 import { checkRoleOption, grantRole } from './cli/roles.js';
+import { userUnlock } from './cli/user-unlock.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -28,6 +29,8 @@ Commands:
                                    add a user (password also from ADIEU_PASSWORD)
   user grant --config FILE --username NAME --role admin
                                    give a user a role (admin opens the web console at /admin)
+  user unlock --config FILE --username NAME
+                                   lift a lockout after too many failed passwords
   client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
              [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
              [--frontchannel-logout-uri URI]
@@ -117,6 +120,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'user':
       if (sub === 'grant')
         return withProvider(cliConfig(values), (p) => grantRole(p, values.username, values.role));
+      if (sub === 'unlock') return userUnlock(cliConfig(values), values.username);
       if (sub !== 'add') break;
       return withProvider(cliConfig(values), async (p) => {
         checkRoleOption(values.role);

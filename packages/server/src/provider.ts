@@ -87,6 +87,7 @@ export class Provider {
     this.throttle = new LoginThrottle(store, {
       accountMaxFailures: config.login.account_max_failures,
       accountLockSeconds: config.login.account_lock_seconds,
+      accountQuietSeconds: config.login.account_quiet_seconds,
       ipMaxFailures: config.login.ip_max_failures,
       ipWindowSeconds: config.login.ip_window_seconds,
     });

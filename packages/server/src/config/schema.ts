@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIP } from 'node:net';
 import { clientMetadataSchema, isLoopbackHost } from '../domain/client-metadata.js';
 import { connectionSchema } from '../federation/connection-config.js';
 
@@ -19,6 +20,36 @@ export const userSeedSchema = z
     disabled: z.boolean().optional(),
   })
   .strict();
+
+/**
+ * Which proxies may set X-Forwarded-For (and so the client address that per-IP throttling keys on): none, the
+ * last N hops, or the listed addresses. Never "every hop": then the left-most X-Forwarded-For entry, which the
+ * client writes itself, would be its address.
+ */
+const trustProxySchema = z
+  .union(
+    [
+      z.literal(false),
+      z.number().int().min(1).max(16),
+      z
+        .array(
+          z
+            .string()
+            .refine(isProxyAddress, 'must be an IP address, a CIDR, or loopback/linklocal/uniquelocal'),
+        )
+        .min(1),
+    ],
+    {
+      error: (issue) =>
+        issue.input === true
+          ? 'true would trust every hop, so any client could pick its own address with X-Forwarded-For; give the number of proxies in front of Adieu (e.g. 1) or their addresses/CIDRs (e.g. ["10.0.0.0/8"])'
+          : 'must be false, a hop count (e.g. 1), or a list of proxy addresses/CIDRs (e.g. ["10.0.0.0/8"])',
+    },
+  )
+  .default(false)
+  .describe(
+    'proxies whose X-Forwarded-* headers are honoured: false, the number of proxy hops in front of Adieu, or their addresses/CIDRs (never true; see docs/security.md)',
+  );
 
 export const configSchema = z
   .object({
@@ -88,6 +119,10 @@ export const configSchema = z
         account_lock_seconds: seconds(
           30,
           'first lock after too many failures; doubles on each further failure',
+        ),
+        account_quiet_seconds: seconds(
+          86_400,
+          'failed logins of an account are forgotten after this long without attempts (counted from the end of a lock)',
         ),
         ip_max_failures: z
           .number()
@@ -196,10 +231,22 @@ export const configSchema = z
       .describe(
         'PEM files of extra CAs trusted for outbound HTTPS, besides the system store and NODE_EXTRA_CA_CERTS',
       ),
-    trust_proxy: z
-      .boolean()
-      .default(false)
-      .describe('honour X-Forwarded-* (only behind a proxy you control)'),
+    trust_proxy: trustProxySchema,
+    hsts: z
+      .object({
+        max_age: z
+          .number()
+          .int()
+          .min(0)
+          .default(31_536_000)
+          .describe(
+            "Strict-Transport-Security max-age (seconds) on answers over the provider's own TLS; 0 turns it off",
+          ),
+        include_subdomains: z.boolean().default(false).describe('add includeSubDomains'),
+      })
+      .strict()
+      .prefault({})
+      .describe('HTTP Strict Transport Security, sent when the provider serves HTTPS itself (`tls`)'),
     clients: z
       .array(clientMetadataSchema)
       .default([])
@@ -271,3 +318,13 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema> & { port: number };
 export type UserSeed = z.output<typeof userSeedSchema>;
+
+/** An entry of `trust_proxy`: an address, a CIDR, or one of proxy-addr's named ranges (as Fastify accepts). */
+function isProxyAddress(v: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(v)) return true;
+  const [address = '', prefix, ...rest] = v.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}

@@ -3,24 +3,35 @@ import type { Store } from '../store/store.js';
 export interface ThrottlePolicy {
   accountMaxFailures: number;
   accountLockSeconds: number;
+  /** Consecutive account failures are forgotten after this long without attempts (and after the last lock). */
+  accountQuietSeconds?: number;
   ipMaxFailures: number;
   ipWindowSeconds: number;
 }
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** Consecutive account failures are forgotten after a day without attempts. */
-const ACCOUNT_WINDOW_MS = 86_400_000;
+/** The outcome of one password check made through {@link LoginThrottle.checkPassword}. */
+export type PasswordAttempt<T> =
+  { outcome: 'ok'; value: T } | { outcome: 'wrong' } | { outcome: 'throttled'; retryAfterSeconds: number };
+
+const DEFAULT_QUIET_MS = 86_400_000;
 const MAX_LOCK_MS = 3_600_000;
 
 /**
- * Login throttling, per account and per IP, in the store so every process counts the same attempts.
+ * The one limiter for every password check (login form, `me/changePassword`, password reset, step-up), per
+ * account and per IP, in the store so every process counts the same attempts. Call {@link checkPassword}; the
+ * lower-level {@link begin} / {@link succeeded} pair is what it is made of.
  *
  * An attempt is counted *before* the password is checked (and taken back when it succeeds), so parallel guesses
- * cannot all slip through between a check and a recorded failure. Per account: once more than
- * `accountMaxFailures` attempts have failed in a row, the account is locked for `accountLockSeconds`, doubling
- * with each further failure (at most an hour), until a successful login. Per IP: at most `ipMaxFailures` failed
- * attempts in a window of `ipWindowSeconds`. Attempts made while locked are refused without being counted.
+ * cannot all slip through between a check and a recorded failure. Per account: after `accountMaxFailures`
+ * failures in a row the account is locked for `accountLockSeconds`, doubling with each further counted attempt
+ * (at most an hour). A lock is a delay, never a denial: once it has expired, the next attempt is checked (one
+ * attempt per expired lock, however many arrive at once), and the right password signs in and starts the account
+ * afresh; a wrong one locks it again for twice as long. Failures are forgotten after `accountQuietSeconds`
+ * without attempts, counted from the end of the last lock. Per IP: at most `ipMaxFailures` failed attempts in a
+ * window of `ipWindowSeconds`. Attempts made while locked are refused without being counted. An admin can lift an
+ * account's lock at once with {@link unlock}.
  */
 export class LoginThrottle {
   constructor(
@@ -35,6 +46,28 @@ export class LoginThrottle {
     return `ip:${ip}`;
   }
 
+  /**
+   * Check a password under the limiter: `check` runs only when the account and the IP may try now, and returns
+   * the signed-in value (e.g. the user) or undefined for a wrong password.
+   *
+   * @param account the account the password belongs to, as the user typed it (compared case-insensitively)
+   * @param ip the client address (`request.ip`, which honours `trust_proxy`)
+   */
+  async checkPassword<T>(
+    account: string,
+    ip: string,
+    now: number,
+    check: () => Promise<T | undefined>,
+  ): Promise<PasswordAttempt<T>> {
+    const verdict = await this.begin(account, ip, now);
+    if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
+    const value = await check();
+    // A failure was already counted by begin(); a success takes its attempt back.
+    if (value === undefined) return { outcome: 'wrong' };
+    await this.succeeded(account, ip);
+    return { outcome: 'ok', value };
+  }
+
   /** Count an attempt and say whether its password may be checked at all. */
   async begin(username: string, ip: string, now: number): Promise<ThrottleVerdict> {
     const p = this.policy;
@@ -45,28 +78,45 @@ export class LoginThrottle {
     if (lockedUntil > now) return refuse(lockedUntil, now);
 
     const windowMs = p.ipWindowSeconds * 1000;
+    const quietMs = (p.accountQuietSeconds ?? DEFAULT_QUIET_MS / 1000) * 1000;
     const [a, i] = await Promise.all([
-      this.store.throttle.bump(aKey, now, ACCOUNT_WINDOW_MS),
+      this.store.throttle.bumpUntilQuiet(aKey, now, quietMs),
       this.store.throttle.bump(iKey, now, windowMs),
     ]);
     if (a.failures > p.accountMaxFailures) {
       const over = a.failures - p.accountMaxFailures - 1;
       const until = now + Math.min(p.accountLockSeconds * 1000 * 2 ** over, MAX_LOCK_MS);
+      const expired = acct?.locked_until ?? 0;
+      // The one attempt an expired lock grants: it locks again first (so parallel attempts are refused), and
+      // its password is checked; a success clears the lock.
+      if (expired > 0 && a.locked_until === expired) {
+        if (await this.store.throttle.claimExpiredLock(aKey, expired, until)) return this.ipVerdict(i, now);
+      }
       await this.store.throttle.lock(aKey, until);
       return refuse(until, now);
     }
-    if (i.failures > p.ipMaxFailures) {
-      const until = i.window_started_at + windowMs;
-      await this.store.throttle.lock(iKey, until);
-      return refuse(until, now);
-    }
-    return { allowed: true };
+    return this.ipVerdict(i, now);
+  }
+
+  private async ipVerdict(
+    i: { key: string; failures: number; window_started_at: number },
+    now: number,
+  ): Promise<ThrottleVerdict> {
+    if (i.failures <= this.policy.ipMaxFailures) return { allowed: true };
+    const until = i.window_started_at + this.policy.ipWindowSeconds * 1000;
+    await this.store.throttle.lock(i.key, until);
+    return refuse(until, now);
   }
 
   /** The password was right: the account starts afresh and the attempt does not count against the IP. */
   async succeeded(username: string, ip: string): Promise<void> {
     await this.store.throttle.clear(LoginThrottle.accountKey(username));
     await this.store.throttle.unbump(LoginThrottle.ipKey(ip));
+  }
+
+  /** Lift an account's lock and forget its failures (admin API and `adieu user unlock`). */
+  async unlock(username: string): Promise<void> {
+    await this.store.throttle.clear(LoginThrottle.accountKey(username));
   }
 }
 

@@ -20,6 +20,7 @@ import { cookieOptions } from './cookies.js';
 import { corsPolicy } from './cors.js';
 import { buildServices } from './services.js';
 import { browserCookies } from './browser-cookies.js';
+import { hstsHeader, securityHeaders, setSecurityHeaders } from './security-headers.js';
 import { sendClientResponse, sendPage, type HttpContext } from './context.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { authorizeRoutes } from './routes/authorize.js';
@@ -56,19 +57,31 @@ export interface AppOptions {
   https?: { cert: string | Buffer; key: string | Buffer };
 }
 
+/** The routes' context plus what the app-wide error paths need. */
+interface AppContext extends HttpContext {
+  /** The Strict-Transport-Security value, when we terminate TLS. */
+  hsts: string | undefined;
+}
+
 /** Largest request body we read: forms and registration JSON are small; anything bigger is refused with 413. */
 const BODY_LIMIT = 64 * 1024;
 
 /** Build the provider's HTTP app. Routes are mounted under the issuer's path. */
 export async function buildApp(p: Provider, options: AppOptions = {}): Promise<FastifyInstance> {
   const base = new URL(p.issuer).pathname.replace(/\/$/, '');
-  const ctx: HttpContext = { p, base, cookies: cookieOptions(p.issuer, base), services: buildServices(p) };
+  const ctx: AppContext = {
+    p,
+    base,
+    cookies: cookieOptions(p.issuer, base),
+    services: buildServices(p),
+    hsts: hstsHeader(p.config, options.https !== undefined),
+  };
   /** Paths of the routes that answer people with pages, for errors raised before a route is matched. */
   const pagePaths: RegExp[] = [];
   const app = Fastify({
     loggerInstance: p.log,
     logController: new LogController({ disableRequestLogging: process.env.ADIEU_LOG_REQUESTS !== '1' }),
-    trustProxy: p.config.trust_proxy,
+    trustProxy: trustProxyOption(p.config.trust_proxy),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 256 },
     return503OnClosing: true,
@@ -106,28 +119,12 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
     reply.cspNonce = randomToken(16);
   });
   app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith('text/html')) {
-      const framable = req.routeOptions.config?.framable === true;
-      reply.header(
-        'content-security-policy',
-        [
-          "default-src 'none'",
-          "style-src 'self'",
-          "img-src 'self' data:",
-          `script-src 'nonce-${reply.cspNonce}'`,
-          "connect-src 'self'",
-          // Front-channel logout frames go to the apps' own origins.
-          'frame-src https: http:',
-          "base-uri 'none'",
-          framable ? 'frame-ancestors *' : "frame-ancestors 'none'",
-        ].join('; '),
-      );
-      if (!framable) reply.header('x-frame-options', 'DENY');
-    }
+    setSecurityHeaders(reply, {
+      html: String(reply.getHeader('content-type') ?? '').startsWith('text/html'),
+      framable: req.routeOptions.config?.framable === true,
+      nonce: reply.cspNonce,
+      hsts: ctx.hsts,
+    });
     return payload;
   });
 
@@ -189,7 +186,7 @@ function isPagePath(pagePaths: readonly RegExp[], url: string): boolean {
  * segment longer than maxParamLength. Same shapes as handleError; the path decides between page and JSON.
  */
 function earlyError(
-  ctx: HttpContext,
+  ctx: AppContext,
   pagePaths: readonly RegExp[],
   error: FastifyError,
   req: FastifyRequest,
@@ -201,7 +198,11 @@ function earlyError(
     tooLong ? 'a part of the URL path is too long' : 'the URL path is not validly percent-encoded',
     tooLong ? 414 : 400,
   );
-  if (isPagePath(pagePaths, req.url) || /text\/html/.test(req.headers.accept ?? '')) {
+  const page = isPagePath(pagePaths, req.url) || /text\/html/.test(req.headers.accept ?? '');
+  // No hook ran for this request: the nonce and the headers are set here.
+  reply.cspNonce = randomToken(16);
+  setSecurityHeaders(reply, { html: page, framable: false, nonce: reply.cspNonce, hsts: ctx.hsts });
+  if (page) {
     return sendPage(
       reply,
       errorPage(ctx.base, 'This request cannot be completed', e.description, e.error),
@@ -217,7 +218,7 @@ function earlyError(
  * request line names a page route.
  */
 function clientError(
-  ctx: HttpContext,
+  ctx: AppContext,
   pagePaths: readonly RegExp[],
   error: Error & { code?: string; rawPacket?: unknown },
   socket: Socket,
@@ -246,10 +247,9 @@ function clientError(
     `Content-Type: ${page ? 'text/html' : 'application/json'}; charset=utf-8`,
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Cache-Control: no-store',
-    'X-Content-Type-Options: nosniff',
-    ...(page
-      ? ["Content-Security-Policy: default-src 'none'; style-src 'self'; frame-ancestors 'none'"]
-      : []),
+    ...securityHeaders({ html: page, framable: false, nonce: randomToken(16), hsts: ctx.hsts }).map(
+      ([name, value]) => `${name}: ${value}`,
+    ),
     'Connection: close',
   ];
   if (socket.writable) socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
@@ -309,6 +309,16 @@ function describeFastifyError(e: FastifyError): string {
     default:
       return e.message.replace(/^FST_\w+: /, '');
   }
+}
+
+/**
+ * `trust_proxy` for Fastify: a hop count trusts that many proxies nearest to us (proxy-addr's rule, which Fastify's
+ * types do not spell), a list trusts those addresses; `true` (every hop) is refused when the config is read.
+ */
+function trustProxyOption(
+  setting: false | number | string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
 /** Read a PEM file pair for HTTPS. */

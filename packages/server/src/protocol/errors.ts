@@ -49,6 +49,13 @@ export const insufficientScope = (d: string) =>
     'WWW-Authenticate',
     'Bearer error="insufficient_scope"',
   );
+/** Too many failed password checks for this account or address (RFC 6585 §4); a delay, never a denial. */
+export const tooManyAttempts = (retryAfterSeconds: number) =>
+  new OAuthError(
+    'too_many_attempts',
+    `too many failed attempts; try again in ${retryAfterSeconds} seconds`,
+    429,
+  ).withHeader('Retry-After', String(retryAfterSeconds));
 export const notFound = (d: string) => new OAuthError('not_found', d, 404);
 export const invalidClientMetadata = (d: string) => new OAuthError('invalid_client_metadata', d);
 export const invalidRedirectUri = (d: string) => new OAuthError('invalid_redirect_uri', d);

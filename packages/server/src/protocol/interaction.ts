@@ -61,19 +61,20 @@ export class Interactions {
   ): Promise<LoginResult> {
     const p = this.p;
     const ip = browser.ip ?? 'unknown';
-    const verdict = await p.throttle.begin(form.username, ip, p.now());
-    if (!verdict.allowed) {
+    const attempt = await p.throttle.checkPassword(form.username, ip, p.now(), () =>
+      p.users.authenticate(form.username, form.password),
+    );
+    if (attempt.outcome === 'throttled') {
       return {
         kind: 'retry',
         status: 429,
-        message: `Too many failed attempts. Try again in ${verdict.retryAfterSeconds} seconds.`,
-        retryAfterSeconds: verdict.retryAfterSeconds,
+        message: `Too many failed attempts. Try again in ${attempt.retryAfterSeconds} seconds.`,
+        retryAfterSeconds: attempt.retryAfterSeconds,
       };
     }
-    const user = await p.users.authenticate(form.username, form.password);
-    // A failure was already counted by begin(); a success takes its attempt back.
-    if (!user) return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
-    await p.throttle.succeeded(form.username, ip);
+    if (attempt.outcome === 'wrong')
+      return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
+    const user = attempt.value;
     await this.finish(interaction);
 
     const current = await p.sessions.fromCookie(browser.sessionCookie);

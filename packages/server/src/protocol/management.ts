@@ -4,7 +4,13 @@ import type { SessionRow } from '../domain/sessions.js';
 import type { UserRow } from '../store/repos/users.js';
 import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
-import { OAuthError, insufficientScope, invalidRequest, notFound } from './errors.js';
+import {
+  OAuthError,
+  insufficientScope,
+  invalidRequest,
+  notFound,
+  tooManyAttempts,
+} from './errors.js';
 import { readParams } from './params.js';
 import { passwordProblem } from '../domain/passwords.js';
 
@@ -132,15 +138,26 @@ export class Management {
     });
   }
 
-  async changeOwnPassword(user: UserRow, sid: string | undefined, body: unknown): Promise<void> {
+  /** The current password is checked under the same limiter as the login form (per account and per IP). */
+  async changeOwnPassword(user: UserRow, sid: string | undefined, body: unknown, ip: string): Promise<void> {
     const { current_password: current } = readParams(body, ['current_password'] as const, {
       current_password: 1024,
     });
-    if (!current || !(await this.p.users.authenticate(user.username, current))) {
+    if (!current) throw invalidRequest('current_password is missing');
+    const attempt = await this.p.throttle.checkPassword(user.username, ip, this.p.now(), () =>
+      this.p.users.authenticate(user.username, current),
+    );
+    if (attempt.outcome === 'throttled') throw tooManyAttempts(attempt.retryAfterSeconds);
+    if (attempt.outcome === 'wrong') {
       throw new OAuthError('invalid_request', 'current_password is not correct', 400);
     }
     const { new_password: password } = readParams(body, ['new_password'] as const, { new_password: 1024 });
     await this.setPassword(user, { password }, sid);
+  }
+
+  /** Lift a lockout after too many failed passwords (the lock would also expire on its own). */
+  async unlock(user: UserRow): Promise<void> {
+    await this.p.throttle.unlock(user.username);
   }
 
   async setDisabled(user: UserRow, disabled: boolean, adminClientId: string | null): Promise<void> {

@@ -245,6 +245,15 @@ export function openApiDocument(issuer: string) {
           responses: noContent,
         },
       },
+      '/users/{user}/unlock': {
+        post: {
+          summary:
+            'Lift a lockout after too many failed passwords and forget the failures (locks also expire on their own)',
+          security: admin,
+          parameters: [userParam],
+          responses: noContent,
+        },
+      },
       '/sessions/{sid}': {
         delete: {
           summary: 'End one SSO session (single logout, reason admin)',
@@ -321,7 +330,14 @@ export function openApiDocument(issuer: string) {
               },
             },
           },
-          responses: noContent,
+          responses: {
+            ...noContent,
+            '429': {
+              description:
+                'Too many failed password checks for this account or address (shared with the login form); see Retry-After',
+              content: { 'application/json': { schema: error } },
+            },
+          },
         },
       },
       ...console_.paths,

@@ -54,6 +54,12 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     return reply.code(204).send();
   });
 
+  app.post<UserParams>('/api/v1/users/:user/unlock', async (req, reply) => {
+    await admin(req.headers.authorization);
+    await m.unlock(await m.findUser(req.params.user));
+    return reply.code(204).send();
+  });
+
   app.delete<{ Params: { sid: string } }>('/api/v1/sessions/:sid', async (req, reply) => {
     const { clientId } = await admin(req.headers.authorization);
     await m.endSession(req.params.sid, clientId);
@@ -94,7 +100,7 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
 
   app.post('/api/v1/me/changePassword', async (req, reply) => {
     const { user, sid } = await me(req.headers.authorization);
-    await m.changeOwnPassword(user, sid, req.body);
+    await m.changeOwnPassword(user, sid, req.body, req.ip);
     return reply.code(204).send();
   });
 }

@@ -30,6 +30,40 @@ export class ThrottleRepo {
       .executeTakeFirstOrThrow();
   }
 
+  /**
+   * Count one more consecutive failure of an account, forgotten after `quietMs` without attempts: the quiet
+   * period runs from the later of the last attempt and the end of the last lock. For such rows
+   * `window_started_at` holds the time of the last attempt.
+   */
+  async bumpUntilQuiet(key: string, now: number, quietMs: number): Promise<ThrottleRow> {
+    const stale = sql<boolean>`${now} - (case when throttle.locked_until > throttle.window_started_at then throttle.locked_until else throttle.window_started_at end) > ${quietMs}`;
+    return this.db
+      .insertInto('throttle')
+      .values({ key, failures: 1, window_started_at: now, locked_until: 0 })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          failures: sql<number>`case when ${stale} then 1 else throttle.failures + 1 end`,
+          window_started_at: now,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Take over an expired lock: replace `expired` (the lock this caller read) by a new one until `until`. Only one
+   * of many parallel callers wins; it alone may check a password, the others find the new lock.
+   */
+  async claimExpiredLock(key: string, expired: number, until: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('throttle')
+      .set({ locked_until: until })
+      .where('key', '=', key)
+      .where('locked_until', '=', expired)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   /** Lock until `until`, never shortening a longer lock another process set. */
   async lock(key: string, until: number): Promise<void> {
     await this.db
