@@ -24,6 +24,14 @@ describe('trust_proxy', () => {
     );
   });
 
+  it('ADIEU_TRUST_PROXY takes a hop count or addresses, and refuses true the same way', () => {
+    const withEnv = (v: string) => parseConfig(base, process.cwd(), { ADIEU_TRUST_PROXY: v }).trust_proxy;
+    expect(withEnv('1')).toBe(1);
+    expect(withEnv('0')).toBe(false);
+    expect(withEnv('10.0.0.0/8, 127.0.0.1')).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(() => withEnv('true')).toThrow(/every hop/);
+  });
+
   const running: TestProvider[] = [];
   afterAll(async () => {
     for (const op of running) await op.close();

@@ -11,7 +11,7 @@ export const ENV_SETTINGS = [
   { name: 'ADIEU_HOST', key: 'host', type: 'string' },
   { name: 'ADIEU_DATABASE_URL', key: 'database', type: 'string' },
   { name: 'ADIEU_DATABASE', key: 'database', type: 'string' },
-  { name: 'ADIEU_TRUST_PROXY', key: 'trust_proxy', type: 'boolean' },
+  { name: 'ADIEU_TRUST_PROXY', key: 'trust_proxy', type: 'proxies' },
   { name: 'ADIEU_TLS_CERT', key: 'tls.cert', type: 'string' },
   { name: 'ADIEU_TLS_KEY', key: 'tls.key', type: 'string' },
   { name: 'ADIEU_MIGRATIONS', key: 'migrations', type: 'string' },
@@ -29,7 +29,7 @@ export const ENV_SETTINGS = [
 ] as const satisfies readonly {
   name: string;
   key: string;
-  type: 'string' | 'number' | 'boolean';
+  type: 'string' | 'number' | 'boolean' | 'proxies';
   also?: Record<string, unknown>;
 }[];
 
@@ -52,7 +52,14 @@ export function applyEnv(input: unknown, env: NodeJS.ProcessEnv): unknown {
   return out;
 }
 
-function convert(name: string, raw: string, type: 'string' | 'number' | 'boolean'): unknown {
+function convert(name: string, raw: string, type: 'string' | 'number' | 'boolean' | 'proxies'): unknown {
+  // trust_proxy: a hop count ("1"), "false", or comma-separated proxy addresses/CIDRs; "true" reaches the schema,
+  // which refuses it and says what to use.
+  if (type === 'proxies') {
+    if (/^\d+$/.test(raw)) return Number(raw) || false;
+    if (raw === 'false' || raw === 'true') return raw === 'true';
+    return raw.split(',').map((a) => a.trim());
+  }
   if (type === 'number') {
     if (!/^\d+$/.test(raw))
       throw new ConfigError(`environment variable ${name} must be a number, not "${raw}"`);
