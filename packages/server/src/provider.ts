@@ -8,6 +8,7 @@ import { ClientRegistry } from './domain/clients.js';
 import { UserDirectory } from './domain/users.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle } from './domain/throttle.js';
+import { SignInBudget } from './domain/sign-in-budget.js';
 import { LogoutService } from './logout/logout-service.js';
 import { SessionEventBus } from './logout/session-event-bus.js';
 import { OutboxWorker } from './logout/outbox-worker.js';
@@ -41,6 +42,7 @@ export class Provider {
   readonly users: UserDirectory;
   readonly sessions: SessionService;
   readonly throttle: LoginThrottle;
+  readonly signInBudget: SignInBudget;
   readonly events: SessionEventBus;
   readonly sender: BackchannelSender;
   readonly outbox: OutboxWorker;
@@ -90,6 +92,10 @@ export class Provider {
       accountQuietSeconds: config.login.account_quiet_seconds,
       ipMaxFailures: config.login.ip_max_failures,
       ipWindowSeconds: config.login.ip_window_seconds,
+    });
+    this.signInBudget = new SignInBudget(store, {
+      maxPages: config.login.ip_max_sign_in_pages,
+      windowSeconds: config.login.ip_window_seconds,
     });
     this.events = new SessionEventBus(store, this.log);
     this.sender = new BackchannelSender({

@@ -131,6 +131,14 @@ export const configSchema = z
           .default(50)
           .describe('failed logins from one IP within ip_window_seconds before it is locked out'),
         ip_window_seconds: seconds(900, 'window of the per-IP failure count'),
+        ip_max_sign_in_pages: z
+          .number()
+          .int()
+          .positive()
+          .default(300)
+          .describe(
+            'sign-in pages (each a stored interaction) one IP may open per ip_window_seconds before anyone signs in',
+          ),
         scrypt_log_n: z
           .number()
           .int()

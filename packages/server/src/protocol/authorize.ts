@@ -70,12 +70,27 @@ export class AuthorizationFlow {
     try {
       if (await this.mustAuthenticate(request, session)) {
         if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
+        await this.checkSignInBudget(browser);
         return { kind: 'interaction', interactionId: await this.createInteraction('login', { raw }) };
       }
       return await this.afterAuthentication(request, raw, session!, browser);
     } catch (e) {
       if (e instanceof OAuthError) throw this.redirectable(request, e);
       throw e;
+    }
+  }
+
+  /**
+   * An unauthenticated request stores a sign-in page; each client address has a bounded number of them
+   * (domain/sign-in-budget.ts). Over budget, the app hears `temporarily_unavailable` (RFC 6749 §4.1.2.1).
+   */
+  private async checkSignInBudget(browser: BrowserContext): Promise<void> {
+    const verdict = await this.p.signInBudget.take(browser.ip ?? 'unknown', this.p.now());
+    if (!verdict.allowed) {
+      throw new OAuthError(
+        'temporarily_unavailable',
+        `too many sign-in pages were opened from this address; try again in ${verdict.retryAfterSeconds} seconds`,
+      );
     }
   }
 

@@ -42,22 +42,23 @@ export function readClientCredentials(authorization: string | undefined, body: u
   return { clientId: p.client_id, method: 'none' };
 }
 
-/** Check credentials against the client's registered method; one vague message for every failure. */
+/**
+ * Check credentials against the client's registered method. An unknown client, a wrong method and a wrong secret
+ * get the very same answer, so the token endpoint does not tell a prober which client ids exist or how they
+ * authenticate (RFC 6749 §5.2 leaves the description to us).
+ */
 export async function authenticateClient(
   creds: ClientCredentials,
   findClient: (id: string) => Promise<Client | undefined>,
 ): Promise<Client> {
-  const basic = creds.method === 'client_secret_basic';
   const client = await findClient(creds.clientId);
-  if (!client) throw invalidClient('client authentication failed', basic);
-  if (client.authMethod !== creds.method) {
-    throw invalidClient(
-      `client authentication failed: this client authenticates with ${client.authMethod}`,
-      basic,
-    );
-  }
-  if (creds.method !== 'none' && !client.checkSecret(creds.secret ?? '')) {
-    throw invalidClient('client authentication failed', basic);
-  }
+  if (!client || client.authMethod !== creds.method) throw clientAuthenticationFailed(creds);
+  if (creds.method !== 'none' && !client.checkSecret(creds.secret ?? ''))
+    throw clientAuthenticationFailed(creds);
   return client;
+}
+
+/** The one client-authentication failure; the Basic challenge follows what the caller sent, not the client. */
+function clientAuthenticationFailed(creds: ClientCredentials) {
+  return invalidClient('client authentication failed', creds.method === 'client_secret_basic');
 }
