@@ -137,6 +137,7 @@ export class Provider {
       now: this.now,
       issuer: config.issuer,
       codeTtl: config.ttl.code,
+      signInBudget: this.signInBudget,
     });
     this.tokenEndpoint = new TokenEndpoint({
       tokens: store.tokens,

@@ -1,3 +1,4 @@
+import type { SignInBudget } from '../domain/sign-in-budget.js';
 import type { Client } from '../domain/clients.js';
 import type { SessionRow, SessionService } from '../domain/sessions.js';
 import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
@@ -54,6 +55,8 @@ export interface AuthorizeDeps {
   issuer: string;
   /** Authorization code lifetime, seconds. */
   codeTtl: number;
+  /** Bounds the sign-in pages (stored interactions) one client address may open. */
+  signInBudget: Pick<SignInBudget, 'take'>;
 }
 
 /**
@@ -85,7 +88,7 @@ export class AuthorizationFlow {
    * (domain/sign-in-budget.ts). Over budget, the app hears `temporarily_unavailable` (RFC 6749 §4.1.2.1).
    */
   private async checkSignInBudget(browser: BrowserContext): Promise<void> {
-    const verdict = await this.p.signInBudget.take(browser.ip ?? 'unknown', this.p.now());
+    const verdict = await this.deps.signInBudget.take(browser.ip ?? 'unknown', this.deps.now());
     if (!verdict.allowed) {
       throw new OAuthError(
         'temporarily_unavailable',
