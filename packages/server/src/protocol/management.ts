@@ -4,13 +4,7 @@ import type { SessionRow } from '../domain/sessions.js';
 import type { UserRow } from '../store/repos/users.js';
 import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
-import {
-  OAuthError,
-  insufficientScope,
-  invalidRequest,
-  notFound,
-  tooManyAttempts,
-} from './errors.js';
+import { OAuthError, insufficientScope, invalidRequest, notFound, tooManyAttempts } from './errors.js';
 import { readParams } from './params.js';
 import { passwordProblem } from '../domain/passwords.js';
 
