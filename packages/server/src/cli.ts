@@ -9,7 +9,7 @@ import { randomToken } from './util/crypto.js';
 import { starterConfig } from './config/starter.js';
 import { configReference } from './config/reference.js';
 import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
-import { passwordProblem } from './domain/passwords.js';
+import { passwordProblem } from './domain/password-policy.js';
 import { doctorClient } from './cli/doctor.js';
 import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
 import { cliConfig } from './cli/config.js';
@@ -127,7 +127,11 @@ export async function main(argv: string[]): Promise<number> {
         const password = values.password ?? process.env.ADIEU_PASSWORD;
         if (!values.username || !password)
           throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
-        const problem = passwordProblem(password);
+        const problem = await passwordProblem(password, p.accounts.policy, {
+          username: values.username,
+          email: values.email,
+          name: values.name,
+        });
         if (problem) throw new Error(problem);
         if (await p.store.users.findByUsername(values.username))
           throw new Error(`user ${values.username} exists`);

@@ -20,6 +20,9 @@ import { Metrics } from './telemetry/metrics.js';
 import { noTracing, startTracing, type Tracing } from './telemetry/tracing.js';
 import { TokenEndpoint } from './protocol/token.js';
 import { AuthorizationFlow } from './protocol/authorize.js';
+import { createMailer, type Mailer } from './email/mailer.js';
+import { MailTemplates } from './email/messages.js';
+import { AccountService } from './accounts/account-service.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -56,6 +59,9 @@ export class Provider {
   tracing: Tracing = noTracing;
   readonly tokenEndpoint: TokenEndpoint;
   readonly authorization: AuthorizationFlow;
+  readonly mailer: Mailer;
+  readonly mailTemplates = new MailTemplates();
+  readonly accounts: AccountService;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -153,6 +159,20 @@ export class Provider {
       issuer: config.issuer,
       ttl: config.ttl,
     });
+    this.mailer = createMailer(config.email, config.issuer, this.log);
+    this.accounts = new AccountService({
+      store,
+      users: this.users,
+      logout: this.logout,
+      throttle: this.throttle,
+      mailer: this.mailer,
+      templates: this.mailTemplates,
+      now: this.now,
+      log: this.log,
+      issuer: config.issuer,
+      signup: config.signup,
+      settings: config.accounts,
+    });
   }
 
   get issuer(): string {
@@ -213,6 +233,7 @@ export class Provider {
       await this.store.tokens.purgeExpired(this.now());
       await this.store.interactions.purgeExpired(this.now());
       await this.store.federation.purgeExpired(this.now());
+      await this.store.accounts.purgeTokens(this.now());
     } catch (e) {
       this.log.warn({ err: e }, 'housekeeping failed');
     }
@@ -224,6 +245,8 @@ export class Provider {
     await this.sweeper.stop();
     await this.outbox.stop();
     await this.events.stop();
+    await this.accounts.jobs.drain();
+    this.mailer.close();
     await this.store.close();
     await this.tracing.shutdown();
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 import { describeIssue } from '../domain/client-metadata.js';
@@ -62,6 +62,7 @@ export function parseConfig(
   if (c.database.startsWith('sqlite:') && c.database !== 'sqlite::memory:') {
     c.database = `sqlite:${abs(c.database.slice('sqlite:'.length))}`;
   }
+  c.email.folder = abs(c.email.folder ?? defaultMailFolder(c.database));
   return deepFreeze({ ...c, port });
 }
 
@@ -84,6 +85,12 @@ export function loadConfigFile(file: string, env = process.env): Config {
     );
   }
   return parseConfig(json, dirname(resolve(file)), env);
+}
+
+/** The development mailbox sits next to the SQLite file (or in the working directory for other databases). */
+function defaultMailFolder(database: string): string {
+  const file = database.startsWith('sqlite:') ? database.slice('sqlite:'.length) : '';
+  return file && file !== ':memory:' ? join(dirname(file), 'mail') : resolve('adieu-mail');
 }
 
 function deepFreeze<T>(o: T): T {

@@ -320,6 +320,83 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('OpenTelemetry traces (off unless an endpoint is set)'),
+    signup: z
+      .enum(['off', 'open', 'invite'])
+      .default('off')
+      .describe(
+        'self-service accounts: "open" lets anyone sign up from the login page, "invite" only invited users (admin API / CLI), "off" neither',
+      ),
+    accounts: z
+      .object({
+        allowed_email_domains: z
+          .array(z.string().min(1).max(253))
+          .default([])
+          .describe('sign-up only for emails in these domains (empty: any domain)'),
+        name: z
+          .enum(['required', 'optional', 'off'])
+          .default('optional')
+          .describe('whether the sign-up form asks for a name'),
+        unverified_sign_in: z
+          .boolean()
+          .default(true)
+          .describe('users whose email is not verified may sign in (their tokens say email_verified: false)'),
+        password_min_length: z
+          .number()
+          .int()
+          .min(8)
+          .max(128)
+          .default(8)
+          .describe('shortest accepted password'),
+        password_max_length: z
+          .number()
+          .int()
+          .min(128)
+          .max(1024)
+          .default(128)
+          .describe('longest accepted password'),
+        verify_ttl: seconds(86_400, 'lifetime of an email verification link'),
+        reset_ttl: seconds(1800, 'lifetime of a password reset link'),
+        invite_ttl: seconds(604_800, 'lifetime of an invitation (set-password) link'),
+        response_floor_ms: z
+          .number()
+          .int()
+          .min(0)
+          .max(5000)
+          .default(250)
+          .describe(
+            'sign-up, reset and resend answers take at least this long, so timing never tells whether an email is registered',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('self-service accounts: sign-up, verification, password reset, password policy'),
+    email: z
+      .object({
+        smtp: z
+          .string()
+          .url()
+          .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL')
+          .optional()
+          .describe(
+            'SMTP server, e.g. "smtp://user:${SMTP_PASSWORD}@mail.example:587"; without it mails are written as .eml files to `folder`',
+          ),
+        from: z
+          .string()
+          .min(3)
+          .max(320)
+          .optional()
+          .describe('sender; defaults to "Adieu <no-reply@ISSUER-HOST>"'),
+        folder: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'development mailbox used when smtp is not set; defaults to "mail" next to the SQLite database',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('outgoing email (verification, password reset, invitations)'),
   })
   .strict();
 

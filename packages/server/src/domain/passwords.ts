@@ -5,16 +5,6 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
  * Only user passwords go through here: client secrets are high-entropy and stored as SHA-256 digests, keeping
  * a KDF off the token endpoint's hot path.
  */
-/** The one password policy, applied by the API, the account page and `adieu user add`. */
-export const MIN_PASSWORD_LENGTH = 8;
-
-/** Why a new password is refused, or undefined when it is acceptable. */
-export function passwordProblem(password: string): string | undefined {
-  if (password.length < MIN_PASSWORD_LENGTH)
-    return `password must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > 1024) return 'password must be at most 1024 characters';
-  return undefined;
-}
 
 const R = 8;
 const P = 1;

@@ -37,7 +37,8 @@ export class UserDirectory {
     return this.cache.get(id, () => this.store.users.findById(id));
   }
 
-  private forget(id: string): void {
+  /** Drop the cached row after a change made outside this class (verification, deletion). */
+  forget(id: string): void {
     this.cache.delete(id);
   }
 

@@ -39,6 +39,7 @@ import { observeRequests } from './observability.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
 import { auditAdminRequests } from '../admin/audit.js';
+import { accountFlowRoutes } from './routes/accounts.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -158,6 +159,7 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
       await adminApiRoutes(scoped, ctx);
       await healthRoutes(scoped, ctx);
       await adminConsoleRoutes(scoped, ctx);
+      await accountFlowRoutes(scoped, ctx);
     },
     { prefix: base },
   );

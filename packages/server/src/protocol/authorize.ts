@@ -30,7 +30,7 @@ export interface InteractionPayload {
   /** For consent: the session that is already authenticated. */
   sid?: string;
   /** A provider page (the account page) to return to after login, instead of an authorization request. */
-  returnTo?: '/account';
+  returnTo?: '/account' | '/account/password';
 }
 
 export type AuthorizeOutcome =

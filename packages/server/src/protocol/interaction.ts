@@ -75,6 +75,14 @@ export class Interactions {
     if (attempt.outcome === 'wrong')
       return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
     const user = attempt.value;
+    if (!p.accounts.maySignIn(user)) {
+      return {
+        kind: 'retry',
+        status: 403,
+        message:
+          'Confirm your email address first: follow the link we sent you. No mail? Use "Forgot password?" to get a new link.',
+      };
+    }
     await this.finish(interaction);
 
     const current = await p.sessions.fromCookie(browser.sessionCookie);

@@ -6,7 +6,6 @@ import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
 import { OAuthError, insufficientScope, invalidRequest, notFound, tooManyAttempts } from './errors.js';
 import { readParams } from './params.js';
-import { passwordProblem } from '../domain/passwords.js';
 
 export interface SessionView {
   sid: string;
@@ -119,16 +118,13 @@ export class Management {
 
   /** A new password ends the user's sessions (all, or all but the one making the change) and refresh tokens. */
   async setPassword(user: UserRow, body: unknown, keep?: SessionRow['sid']): Promise<void> {
-    const { password } = readParams(body, ['password'] as const, { password: 1024 });
-    const problem = passwordProblem(password ?? '');
+    const { password } = readParams(body, ['password'] as const, { password: 4096 });
+    if (!password) throw invalidRequest('password is required');
+    const problem = await this.p.accounts.passwordProblem(password, user);
     if (problem) throw invalidRequest(problem);
-    await this.p.users.setPassword(user.id, password!);
-    await this.p.logout.endUserSessions(user.id, {
-      reason: 'password_changed',
+    await this.p.accounts.changePassword(user, password, {
       initiator: keep ? 'user' : 'admin',
       keepSid: keep,
-      revokeOffline: true,
-      revokeUserTokens: { userId: user.id, keepSid: keep },
     });
   }
 

@@ -16,6 +16,7 @@ import { ConsoleSessionsRepo } from './repos/console-sessions.js';
 import { ConsoleQueriesRepo } from './repos/console-queries.js';
 import { ConnectionsRepo, FederationRepo } from './repos/federation.js';
 import { OpsRepo } from './repos/ops.js';
+import { AccountsRepo } from './repos/accounts.js';
 
 /**
  * The one storage contract. Every piece of state that matters (sessions, codes, tokens, keys, throttles, the
@@ -40,6 +41,7 @@ export class Store {
   readonly connections: ConnectionsRepo;
   readonly federation: FederationRepo;
   readonly ops: OpsRepo;
+  readonly accounts: AccountsRepo;
 
   protected constructor(
     readonly db: Kysely<Database>,
@@ -63,6 +65,7 @@ export class Store {
     this.connections = new ConnectionsRepo(db);
     this.federation = new FederationRepo(db);
     this.ops = new OpsRepo(db);
+    this.accounts = new AccountsRepo(db);
   }
 
   /** Queries this process has sent (for benchmarks: read before and after a flow). */

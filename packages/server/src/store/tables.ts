@@ -223,6 +223,7 @@ export interface Database {
   upstream_logout_jtis: UpstreamLogoutJtiTable;
   upstream_pending_links: UpstreamPendingLinkTable;
   upstream_logouts: UpstreamLogoutTable;
+  account_tokens: AccountTokenTable;
 }
 
 /** Upstream identity providers managed through the CLI or the admin API (config-file ones are not stored). */
@@ -307,4 +308,14 @@ export interface UpstreamLogoutTable {
   state_digest: string | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface AccountTokenTable {
+  digest: string;
+  kind: string;
+  user_id: string;
+  email: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }

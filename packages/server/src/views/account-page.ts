@@ -108,7 +108,8 @@ export function accountPage(v: AccountView): SafeHtml {
       </form>
       <p class="note">
         Signing out tells every app that uses that sign-in, and shows you which ones confirmed.
-      </p>`,
+      </p>
+      <p class="note"><a href="${v.base}/account/password">Change your password</a></p>`,
     wide: true,
   });
 }

@@ -17,6 +17,9 @@ export interface LoginView {
    * or reload shows the sign-in page again instead of "Confirm form resubmission".
    */
   getAddress?: { url: string; nonce: string } | undefined;
+  /** "Forgot password?" (always offered) and "Create account" (when sign-up is open). */
+  forgotUrl?: string | undefined;
+  signupUrl?: string | undefined;
 }
 
 /**
@@ -66,6 +69,10 @@ export function loginPage(v: LoginView): SafeHtml {
         >
         <div class="actions"><button type="submit" class="primary">Sign in</button></div>
       </form>
+      <p class="note links">
+        ${v.forgotUrl ? html`<a href="${v.forgotUrl}">Forgot password?</a>` : ''}
+        ${v.signupUrl ? html`<a href="${v.signupUrl}">Create account</a>` : ''}
+      </p>
       ${v.connections ? connectionButtons(v.connections.action, v.csrf, v.connections.choices) : ''}
       <p class="note">
         <a href="${v.cancelAction}?csrf=${encodeURIComponent(v.csrf)}">Cancel and return to the app</a>

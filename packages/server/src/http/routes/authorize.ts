@@ -51,6 +51,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       base,
       action: `${base}/interaction/${it.row.id}/login`,
       cancelAction: `${base}/interaction/${it.row.id}/cancel`,
+      forgotUrl: `${base}/interaction/${it.row.id}/forgot`,
+      signupUrl: p.accounts.signupMode === 'open' ? `${base}/interaction/${it.row.id}/signup` : undefined,
       csrf: it.row.csrf,
       clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
       username,
