@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTransport, type Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { FastifyBaseLogger } from 'fastify';
 import { randomToken } from '../util/crypto.js';
 import type { MailMessage } from './messages.js';
@@ -18,6 +19,11 @@ export interface MailConfig {
   from?: string | undefined;
   folder?: string | undefined;
 }
+
+/** nodemailer, loaded on the first message so CLI commands that never mail start fast. */
+type Nodemailer = typeof Nodemailer;
+let nodemailer: Promise<Nodemailer> | undefined;
+const loadNodemailer = () => (nodemailer ??= import('nodemailer'));
 
 /** The SMTP URL with any password masked. */
 export function maskSmtpUrl(url: string): string {
@@ -38,41 +44,37 @@ export function createMailer(config: MailConfig, issuer: string, log: FastifyBas
 }
 
 class SmtpMailer implements Mailer {
-  private readonly transport: Transporter;
+  private transport: Promise<Transporter> | undefined;
   readonly describe: string;
 
   constructor(
-    url: string,
+    private readonly url: string,
     private readonly from: string,
   ) {
-    // Bounded waits: a stuck mail server must not hold requests or shutdown for minutes.
-    this.transport = createTransport({
-      url,
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 20_000,
-    });
     this.describe = maskSmtpUrl(url);
   }
 
   async send(m: MailMessage): Promise<void> {
-    await this.transport.sendMail({
-      from: this.from,
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      html: m.html,
-    });
+    // Bounded waits: a stuck mail server must not hold requests or shutdown for minutes.
+    this.transport ??= loadNodemailer().then((n) =>
+      n.createTransport({
+        url: this.url,
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 20_000,
+      }),
+    );
+    const t = await this.transport;
+    await t.sendMail({ from: this.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }
 
 class FolderMailer implements Mailer {
-  // nodemailer builds the RFC 5322 message (MIME, encodings); we only store it.
-  private readonly transport = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  private transport: Promise<Transporter> | undefined;
   readonly describe: string;
 
   constructor(
@@ -84,13 +86,13 @@ class FolderMailer implements Mailer {
   }
 
   async send(m: MailMessage): Promise<void> {
-    const info = await this.transport.sendMail({
-      from: this.from,
-      to: m.to,
-      subject: m.subject,
-      text: m.text,
-      html: m.html,
-    });
+    // nodemailer builds the RFC 5322 message (MIME, encodings); we only store it.
+    this.transport ??= loadNodemailer().then((n) =>
+      n.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
+    const info = await (
+      await this.transport
+    ).sendMail({ from: this.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const file = join(this.folder, `${stamp}-${randomToken(4)}.eml`);
@@ -103,6 +105,6 @@ class FolderMailer implements Mailer {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((t) => t.close());
   }
 }
