@@ -128,12 +128,12 @@ describe('password reset by email', () => {
   });
 
   it('an unknown address gets the same answer and no mail', async () => {
-    const count = sink.mails.length;
+    const count = (await sink.mails()).length;
     const { answer } = await requestReset('nobody@example.com');
     expect(answer.status).toBe(200);
     expect(answer.doc.querySelector('h1')?.text).toBe('Check your email');
     expect(answer.body).toContain('nobody@example.com');
-    expect(sink.mails.length).toBe(count);
+    expect((await sink.mails()).length).toBe(count);
   });
 
   it('the link expires after 30 minutes', async () => {
@@ -217,14 +217,20 @@ describe('no response reveals whether an email is registered', () => {
     const known: number[] = [];
     const unknown: number[] = [];
     await time('warm-up@example.com');
+    // Alternate which goes first, so neither kind always follows the other.
     for (let i = 0; i < 50; i++) {
-      known.push(await time('dave@example.com'));
-      unknown.push(await time(`nobody-${i}@example.com`));
+      if (i % 2) {
+        known.push(await time('dave@example.com'));
+        unknown.push(await time(`nobody-${i}@example.com`));
+      } else {
+        unknown.push(await time(`nobody-${i}@example.com`));
+        known.push(await time('dave@example.com'));
+      }
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const diff = Math.abs(median(known) - median(unknown)) / Math.min(median(known), median(unknown));
     expect(diff).toBeLessThan(0.05);
     await op.provider.accounts.jobs.drain();
-    expect(sink.to('dave@example.com').length).toBe(50);
+    expect(await sink.to('dave@example.com')).toHaveLength(50);
   }, 60_000);
 });
