@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthorizationFlow } from '../../protocol/authorize.js';
 import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
 import { OAuthError } from '../../protocol/errors.js';
 import type { UniformOutcome } from '../../accounts/account-service.js';
@@ -32,7 +31,7 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
   const { p, base, cookies } = ctx;
   const accounts = p.accounts;
   const interactions = new Interactions(p);
-  const flow = new AuthorizationFlow(p);
+  const flow = p.authorization;
   const page = { config: { page: true } };
 
   const signInUrl = (it: LoadedInteraction) => `${base}/interaction/${it.row.id}`;
