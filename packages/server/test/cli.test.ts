@@ -80,7 +80,8 @@ describe('the adieu CLI', () => {
     const r = spawnSync(process.execPath, [BIN, 'start', '--config', join(dir, 'missing.json')], {
       encoding: 'utf8',
     });
-    expect(r.status).toBe(1);
+    // A configuration problem exits with sysexits' EX_CONFIG (78), as docs/operations.md says (issue 17).
+    expect(r.status).toBe(78);
     expect(r.stderr).toMatch(/cannot read config file/);
     const usage = spawnSync(process.execPath, [BIN], { encoding: 'utf8' });
     expect(usage.status).toBe(1);
