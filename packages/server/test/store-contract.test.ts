@@ -61,6 +61,7 @@ function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
     logout_id: null,
     ip: '127.0.0.1',
     user_agent: 'contract',
+    browser_id: null,
     ...over,
   };
 }
@@ -121,6 +122,7 @@ function logoutRow(over: Partial<LogoutRow> = {}): LogoutRow {
     receipt_deadline_at: T0 + 5000,
     receipt_digest: 'digest',
     redirect_to: null,
+    redirect_note: null,
     ...over,
   };
 }
