@@ -1,7 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { outboundCaBundle } from '../util/ca-bundle.js';
 
 export interface OutboundOptions {
   /** host -> address overrides (config `resolve`), for upstreams on private names. */
@@ -20,7 +19,7 @@ export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
  * loopback and private addresses are allowed (CONTRACT.md).
  */
 export function outboundFetch(o: OutboundOptions): FetchLike {
-  const ca = caBundle(o.extraCa);
+  const ca = outboundCaBundle(o.extraCa);
   const agent = new Agent({
     connect: {
       ...(ca ? { ca } : {}),
@@ -44,13 +43,4 @@ export function outboundFetch(o: OutboundOptions): FetchLike {
       dispatcher: agent,
       signal: init.signal ?? AbortSignal.timeout(o.timeoutMs),
     }) as unknown as Promise<Response>;
-}
-
-function caBundle(extra: readonly string[]): string[] | undefined {
-  if (extra.length === 0) return undefined;
-  // Passing `ca` replaces Node's defaults, so put them back: system roots and NODE_EXTRA_CA_CERTS.
-  const bundle = [...rootCertificates, ...extra.map((f) => readFileSync(f, 'utf8'))];
-  const envExtra = process.env.NODE_EXTRA_CA_CERTS;
-  if (envExtra) bundle.push(readFileSync(envExtra, 'utf8'));
-  return bundle;
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
+import { outboundCaBundle } from '../util/ca-bundle.js';
 
 export interface SendResult {
   outcome: 'delivered' | 'rejected' | 'retry';
@@ -88,7 +87,7 @@ export class BackchannelSender {
   private readonly guarded: Agent;
 
   constructor(private readonly options: SenderOptions) {
-    const ca = this.caBundle();
+    const ca = outboundCaBundle(this.options.extraCa ?? []);
     const make = (guard: boolean) =>
       new Agent({
         connect: { lookup: this.lookup(guard), ...(ca ? { ca } : {}) },
@@ -98,16 +97,6 @@ export class BackchannelSender {
       });
     this.open = make(false);
     this.guarded = options.allowPrivateNetworkForRegistered ? this.open : make(true);
-  }
-
-  private caBundle(): string[] | undefined {
-    const extra = this.options.extraCa ?? [];
-    if (extra.length === 0) return undefined;
-    // Passing `ca` replaces Node's defaults, so put them back: system roots and NODE_EXTRA_CA_CERTS.
-    const bundle = [...rootCertificates, ...extra.map((f) => readFileSync(f, 'utf8'))];
-    const envExtra = process.env.NODE_EXTRA_CA_CERTS;
-    if (envExtra) bundle.push(readFileSync(envExtra, 'utf8'));
-    return bundle;
   }
 
   private lookup(guard: boolean) {
