@@ -9,14 +9,14 @@
  *
  * See bench/README.md for what is measured, how, and why it is fair.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
-import { startChild } from './lib/rpc.mjs';
+import { pin, startChild } from './lib/rpc.mjs';
 import { RelyingParty, decodeJwt, rand } from './lib/oidc.mjs';
 import { Browser } from './lib/browser.mjs';
 import { runLoad, median, machineBusyMs } from './lib/load.mjs';
@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     explain: { type: 'boolean', default: false },
     json: { type: 'string' },
     profile: { type: 'string' },
+    cpu: { type: 'string' },
+    sessions: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -46,7 +48,7 @@ if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 2.5] [--warmup 2] [--runs 5]
   [--logout-runs 5] [--participants 1,10,100] [--only flows|logout] [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso]
-  [--no-opaque] [--explain] [--json FILE] [--profile DIR]
+  [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
 Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
   process.exit(0);
 }
@@ -64,9 +66,18 @@ const settings = {
   scryptLogN: Number(args['scrypt-log-n'] ?? (quick ? 12 : 16)),
   opaque: !args['no-opaque'] && !quick,
   backchannelTimeoutSeconds: 5,
+  // Every provider and the signature floor run on this CPU, the load generator on the other ones.
+  cpu: args.cpu === 'none' ? undefined : Number(args.cpu ?? Math.min(1, cpus().length - 1)),
+  // Sessions per batch in the footprint measurement (one warm-up batch, then two measured ones).
+  sessions: Number(args.sessions ?? (quick ? 2000 : 10_000)),
+  floorMs: quick ? 300 : 500,
 };
 const doFlows = !args.only || args.only === 'flows';
 const doLogout = !args.only || args.only === 'logout';
+const doSessions = !args.only || args.only === 'sessions';
+
+/** RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). */
+const signaturesPerFlow = { client_credentials: 1, refresh: 2, silent_sso: 2 };
 
 /** The same lifetimes on both providers (seconds): Adieu's defaults. */
 const ttl = {
@@ -103,7 +114,9 @@ const machine = {
   client_secret: secret(),
   token_endpoint_auth_method: 'client_secret_basic',
   grant_types: ['client_credentials'],
-  response_types: ['code'],
+  // A machine client takes no part in the authorization endpoint (Adieu's config refuses "code" without the
+  // authorization_code grant).
+  response_types: [],
   redirect_uris: [],
   scope: 'api',
 };
@@ -142,12 +155,11 @@ const targets = [
     name: 'Adieu (SQLite file)',
     kind: 'adieu',
     start: () =>
-      startChild(here('./servers/adieu.mjs'), {
-        ...common,
-        engine: 'sqlite',
-        users: [user],
-        scryptLogN: settings.scryptLogN,
-      }),
+      startChild(
+        here('./servers/adieu.mjs'),
+        { ...common, engine: 'sqlite', users: [user], scryptLogN: settings.scryptLogN },
+        { cpu: settings.cpu },
+      ),
   },
 ];
 if (process.env.DATABASE_URL) {
@@ -155,27 +167,41 @@ if (process.env.DATABASE_URL) {
     name: 'Adieu (PostgreSQL)',
     kind: 'adieu',
     start: () =>
-      startChild(here('./servers/adieu.mjs'), {
-        ...common,
-        engine: 'postgres',
-        databaseUrl: process.env.DATABASE_URL,
-        users: [user],
-        scryptLogN: settings.scryptLogN,
-      }),
+      startChild(
+        here('./servers/adieu.mjs'),
+        {
+          ...common,
+          engine: 'postgres',
+          databaseUrl: process.env.DATABASE_URL,
+          users: [user],
+          scryptLogN: settings.scryptLogN,
+        },
+        { cpu: settings.cpu },
+      ),
   });
 }
 targets.push({
   name: 'oidc-provider (JWT AT)',
   kind: 'oidc-provider',
   peer: true,
-  start: () => startChild(here('./servers/oidc-provider.mjs'), { ...common, accessTokenFormat: 'jwt' }),
+  start: () =>
+    startChild(
+      here('./servers/oidc-provider.mjs'),
+      { ...common, accessTokenFormat: 'jwt' },
+      { cpu: settings.cpu },
+    ),
 });
 if (settings.opaque && doFlows) {
   targets.push({
     name: 'oidc-provider (opaque AT)',
     kind: 'oidc-provider',
     reference: true,
-    start: () => startChild(here('./servers/oidc-provider.mjs'), { ...common, accessTokenFormat: 'opaque' }),
+    start: () =>
+      startChild(
+        here('./servers/oidc-provider.mjs'),
+        { ...common, accessTokenFormat: 'opaque' },
+        { cpu: settings.cpu },
+      ),
   });
 }
 
@@ -186,6 +212,10 @@ const results = {
   flows: [],
   logout: [],
   otherCores: [],
+  /** CPU ms per RS256 signature, one sample per round of runs, on the providers' core. */
+  floor: [],
+  loadAverage: [],
+  sessions: [],
   shapes: [],
   logoutTokens: {},
 };
@@ -199,7 +229,20 @@ log(
 );
 
 let exitCode = 0;
+let floor;
 try {
+  if (settings.cpu !== undefined) {
+    // The load generator (this process) keeps off the providers' core.
+    const others = cpus()
+      .map((_, i) => i)
+      .filter((i) => i !== settings.cpu);
+    if (others.length) pin(process.pid, others.join(','));
+    log(
+      `providers and the signature floor pinned to CPU ${settings.cpu}, load generator to ${others.join(',')}`,
+    );
+  }
+  floor = await startChild(here('./servers/floor.mjs'), {}, { cpu: settings.cpu });
+  await measureFloor();
   for (const t of targets) {
     log(`starting ${t.name} ...`);
     t.server = await t.start();
@@ -208,6 +251,8 @@ try {
   }
   if (doFlows) await benchFlows();
   if (doLogout) await benchLogout();
+  if (doSessions) await benchSessions();
+  await measureFloor();
 } catch (e) {
   exitCode = 1;
   log(e);
@@ -216,6 +261,7 @@ try {
     await t.pool?.close();
     await t.server?.stop();
   }
+  await floor?.stop();
   await receivers.close();
 }
 if (exitCode === 0) {
@@ -225,6 +271,41 @@ if (exitCode === 0) {
 process.exitCode = exitCode;
 
 // ---------------------------------------------------------------------------------------------------------
+
+/** One sample of the RS256 signature floor on the providers' core, and the machine's load average. */
+async function measureFloor() {
+  const { cpuMsPerSign } = await floor.call('measure', settings.floorMs);
+  results.floor.push(cpuMsPerSign);
+  results.loadAverage.push(loadavg()[0]);
+  log(
+    `RS256 signature floor: ${fmt(cpuMsPerSign, 3)} ms CPU per signature; load average ${fmt(loadavg()[0], 2)}`,
+  );
+}
+
+/** The signature floor of this run: the median of its samples. */
+function floorMs() {
+  return median(results.floor);
+}
+
+async function benchSessions() {
+  for (const t of targets.filter((x) => x.kind === 'adieu')) {
+    log(`${t.name}: sessions footprint, ${settings.sessions} sessions per batch ...`);
+    const batches = await t.server.call('sessionFootprint', {
+      n: settings.sessions,
+      batches: 3,
+      username: user.username,
+    });
+    const measured = batches.filter((b) => !b.warmup);
+    results.sessions.push({
+      target: t.name,
+      n: settings.sessions,
+      diskPerSession: median(measured.map((b) => b.diskPerSession)),
+      rssPerSession: measured.map((b) => b.rssPerSession),
+      heapPerSession: measured.map((b) => b.heapPerSession),
+      rssMb: batches.map((b) => b.rssMb),
+    });
+  }
+}
 
 async function benchFlows() {
   // Each worker is one browser with its own SSO session and its own refresh-token chain.
@@ -270,7 +351,9 @@ async function benchFlows() {
     const runs = new Map(targets.map((t) => [t, []]));
     // Runs interleave the targets (A B C, A B C, ...) so that drift on the machine hits all of them alike.
     for (let r = 0; r < settings.runs; r++) {
+      await measureFloor();
       for (const t of targets) {
+        await t.server.call('loopReset');
         const before = await t.server.call('counters');
         const cpu0 = process.cpuUsage();
         const busy0 = machineBusyMs();
@@ -278,6 +361,7 @@ async function benchFlows() {
         const busy1 = machineBusyMs();
         const cpu1 = process.cpuUsage(cpu0);
         const after = await t.server.call('counters');
+        res.loop = await t.server.call('loopDelay');
         res.queriesPerFlow = (after.queries - before.queries) / Math.max(1, res.ops);
         res.cpuMsPerFlow = (after.cpuMs - before.cpuMs) / Math.max(1, res.ops);
         res.loadCpuMsPerFlow = (cpu1.user + cpu1.system) / 1000 / Math.max(1, res.ops);
@@ -299,7 +383,7 @@ async function benchFlows() {
         log(
           `${flow.id} run ${r + 1} ${t.name}: ${fmt(res.rps)} flows/s, p50 ${fmt(res.p50, 1)} ms, ` +
             `${fmt(res.queriesPerFlow, 2)} queries/flow, provider CPU ${fmt(res.cpuMsPerFlow, 2)} ms/flow ` +
-            `(load generator ${fmt(res.loadCpuMsPerFlow, 2)}), other processes ${fmt(res.otherCores, 2)} cores${res.errors ? `, ${res.errors} ERRORS: ${res.firstError}` : ''}`,
+            `(load generator ${fmt(res.loadCpuMsPerFlow, 2)}), loop delay p99 ${fmt(res.loop.p99, 1)} ms, other processes ${fmt(res.otherCores, 2)} cores${res.errors ? `, ${res.errors} ERRORS: ${res.firstError}` : ''}`,
         );
       }
     }
@@ -327,6 +411,8 @@ async function benchFlows() {
         p99: median(rs.map((x) => x.p99)),
         queriesPerFlow: median(rs.map((x) => x.queriesPerFlow)),
         cpuMsPerFlow: median(rs.map((x) => x.cpuMsPerFlow)),
+        loopP99: median(rs.map((x) => x.loop.p99)),
+        loopMax: Math.max(...rs.map((x) => x.loop.max)),
         byMethod: rs.at(-1).byMethod,
         errors: rs.reduce((s, x) => s + x.errors, 0),
         runs: rs.map((x) => Math.round(x.rps)),
@@ -527,15 +613,22 @@ function report() {
     `oidc-provider ${peerVersion}; Adieu scrypt cost 2^${settings.scryptLogN}; whole run took ` +
       `${((performance.now() - began) / 1000).toFixed(0)} s.\n`,
   );
+  out.push(
+    `RS256 signature floor (node:crypto sign, 2048-bit key, on the providers' core ` +
+      `${settings.cpu ?? '(not pinned)'}): **${fmt(floorMs(), 3)} ms CPU per signature** (median of ` +
+      `${results.floor.length} samples, ${fmt(Math.min(...results.floor), 3)}–${fmt(Math.max(...results.floor), 3)}). ` +
+      `Load average (1 min) during the run: ${fmt(Math.min(...results.loadAverage), 2)}–` +
+      `${fmt(Math.max(...results.loadAverage), 2)} on ${m.cores} cores.\n`,
+  );
   if (results.flows.length) {
     out.push(
       `Throughput: ${settings.concurrency} concurrent keep-alive workers, median of ${settings.runs} run(s) of ` +
         `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up.\n`,
     );
     out.push(
-      '| flow | provider | flows/s (median) | runs min–max | p50 ms | p99 ms | store queries / flow | provider CPU ms / flow | Adieu ÷ this: flows/s | Adieu ÷ this: CPU / flow |',
+      '| flow | provider | flows/s (median) | runs min–max | p50 ms | p99 ms | store queries / flow | provider CPU ms / flow | CPU ÷ signature floor | event-loop delay p99 ms (max) | Adieu ÷ this: flows/s | Adieu ÷ this: CPU / flow |',
     );
-    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|');
+    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
       const rows = results.flows.filter((f) => f.flow === flowId);
       const adieu = rows.find((r) => !r.peer && !r.reference);
@@ -544,9 +637,11 @@ function report() {
         const ratio = peerRow ? `**${fmt(adieu.rps / r.rps, 2)}×**` : '';
         const cpuRatio = peerRow ? `${fmt(r.cpuMsPerFlow / adieu.cpuMsPerFlow, 2)}×` : '';
         const q = r.byMethod ? `${fmt(r.queriesPerFlow, 2)} (adapter calls)` : fmt(r.queriesPerFlow, 2);
+        const floorRatio = r.cpuMsPerFlow / (signaturesPerFlow[r.flow] * floorMs());
         out.push(
           `| ${r.label} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 1)} | ` +
-            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${ratio}${r.errors ? ` (${r.errors} errors)` : ''} | ` +
+            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${fmt(floorRatio, 2)}× | ` +
+            `${fmt(r.loopP99, 1)} (${fmt(r.loopMax, 0)}) | ${ratio}${r.errors ? ` (${r.errors} errors)` : ''} | ` +
             `${cpuRatio} |`,
         );
       }
@@ -561,7 +656,10 @@ function report() {
     out.push(
       '\n"Adieu ÷ this" compares the first Adieu row (SQLite) with that row, higher is better for Adieu; the aim ' +
         "is ≥ 2×. flows/s is what the issue asks for; CPU per flow (the peer's provider CPU time over Adieu's) " +
-        'is far less sensitive to other jobs on the machine.',
+        'is far less sensitive to other jobs on the machine. "CPU ÷ signature floor" is the provider CPU per flow ' +
+        'over the CPU of the RS256 signatures the flow must make (1 for client_credentials, 2 for refresh and ' +
+        'sign-in) at the floor measured above; 1.0× would be nothing but signing. Store queries on PostgreSQL are ' +
+        'round trips (one per statement, BEGIN and COMMIT included).',
     );
     const peerCalls = results.flows.filter((f) => f.byMethod);
     if (peerCalls.length) {
@@ -597,6 +695,23 @@ function report() {
         );
         if (r.problems.length) out.push(`|  | problems: ${r.problems.join('; ')} | | | | | | | | | |`);
       }
+    }
+  }
+  if (results.sessions.length) {
+    out.push(
+      `\nSessions footprint: batches of ${settings.sessions} SSO sessions (one participant each) created through ` +
+        "the provider's session service; the first batch warms the page cache and is not counted.\n",
+    );
+    out.push(
+      '| provider | bytes per session on disk | RSS growth per session, each batch (bytes) | JS heap growth per session, each batch (bytes) | RSS after each batch (MB) |',
+    );
+    out.push('|---|--:|--:|--:|--:|');
+    for (const r of results.sessions) {
+      const list = (xs, d = 0) => xs.map((x) => fmt(x, d)).join(' / ');
+      out.push(
+        `| ${r.target} | ${fmt(r.diskPerSession)} | ${list(r.rssPerSession)} | ${list(r.heapPerSession)} | ` +
+          `${list(r.rssMb, 1)} |`,
+      );
     }
   }
   if (Object.keys(results.logoutTokens).length) {

@@ -2,15 +2,27 @@
  * Each provider runs in its own child process so that it has an event loop (and a core) to itself while the
  * load generator runs in the parent. The parent talks to it over the IPC channel: start, read counters, stop.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 
-/** Parent side: fork `script`, call `start(options)` in it, and return a handle with `call(method, params)`. */
-export async function startChild(script, options, { execArgv = [] } = {}) {
+/**
+ * Pin a process and all its threads to one CPU (Linux `taskset`), so that every provider and the signature floor
+ * run on the same core and the load generator on another. Threads started later inherit the mask.
+ */
+export function pin(pid, cpu) {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Parent side: fork `script`, call `start(options)` in it, and return a handle with `call(method, params)`.
+ * With `cpu`, the child is pinned to that CPU before it starts.
+ */
+export async function startChild(script, options, { execArgv = [], cpu } = {}) {
   const child = fork(script, [], {
     // The child's stdout goes to our stderr: stdout carries only the report.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...execArgv],
   });
+  if (cpu !== undefined) pin(child.pid, cpu);
   child.stdout.pipe(process.stderr);
   const pending = new Map();
   let seq = 0;

@@ -7,12 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { parseConfig, startServer } from '../../packages/server/dist/index.js';
 import { freePort } from '../../packages/server/dist/testing/index.js';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
+import { probes } from './probes.mjs';
 
 let server;
 let cleanup = () => {};
@@ -20,6 +24,7 @@ let trace;
 
 serve({
   ...profiler,
+  ...probes,
   async start(o) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
@@ -73,6 +78,40 @@ serve({
     const cpu = process.cpuUsage();
     return { queries: server.provider.store.queryCount, cpuMs: (cpu.user + cpu.system) / 1000 };
   },
+  /**
+   * Bytes per SSO session on disk and in RAM: `batches` batches of `n` sessions (each with one participant, as
+   * after a sign-in), created through the provider's own session service. The first batch warms SQLite's page
+   * cache and the JIT and is not counted; the others report the growth of the database, of the process's RSS
+   * and of the JS heap (after a full GC) per session.
+   */
+  async sessionFootprint({ n, batches, username }) {
+    const gc = collectGarbage();
+    const { store, sessions } = server.provider;
+    const user = await store.users.findByUsername(username);
+    const out = [];
+    for (let b = 0; b < batches; b++) {
+      const before = { disk: await databaseBytes(store), ...memory(gc) };
+      for (let i = 0; i < n; i++) {
+        const { session } = await sessions.create({
+          userId: user.id,
+          rememberMe: false,
+          ip: '127.0.0.1',
+          userAgent:
+            'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36',
+        });
+        await store.sessions.addParticipant(session.sid, 'bench-web', Date.now());
+      }
+      const after = { disk: await databaseBytes(store), ...memory(gc) };
+      out.push({
+        warmup: b === 0,
+        diskPerSession: (after.disk - before.disk) / n,
+        rssPerSession: (after.rss - before.rss) / n,
+        heapPerSession: (after.heap - before.heap) / n,
+        rssMb: after.rss / 2 ** 20,
+      });
+    }
+    return out;
+  },
   traceStart() {
     trace = [];
   },
@@ -86,3 +125,31 @@ serve({
     await cleanup();
   },
 });
+
+/** A full GC on demand (the flag is set at run time so that the child needs no special command line). */
+function collectGarbage() {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc');
+}
+
+function memory(gc) {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heap: m.heapUsed };
+}
+
+/** Bytes the sessions and their participants take in the database (SQLite: used pages after a checkpoint). */
+async function databaseBytes(store) {
+  if (store.engine === 'postgres') {
+    const { rows } =
+      await sql`select pg_total_relation_size('sessions') + pg_total_relation_size('session_participants') as bytes`.execute(
+        store.db,
+      );
+    return Number(rows[0].bytes);
+  }
+  await sql`pragma wal_checkpoint(TRUNCATE)`.execute(store.db);
+  const one = async (pragma) =>
+    Object.values((await sql.raw(`pragma ${pragma}`).execute(store.db)).rows[0])[0];
+  return ((await one('page_count')) - (await one('freelist_count'))) * (await one('page_size'));
+}

@@ -11,6 +11,7 @@ import { freePort } from '../../packages/server/dist/testing/index.js';
 import { createMapAdapter } from './map-adapter.mjs';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
+import { probes } from './probes.mjs';
 
 let server;
 let adapter;
@@ -18,6 +19,7 @@ let loopback;
 
 serve({
   ...profiler,
+  ...probes,
   async start(o) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
