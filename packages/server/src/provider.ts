@@ -208,6 +208,8 @@ export class Provider {
       outboxDepth: () => ops.outboxDepth(),
       activeSessions: () => ops.activeSessions(this.now()),
     });
+    this.store.connection.stats.onConnectionLost = (err) =>
+      this.log.warn({ err, event: 'database.connection_lost' }, 'an idle database connection was lost');
     const t = this.config.tracing;
     this.tracing = await startTracing({
       endpoint: t.endpoint,

@@ -2,6 +2,7 @@ import { randomToken } from '../util/crypto.js';
 import type { Provider } from '../provider.js';
 import type { OutboxRow } from '../store/repos/logouts.js';
 import type { SendResult } from './backchannel-sender.js';
+import { isStoreUnavailable } from '../store/unavailable.js';
 
 /**
  * Delivers back-channel logout tokens from the durable outbox. One worker runs in every provider process; rows
@@ -58,7 +59,12 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.loop = this.drain()
-      .catch((e: unknown) => this.provider.log.error({ err: e }, 'outbox worker failed; retrying'))
+      .catch((e: unknown) =>
+        // A database outage is expected weather (every row stays in the outbox); anything else is a bug.
+        isStoreUnavailable(e)
+          ? this.provider.log.warn({ err: e }, 'outbox worker paused: database unavailable; retrying')
+          : this.provider.log.error({ err: e }, 'outbox worker failed; retrying'),
+      )
       .finally(() => {
         this.loop = undefined;
         if (this.again) {
@@ -122,6 +128,7 @@ export class OutboxWorker {
 
   private async deliver(row: OutboxRow): Promise<void> {
     const p = this.provider;
+    const claimedAt = p.now();
     const client = await p.clients.get(row.client_id);
     const started = p.now();
     let result: SendResult;
@@ -148,27 +155,29 @@ export class OutboxWorker {
       else nextAt = now + backoff;
     }
     // The attempt and the row's new state are one commit: the history never disagrees with the status.
-    const recorded = await p.store.transaction((tx) =>
-      tx.logouts.recordAttempt(
-        row,
-        this.workerId,
-        {
-          attempt,
-          started_at: started,
-          duration_ms: result.durationMs,
-          status_code: result.statusCode,
-          outcome: result.outcome,
-          error: result.error,
-        },
-        {
-          status,
-          next_attempt_at: nextAt,
-          completed_at: status === 'pending' ? null : now,
-          last_status_code: result.statusCode,
-          last_error: result.error,
-        },
-      ),
-    );
+    const record = () =>
+      p.store.transaction((tx) =>
+        tx.logouts.recordAttempt(
+          row,
+          this.workerId,
+          {
+            attempt,
+            started_at: started,
+            duration_ms: result.durationMs,
+            status_code: result.statusCode,
+            outcome: result.outcome,
+            error: result.error,
+          },
+          {
+            status,
+            next_attempt_at: nextAt,
+            completed_at: status === 'pending' ? null : now,
+            last_status_code: result.statusCode,
+            last_error: result.error,
+          },
+        ),
+      );
+    const recorded = await this.recordWithinLease(record, claimedAt);
     const fields = {
       logout_id: row.logout_id,
       client_id: row.client_id,
@@ -182,6 +191,23 @@ export class OutboxWorker {
         { event: 'backchannel.error', ...fields, status, error: result.error, recorded },
         'back-channel logout not delivered',
       );
+  }
+
+  /**
+   * Record an attempt, retrying while the database is briefly away. An app that answered 200 has logged the user
+   * out; if that answer is not recorded before the lease runs out, another process claims the row and the app gets
+   * the logout a second time. So an outage shorter than the lease costs no repeat; a longer one (or kill -9 between
+   * the answer and the commit) does, which is why delivery is at-least-once (docs/operations.md).
+   */
+  private async recordWithinLease<T>(record: () => Promise<T>, claimedAt: number): Promise<T> {
+    for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+      try {
+        return await record();
+      } catch (e) {
+        if (!isStoreUnavailable(e) || this.provider.now() + wait > claimedAt + this.leaseMs - 500) throw e;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   }
 
   /** Exponential backoff with "equal jitter": half fixed, half random, so retries spread but never collapse to 0. */

@@ -23,6 +23,8 @@ export interface QueryStats {
   onQuery?: ((sql: string) => void) | undefined;
   /** Tracing: called with Kysely's event (SQL, duration, error) for every query and failed query. */
   onEvent?: ((event: LogEvent) => void) | undefined;
+  /** An idle pooled connection was lost (a database restart, a cut network); the pool replaces it on demand. */
+  onConnectionLost?: ((error: Error) => void) | undefined;
 }
 
 export interface Connection {
@@ -93,6 +95,13 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     },
   });
   const stats: QueryStats = { queries: 0 };
+  // pg emits a lost idle connection as an 'error' on the pool; without a listener Node turns it into a crash of the
+  // whole process at the first database restart. The pool has already dropped the client; requests meanwhile get
+  // 503 with Retry-After, and the next checkout opens a fresh connection.
+  pool.on('error', (e) => stats.onConnectionLost?.(e));
+  // The same for a connection lost while checked out (between two statements of a transaction): the pool listens
+  // only to idle clients. The statement in progress fails on its own, and the pool discards the broken client.
+  pool.on('connect', (client) => client.on('error', (e) => stats.onConnectionLost?.(e)));
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log: counter(stats) });
   return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
 }

@@ -65,14 +65,46 @@ export class SessionEventFeed {
         this.log.warn({ err: e }, 'bad session event notification');
       }
     });
+    let connected = false;
     client.on('error', (e) => {
+      // Before the connection is up, the failure arrives as connect()'s rejection; handle it once, there.
+      if (!connected) return;
+      connected = false;
       this.log.warn({ err: e }, 'session event listener lost its connection; reconnecting');
       this.listener = undefined;
-      if (!this.stopped) setTimeout(() => void this.listen(deliver, catchUp).then(catchUp), 1000).unref();
+      this.reconnect(deliver, catchUp, 1000);
     });
-    await client.connect();
-    await client.query(`LISTEN ${channel}`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      throw e;
+    }
+    connected = true;
     this.listener = client;
+  }
+
+  /**
+   * Listen again after `delayMs`, then read what was missed meanwhile. While the database stays down every try
+   * fails; each failure schedules the next with a longer delay, so an outage never becomes an unhandled
+   * rejection (which would end the process) nor a tight loop.
+   */
+  private reconnect(
+    deliver: (e: SessionEventMessage) => void,
+    catchUp: () => Promise<void>,
+    delayMs: number,
+  ): void {
+    if (this.stopped) return;
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.listen(deliver, catchUp)
+        .then(catchUp)
+        .catch((e: unknown) => {
+          this.log.warn({ err: e }, 'session event listener could not reconnect yet; retrying');
+          this.reconnect(deliver, catchUp, Math.min(delayMs * 2, 10_000));
+        });
+    }, delayMs).unref();
   }
 
   async stop(): Promise<void> {
