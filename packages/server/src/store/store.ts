@@ -53,7 +53,7 @@ export class Store {
     this.clients = new ClientsRepo(db);
     this.keys = new KeysRepo(db, connection.engine);
     this.interactions = new InteractionsRepo(db);
-    this.sessions = new SessionsRepo(db);
+    this.sessions = new SessionsRepo(db, connection.engine);
     this.tokens = new TokensRepo(db, connection.engine);
     this.throttle = new ThrottleRepo(db);
     this.logouts = new LogoutsRepo(db, connection.engine);

@@ -1,27 +1,68 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { Engine } from '../connect.js';
+import { PreparedQuery } from '../prepared-query.js';
 import type { Database, SessionParticipantTable, SessionTable } from '../tables.js';
 
 export type SessionRow = Selectable<SessionTable>;
 export type ParticipantRow = Selectable<SessionParticipantTable>;
 
+// The queries of every token and authorization request, compiled once (store/prepared-query.ts).
+const findByCookieDigestQuery = new PreparedQuery((db, p: { cookieDigest: string }) =>
+  db.selectFrom('sessions').selectAll().where('cookie_digest', '=', p.cookieDigest),
+);
+const findBySidQuery = new PreparedQuery((db, p: { sid: string }) =>
+  db.selectFrom('sessions').selectAll().where('sid', '=', p.sid),
+);
+const touchQuery = new PreparedQuery((db, p: { sid: string; now: number; idleExpiresAt: number }) =>
+  db
+    .updateTable('sessions')
+    .set({ last_active_at: p.now, idle_expires_at: p.idleExpiresAt })
+    .where('sid', '=', p.sid)
+    .where('ended_at', 'is', null),
+);
+/**
+ * Record a client's token time in a session. Times only widen: racing requests (or processes) may land out of
+ * order, and a late one with an older clock must not move last_at back or leave it before first_at.
+ */
+const addParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: string; now: number }) =>
+  db
+    .insertInto('session_participants')
+    .values({ sid: p.sid, client_id: p.clientId, first_at: p.now, last_at: p.now })
+    .onConflict((oc) =>
+      oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
+        first_at: eb
+          .case()
+          .when('session_participants.first_at', '>', p.now)
+          .then(p.now)
+          .else(eb.ref('session_participants.first_at'))
+          .end(),
+        last_at: eb
+          .case()
+          .when('session_participants.last_at', '<', p.now)
+          .then(p.now)
+          .else(eb.ref('session_participants.last_at'))
+          .end(),
+      })),
+    ),
+);
+
 /** SSO sessions and their participants (the clients that got tokens in them; logout fans out to these). */
 export class SessionsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
 
   async insert(row: SessionRow): Promise<void> {
     await this.db.insertInto('sessions').values(row).execute();
   }
 
-  findByCookieDigest(cookieDigest: string): Promise<SessionRow | undefined> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('cookie_digest', '=', cookieDigest)
-      .executeTakeFirst();
+  async findByCookieDigest(cookieDigest: string): Promise<SessionRow | undefined> {
+    return (await findByCookieDigestQuery.execute(this.db, this.engine, { cookieDigest })).rows[0];
   }
 
-  findBySid(sid: string): Promise<SessionRow | undefined> {
-    return this.db.selectFrom('sessions').selectAll().where('sid', '=', sid).executeTakeFirst();
+  async findBySid(sid: string): Promise<SessionRow | undefined> {
+    return (await findBySidQuery.execute(this.db, this.engine, { sid })).rows[0];
   }
 
   /** Live sessions of a user, newest first. */
@@ -37,12 +78,7 @@ export class SessionsRepo {
 
   /** Slide the idle window. Only a live session moves; the absolute limit never does. */
   async touch(sid: string, now: number, idleExpiresAt: number): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ last_active_at: now, idle_expires_at: idleExpiresAt })
-      .where('sid', '=', sid)
-      .where('ended_at', 'is', null)
-      .execute();
+    await touchQuery.execute(this.db, this.engine, { sid, now, idleExpiresAt });
   }
 
   /** Re-authentication of the same user: a new cookie (no fixation) and a new auth_time, same sid. */
@@ -108,31 +144,9 @@ export class SessionsRepo {
       .execute();
   }
 
-  /**
-   * Record a client's token time in a session. Times only widen: racing requests (or processes) may land out of
-   * order, and a late one with an older clock must not move last_at back or leave it before first_at.
-   */
+  /** Record a client's token time in a session; times only widen (see addParticipantQuery). */
   async addParticipant(sid: string, clientId: string, now: number): Promise<void> {
-    await this.db
-      .insertInto('session_participants')
-      .values({ sid, client_id: clientId, first_at: now, last_at: now })
-      .onConflict((oc) =>
-        oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
-          first_at: eb
-            .case()
-            .when('session_participants.first_at', '>', now)
-            .then(now)
-            .else(eb.ref('session_participants.first_at'))
-            .end(),
-          last_at: eb
-            .case()
-            .when('session_participants.last_at', '<', now)
-            .then(now)
-            .else(eb.ref('session_participants.last_at'))
-            .end(),
-        })),
-      )
-      .execute();
+    await addParticipantQuery.execute(this.db, this.engine, { sid, clientId, now });
   }
 
   listParticipants(sid: string): Promise<ParticipantRow[]> {

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Engine } from '../connect.js';
+import { PreparedQuery } from '../prepared-query.js';
 import type { AuthCodeTable, Database, RefreshTokenTable } from '../tables.js';
 import { SessionsRepo } from './sessions.js';
 
@@ -26,6 +27,86 @@ const toRefreshToken = (row: Selectable<RefreshTokenTable>): RefreshTokenRow => 
   ...row,
   offline: row.offline === 1,
 });
+
+// The queries of every code exchange and refresh, compiled once (store/prepared-query.ts).
+const insertCodeQuery = new PreparedQuery((db, p: AuthCodeRow) =>
+  db.insertInto('auth_codes').values({
+    code_digest: p.code_digest,
+    client_id: p.client_id,
+    user_id: p.user_id,
+    sid: p.sid,
+    redirect_uri: p.redirect_uri,
+    scope: p.scope,
+    nonce: p.nonce,
+    code_challenge: p.code_challenge,
+    code_challenge_method: p.code_challenge_method,
+    auth_time: p.auth_time,
+    created_at: p.created_at,
+    expires_at: p.expires_at,
+    consumed_at: p.consumed_at,
+    family_id: p.family_id,
+    access_jti: p.access_jti,
+    access_expires_at: p.access_expires_at,
+  } satisfies Record<keyof AuthCodeTable, unknown>),
+);
+const findCodeQuery = new PreparedQuery((db, p: { codeDigest: string }) =>
+  db.selectFrom('auth_codes').selectAll().where('code_digest', '=', p.codeDigest),
+);
+const consumeCodeQuery = new PreparedQuery(
+  (
+    db,
+    p: {
+      codeDigest: string;
+      now: number;
+      familyId: string | null;
+      accessJti: string;
+      accessExpiresAt: number;
+    },
+  ) =>
+    db
+      .updateTable('auth_codes')
+      .set({
+        consumed_at: p.now,
+        family_id: p.familyId,
+        access_jti: p.accessJti,
+        access_expires_at: p.accessExpiresAt,
+      })
+      .where('code_digest', '=', p.codeDigest)
+      .where('consumed_at', 'is', null),
+);
+const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTable>) =>
+  db.insertInto('refresh_tokens').values({
+    token_digest: p.token_digest,
+    family_id: p.family_id,
+    client_id: p.client_id,
+    user_id: p.user_id,
+    sid: p.sid,
+    scope: p.scope,
+    offline: p.offline,
+    auth_time: p.auth_time,
+    created_at: p.created_at,
+    expires_at: p.expires_at,
+    used_at: p.used_at,
+    revoked_at: p.revoked_at,
+    revoke_reason: p.revoke_reason,
+    access_jti: p.access_jti,
+    access_expires_at: p.access_expires_at,
+  } satisfies Record<keyof RefreshTokenTable, unknown>),
+);
+const findRefreshQuery = new PreparedQuery((db, p: { tokenDigest: string }) =>
+  db.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', p.tokenDigest),
+);
+const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; now: number }) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ used_at: p.now })
+    .where('token_digest', '=', p.tokenDigest)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null),
+);
+
+/** Rows changed by an UPDATE (drivers report a bigint). */
+const changed = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0);
 
 /** Authorization codes, refresh tokens and the access-token deny list. Secrets are stored as digests only. */
 export class TokensRepo {
@@ -56,7 +137,9 @@ export class TokensRepo {
       const tokens = new TokensRepo(trx, this.engine);
       if (!(await tokens.consumeCode(codeDigest, now, issued))) return false;
       if (refresh) await tokens.insertRefresh(refresh);
-      if (participant) await new SessionsRepo(trx).addParticipant(participant.sid, participant.clientId, now);
+      if (participant) {
+        await new SessionsRepo(trx, this.engine).addParticipant(participant.sid, participant.clientId, now);
+      }
       return true;
     });
   }
@@ -89,7 +172,9 @@ export class TokensRepo {
       const tokens = new TokensRepo(trx, this.engine);
       if (!(await tokens.markRefreshUsed(presentedDigest, now))) return false;
       if (successor) await tokens.insertRefresh(successor);
-      if (participant) await new SessionsRepo(trx).addParticipant(participant.sid, participant.clientId, now);
+      if (participant) {
+        await new SessionsRepo(trx, this.engine).addParticipant(participant.sid, participant.clientId, now);
+      }
       return true;
     });
     if (stored) return 'rotated';
@@ -98,15 +183,11 @@ export class TokensRepo {
   }
 
   async insertCode(row: AuthCodeRow): Promise<void> {
-    await this.db.insertInto('auth_codes').values(row).execute();
+    await insertCodeQuery.execute(this.db, this.engine, row);
   }
 
-  findCode(codeDigest: string): Promise<AuthCodeRow | undefined> {
-    return this.db
-      .selectFrom('auth_codes')
-      .selectAll()
-      .where('code_digest', '=', codeDigest)
-      .executeTakeFirst();
+  async findCode(codeDigest: string): Promise<AuthCodeRow | undefined> {
+    return (await findCodeQuery.execute(this.db, this.engine, { codeDigest })).rows[0];
   }
 
   /** Mark a code used, recording what it produced; false if someone else consumed it first. */
@@ -115,41 +196,29 @@ export class TokensRepo {
     now: number,
     issued: { family_id: string | null; access_jti: string; access_expires_at: number },
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('auth_codes')
-      .set({ consumed_at: now, ...issued })
-      .where('code_digest', '=', codeDigest)
-      .where('consumed_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const r = await consumeCodeQuery.execute(this.db, this.engine, {
+      codeDigest,
+      now,
+      familyId: issued.family_id,
+      accessJti: issued.access_jti,
+      accessExpiresAt: issued.access_expires_at,
+    });
+    return changed(r) === 1;
   }
 
   async insertRefresh(row: RefreshTokenRow): Promise<void> {
-    await this.db
-      .insertInto('refresh_tokens')
-      .values({ ...row, offline: row.offline ? 1 : 0 })
-      .execute();
+    await insertRefreshQuery.execute(this.db, this.engine, { ...row, offline: row.offline ? 1 : 0 });
   }
 
   async findRefresh(tokenDigest: string): Promise<RefreshTokenRow | undefined> {
-    const row = await this.db
-      .selectFrom('refresh_tokens')
-      .selectAll()
-      .where('token_digest', '=', tokenDigest)
-      .executeTakeFirst();
+    const row = (await findRefreshQuery.execute(this.db, this.engine, { tokenDigest })).rows[0];
     return row && toRefreshToken(row);
   }
 
   /** Rotation: the presented token becomes used; false if it was already used or revoked (reuse). */
   async markRefreshUsed(tokenDigest: string, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('refresh_tokens')
-      .set({ used_at: now })
-      .where('token_digest', '=', tokenDigest)
-      .where('used_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const r = await markRefreshUsedQuery.execute(this.db, this.engine, { tokenDigest, now });
+    return changed(r) === 1;
   }
 
   /**
