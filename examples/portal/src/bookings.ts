@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { html, jsonForScript, raw } from 'adieu/html';
+import { html, jsonForScript, raw } from '@adieu/server/html';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
 import { fastifyForListener } from './server-app.js';

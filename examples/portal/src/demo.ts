@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { RequestListener } from 'node:http';
-import type { RunningServer } from 'adieu';
+import type { RunningServer } from '@adieu/server';
 import { ensureCerts, type DemoCerts } from './certs.js';
 import { demoSites, DEFAULT_PORTS, SITE_NAMES, type DemoSites } from './sites.js';
 import { demoFetch } from './network.js';

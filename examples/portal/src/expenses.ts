@@ -1,5 +1,5 @@
 import formbody from '@fastify/formbody';
-import { html } from 'adieu/html';
+import { html } from '@adieu/server/html';
 import { adieuFastify } from '@adieu/node/fastify';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';

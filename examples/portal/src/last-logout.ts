@@ -1,5 +1,5 @@
 import type { FetchLike } from '@adieu/node';
-import type { LogoutReport } from 'adieu';
+import type { LogoutReport } from '@adieu/server';
 
 /**
  * Reads the provider's logout records for the "last logout" panel of each app. The apps use the demo's admin

@@ -1,5 +1,5 @@
-import { html, raw, type SafeHtml } from 'adieu/html';
-import type { LogoutReport } from 'adieu';
+import { html, raw, type SafeHtml } from '@adieu/server/html';
+import type { LogoutReport } from '@adieu/server';
 
 export const DEMO_CSS = `
 /* The hidden attribute must win over every display rule below (.row is flex). */

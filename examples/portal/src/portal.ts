@@ -1,5 +1,5 @@
 import express from 'express';
-import { html } from 'adieu/html';
+import { html } from '@adieu/server/html';
 import { adieuExpress } from '@adieu/node/express';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';

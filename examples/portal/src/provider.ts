@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig, startServer, type ConfigInput, type RunningServer } from 'adieu';
+import { parseConfig, startServer, type ConfigInput, type RunningServer } from '@adieu/server';
 import type { DemoCerts } from './certs.js';
 import type { DemoSites } from './sites.js';
 

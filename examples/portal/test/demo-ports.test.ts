@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from 'adieu/testing';
+import { freePort } from '@adieu/server/testing';
 
 it('names the busy port and ADIEU_DEMO_PORTS', { timeout: 120_000 }, async () => {
   const busy = createServer();

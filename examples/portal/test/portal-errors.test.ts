@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { freePort } from 'adieu/testing';
+import { freePort } from '@adieu/server/testing';
 import { hasChromium } from '../../../test/support/env.js';
 import { launchBrowser, snapshot, type TestBrowser } from '../../../test/e2e/support/chromium.js';
 import { startDemo, type Demo } from '../src/demo.js';

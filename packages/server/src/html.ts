@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { html } from 'adieu/html';
+ * import { html } from '@adieu/server/html';
  * const page = html`<p>Hello ${user.name}</p>`; // user.name is escaped
  * res.type('html').send(page.value);
  * ```

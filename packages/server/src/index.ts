@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { loadConfigFile, startServer } from 'adieu';
+ * import { loadConfigFile, startServer } from '@adieu/server';
  * const server = await startServer(loadConfigFile('adieu.json'));
  * console.log(`issuer ready at ${server.provider.issuer}`);
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { startTestProvider } from 'adieu/testing';
+ * import { startTestProvider } from '@adieu/server/testing';
  * const op = await startTestProvider({ clients: [{ client_id: 'app', client_secret: 's3cret', redirect_uris: ['http://localhost:3000/cb'] }] });
  * // ... drive op.issuer with an OIDC client ...
  * await op.close();
