@@ -43,6 +43,7 @@ const WHY: Record<string, string> = {
   replaced: 'another person signed in on the same browser',
   upstream: 'signed out at the service used to sign in',
   browser_closed: 'the browser was closed',
+  account_deleted: 'the account was deleted',
 };
 
 /** The "last logout" panel: per app and channel, what the provider's logout record says. */

@@ -1106,6 +1106,54 @@ describe.each(engines)('Store contract on %s', (engine) => {
     });
   });
 
+  describe('accounts: personal data', () => {
+    it('personalData lists consents, roles and links; forgetUser deletes them and blanks the sessions', async () => {
+      const u = userRow({ email: 'forget@example.com', name: 'Forget Me' });
+      const other = userRow();
+      await store.users.insert(u);
+      await store.users.insert(other);
+      await store.consents.grant(u.id, 'app', ['openid', 'email'], T0);
+      await store.consents.grant(other.id, 'app', ['openid'], T0);
+      await store.roles.grant(u.id, 'admin', 'cli', T0);
+      await store.federation.insertLink({
+        connection_id: 'up',
+        upstream_iss: 'https://up.example',
+        upstream_sub: uid('sub'),
+        user_id: u.id,
+        created_at: T0,
+        last_login_at: T0,
+      });
+      const s = sessionRow({ user_id: u.id });
+      await store.sessions.insert(s);
+      await store.accounts.insertToken({
+        digest: uid('dg'),
+        kind: 'reset',
+        user_id: u.id,
+        email: 'forget@example.com',
+        created_at: T0,
+        expires_at: T0 + MIN,
+        used_at: null,
+      });
+
+      const data = await store.accounts.personalData(u.id);
+      expect(data.consents).toEqual([{ client_id: 'app', scope: 'openid email', granted_at: T0 }]);
+      expect(data.roles).toEqual(['admin']);
+      expect(data.links).toEqual([
+        { connection_id: 'up', upstream_iss: 'https://up.example', created_at: T0, last_login_at: T0 },
+      ]);
+
+      expect(await store.accounts.forgetUser(u.id)).toBe(true);
+      expect(await store.users.findById(u.id)).toBeUndefined();
+      expect(await store.accounts.personalData(u.id)).toEqual({ consents: [], roles: [], links: [] });
+      const kept = await store.sessions.findBySid(s.sid);
+      expect(kept).toMatchObject({ sid: s.sid, user_id: u.id, ip: null, user_agent: null });
+      // Another user's data is untouched; a second call finds nobody.
+      expect(await store.consents.find(other.id, 'app')).toEqual(['openid']);
+      expect(await store.users.findById(other.id)).toEqual(other);
+      expect(await store.accounts.forgetUser(u.id)).toBe(false);
+    });
+  });
+
   describe('transactions', () => {
     it('commit together or not at all; nested calls join the outer transaction', async () => {
       const u = userRow();

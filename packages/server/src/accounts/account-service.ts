@@ -9,7 +9,7 @@ import type { EndedLogout, LogoutService } from '../logout/logout-service.js';
 import type { Mailer } from '../email/mailer.js';
 import type { MailMessage, MailTemplates } from '../email/messages.js';
 import { digest, randomToken } from '../util/crypto.js';
-import { FormError, readEmail, readFields, readName } from './forms.js';
+import { AlreadyExists, FormError, readEmail, readFields, readName } from './forms.js';
 import { BackgroundJobs, atLeast } from './uniform.js';
 
 export interface AccountServiceDeps {
@@ -223,6 +223,91 @@ export class AccountService {
   private async markVerified(user: UserRow): Promise<void> {
     await this.d.store.users.update(user.id, { email_verified: 1, updated_at: this.d.now() });
     this.d.users.forget(user.id);
+  }
+
+  // ---- lifecycle (admin API and CLI) ----------------------------------------------------------------------
+
+  /**
+   * Invite a person: an account whose password nobody knows, and a mailed set-password link (`invite_ttl`).
+   * Setting the password through the link also verifies the address. An address or username already taken is a
+   * FormError (the caller is an admin: no enumeration concern).
+   */
+  async invite(body: unknown): Promise<UserRow> {
+    const form = readFields(body, {
+      email: { label: 'Email', max: 320 },
+      name: { label: 'Name', max: 800 },
+      username: { label: 'Username', max: 200 },
+    });
+    const email = readEmail(form.email);
+    const name = readName(form.name, 'optional');
+    const username = form.username?.trim() || email;
+    if (/\p{Cc}/u.test(username))
+      throw new FormError('username', 'The username must not contain control characters.');
+    const taken =
+      (await this.d.store.accounts.findUserByEmail(email)) ??
+      (await this.d.store.users.findByUsername(username));
+    if (taken) throw new AlreadyExists('email', 'A user with this email address or username exists.');
+    let user: UserRow;
+    try {
+      user = await this.d.users.create({
+        username,
+        email,
+        name,
+        password: randomToken(32),
+        email_verified: false,
+      });
+    } catch (e) {
+      // Two invitations of the same person at once: the other one created the account and mails the link.
+      if (await this.d.store.users.findByUsername(username)) {
+        throw new AlreadyExists('email', 'A user with this email address or username exists.');
+      }
+      throw e;
+    }
+    const url = await this.issueLink('invite', user, email);
+    await this.mail(this.d.templates.invite(email, user.name, url, this.ttl('invite'), this.d.issuer));
+    return user;
+  }
+
+  /**
+   * Delete an account: its sessions end first through the logout path (reason `account_deleted`, every
+   * participant app told, refresh tokens revoked), then its personal data is removed (store/repos/accounts.ts
+   * `forgetUser`). Logout records keep the opaque user id, so the deletion itself stays readable to admins.
+   */
+  async deleteUser(
+    user: UserRow,
+    o: { initiator: 'admin' | 'user'; adminClientId?: string | null | undefined },
+  ): Promise<EndedLogout[]> {
+    const ended = await this.d.logout.endUserSessions(user.id, {
+      reason: 'account_deleted',
+      initiator: o.initiator,
+      initiatorClientId: o.adminClientId ?? undefined,
+      revokeOffline: true,
+      revokeUserTokens: { userId: user.id },
+    });
+    await this.d.store.accounts.forgetUser(user.id);
+    this.d.users.forget(user.id);
+    return ended;
+  }
+
+  /** What a user may change about themself (`PATCH /api/v1/me`): the display name. */
+  async updateProfile(user: UserRow, body: unknown): Promise<UserRow> {
+    const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
+    const unknown = Object.keys(record).filter((k) => k !== 'name');
+    if (unknown.length) {
+      throw new FormError(
+        unknown[0]!,
+        `${unknown[0]} cannot be changed here; only name can (an address change needs a verification flow)`,
+      );
+    }
+    // null clears the name, like an empty string.
+    const { name } = readFields(record.name === null ? { name: '' } : record, {
+      name: { label: 'Name', max: 800 },
+    });
+    const clean = readName(name, 'optional') ?? null;
+    const now = this.d.now();
+    await this.d.store.users.update(user.id, { name: clean, updated_at: now });
+    this.d.users.forget(user.id);
+    return { ...user, name: clean, updated_at: now };
   }
 
   // ---- sign-up and verification -------------------------------------------------------------------------

@@ -11,6 +11,11 @@ export class FormError extends Error {
   }
 }
 
+/** The thing to create exists already (an address or username that is taken): a conflict, not a typo. */
+export class AlreadyExists extends FormError {
+  override name = 'AlreadyExists';
+}
+
 export interface FieldSpec {
   label: string;
   max: number;

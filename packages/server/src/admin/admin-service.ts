@@ -4,6 +4,7 @@ import { clientMetadataSchema, describeIssue } from '../domain/client-metadata.j
 import { OAuthError, invalidRequest, notFound } from '../protocol/errors.js';
 import { readParams } from '../protocol/params.js';
 import { LOGOUT_EVENT } from '../protocol/jwt.js';
+import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { randomToken } from '../util/crypto.js';
 import type { AuditEventRow } from '../store/repos/audit.js';
 
@@ -32,7 +33,7 @@ function readTime(v: string | undefined, name: string): number | undefined {
   return t;
 }
 
-const REASONS = ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced', 'upstream'];
+const REASONS: readonly string[] = LOGOUT_REASONS;
 const OUTCOMES = ['delivered', 'failed', 'pending'] as const;
 
 /** The console's admin operations that are not the management API's: lists, filters, clients, keys, live. */

@@ -3,6 +3,7 @@ import { actionForm, when } from '../views/admin/layout.js';
 import { barChart, deliveriesChart, formatMs, timelineChart, type TimelineRow } from '../views/admin/svg.js';
 import { doctorReportView } from '../views/admin/doctor-view.js';
 import type { LogoutReport } from '../logout/report.js';
+import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import type { DoctorReport } from './doctor/index.js';
 import { ApiError, type ConsoleAction, type ConsoleContext, type ConsolePage } from './console-types.js';
 
@@ -290,7 +291,7 @@ const logoutsPage: ConsolePage = {
       'GET',
       `/api/v1/logouts/search${qs({ ...f, before: c.query.before, limit: '20' })}`,
     );
-    const opt = (name: string, values: string[]) =>
+    const opt = (name: string, values: readonly string[]) =>
       html`<select name="${name}">
         <option value="">any</option>
         ${values.map((v) => html`<option ${c.query[name] === v ? 'selected' : ''}>${v}</option>`)}
@@ -298,10 +299,7 @@ const logoutsPage: ConsolePage = {
     return html`<form class="filters" method="get" action="${c.base}/admin/logouts">
         <label>User <input name="user" value="${f.user ?? ''}" maxlength="200" /></label>
         <label>App (client_id) <input name="client_id" value="${f.client_id ?? ''}" maxlength="200" /></label>
-        <label
-          >Reason
-          ${opt('reason', ['user', 'rp', 'admin', 'expired', 'password_changed', 'disabled', 'replaced', 'upstream'])}</label
-        >
+        <label>Reason ${opt('reason', LOGOUT_REASONS)}</label>
         <label>Outcome ${opt('outcome', ['delivered', 'failed', 'pending'])}</label>
         <label
           >Since

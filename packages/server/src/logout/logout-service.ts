@@ -7,20 +7,27 @@ import { planSessionLogout, type SessionPlan } from './plan.js';
 import type { SessionEndedEvent } from './session-event-bus.js';
 import { buildReport, type LogoutReport } from './report.js';
 
-/** Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events. */
-export type LogoutReason =
-  | 'user'
-  | 'rp'
-  | 'admin'
-  | 'expired'
-  | 'password_changed'
-  | 'disabled'
-  /** Another user signed in on the same browser: the previous user's apps must forget them. */
-  | 'replaced'
-  /** The upstream identity provider the session was signed in through ended its session. */
-  | 'upstream'
-  /** The browser came back without the session cookie of a session not kept ("keep me signed in" off). */
-  | 'browser_closed';
+/**
+ * Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events.
+ * - `replaced`: another user signed in on the same browser, the previous user's apps must forget them;
+ * - `upstream`: the upstream identity provider the session was signed in through ended its session;
+ * - `browser_closed`: the browser came back without the session cookie of a session not kept;
+ * - `account_deleted`: the account was deleted (admin API or CLI), its personal data goes with it.
+ */
+export const LOGOUT_REASONS = [
+  'user',
+  'rp',
+  'admin',
+  'expired',
+  'password_changed',
+  'disabled',
+  'replaced',
+  'upstream',
+  'browser_closed',
+  'account_deleted',
+] as const;
+
+export type LogoutReason = (typeof LOGOUT_REASONS)[number];
 
 export type Initiator = 'user' | 'rp' | 'admin' | 'system';
 

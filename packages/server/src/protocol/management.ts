@@ -6,6 +6,18 @@ import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
 import { OAuthError, insufficientScope, invalidRequest, notFound, tooManyAttempts } from './errors.js';
 import { readParams } from './params.js';
+import { AlreadyExists, FormError } from '../accounts/forms.js';
+
+/** A form problem of the account rules, as the API's 400 (or 409 for a taken address) naming the field. */
+async function asApiError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof FormError)) throw e;
+    if (e instanceof AlreadyExists) throw new OAuthError('invalid_request', e.message, 409);
+    throw invalidRequest(`${e.field}: ${e.message}`);
+  }
+}
 
 export interface SessionView {
   sid: string;
@@ -63,6 +75,12 @@ export class Management {
     const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
     if (!user) throw notFound('no such user');
     return user;
+  }
+
+  /** One user as the admin API shows it. */
+  async getUser(key: string) {
+    const user = await this.findUser(key);
+    return userView(user, await this.p.store.roles.list(user.id));
   }
 
   async revokeSignInSessions(user: UserRow, by: 'admin' | 'user', adminClientId?: string | null) {
@@ -162,4 +180,59 @@ export class Management {
       });
     }
   }
+
+  /** Invite a person by email (an account and a mailed set-password link); 409 if the address is taken. */
+  async invite(body: unknown) {
+    const user = await asApiError(() => this.p.accounts.invite(body));
+    return userView(user, []);
+  }
+
+  /** Delete a user: sessions end (reason account_deleted, apps told), then the personal data goes. */
+  async deleteUser(user: UserRow, adminClientId: string | null): Promise<void> {
+    await this.p.accounts.deleteUser(user, { initiator: 'admin', adminClientId });
+  }
+
+  /** A user's own data (`GET /api/v1/me`): profile, roles, grants to apps, linked accounts, live sessions. */
+  async exportMe(user: UserRow, sid: string | undefined) {
+    const data = await this.p.store.accounts.personalData(user.id);
+    const clients = await this.p.clients.getMany(data.consents.map((c) => c.client_id));
+    return {
+      ...userView(user, data.roles),
+      password_changed_at: iso(user.password_changed_at),
+      consents: data.consents.map((c) => ({
+        client_id: c.client_id,
+        client_name: clients.get(c.client_id)?.name ?? c.client_id,
+        scope: c.scope,
+        granted_at: iso(c.granted_at),
+      })),
+      linked_accounts: data.links.map((l) => ({
+        connection_id: l.connection_id,
+        issuer: l.upstream_iss,
+        linked_at: iso(l.created_at),
+        last_sign_in_at: iso(l.last_login_at),
+      })),
+      sessions: await this.listSessions(user, sid ?? ''),
+    };
+  }
+
+  /** `PATCH /api/v1/me`: change one's display name; anything else is a 400 naming the field. */
+  async updateMe(user: UserRow, body: unknown) {
+    const updated = await asApiError(() => this.p.accounts.updateProfile(user, body));
+    return userView(updated, await this.p.store.roles.list(user.id));
+  }
+}
+
+/** A user as the management API shows it (never the password hash). */
+export function userView(u: UserRow, roles: string[]) {
+  return {
+    id: u.id,
+    username: u.username,
+    email: u.email,
+    email_verified: u.email_verified === 1,
+    name: u.name,
+    disabled: u.disabled === 1,
+    roles,
+    created_at: iso(u.created_at),
+    updated_at: iso(u.updated_at),
+  };
 }

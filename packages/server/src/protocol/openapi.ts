@@ -1,3 +1,4 @@
+import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { adminOpenApi } from './openapi-admin.js';
 
 /** The OpenAPI 3.1 document of the management and session APIs, served at /api/v1/openapi.json. */
@@ -34,6 +35,11 @@ export function openApiDocument(issuer: string) {
     },
     ...errors,
   };
+  const jsonBody = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+  const userAnswer = (description: string) => ({
+    description,
+    ...jsonBody({ $ref: '#/components/schemas/User' }),
+  });
   const console_ = adminOpenApi(errors);
   return {
     openapi: '3.1.0',
@@ -66,6 +72,21 @@ export function openApiDocument(issuer: string) {
           type: 'object',
           required: ['error', 'error_description'],
           properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+        },
+        User: {
+          type: 'object',
+          description: 'A user as the admin API shows it (never a password or its hash)',
+          properties: {
+            id: { type: 'string' },
+            username: { type: 'string' },
+            email: { type: ['string', 'null'] },
+            email_verified: { type: 'boolean' },
+            name: { type: ['string', 'null'] },
+            disabled: { type: 'boolean' },
+            roles: { type: 'array', items: { type: 'string' } },
+            created_at: { type: 'string', format: 'date-time' },
+            updated_at: { type: 'string', format: 'date-time' },
+          },
         },
         Session: {
           type: 'object',
@@ -111,16 +132,7 @@ export function openApiDocument(issuer: string) {
             id: { type: 'string' },
             sid: { type: ['string', 'null'] },
             reason: {
-              enum: [
-                'user',
-                'rp',
-                'admin',
-                'expired',
-                'password_changed',
-                'disabled',
-                'replaced',
-                'upstream',
-              ],
+              enum: [...LOGOUT_REASONS],
             },
             initiator: { enum: ['user', 'rp', 'admin', 'system'] },
             complete: { type: 'boolean' },
@@ -182,6 +194,45 @@ export function openApiDocument(issuer: string) {
             'Remove an API-managed connection; sessions signed in through it keep running until they end',
           security: admin,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: noContent,
+        },
+      },
+      '/invitations': {
+        post: {
+          summary:
+            'Invite a person: an account without a usable password, and a mailed set-password link (accounts.invite_ttl)',
+          security: admin,
+          requestBody: jsonBody({
+            type: 'object',
+            required: ['email'],
+            properties: {
+              email: { type: 'string', format: 'email' },
+              name: { type: 'string', maxLength: 200 },
+              username: { type: 'string', maxLength: 200, description: 'defaults to the email address' },
+            },
+          }),
+          responses: {
+            '201': userAnswer('Invited; the link is on its way'),
+            ...errors,
+            '409': {
+              description: 'A user with this email address or username exists',
+              ...jsonBody(error),
+            },
+          },
+        },
+      },
+      '/users/{user}': {
+        get: {
+          summary: 'One user',
+          security: admin,
+          parameters: [userParam],
+          responses: { '200': userAnswer('The user'), ...errors },
+        },
+        delete: {
+          summary:
+            "Delete the user: every session ends (reason account_deleted, every app told), refresh tokens are revoked, then the user's personal data is removed",
+          security: admin,
+          parameters: [userParam],
           responses: noContent,
         },
       },
@@ -296,6 +347,47 @@ export function openApiDocument(issuer: string) {
             },
             ...errors,
           },
+        },
+      },
+      '/me': {
+        get: {
+          summary:
+            "Export of the calling user's own data: profile, roles, grants to apps, linked upstream accounts, live sessions",
+          security: self,
+          responses: {
+            '200': {
+              description: 'The user (as in User) with consents, linked_accounts and sessions',
+              content: {
+                'application/json': {
+                  schema: {
+                    allOf: [
+                      { $ref: '#/components/schemas/User' },
+                      {
+                        type: 'object',
+                        properties: {
+                          password_changed_at: { type: 'string', format: 'date-time' },
+                          consents: { type: 'array', items: { type: 'object' } },
+                          linked_accounts: { type: 'array', items: { type: 'object' } },
+                          sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } },
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            ...errors,
+          },
+        },
+        patch: {
+          summary: "Change the calling user's display name (other fields get 400)",
+          security: self,
+          requestBody: jsonBody({
+            type: 'object',
+            additionalProperties: false,
+            properties: { name: { type: ['string', 'null'], maxLength: 200 } },
+          }),
+          responses: { '200': userAnswer('The updated user'), ...errors },
         },
       },
       '/me/revokeSignInSessions': {

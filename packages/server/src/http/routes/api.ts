@@ -19,6 +19,24 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     reply.type('application/json').send(doc),
   );
 
+  app.post('/api/v1/invitations', async (req, reply) => {
+    await admin(req.headers.authorization);
+    return noStore(reply)
+      .code(201)
+      .send(await m.invite(req.body));
+  });
+
+  app.get<UserParams>('/api/v1/users/:user', async (req, reply) => {
+    await admin(req.headers.authorization);
+    return noStore(reply).send(await m.getUser(req.params.user));
+  });
+
+  app.delete<UserParams>('/api/v1/users/:user', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    await m.deleteUser(await m.findUser(req.params.user), clientId);
+    return reply.code(204).send();
+  });
+
   app.post<UserParams>('/api/v1/users/:user/revokeSignInSessions', async (req, reply) => {
     const { clientId } = await admin(req.headers.authorization);
     await m.revokeSignInSessions(await m.findUser(req.params.user), 'admin', clientId);
@@ -85,6 +103,16 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     const report = req.params.id.length <= 100 ? await p.logout.report(req.params.id) : undefined;
     if (!report) throw notFound('no such logout');
     return noStore(reply).send(report);
+  });
+
+  app.get('/api/v1/me', async (req, reply) => {
+    const { user, sid } = await me(req.headers.authorization);
+    return noStore(reply).send(await m.exportMe(user, sid));
+  });
+
+  app.patch('/api/v1/me', async (req, reply) => {
+    const { user } = await me(req.headers.authorization);
+    return noStore(reply).send(await m.updateMe(user, req.body));
   });
 
   app.post('/api/v1/me/revokeSignInSessions', async (req, reply) => {

@@ -19,6 +19,12 @@ export type TokenLookup =
 export class AccountsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Run `fn` in a transaction, joining the caller's if this repository already runs in one. */
+  private inTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db);
+    return this.db.transaction().execute((trx) => fn(trx));
+  }
+
   async insertToken(row: AccountTokenRow): Promise<void> {
     await this.db.insertInto('account_tokens').values(row).execute();
   }
@@ -95,20 +101,64 @@ export class AccountsRepo {
   }
 
   /**
-   * Remove a user's personal data: the account, consents, mailed links and refresh tokens are deleted; ended
-   * sessions keep only opaque ids (no IP address or browser). Logout records keep the opaque user id, so an
-   * admin can still read what happened. Run it after the user's sessions were ended.
+   * Everything stored about one person that is theirs to read (`GET /api/v1/me`): the grants they gave, their
+   * roles and the upstream accounts linked to them. Sessions are read through the sessions repository.
    */
-  async forgetUser(userId: string): Promise<void> {
-    await this.db.deleteFrom('account_tokens').where('user_id', '=', userId).execute();
-    await this.db.deleteFrom('consents').where('user_id', '=', userId).execute();
-    await this.db.deleteFrom('refresh_tokens').where('user_id', '=', userId).execute();
-    await this.db.deleteFrom('auth_codes').where('user_id', '=', userId).execute();
-    await this.db
-      .updateTable('sessions')
-      .set({ ip: null, user_agent: null })
-      .where('user_id', '=', userId)
-      .execute();
-    await this.db.deleteFrom('users').where('id', '=', userId).execute();
+  async personalData(userId: string): Promise<{
+    consents: { client_id: string; scope: string; granted_at: number }[];
+    roles: string[];
+    links: { connection_id: string; upstream_iss: string; created_at: number; last_login_at: number }[];
+  }> {
+    const [consents, roles, links] = await Promise.all([
+      this.db
+        .selectFrom('consents')
+        .select(['client_id', 'scope', 'granted_at'])
+        .where('user_id', '=', userId)
+        .orderBy('client_id')
+        .execute(),
+      this.db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute(),
+      this.db
+        .selectFrom('upstream_links')
+        .select(['connection_id', 'upstream_iss', 'created_at', 'last_login_at'])
+        .where('user_id', '=', userId)
+        .orderBy('connection_id')
+        .execute(),
+    ]);
+    return { consents, roles: roles.map((r) => r.role), links };
+  }
+
+  /**
+   * Remove a user's personal data in one transaction: the account, consents, roles, linked upstream accounts,
+   * mailed links, console sign-ins and refresh tokens are deleted; ended sessions keep only opaque ids (no IP
+   * address, browser or upstream ID token). Logout records keep the opaque user id, so an admin can still read
+   * what happened. Run it after the user's sessions were ended. False when there was no such user.
+   */
+  forgetUser(userId: string): Promise<boolean> {
+    return this.inTransaction(async (trx) => {
+      for (const table of [
+        'account_tokens',
+        'consents',
+        'refresh_tokens',
+        'auth_codes',
+        'user_roles',
+        'upstream_links',
+        'upstream_pending_links',
+        'console_sessions',
+      ] as const) {
+        await trx.deleteFrom(table).where('user_id', '=', userId).execute();
+      }
+      await trx
+        .updateTable('session_upstreams')
+        .set({ id_token: null, refresh_token: null })
+        .where('sid', 'in', trx.selectFrom('sessions').select('sid').where('user_id', '=', userId))
+        .execute();
+      await trx
+        .updateTable('sessions')
+        .set({ ip: null, user_agent: null })
+        .where('user_id', '=', userId)
+        .execute();
+      const r = await trx.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    });
   }
 }
