@@ -6,6 +6,7 @@ import { KeyStore } from './keys/keystore.js';
 import { TokenSigner } from './protocol/jwt.js';
 import { ClientRegistry } from './domain/clients.js';
 import { UserDirectory } from './domain/users.js';
+import { passwordHashPolicy } from './domain/passwords.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle } from './domain/throttle.js';
 import { SignInBudget } from './domain/sign-in-budget.js';
@@ -86,7 +87,7 @@ export class Provider {
     );
     this.signer = new TokenSigner(this.keys, config.issuer);
     this.clients = new ClientRegistry(store, this.now);
-    this.users = new UserDirectory(store, config.login.scrypt_log_n, this.now);
+    this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now);
     this.sessions = new SessionService(
       store,
       { idle: s.idle, absolute: s.absolute, rememberMe: s.remember_me, rememberMeIdle: s.remember_me_idle },

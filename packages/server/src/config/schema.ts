@@ -145,7 +145,28 @@ export const configSchema = z
           .min(10)
           .max(20)
           .default(16)
-          .describe('scrypt cost for new password hashes'),
+          .describe('scrypt cost for new password hashes (log2 of N; each step doubles time and memory)'),
+        password_hash: z
+          .enum(['scrypt', 'argon2id'])
+          .default('scrypt')
+          .describe(
+            'algorithm for new password hashes; a stored hash of the other algorithm or of a lower cost is replaced at the next successful sign-in',
+          ),
+        argon2_memory_kib: z
+          .number()
+          .int()
+          .min(8192)
+          .max(4_194_304)
+          .default(19_456)
+          .describe('Argon2id memory per hash in KiB (OWASP minimum: 19456 with 2 passes)'),
+        argon2_time_cost: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(2)
+          .describe('Argon2id passes over the memory'),
+        argon2_parallelism: z.number().int().min(1).max(16).default(1).describe('Argon2id lanes'),
       })
       .strict()
       .prefault({})

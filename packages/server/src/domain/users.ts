@@ -1,7 +1,7 @@
 import type { Store } from '../store/store.js';
 import type { UserRow } from '../store/repos/users.js';
 import type { UserSeed } from '../config/schema.js';
-import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
+import { dummyHash, hashPassword, verifyPassword, type PasswordHashPolicy } from './passwords.js';
 import { randomToken } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
@@ -22,7 +22,7 @@ export class UserDirectory {
 
   constructor(
     private readonly store: Store,
-    private readonly scryptLogN: number,
+    private readonly passwordHash: PasswordHashPolicy,
     private readonly now: () => number,
     cacheMs = 5_000,
   ) {
@@ -50,7 +50,7 @@ export class UserDirectory {
       email: u.email ?? null,
       email_verified: u.email_verified ? 1 : 0,
       name: u.name ?? null,
-      password_hash: await hashPassword(u.password, this.scryptLogN),
+      password_hash: await hashPassword(u.password, this.passwordHash),
       disabled: u.disabled ? 1 : 0,
       password_changed_at: now,
       created_at: now,
@@ -78,20 +78,20 @@ export class UserDirectory {
   }
 
   /**
-   * Check a username and password. Unknown users cost the same scrypt time as known ones, so timing does not
+   * Check a username and password. Unknown users cost the same hashing time as known ones, so timing does not
    * reveal which usernames exist. Disabled users never authenticate.
    */
   async authenticate(username: string, password: string): Promise<UserRow | undefined> {
     const user = await this.store.users.findByUsername(username);
     if (!user) {
-      await verifyPassword(password, await dummyHash(this.scryptLogN), this.scryptLogN);
+      await verifyPassword(password, await dummyHash(this.passwordHash), this.passwordHash);
       return undefined;
     }
-    const { ok, rehash } = await verifyPassword(password, user.password_hash, this.scryptLogN);
+    const { ok, rehash } = await verifyPassword(password, user.password_hash, this.passwordHash);
     if (!ok || user.disabled) return undefined;
     if (rehash) {
       await this.store.users.update(user.id, {
-        password_hash: await hashPassword(password, this.scryptLogN),
+        password_hash: await hashPassword(password, this.passwordHash),
       });
     }
     return user;
@@ -101,7 +101,7 @@ export class UserDirectory {
     this.forget(userId);
     const now = this.now();
     await this.store.users.update(userId, {
-      password_hash: await hashPassword(password, this.scryptLogN),
+      password_hash: await hashPassword(password, this.passwordHash),
       password_changed_at: now,
       updated_at: now,
     });
