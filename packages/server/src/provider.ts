@@ -90,7 +90,13 @@ export class Provider {
     this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now);
     this.sessions = new SessionService(
       store,
-      { idle: s.idle, absolute: s.absolute, rememberMe: s.remember_me, rememberMeIdle: s.remember_me_idle },
+      {
+        idle: s.idle,
+        absolute: s.absolute,
+        rememberMe: s.remember_me,
+        rememberMeIdle: s.remember_me_idle,
+        maxAccounts: s.max_accounts,
+      },
       this.now,
     );
     this.throttle = new LoginThrottle(store, {

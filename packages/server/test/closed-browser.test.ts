@@ -118,6 +118,7 @@ describe('the SSO cookie is __Host- prefixed on https (issue 11 §7)', () => {
       session: '__Host-adieu_session',
       legacySession: 'adieu_session',
       browser: '__Host-adieu_browser',
+      kept: '__Host-adieu_kept',
     });
     expect(cookieOptions('http://localhost:9000', '').names.session).toBe('adieu_session');
     expect(cookieOptions('https://id.example/idp', '/idp').names.session).toBe('adieu_session');

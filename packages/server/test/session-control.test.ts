@@ -147,12 +147,15 @@ describe('timeouts', () => {
     await signIn(await rp(op, 'portal'), plain, cb('portal'), ALICE);
     const kept = new BrowserSession();
     const { tokens } = await signIn(await rp(op, 'portal'), kept, cb('portal'), { ...ALICE, remember: true });
-    const cookie = (jar: BrowserSession) =>
-      jar.jar.getCookiesSync(op.issuer).find((c) => c.key === 'adieu_session')!;
-    // A session cookie dies with the browser; "keep me signed in" gives it Max-Age.
-    expect(cookie(plain).TTL()).toBe(Infinity);
-    expect(cookie(kept).TTL()).toBeGreaterThan(50_000);
-    expect(cookie(kept).TTL()).toBeLessThanOrEqual(60_000);
+    const cookie = (jar: BrowserSession, name = 'adieu_session') =>
+      jar.jar.getCookiesSync(op.issuer).find((c) => c.key === name);
+    // The SSO cookie dies with the browser; "keep me signed in" also lists the account in a cookie with Max-Age
+    // (issue 19: each account keeps its own choice, so the kept ones travel apart).
+    expect(cookie(plain)!.TTL()).toBe(Infinity);
+    expect(cookie(plain, 'adieu_kept')).toBeUndefined();
+    expect(cookie(kept)!.TTL()).toBe(Infinity);
+    expect(cookie(kept, 'adieu_kept')!.TTL()).toBeGreaterThan(50_000);
+    expect(cookie(kept, 'adieu_kept')!.TTL()).toBeLessThanOrEqual(60_000);
     const s = await op.provider.store.sessions.findBySid(tokens.claims()!.sid as string);
     expect(s!.absolute_expires_at - s!.created_at).toBe(60_000);
     expect(s!.remember_me).toBe(1);

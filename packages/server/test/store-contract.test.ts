@@ -450,6 +450,17 @@ describe.each(engines)('Store contract on %s', (engine) => {
       await expect(store.sessions.insert(sessionRow({ cookie_digest: s.cookie_digest }))).rejects.toThrow();
     });
 
+    it('finds the sessions behind several cookie digests (one browser’s accounts) in one question', async () => {
+      const [x, y] = [sessionRow(), sessionRow()];
+      for (const s of [x, y]) await store.sessions.insert(s);
+      const found = await store.sessions.findByCookieDigests([y.cookie_digest, uid('nope'), x.cookie_digest]);
+      expect(found.map((s) => s.sid).sort()).toEqual([x.sid, y.sid].sort());
+      expect(found.find((s) => s.sid === x.sid)).toEqual(x);
+      expect(await store.sessions.findByCookieDigests([])).toEqual([]);
+      expect(await store.sessions.findByCookieDigests([x.cookie_digest])).toEqual([x]);
+      expect(await store.sessions.findByCookieDigests([uid('nope')])).toEqual([]);
+    });
+
     it('lists a user’s live sessions, newest first', async () => {
       const user = uid('usr');
       const older = sessionRow({ user_id: user, created_at: T0 });

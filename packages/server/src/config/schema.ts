@@ -104,6 +104,15 @@ export const configSchema = z
         remember_me: seconds(2_592_000, 'absolute lifetime when the user ticks "keep me signed in"'),
         remember_me_idle: seconds(604_800, 'idle timeout when the user ticks "keep me signed in"'),
         sweep_interval: seconds(30, 'how often expired sessions are ended through the logout path'),
+        max_accounts: z
+          .number()
+          .int()
+          .min(1)
+          .max(20)
+          .default(10)
+          .describe(
+            'how many accounts one browser may be signed in with at once; past it the least recently used one is signed out',
+          ),
       })
       .strict()
       .prefault({})

@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import type { SessionRow } from '../store/repos/sessions.js';
 import type { Client } from './clients.js';
 import { digest, randomToken } from '../util/crypto.js';
+import { addAccount, decodeAccountList, type AccountEntry } from './browser-accounts.js';
 
 export type { SessionRow };
 
@@ -10,6 +11,31 @@ export interface SessionPolicy {
   absolute: number;
   rememberMe: number;
   rememberMeIdle: number;
+  /** How many accounts (SSO sessions of different users) one browser may hold. */
+  maxAccounts: number;
+}
+
+/** One account of this browser: its live session and the cookie secret that reaches it. */
+export interface BrowserAccount extends AccountEntry {
+  session: SessionRow;
+}
+
+/** What a sign-in needs to start (or re-authenticate) a session. */
+export interface SignInInput {
+  userId: string;
+  rememberMe: boolean;
+  ip: string | null;
+  userAgent: string | null;
+  /** The browser cookie (http/browser-cookies.ts): its digest lets a closed browser end this session. */
+  browserCookie?: string | undefined;
+}
+
+/** How sessions found on the way are ended: always through the logout path, so their apps are told. */
+export interface EndFoundSessions {
+  /** A session past its idle or absolute limit. */
+  expired(session: SessionRow): Promise<unknown>;
+  /** Sessions pushed out of the browser's list by a sign-in over the account limit. */
+  evicted(sessions: SessionRow[]): Promise<unknown>;
 }
 
 export type SessionLookup =
@@ -47,6 +73,7 @@ export class SessionService {
     return s.ended_at === null && s.idle_expires_at > now && s.absolute_expires_at > now;
   }
 
+  /** The session behind one cookie secret (the legacy single-session cookie is one). */
   async fromCookie(cookie: string | undefined): Promise<SessionLookup> {
     if (!cookie || cookie.length > 100) return { state: 'none' };
     const session = await this.store.sessions.findByCookieDigest(digest(cookie));
@@ -57,30 +84,68 @@ export class SessionService {
   }
 
   /**
-   * The live session behind this browser's cookie. One past its idle or absolute limit that the sweeper has not
-   * reached yet is handed to `endExpired` (the logout path, so its apps hear of it at the first request that
-   * notices) and counts as none.
+   * The browser's accounts: the live sessions its account list reaches, current first, at most one per user.
+   * Entries that reach nothing (ended, unknown, forged) are skipped; a session past its idle or absolute limit
+   * that the sweeper has not reached yet is handed to `endExpired` (the logout path, so its apps hear of it at
+   * the first request that notices) and skipped.
    */
+  async accounts(
+    cookie: string | undefined,
+    endExpired: (session: SessionRow) => Promise<unknown>,
+  ): Promise<BrowserAccount[]> {
+    const secrets = decodeAccountList(cookie, this.policy.maxAccounts);
+    if (secrets.length === 0) return [];
+    const digests = secrets.map((s) => digest(s));
+    const rows = new Map(
+      (await this.store.sessions.findByCookieDigests(digests)).map((r) => [r.cookie_digest, r]),
+    );
+    const now = this.now();
+    const out: BrowserAccount[] = [];
+    for (const [i, secret] of secrets.entries()) {
+      const session = rows.get(digests[i]!);
+      if (!session || session.ended_at !== null) continue;
+      if (!SessionService.isLive(session, now)) {
+        await endExpired(session);
+        continue;
+      }
+      if (out.some((a) => a.userId === session.user_id)) continue;
+      out.push({ secret, userId: session.user_id, session });
+    }
+    return out;
+  }
+
+  /** The live session of this browser's current account (see `accounts`). */
   async current(
     cookie: string | undefined,
     endExpired: (session: SessionRow) => Promise<unknown>,
   ): Promise<SessionRow | undefined> {
-    const found = await this.fromCookie(cookie);
-    if (found.state === 'none') return undefined;
-    if (found.state === 'live') return found.session;
-    await endExpired(found.session);
-    return undefined;
+    return (await this.accounts(cookie, endExpired))[0]?.session;
+  }
+
+  /**
+   * A user proved who they are in this browser. Signing in as a user the browser already holds re-authenticates
+   * that account's session (same `sid`, a fresh cookie secret); anyone else gets a new session added to the
+   * browser's accounts. Either way the signed-in account becomes current, and every sign-in issues a fresh
+   * secret, so a cookie planted before the sign-in never reaches the session after it (no fixation).
+   */
+  async signIn(
+    input: SignInInput & { accountsCookie: string | undefined },
+    end: EndFoundSessions,
+  ): Promise<{ session: SessionRow; cookie: string; rememberMe: boolean; accounts: BrowserAccount[] }> {
+    const existing = await this.accounts(input.accountsCookie, end.expired);
+    const same = existing.find((a) => a.userId === input.userId);
+    const signed = same ? await this.reauthenticate(same.session) : await this.create(input);
+    const { accounts, evicted } = addAccount(
+      existing,
+      { secret: signed.cookie, userId: input.userId, session: signed.session },
+      this.policy.maxAccounts,
+    );
+    if (evicted.length) await end.evicted(evicted.map((a) => a.session));
+    return { ...signed, rememberMe: signed.session.remember_me === 1, accounts };
   }
 
   /** Start a session for a freshly authenticated user. Returns the cookie value to set. */
-  async create(input: {
-    userId: string;
-    rememberMe: boolean;
-    ip: string | null;
-    userAgent: string | null;
-    /** The browser cookie (http/browser-cookies.ts): its digest lets a closed browser end this session. */
-    browserCookie?: string | undefined;
-  }): Promise<{ session: SessionRow; cookie: string }> {
+  async create(input: SignInInput): Promise<{ session: SessionRow; cookie: string }> {
     const now = this.now();
     const idle = input.rememberMe ? this.policy.rememberMeIdle : this.policy.idle;
     const absolute = input.rememberMe ? this.policy.rememberMe : this.policy.absolute;

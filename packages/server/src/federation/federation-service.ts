@@ -36,8 +36,11 @@ export interface UpstreamLogoutReport {
   detail: string | null;
 }
 
+/** A sign-in through an upstream: the session, its cookie secret, and the browser's accounts to write. */
+export type SignedIn = Awaited<ReturnType<SessionService['signIn']>>;
+
 export type CallbackOutcome =
-  | { kind: 'signed_in'; session: SessionRow; cookie: string; interactionId: string }
+  | ({ kind: 'signed_in'; interactionId: string } & SignedIn)
   /** The upstream's verified email belongs to an existing account: the person must prove they own it. */
   | { kind: 'link_required'; token: string; csrf: string; user: UserRow; connection: Connection };
 
@@ -156,7 +159,7 @@ export class FederationService {
     token: string,
     provenUserId: string,
     browser: BrowserContext,
-  ): Promise<{ session: SessionRow; cookie: string; interactionId: string } | undefined> {
+  ): Promise<(SignedIn & { interactionId: string }) | undefined> {
     const pending = await this.pendingLink(token);
     if (!pending || pending.row.user_id !== provenUserId) return undefined;
     if (!(await this.d.store.federation.takePendingLink(digest(token)))) return undefined;
@@ -247,35 +250,34 @@ export class FederationService {
   }
 
   /**
-   * Start (or re-authenticate) the browser's SSO session as this user, bound to the upstream session. Another
-   * user's session in this browser ends through the logout path first (seed 000), like a password sign-in.
+   * Start (or re-authenticate) this user's SSO session in the browser, bound to the upstream session. Other
+   * users' accounts in the browser stay signed in (issue 19), as with a password sign-in.
    */
   private async signIn(
     user: UserRow,
     connection: Connection,
     identity: UpstreamIdentity,
     browser: BrowserContext,
-  ): Promise<{ session: SessionRow; cookie: string }> {
-    const current = await this.d.sessions.fromCookie(browser.sessionCookie);
-    let result: { session: SessionRow; cookie: string };
-    if (current.state === 'live' && current.session.user_id === user.id) {
-      result = await this.d.sessions.reauthenticate(current.session);
-    } else {
-      if (current.state !== 'none') {
-        await this.d.logout.endSessions([current.session], {
-          reason: current.state === 'expired' ? 'expired' : 'replaced',
-          initiator: current.state === 'expired' ? 'system' : 'user',
-          browserPresent: false,
-        });
-      }
-      result = await this.d.sessions.create({
+  ): Promise<SignedIn> {
+    const result = await this.d.sessions.signIn(
+      {
         userId: user.id,
         rememberMe: false,
         ip: browser.ip,
         userAgent: browser.userAgent,
         browserCookie: browser.browserCookie,
-      });
-    }
+        accountsCookie: browser.sessionCookie,
+      },
+      {
+        expired: (s) => this.d.logout.endExpired(s),
+        evicted: (sessions) =>
+          this.d.logout.endSessions(sessions, {
+            reason: 'replaced',
+            initiator: 'user',
+            browserPresent: false,
+          }),
+      },
+    );
     const client = await this.d.registry.client(connection.id);
     await this.d.store.federation.bindSession({
       sid: result.session.sid,
@@ -343,9 +345,14 @@ export class FederationService {
     const issuer = upstreamIssuer(connection);
     if (iss !== undefined && iss !== issuer) return 0;
     if (sid) return this.endBound(connectionId, issuer, { sid });
-    const current = await this.d.sessions.fromCookie(browser.sessionCookie);
-    if (current.state !== 'live') return 0;
-    const binding = await this.d.store.federation.findSessionBinding(current.session.sid);
+    // Several accounts may share the browser: the most recently current one signed in through this upstream.
+    let binding;
+    for (const account of await this.d.sessions.accounts(browser.sessionCookie, (s) =>
+      this.d.logout.endExpired(s),
+    )) {
+      binding = await this.d.store.federation.findSessionBinding(account.session.sid);
+      if (binding?.connection_id === connectionId) break;
+    }
     if (binding?.connection_id !== connectionId) return 0;
     return this.endBound(connectionId, issuer, {
       sid: binding.upstream_sid ?? undefined,

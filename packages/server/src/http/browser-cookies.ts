@@ -1,29 +1,40 @@
-import type { FastifyInstance } from 'fastify';
-import { browserId } from '../domain/sessions.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodeAccountList, mergeAccountCookies } from '../domain/browser-accounts.js';
+import { browserId, type BrowserAccount } from '../domain/sessions.js';
 import { endClosedBrowserSessions } from '../logout/closed-browser.js';
 import { randomToken } from '../util/crypto.js';
-import { BROWSER_COOKIE, SESSION_COOKIE } from './cookies.js';
+import { BROWSER_COOKIE, KEPT_SESSION_COOKIE, SESSION_COOKIE } from './cookies.js';
 import type { HttpContext } from './context.js';
+
+/** Requests that arrived with the SSO cookie itself (not only the kept accounts): the browser was not closed. */
+const withSessionCookie = new WeakSet<FastifyRequest>();
 
 /**
  * Cookies that are about the browser rather than one route:
- * - the SSO cookie's wire name (`__Host-` prefixed on https) is mapped to its logical name for the routes, and
- *   the pre-prefix name is honoured once, for sessions from before the prefix, then replaced;
- * - the long-lived browser cookie is set on the first page visit, and a page visit that carries it without a
- *   session cookie ends the browser's non-persistent sessions (logout/closed-browser.ts).
+ * - the SSO cookies' wire names (`__Host-` prefixed on https) are mapped to one logical value for the routes: the
+ *   browser's account list, current first (domain/browser-accounts.ts), merged from the cookie that dies with
+ *   the browser and the one that keeps the "keep me signed in" accounts; the pre-prefix name is honoured once,
+ *   for sessions from before the prefix, then replaced;
+ * - the long-lived browser cookie is set on the first page visit, and a page visit that carries it without the
+ *   SSO cookie ends the browser's non-persistent sessions (logout/closed-browser.ts).
  */
 export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
   const { p, cookies } = ctx;
   const names = cookies.names;
+  const max = p.config.session.max_accounts;
 
   app.addHook('onRequest', async (req, reply) => {
     const jar = req.cookies;
     // Routes read logical names only; a cookie sent under a logical name that is not the wire name is ignored.
     const wireSession = jar[names.session];
+    const kept = jar[names.kept];
     const legacy = names.legacySession ? jar[names.legacySession] : undefined;
     delete jar[SESSION_COOKIE];
-    if (wireSession !== undefined) jar[SESSION_COOKIE] = wireSession;
-    else if (legacy !== undefined) await migrateLegacySession(legacy);
+    delete jar[KEPT_SESSION_COOKIE];
+    if (wireSession !== undefined) withSessionCookie.add(req);
+    const merged = encodeAccountList(mergeAccountCookies(wireSession, kept, max));
+    if (merged) jar[SESSION_COOKIE] = merged;
+    else if (legacy !== undefined && wireSession === undefined) await migrateLegacySession(legacy);
     if (legacy !== undefined && names.legacySession) reply.clearCookie(names.legacySession, cookies.clear());
     const browser = jar[names.browser];
     delete jar[BROWSER_COOKIE];
@@ -34,9 +45,10 @@ export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
       const found = await p.sessions.fromCookie(value);
       if (found.state !== 'live' || found.session.browser_id !== null) return;
       jar[SESSION_COOKIE] = value;
-      const s = found.session;
-      const lifetime = Math.ceil((s.absolute_expires_at - p.now()) / 1000);
-      reply.setCookie(names.session, value, cookies.session(s.remember_me === 1, lifetime));
+      withSessionCookie.add(req);
+      setAccountCookies(ctx, reply, [
+        { secret: value, userId: found.session.user_id, session: found.session },
+      ]);
     }
   });
 
@@ -50,7 +62,7 @@ export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
       req.cookies[BROWSER_COOKIE] = fresh;
       return;
     }
-    if (req.cookies[SESSION_COOKIE] === undefined) {
+    if (!withSessionCookie.has(req)) {
       await endClosedBrowserSessions(
         {
           listNonPersistent: (bid) => p.store.sessions.listLiveNonPersistentInBrowser(bid),
@@ -58,6 +70,54 @@ export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
         },
         id,
       );
+      // The kept accounts came back alone: the browser is open again, with them (current first, as it was).
+      const keptOnly = req.cookies[SESSION_COOKIE];
+      if (keptOnly !== undefined) reply.setCookie(names.session, keptOnly, cookies.session());
     }
   });
+}
+
+/**
+ * Write the browser's accounts (current first): every one in the SSO cookie that dies with the browser, the
+ * "keep me signed in" ones also in the kept cookie, which lives as long as the longest of them. No accounts: both
+ * cookies go.
+ */
+export function setAccountCookies(
+  ctx: HttpContext,
+  reply: FastifyReply,
+  accounts: readonly BrowserAccount[],
+): void {
+  const { cookies, p } = ctx;
+  if (accounts.length === 0) {
+    reply.clearCookie(cookies.names.session, cookies.clear());
+    reply.clearCookie(cookies.names.kept, cookies.clear());
+    return;
+  }
+  reply.setCookie(cookies.names.session, encodeAccountList(accounts.map((a) => a.secret)), cookies.session());
+  const kept = accounts.filter((a) => a.session.remember_me === 1);
+  if (kept.length === 0) {
+    reply.clearCookie(cookies.names.kept, cookies.clear());
+    return;
+  }
+  const until = Math.max(...kept.map((a) => a.session.absolute_expires_at));
+  reply.setCookie(
+    cookies.names.kept,
+    encodeAccountList(kept.map((a) => a.secret)),
+    cookies.kept(Math.max(1, Math.ceil((until - p.now()) / 1000))),
+  );
+}
+
+/**
+ * After sessions of this browser ended: keep the cookies pointing at the accounts still live, so signing one
+ * account out never drops another from the browser.
+ */
+export async function keepLiveAccounts(
+  ctx: HttpContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<BrowserAccount[]> {
+  const { p } = ctx;
+  const live = await p.sessions.accounts(req.cookies[SESSION_COOKIE], (s) => p.logout.endExpired(s));
+  setAccountCookies(ctx, reply, live);
+  return live;
 }

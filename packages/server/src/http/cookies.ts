@@ -6,6 +6,11 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
  * request hook in browser-cookies.ts maps the wire name back to this one for the routes.
  */
 export const SESSION_COOKIE = 'adieu_session';
+/**
+ * The browser's accounts signed in with "keep me signed in" (issue 19): persistent, unlike the SSO cookie, which
+ * lists every account and dies with the browser (domain/browser-accounts.ts).
+ */
+export const KEPT_SESSION_COOKIE = 'adieu_kept';
 /** The long-lived browser cookie's logical name (issue 12 §1: recognise a browser whose session cookie is gone). */
 export const BROWSER_COOKIE = 'adieu_browser';
 export const BROWSER_STATE_COOKIE = 'adieu_bs';
@@ -33,10 +38,15 @@ export function cookieOptions(issuer: string, base: string) {
       session: hostPrefix ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE,
       legacySession: hostPrefix ? SESSION_COOKIE : undefined,
       browser: hostPrefix ? `__Host-${BROWSER_COOKIE}` : BROWSER_COOKIE,
+      kept: hostPrefix ? `__Host-${KEPT_SESSION_COOKIE}` : KEPT_SESSION_COOKIE,
     },
-    session(rememberMe: boolean, maxAgeSeconds: number): CookieSerializeOptions {
-      // "Keep me signed in" makes the cookie outlive the browser; otherwise it dies with the browser session.
-      return { ...common, httpOnly: true, ...(rememberMe ? { maxAge: maxAgeSeconds } : {}) };
+    /** Every account of the browser, current first; dies with the browser session. */
+    session(): CookieSerializeOptions {
+      return { ...common, httpOnly: true };
+    },
+    /** The accounts kept with "keep me signed in": outlives the browser, as long as the longest of them. */
+    kept(maxAgeSeconds: number): CookieSerializeOptions {
+      return { ...common, httpOnly: true, maxAge: maxAgeSeconds };
     },
     /**
      * Opaque and long-lived (400 days, the most browsers keep), separate from the session cookie: a visit that

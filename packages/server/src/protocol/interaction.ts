@@ -1,5 +1,5 @@
 import type { Provider } from '../provider.js';
-import type { SessionRow } from '../domain/sessions.js';
+import type { SessionRow, SessionService } from '../domain/sessions.js';
 import type { InteractionRow } from '../store/repos/interactions.js';
 import { safeEqual, randomToken } from '../util/crypto.js';
 import { OAuthError } from './errors.js';
@@ -12,7 +12,7 @@ export interface LoadedInteraction {
 
 export type LoginResult =
   | { kind: 'retry'; status: number; message: string; retryAfterSeconds?: number }
-  | { kind: 'authenticated'; session: SessionRow; cookie: string; browserState: string; rememberMe: boolean };
+  | ({ kind: 'authenticated'; browserState: string } & Awaited<ReturnType<SessionService['signIn']>>);
 
 const expired = () =>
   new OAuthError(
@@ -85,32 +85,23 @@ export class Interactions {
     }
     await this.finish(interaction);
 
-    const current = await p.sessions.fromCookie(browser.sessionCookie);
-    if (current.state === 'live' && current.session.user_id === user.id) {
-      const again = await p.sessions.reauthenticate(current.session);
-      return {
-        kind: 'authenticated',
-        ...again,
-        browserState: randomToken(16),
-        rememberMe: current.session.remember_me === 1,
-      };
-    }
-    if (current.state !== 'none') {
-      // Somebody else signs in on this browser (seed 000): the previous user's apps must forget them now.
-      await p.logout.endSessions([current.session], {
-        reason: current.state === 'expired' ? 'expired' : 'replaced',
-        initiator: current.state === 'expired' ? 'system' : 'user',
-        browserPresent: false,
-      });
-    }
-    const created = await p.sessions.create({
-      userId: user.id,
-      rememberMe: form.rememberMe,
-      ip: browser.ip,
-      userAgent: browser.userAgent,
-      browserCookie: browser.browserCookie,
-    });
-    return { kind: 'authenticated', ...created, browserState: randomToken(16), rememberMe: form.rememberMe };
+    // Another user's sign-in adds an account to the browser; the same user's re-authenticates theirs (issue 19).
+    const signed = await p.sessions.signIn(
+      {
+        userId: user.id,
+        rememberMe: form.rememberMe,
+        ip: browser.ip,
+        userAgent: browser.userAgent,
+        browserCookie: browser.browserCookie,
+        accountsCookie: browser.sessionCookie,
+      },
+      {
+        expired: (s) => p.logout.endExpired(s),
+        evicted: (sessions) =>
+          p.logout.endSessions(sessions, { reason: 'replaced', initiator: 'user', browserPresent: false }),
+      },
+    );
+    return { kind: 'authenticated', ...signed, browserState: randomToken(16) };
   }
 
   /** Record consent for the scopes of the stored request. */

@@ -8,6 +8,7 @@ import { accountPage, deviceLabel } from '../../views/account-page.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
+import { keepLiveAccounts } from '../browser-cookies.js';
 
 /**
  * The account page: the user's live sign-ins with their apps, and "sign out this device", "sign out" for
@@ -69,8 +70,9 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     return session;
   }
 
-  const endThisBrowser = (reply: FastifyReply) => {
-    reply.clearCookie(cookies.names.session, cookies.clear());
+  /** This account is signed out here; the browser's other accounts stay (issue 19). */
+  const endThisBrowser = async (req: FastifyRequest, reply: FastifyReply) => {
+    await keepLiveAccounts(ctx, req, reply);
     reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
   };
 
@@ -81,7 +83,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       initiator: 'user',
       browserPresent: true,
     });
-    endThisBrowser(reply);
+    await endThisBrowser(req, reply);
     if (!ended) return reply.redirect(`${base}/account`, 303);
     return sendReceipt(ctx, reply, {
       logouts: [{ ended, title: 'This device' }],
@@ -130,7 +132,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       revokeOffline: true,
       revokeUserTokens: { userId: session.user_id },
     });
-    endThisBrowser(reply);
+    await endThisBrowser(req, reply);
     const logouts = [
       ...(here ? [{ ended: here, title: 'This device' }] : []),
       ...elsewhere.map((ended) => ({

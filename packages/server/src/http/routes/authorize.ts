@@ -7,6 +7,7 @@ import { consentPage, errorPage, loginPage, type LoginView } from '../../views/p
 import { pageLang } from '../../views/layout.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
+import { setAccountCookies } from '../browser-cookies.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
 
@@ -111,8 +112,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
       return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
     }
-    const lifetime = Math.ceil((result.session.absolute_expires_at - p.now()) / 1000);
-    reply.setCookie(cookies.names.session, result.cookie, cookies.session(result.rememberMe, lifetime));
+    setAccountCookies(ctx, reply, result.accounts);
     reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
     reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
     if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);

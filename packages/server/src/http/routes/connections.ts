@@ -4,7 +4,8 @@ import { readParams } from '../../protocol/params.js';
 import { OAuthError, invalidRequest } from '../../protocol/errors.js';
 import { UpstreamError } from '../../federation/upstream-client.js';
 import { LogoutTokenError } from '../../federation/upstream-logout-token.js';
-import type { SessionRow } from '../../domain/sessions.js';
+import type { SignedIn } from '../../federation/federation-service.js';
+import { setAccountCookies } from '../browser-cookies.js';
 import { linkAccountPage, upstreamErrorPage } from '../../views/connection-pages.js';
 import { errorPage } from '../../views/pages.js';
 import { signedOutPage } from '../../views/logout-pages.js';
@@ -87,12 +88,11 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
   async function continueAfterSignIn(
     req: FastifyRequest,
     reply: FastifyReply,
-    signed: { session: SessionRow; cookie: string; interactionId: string },
+    signed: SignedIn & { interactionId: string },
     connectionId: string,
   ) {
-    const lifetime = Math.ceil((signed.session.absolute_expires_at - p.now()) / 1000);
     const browserState = randomToken(16);
-    reply.setCookie(cookies.names.session, signed.cookie, cookies.session(false, lifetime));
+    setAccountCookies(ctx, reply, signed.accounts);
     reply.setCookie(BROWSER_STATE_COOKIE, browserState, cookies.browserState());
     const reauth = reauthList(req).filter((c) => c !== connectionId);
     if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());

@@ -7,6 +7,7 @@ import { randomToken } from '../../util/crypto.js';
 import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
 import { pageLang } from '../../views/layout.js';
 import { sendReceipt } from '../receipt.js';
+import { keepLiveAccounts } from '../browser-cookies.js';
 import { BROWSER_STATE_COOKIE, REAUTH_COOKIE } from '../cookies.js';
 import { reauthList } from './connections.js';
 import { upstreamUnreachablePage } from '../../views/connection-pages.js';
@@ -28,11 +29,11 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         return sendPage(reply, stillSignedInPage(base, o.userName));
       case 'nothing_to_end':
         // Logout is idempotent: go where the app asked (validated), or say there is nobody signed in here.
-        reply.clearCookie(cookies.names.session, cookies.clear());
+        await keepLiveAccounts(ctx, req, reply);
         if (o.target) return reply.redirect(o.target, 303);
         return sendPage(reply, signedOutPage(base, undefined, o.lang, o.note));
       case 'ended': {
-        reply.clearCookie(cookies.names.session, cookies.clear());
+        await keepLiveAccounts(ctx, req, reply);
         // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
         // browser through that connection asks the upstream for credentials again (docs/federation.md).
         const reauth = await p.federation.reauthConnectionsOf([o.ended.logoutId]);

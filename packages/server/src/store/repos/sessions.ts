@@ -61,6 +61,19 @@ export class SessionsRepo {
     return (await findByCookieDigestQuery.execute(this.db, this.engine, { cookieDigest })).rows[0];
   }
 
+  /**
+   * The sessions behind several cookie digests (one browser's accounts), in no particular order. One account,
+   * the usual case, takes the compiled single lookup.
+   */
+  async findByCookieDigests(cookieDigests: readonly string[]): Promise<SessionRow[]> {
+    if (cookieDigests.length === 0) return [];
+    if (cookieDigests.length === 1) {
+      const one = await this.findByCookieDigest(cookieDigests[0]!);
+      return one ? [one] : [];
+    }
+    return this.db.selectFrom('sessions').selectAll().where('cookie_digest', 'in', cookieDigests).execute();
+  }
+
   async findBySid(sid: string): Promise<SessionRow | undefined> {
     return (await findBySidQuery.execute(this.db, this.engine, { sid })).rows[0];
   }

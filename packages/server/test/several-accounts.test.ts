@@ -1,0 +1,178 @@
+/**
+ * Issue 19 §1: one browser holds SSO sessions of several users, at most one per user and a bounded number, one
+ * of them current. Another user's sign-in adds an account (nobody's session ends); the same user's sign-in
+ * re-authenticates theirs. Every sign-in issues a fresh cookie secret; forged or oversized cookies are ignored;
+ * one expired or closed-browser account among live ones ends alone, through the logout path.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTestProvider, type TestProvider } from '../src/testing/index.js';
+import { BrowserSession } from '../../../test/support/browser-session.js';
+import { authorizationRequest, authorize, discover, signIn } from '../../../test/support/oidc.js';
+import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
+
+const ALICE = { username: 'alice', password: 'alice-password' };
+const BOB = { username: 'bob', password: 'bob-password' };
+const CAROL = { username: 'carol', password: 'carol-password' };
+const apps = ['portal', 'bookings'] as const;
+const cb = (n: string) => `http://localhost:5003/${n}/callback`;
+const secret = (n: string) => `${n}-secret-0123456789`;
+
+describe('several accounts in one browser', () => {
+  let op: TestProvider;
+  const receivers: Record<string, Receiver> = {};
+
+  beforeAll(async () => {
+    for (const n of apps) receivers[n] = await startReceiver();
+    op = await startTestProvider({
+      logout: { backchannel_backoff: { initial: 0.2, max: 1 } },
+      session: { max_accounts: 2 },
+      clients: apps.map((n) => ({
+        client_id: n,
+        client_secret: secret(n),
+        redirect_uris: [cb(n)],
+        backchannel_logout_uri: receivers[n]!.url,
+        backchannel_logout_session_required: true,
+      })),
+      users: [ALICE, BOB, CAROL],
+    });
+  });
+  afterAll(async () => {
+    await op?.close();
+    for (const r of Object.values(receivers)) await r.stop();
+  });
+  beforeEach(() => {
+    for (const r of Object.values(receivers)) r.received.length = 0;
+  });
+
+  const rp = (n: string) =>
+    discover({ issuer: op.issuer, clientId: n, clientSecret: secret(n), redirectUri: cb(n) });
+  const cookie = async (b: BrowserSession, name: string) =>
+    (await b.jar.getCookies(op.issuer)).find((c) => c.key === name);
+  /** What the provider reads from this browser: its accounts, current first. */
+  const accountsOf = async (b: BrowserSession) =>
+    (await op.provider.sessions.accounts((await cookie(b, 'adieu_session'))?.value, async () => {})).map(
+      (a) => ({ sid: a.session.sid, user: a.userId }),
+    );
+  const userId = async (u: { username: string }) =>
+    (await op.provider.store.users.findByUsername(u.username))!.id;
+  const signInAs = async (b: BrowserSession, app: string, who: typeof ALICE & { remember?: boolean }) => {
+    const r = await signIn(await rp(app), b, cb(app), who, { prompt: 'login' });
+    expect(r.loginShown).toBe(true);
+    return r.tokens.claims()!.sid as string;
+  };
+  /** The logout token an app received for this session (waits for it). */
+  const told = async (app: string, sid: string) => {
+    await expect
+      .poll(() => receivers[app]!.received.some((r) => r.claims.sid === sid), { timeout: 15_000 })
+      .toBe(true);
+    return receivers[app]!.received.find((r) => r.claims.sid === sid)!.claims;
+  };
+  /** Whether an app heard of this session ending. */
+  const heardOf = (app: string, sid: string) => receivers[app]!.received.some((r) => r.claims.sid === sid);
+  /** No logout token reached any app (the back channel is asynchronous: give it time to be wrong). */
+  const nobodyTold = async () => {
+    await new Promise((r) => setTimeout(r, 700));
+    for (const n of apps) expect(receivers[n]!.received).toEqual([]);
+  };
+
+  it('signing in as another user adds an account: both sessions stay live, the newer one is current', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', ALICE);
+    const bob = await signInAs(browser, 'bookings', BOB);
+    expect(bob).not.toBe(alice);
+    expect(await accountsOf(browser)).toEqual([
+      { sid: bob, user: await userId(BOB) },
+      { sid: alice, user: await userId(ALICE) },
+    ]);
+    expect((await op.provider.store.sessions.findBySid(alice))!.ended_at).toBeNull();
+    await nobodyTold();
+  });
+
+  it('signing in again as the same user reuses that account’s session with a fresh cookie secret', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', ALICE);
+    const bob = await signInAs(browser, 'bookings', BOB);
+    const before = (await cookie(browser, 'adieu_session'))!.value;
+    const again = await signInAs(browser, 'portal', ALICE);
+    expect(again).toBe(alice);
+    const after = (await cookie(browser, 'adieu_session'))!.value;
+    // Alice's old secret is gone (each sign-in reaches its session only through a new one); Bob's stays.
+    const [bobSecret, aliceSecret] = before.split('.');
+    expect(after.split('.')).toEqual([expect.any(String), bobSecret]);
+    expect(after.split('.')).not.toContain(aliceSecret);
+    expect(await accountsOf(browser)).toEqual([
+      { sid: alice, user: await userId(ALICE) },
+      { sid: bob, user: await userId(BOB) },
+    ]);
+    // A copy of Alice's secret from before the sign-in (a planted one, say) reaches nobody any more.
+    expect(await op.provider.sessions.accounts(aliceSecret, async () => {})).toEqual([]);
+    await nobodyTold();
+  });
+
+  it('past the limit the least recently used account is signed out, its apps told (reason replaced)', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', ALICE);
+    const bob = await signInAs(browser, 'bookings', BOB);
+    const carol = await signInAs(browser, 'bookings', CAROL);
+    expect(await told('portal', alice)).toMatchObject({ sid: alice, reason: 'replaced' });
+    expect((await op.provider.store.sessions.findBySid(alice))!.end_reason).toBe('replaced');
+    expect((await accountsOf(browser)).map((a) => a.sid)).toEqual([carol, bob]);
+    expect(heardOf('bookings', bob) || heardOf('bookings', carol)).toBe(false);
+  });
+
+  it('one expired account among live ones ends alone; the other keeps signing in silently', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', ALICE);
+    const bob = await signInAs(browser, 'bookings', BOB);
+    // Alice's idle limit passes (the sweeper has not run yet).
+    await op.provider.store.sessions.touch(alice, Date.now() - 60_000, Date.now() - 1);
+    const req = await authorizationRequest(await rp('bookings'), cb('bookings'), { prompt: 'none' });
+    const { callback } = await authorize(browser, req.url);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expect(await told('portal', alice)).toMatchObject({ sid: alice, reason: 'expired' });
+    expect((await op.provider.store.sessions.findBySid(bob))!.ended_at).toBeNull();
+    expect((await accountsOf(browser)).map((a) => a.sid)).toEqual([bob]);
+    expect(heardOf('bookings', bob)).toBe(false);
+  });
+
+  it('a forged, damaged or oversized cookie is ignored: the login page, never an error or somebody’s session', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', ALICE);
+    const real = (await cookie(browser, 'adieu_session'))!.value;
+    for (const forged of [
+      'x'.repeat(43),
+      `${real}.${'A'.repeat(2000)}`,
+      `${real.slice(0, 20)}`,
+      '%%%.;;',
+      Array.from({ length: 30 }, () => 'B'.repeat(43)).join('.'),
+    ]) {
+      const stranger = new BrowserSession();
+      await stranger.jar.setCookie(`adieu_session=${forged}; Path=/`, op.issuer);
+      const req = await authorizationRequest(await rp('portal'), cb('portal'));
+      const { loginShown } = await authorize(stranger, req.url);
+      expect(loginShown).toBe(true);
+    }
+    expect((await op.provider.store.sessions.findBySid(alice))!.ended_at).toBeNull();
+  });
+
+  it('a closed browser ends only the accounts that were not kept; the kept one signs in silently after', async () => {
+    const browser = new BrowserSession();
+    const alice = await signInAs(browser, 'portal', { ...ALICE, remember: true });
+    const bob = await signInAs(browser, 'bookings', BOB);
+    expect((await cookie(browser, 'adieu_kept'))!.TTL()).toBeLessThan(Infinity);
+    expect((await cookie(browser, 'adieu_session'))!.TTL()).toBe(Infinity);
+    // Close and reopen: the browser drops its session cookies and keeps the persistent ones.
+    for (const c of await browser.jar.getCookies(op.issuer)) {
+      if (c.TTL() === Infinity) await browser.jar.store.removeCookie(c.domain!, c.path!, c.key);
+    }
+    const req = await authorizationRequest(await rp('portal'), cb('portal'), { prompt: 'none' });
+    const { callback } = await authorize(browser, req.url);
+    expect(callback.searchParams.get('code')).toBeTruthy();
+    expect(await told('bookings', bob)).toMatchObject({ sid: bob, reason: 'browser_closed' });
+    expect((await op.provider.store.sessions.findBySid(alice))!.ended_at).toBeNull();
+    // The browser is open again with the kept account, and no longer looks closed.
+    expect((await accountsOf(browser)).map((a) => a.sid)).toEqual([alice]);
+    expect(await cookie(browser, 'adieu_session')).toBeDefined();
+    expect(heardOf('portal', alice)).toBe(false);
+  });
+});
