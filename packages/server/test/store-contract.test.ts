@@ -712,6 +712,19 @@ describe.each(engines)('Store contract on %s', (engine) => {
       );
       expect(await store.tokens.rotateRefresh(uid('missing'), undefined, undefined, T0)).toBe('revoked');
 
+      // The participant written with a rotation only widens its times, whatever order rotations land in.
+      const first = refreshRow({ sid });
+      await store.tokens.insertRefresh(first);
+      const second = refreshRow({ family_id: first.family_id, sid });
+      const third = refreshRow({ family_id: first.family_id, sid });
+      const app = { sid, clientId: 'app' };
+      expect(await store.tokens.rotateRefresh(first.token_digest, second, app, T0 - 5)).toBe('rotated');
+      expect(await store.tokens.rotateRefresh(second.token_digest, third, app, T0 + 7)).toBe('rotated');
+      expect(await store.sessions.listParticipants(sid)).toMatchObject([
+        { client_id: 'app', first_at: T0 - 5, last_at: T0 + 7 },
+      ]);
+      expect(await store.tokens.findRefresh(third.token_digest)).toEqual(third);
+
       for (let round = 0; round < 3; round++) {
         const presented = refreshRow();
         await store.tokens.insertRefresh(presented);

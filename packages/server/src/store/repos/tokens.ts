@@ -105,6 +105,108 @@ const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; no
     .where('revoked_at', 'is', null),
 );
 
+/** What a rotation writes, flat (prepared queries take named scalar values). */
+type RotationValues = Selectable<RefreshTokenTable> & { presented: string; now: number };
+
+/**
+ * PostgreSQL: a whole rotation in one statement, so one round trip instead of four (BEGIN, UPDATE, INSERT,
+ * COMMIT). Data-modifying CTEs run as one atomic statement; the successor is inserted only if the presented
+ * token was marked used by this statement, which holds its row lock until the statement commits, exactly as the
+ * transaction did (see revokeRefresh). SQLite cannot modify data in a CTE, so it keeps the transaction.
+ */
+function rotationStatement<P extends RotationValues>(
+  db: Kysely<Database>,
+  p: P,
+  participant?: { sid: string; clientId: string },
+) {
+  const withSuccessor = db
+    .with('used', (qb) =>
+      qb
+        .updateTable('refresh_tokens')
+        .set({ used_at: p.now })
+        .where('token_digest', '=', p.presented)
+        .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .returning('token_digest'),
+    )
+    .with('successor', (qb) =>
+      qb
+        .insertInto('refresh_tokens')
+        .columns([
+          'token_digest',
+          'family_id',
+          'client_id',
+          'user_id',
+          'sid',
+          'scope',
+          'offline',
+          'auth_time',
+          'created_at',
+          'expires_at',
+          'used_at',
+          'revoked_at',
+          'revoke_reason',
+          'access_jti',
+          'access_expires_at',
+        ] satisfies (keyof RefreshTokenTable)[])
+        .expression((eb) =>
+          // Bind parameters in a SELECT list have no column to take a type from: each is cast to its column's.
+          eb
+            .selectFrom('used')
+            .select([
+              eb.cast(eb.val(p.token_digest), 'text').as('token_digest'),
+              eb.cast(eb.val(p.family_id), 'text').as('family_id'),
+              eb.cast(eb.val(p.client_id), 'text').as('client_id'),
+              eb.cast(eb.val(p.user_id), 'text').as('user_id'),
+              eb.cast(eb.val(p.sid), 'text').as('sid'),
+              eb.cast(eb.val(p.scope), 'text').as('scope'),
+              eb.cast(eb.val(p.offline), 'integer').as('offline'),
+              eb.cast(eb.val(p.auth_time), 'bigint').as('auth_time'),
+              eb.cast(eb.val(p.created_at), 'bigint').as('created_at'),
+              eb.cast(eb.val(p.expires_at), 'bigint').as('expires_at'),
+              eb.cast(eb.val(p.used_at), 'bigint').as('used_at'),
+              eb.cast(eb.val(p.revoked_at), 'bigint').as('revoked_at'),
+              eb.cast(eb.val(p.revoke_reason), 'text').as('revoke_reason'),
+              eb.cast(eb.val(p.access_jti), 'text').as('access_jti'),
+              eb.cast(eb.val(p.access_expires_at), 'bigint').as('access_expires_at'),
+            ]),
+        )
+        .returning('token_digest'),
+    );
+  if (!participant) return withSuccessor.selectFrom('used').select('used.token_digest');
+  return withSuccessor
+    .with('participant', (qb) =>
+      qb
+        .insertInto('session_participants')
+        .columns(['sid', 'client_id', 'first_at', 'last_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('used')
+            .select([
+              eb.cast(eb.val(participant.sid), 'text').as('sid'),
+              eb.cast(eb.val(participant.clientId), 'text').as('client_id'),
+              eb.cast(eb.val(p.now), 'bigint').as('first_at'),
+              eb.cast(eb.val(p.now), 'bigint').as('last_at'),
+            ]),
+        )
+        // Times only widen, as in SessionsRepo.addParticipant.
+        .onConflict((oc) =>
+          oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
+            first_at: eb.fn('least', [eb.ref('session_participants.first_at'), eb.ref('excluded.first_at')]),
+            last_at: eb.fn('greatest', [eb.ref('session_participants.last_at'), eb.ref('excluded.last_at')]),
+          })),
+        )
+        .returning('sid'),
+    )
+    .selectFrom('used')
+    .select('used.token_digest');
+}
+const rotatePgQuery = new PreparedQuery((db, p: RotationValues) => rotationStatement(db, p));
+const rotateWithParticipantPgQuery = new PreparedQuery(
+  (db, p: RotationValues & { participantSid: string; participantClientId: string }) =>
+    rotationStatement(db, p, { sid: p.participantSid, clientId: p.participantClientId }),
+);
+
 /** Rows changed by an UPDATE (drivers report a bigint). */
 const changed = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0);
 
@@ -168,18 +270,43 @@ export class TokensRepo {
     participant: Participant | undefined,
     now: number,
   ): Promise<RotationOutcome> {
-    const stored = await this.inTransaction(async (trx) => {
-      const tokens = new TokensRepo(trx, this.engine);
-      if (!(await tokens.markRefreshUsed(presentedDigest, now))) return false;
-      if (successor) await tokens.insertRefresh(successor);
-      if (participant) {
-        await new SessionsRepo(trx, this.engine).addParticipant(participant.sid, participant.clientId, now);
-      }
-      return true;
-    });
+    const oneStatement = this.engine === 'postgres' && successor !== undefined;
+    const stored = oneStatement
+      ? await this.rotateInOneStatement(presentedDigest, successor, participant, now)
+      : await this.inTransaction(async (trx) => {
+          const tokens = new TokensRepo(trx, this.engine);
+          if (!(await tokens.markRefreshUsed(presentedDigest, now))) return false;
+          if (successor) await tokens.insertRefresh(successor);
+          if (participant) {
+            await new SessionsRepo(trx, this.engine).addParticipant(
+              participant.sid,
+              participant.clientId,
+              now,
+            );
+          }
+          return true;
+        });
     if (stored) return 'rotated';
     const row = await this.findRefresh(presentedDigest);
     return row && row.revoked_at === null ? 'reused' : 'revoked';
+  }
+
+  /** PostgreSQL: see rotationStatement. True if the presented token was used by this rotation. */
+  private async rotateInOneStatement(
+    presented: string,
+    successor: RefreshTokenRow,
+    participant: Participant | undefined,
+    now: number,
+  ): Promise<boolean> {
+    const values = { ...successor, offline: successor.offline ? 1 : 0, presented, now };
+    const { rows } = participant
+      ? await rotateWithParticipantPgQuery.execute(this.db, this.engine, {
+          ...values,
+          participantSid: participant.sid,
+          participantClientId: participant.clientId,
+        })
+      : await rotatePgQuery.execute(this.db, this.engine, values);
+    return rows.length === 1;
   }
 
   async insertCode(row: AuthCodeRow): Promise<void> {
