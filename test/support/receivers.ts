@@ -123,10 +123,14 @@ export async function startReceiver(
   return r;
 }
 
-/** Verify a logout token as a strict RP would (Back-Channel Logout §2.6), with the provider's JWKS. */
-export async function verifyLogoutToken(token: string, issuer: string, audience: string) {
+/**
+ * Verify a logout token as a strict RP would (Back-Channel Logout §2.6), with the provider's JWKS. `currentDate`:
+ * the provider's clock, for tests that move it.
+ */
+export async function verifyLogoutToken(token: string, issuer: string, audience: string, currentDate?: Date) {
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+    ...(currentDate ? { currentDate } : {}),
     issuer,
     audience,
     typ: 'logout+jwt',

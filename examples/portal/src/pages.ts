@@ -39,6 +39,7 @@ const STATUS: Record<string, string> = {
 const WHY: Record<string, string> = {
   expired: 'the sign-in expired',
   password_changed: 'the password was changed',
+  credentials_changed: 'the sign-in methods were changed',
   disabled: 'the account was disabled',
   replaced: 'another person signed in on the same browser',
   upstream: 'signed out at the service used to sign in',

@@ -24,6 +24,9 @@ import { AuthorizationFlow } from './protocol/authorize.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { MailTemplates } from './email/messages.js';
 import { AccountService } from './accounts/account-service.js';
+import { SecondFactors } from './mfa/second-factors.js';
+import { KeyEncryption } from './keys/key-encryption.js';
+import { endSessionsAfterCredentialChange } from './logout/credentials-changed.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -63,6 +66,7 @@ export class Provider {
   readonly mailer: Mailer;
   readonly mailTemplates = new MailTemplates();
   readonly accounts: AccountService;
+  readonly secondFactors: SecondFactors;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -136,6 +140,15 @@ export class Provider {
       logout: this.logout,
       now: this.now,
     });
+    this.secondFactors = new SecondFactors({
+      factors: store.factors,
+      throttle: this.throttle,
+      // TOTP secrets are sealed with the signing keys' key-encryption key (docs/mfa.md).
+      sealer: KeyEncryption.fromEnv(),
+      now: this.now,
+      issuerName: new URL(config.issuer).host,
+      credentialsChanged: (userId, o) => endSessionsAfterCredentialChange(this.logout, userId, o),
+    });
     const sessions = this.sessions;
     this.authorization = new AuthorizationFlow({
       findClient: (id) => this.clients.get(id),
@@ -151,6 +164,8 @@ export class Provider {
       issuer: config.issuer,
       codeTtl: config.ttl.code,
       signInBudget: this.signInBudget,
+      hasPasskey: async (userId) =>
+        (await store.factors.listByUser(userId)).some((f) => f.kind === 'passkey'),
     });
     this.tokenEndpoint = new TokenEndpoint({
       tokens: store.tokens,

@@ -15,6 +15,7 @@ import type { AuthCodeRow, RefreshTokenRow } from '../src/store/repos/tokens.js'
 import type { LogoutRow, OutboxRow } from '../src/store/repos/logouts.js';
 import type { ClientRow } from '../src/store/repos/clients.js';
 import type { SigningKeyRow } from '../src/store/repos/keys.js';
+import type { FactorRow } from '../src/store/repos/factors.js';
 import { randomToken } from '../src/util/crypto.js';
 import { hasPostgres } from '../../../test/support/env.js';
 import { dropTestSchemas } from './support/schemas.js';
@@ -62,6 +63,7 @@ function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
     ip: '127.0.0.1',
     user_agent: 'contract',
     browser_id: null,
+    amr: null,
     ...over,
   };
 }
@@ -78,6 +80,7 @@ function codeRow(over: Partial<AuthCodeRow> = {}): AuthCodeRow {
     code_challenge: 'c'.repeat(43),
     code_challenge_method: 'S256',
     auth_time: T0,
+    amr: null,
     created_at: T0,
     expires_at: T0 + MIN,
     consumed_at: null,
@@ -98,6 +101,7 @@ function refreshRow(over: Partial<RefreshTokenRow> = {}): RefreshTokenRow {
     scope: 'openid',
     offline: false,
     auth_time: T0,
+    amr: null,
     created_at: T0,
     expires_at: T0 + 1000 * MIN,
     used_at: null,
@@ -840,6 +844,110 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await s.tokens.findRefresh(liveRt.token_digest)).toBeDefined();
       expect(await s.tokens.isAccessTokenDenied('dead')).toBe(false);
       expect(await s.tokens.isAccessTokenDenied('live')).toBe(true);
+    });
+  });
+
+  describe('second factors', () => {
+    const totp = (userId: string, over: Partial<FactorRow> = {}): FactorRow => ({
+      id: uid('fac'),
+      user_id: userId,
+      kind: 'totp',
+      label: 'Authenticator app',
+      secret: 'sealed-secret',
+      last_step: 100,
+      credential_id: null,
+      public_key: null,
+      sign_count: null,
+      transports: null,
+      created_at: T0,
+      last_used_at: null,
+      ...over,
+    });
+
+    it('a first factor comes with its recovery codes in one write; listing and counting', async () => {
+      const user = uid('usr');
+      expect(await store.factors.hasAny(user)).toBe(false);
+      const f = totp(user);
+      await store.factors.add(f, ['d1', 'd2', 'd3']);
+      expect(await store.factors.hasAny(user)).toBe(true);
+      expect(await store.factors.listByUser(user)).toEqual([f]);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(3);
+      // Fresh codes replace the old ones.
+      await store.factors.add(totp(user, { created_at: T0 + 1 }), ['d4']);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(1);
+      expect(await store.factors.listByUser(user)).toHaveLength(2);
+    });
+
+    it('a failed insert leaves no recovery codes behind (no half-enrolled factor)', async () => {
+      const user = uid('usr');
+      const f = totp(user);
+      await store.factors.add(f);
+      await expect(store.factors.add({ ...f }, ['x1', 'x2'])).rejects.toThrow();
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(0);
+      expect(await store.factors.listByUser(user)).toHaveLength(1);
+    });
+
+    it('a TOTP step is accepted once, only later than the last, by exactly one of racing callers', async () => {
+      const f = totp(uid('usr'));
+      await store.factors.add(f);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => store.factors.acceptTotpStep(f.id, 101, T0 + 5)),
+      );
+      expect(winners(results)).toBe(1);
+      expect(await store.factors.acceptTotpStep(f.id, 101, T0 + 6)).toBe(false);
+      expect(await store.factors.acceptTotpStep(f.id, 100, T0 + 6)).toBe(false);
+      expect(await store.factors.acceptTotpStep(f.id, 102, T0 + 7)).toBe(true);
+      expect((await store.factors.listByUser(f.user_id))[0]).toMatchObject({
+        last_step: 102,
+        last_used_at: T0 + 7,
+      });
+    });
+
+    it('a recovery code is spent once, by one of racing callers, and only by its user', async () => {
+      const user = uid('usr');
+      await store.factors.add(totp(user), ['r1', 'r2']);
+      expect(await store.factors.useRecoveryCode(uid('usr'), 'r1', T0)).toBe(false);
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => store.factors.useRecoveryCode(user, 'r1', T0)),
+      );
+      expect(winners(results)).toBe(1);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(1);
+    });
+
+    it('removing the last factor removes the recovery codes; another user’s factor is not removed', async () => {
+      const user = uid('usr');
+      const a = totp(user);
+      const b = totp(user, { created_at: T0 + 1 });
+      await store.factors.add(a, ['c1', 'c2']);
+      await store.factors.add(b);
+      expect(await store.factors.remove(uid('usr'), a.id)).toBe(false);
+      expect(await store.factors.remove(user, a.id)).toBe(true);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(2);
+      expect(await store.factors.remove(user, b.id)).toBe(true);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(0);
+      expect(await store.factors.remove(user, b.id)).toBe(false);
+    });
+
+    it('reset removes every factor and code of the user', async () => {
+      const user = uid('usr');
+      await store.factors.add(totp(user), ['e1']);
+      await store.factors.add(totp(user, { created_at: T0 + 1 }));
+      expect(await store.factors.removeAll(user)).toBe(2);
+      expect(await store.factors.hasAny(user)).toBe(false);
+      expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(0);
+    });
+
+    it('sessions keep their amr through re-authentication', async () => {
+      const s = sessionRow({ amr: 'pwd' });
+      await store.sessions.insert(s);
+      await store.sessions.reauthenticate(s.sid, {
+        cookie_digest: uid('ck'),
+        auth_time: T0 + 1,
+        last_active_at: T0 + 1,
+        idle_expires_at: T0 + MIN,
+        amr: 'pwd otp mfa',
+      });
+      expect(await store.sessions.findBySid(s.sid)).toMatchObject({ amr: 'pwd otp mfa', auth_time: T0 + 1 });
     });
   });
 

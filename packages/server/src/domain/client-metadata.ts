@@ -98,6 +98,12 @@ const fields = {
     .max(50)
     .optional()
     .describe('Adieu: the upstream identity providers this app offers on the login page (default: all)'),
+  mfa: z
+    .enum(['off', 'optional', 'required'])
+    .optional()
+    .describe(
+      'Adieu: second factor at sign-in to this app: "off" (never asked, unless acr_values asks), "optional" (default: asked of users who set one up), "required" (every user; those without one set it up while signing in)',
+    ),
   session_idle_max: z
     .number()
     .int()

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import type { ClientRow } from '../store/repos/clients.js';
+import type { MfaPolicy } from './acr.js';
 import { MANAGEMENT_SCOPES, clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
 import { digest, safeEqual } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
@@ -34,6 +35,11 @@ export class Client {
   }
   get name(): string {
     return this.metadata.client_name ?? this.metadata.client_id;
+  }
+
+  /** The app's second-factor policy (docs/mfa.md). */
+  get mfa(): MfaPolicy {
+    return this.metadata.mfa ?? 'optional';
   }
   get isPublic(): boolean {
     return this.authMethod === 'none';

@@ -28,6 +28,8 @@ export interface SignInInput {
   userAgent: string | null;
   /** The browser cookie (http/browser-cookies.ts): its digest lets a closed browser end this session. */
   browserCookie?: string | undefined;
+  /** RFC 8176 methods the user just proved (e.g. `pwd`, `otp`, `mfa`; domain/acr.ts). */
+  amr?: readonly string[] | undefined;
 }
 
 /** How sessions found on the way are ended: always through the logout path, so their apps are told. */
@@ -134,7 +136,7 @@ export class SessionService {
   ): Promise<{ session: SessionRow; cookie: string; rememberMe: boolean; accounts: BrowserAccount[] }> {
     const existing = await this.accounts(input.accountsCookie, end.expired);
     const same = existing.find((a) => a.userId === input.userId);
-    const signed = same ? await this.reauthenticate(same.session) : await this.create(input);
+    const signed = same ? await this.reauthenticate(same.session, input.amr) : await this.create(input);
     const { accounts, evicted } = addAccount(
       existing,
       { secret: signed.cookie, userId: input.userId, session: signed.session },
@@ -167,18 +169,27 @@ export class SessionService {
       ip: input.ip,
       user_agent: input.userAgent?.slice(0, 512) ?? null,
       browser_id: browserId(input.browserCookie) ?? null,
+      amr: input.amr?.length ? input.amr.join(' ') : null,
     };
     await this.store.sessions.insert(session);
     return { session, cookie };
   }
 
-  /** The same user proved their password again: new cookie, new auth_time, same sid and participants. */
-  async reauthenticate(session: SessionRow): Promise<{ session: SessionRow; cookie: string }> {
+  /**
+   * The same user authenticated again: new cookie, new auth_time, same sid and participants. `amr` is what the
+   * session now rests on: the methods of this sign-in, or for a step-up the earlier ones plus the new factor
+   * (see domain/acr.ts `combineAmr`).
+   */
+  async reauthenticate(
+    session: SessionRow,
+    amr?: readonly string[],
+  ): Promise<{ session: SessionRow; cookie: string }> {
     const now = this.now();
     const cookie = randomToken(32);
     const patch = {
       cookie_digest: digest(cookie),
       auth_time: now,
+      amr: amr?.length ? amr.join(' ') : session.amr,
       last_active_at: now,
       idle_expires_at: Math.min(now + session.idle_seconds * 1000, session.absolute_expires_at),
     };

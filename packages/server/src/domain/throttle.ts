@@ -59,19 +59,45 @@ export class LoginThrottle {
     now: number,
     check: () => Promise<T | undefined>,
   ): Promise<PasswordAttempt<T>> {
-    const verdict = await this.begin(account, ip, now);
+    return this.attempt(LoginThrottle.accountKey(account), ip, now, check);
+  }
+
+  /**
+   * Check a second-factor code (TOTP or recovery code) under the same rules as a password, counted per account
+   * apart from password failures: a stolen password cannot be used to lock the owner out of their codes, nor
+   * the reverse.
+   */
+  async checkSecondFactor<T>(
+    userId: string,
+    ip: string,
+    now: number,
+    check: () => Promise<T | undefined>,
+  ): Promise<PasswordAttempt<T>> {
+    return this.attempt(`mfa:${userId}`, ip, now, check);
+  }
+
+  private async attempt<T>(
+    aKey: string,
+    ip: string,
+    now: number,
+    check: () => Promise<T | undefined>,
+  ): Promise<PasswordAttempt<T>> {
+    const verdict = await this.beginKey(aKey, ip, now);
     if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
     const value = await check();
     // A failure was already counted by begin(); a success takes its attempt back.
     if (value === undefined) return { outcome: 'wrong' };
-    await this.succeeded(account, ip);
+    await this.succeededKey(aKey, ip);
     return { outcome: 'ok', value };
   }
 
   /** Count an attempt and say whether its password may be checked at all. */
-  async begin(username: string, ip: string, now: number): Promise<ThrottleVerdict> {
+  begin(username: string, ip: string, now: number): Promise<ThrottleVerdict> {
+    return this.beginKey(LoginThrottle.accountKey(username), ip, now);
+  }
+
+  private async beginKey(aKey: string, ip: string, now: number): Promise<ThrottleVerdict> {
     const p = this.policy;
-    const aKey = LoginThrottle.accountKey(username);
     const iKey = LoginThrottle.ipKey(ip);
     const [acct, byIp] = await Promise.all([this.store.throttle.get(aKey), this.store.throttle.get(iKey)]);
     const lockedUntil = Math.max(acct?.locked_until ?? 0, byIp?.locked_until ?? 0);
@@ -109,9 +135,18 @@ export class LoginThrottle {
   }
 
   /** The password was right: the account starts afresh and the attempt does not count against the IP. */
-  async succeeded(username: string, ip: string): Promise<void> {
-    await this.store.throttle.clear(LoginThrottle.accountKey(username));
+  succeeded(username: string, ip: string): Promise<void> {
+    return this.succeededKey(LoginThrottle.accountKey(username), ip);
+  }
+
+  private async succeededKey(aKey: string, ip: string): Promise<void> {
+    await this.store.throttle.clear(aKey);
     await this.store.throttle.unbump(LoginThrottle.ipKey(ip));
+  }
+
+  /** Lift the second-factor lock of a user and forget its failures (admin factor reset). */
+  async unlockSecondFactor(userId: string): Promise<void> {
+    await this.store.throttle.clear(`mfa:${userId}`);
   }
 
   /** Lift an account's lock and forget its failures (admin API and `adieu user unlock`). */

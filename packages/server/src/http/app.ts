@@ -40,6 +40,8 @@ import { isStoreUnavailable } from '../store/unavailable.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
 import { auditAdminRequests } from '../admin/audit.js';
 import { accountFlowRoutes } from './routes/accounts.js';
+import { secondFactorRoutes } from './routes/second-factor.js';
+import { accountFactorRoutes } from './routes/account-factors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -143,9 +145,11 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
     async (scoped) => {
       await assetRoutes(scoped, ctx);
       await authorizeRoutes(scoped, ctx);
+      await secondFactorRoutes(scoped, ctx);
       await registrationRoutes(scoped, ctx);
       await endSessionRoutes(scoped, ctx);
       await accountRoutes(scoped, ctx);
+      await accountFactorRoutes(scoped, ctx);
       await connectionRoutes(scoped, ctx);
       // Routes whose answers other origins may read, under the one CORS policy.
       await scoped.register(async (readable) => {

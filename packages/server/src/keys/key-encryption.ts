@@ -47,11 +47,14 @@ export class KeyEncryption {
     return this.current?.kid;
   }
 
-  /** Seal a private JWK (JSON text) with the current key; unchanged when none is configured. */
-  async seal(jwkJson: string): Promise<string> {
+  /**
+   * Seal a private JWK (JSON text) with the current key; unchanged when none is configured. Other secrets at rest
+   * (TOTP secrets) use it too, as JSON objects with their own `cty`.
+   */
+  async seal(jwkJson: string, cty = 'jwk+json'): Promise<string> {
     if (!this.current) return jwkJson;
     return new CompactEncrypt(new TextEncoder().encode(jwkJson))
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, cty: 'jwk+json' })
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: this.current.kid, cty })
       .encrypt(this.current.key);
   }
 

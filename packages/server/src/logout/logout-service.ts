@@ -12,7 +12,8 @@ import { buildReport, type LogoutReport } from './report.js';
  * - `replaced`: another user signed in on the same browser, the previous user's apps must forget them;
  * - `upstream`: the upstream identity provider the session was signed in through ended its session;
  * - `browser_closed`: the browser came back without the session cookie of a session not kept;
- * - `account_deleted`: the account was deleted (admin API or CLI), its personal data goes with it.
+ * - `account_deleted`: the account was deleted (admin API or CLI), its personal data goes with it;
+ * - `credentials_changed`: a second factor was removed on /account, or an admin reset the user's factors.
  */
 export const LOGOUT_REASONS = [
   'user',
@@ -25,6 +26,7 @@ export const LOGOUT_REASONS = [
   'upstream',
   'browser_closed',
   'account_deleted',
+  'credentials_changed',
 ] as const;
 
 export type LogoutReason = (typeof LOGOUT_REASONS)[number];

@@ -2,6 +2,7 @@ import type { Client } from '../domain/clients.js';
 import { OAuthError, invalidRequest, unsupportedResponseType, unauthorizedClient } from './errors.js';
 import { readParams, splitScope } from './params.js';
 import { PKCE_PATTERN } from './pkce.js';
+import { requiredLevel, type AcrValue } from '../domain/acr.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
@@ -19,6 +20,8 @@ export interface AuthorizationRequest {
   loginHint?: string | undefined;
   idTokenHint?: string | undefined;
   uiLocales?: string | undefined;
+  /** The authentication level the request demands (acr_values and the client's mfa policy, domain/acr.ts). */
+  level?: AcrValue | undefined;
 }
 
 /** Where an error may be sent: nowhere (render a page) until client and redirect_uri are proven. */
@@ -53,6 +56,7 @@ const NAMES = [
   'login_hint',
   'id_token_hint',
   'ui_locales',
+  'acr_values',
   'request',
   'request_uri',
   'registration',
@@ -148,6 +152,7 @@ export async function parseAuthorizationRequest(
       loginHint: p.login_hint,
       idTokenHint: p.id_token_hint,
       uiLocales: p.ui_locales,
+      level: requiredLevel(splitScope(p.acr_values), client.mfa),
     },
   };
 }

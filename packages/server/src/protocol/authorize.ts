@@ -15,6 +15,8 @@ import {
 import { OAuthError, loginRequired } from './errors.js';
 import { clientResponse, type ClientResponse } from './responses.js';
 import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
+import { needsStepUp } from './second-factor-step.js';
+import { parseAmr } from '../domain/acr.js';
 
 export interface BrowserContext {
   sessionCookie?: string | undefined;
@@ -25,12 +27,29 @@ export interface BrowserContext {
   userAgent: string | null;
 }
 
+/**
+ * A sign-in that awaits its second factor: who proved what so far. For a step-up, `sid` names the session that
+ * gains the factor (it keeps its sid and participants). Kept in the stored interaction, never in the browser.
+ */
+export interface PendingSecondFactor {
+  userId: string;
+  amr: string[];
+  rememberMe: boolean;
+  sid?: string | undefined;
+  /** TOTP enrolment in progress (the sealed secret), for a user who must set up a factor while signing in. */
+  enrolment?: string | undefined;
+  /** Set once a factor was set up here: the recovery codes page continues the sign-in. */
+  enrolled?: boolean | undefined;
+}
+
 export interface InteractionPayload {
   raw: RawAuthorizationParams;
+  /** After the password, or for a step-up: the second factor still to come. */
+  secondFactor?: PendingSecondFactor | undefined;
   /** For consent: the session that is already authenticated. */
   sid?: string;
   /** A provider page (the account page) to return to after login, instead of an authorization request. */
-  returnTo?: '/account' | '/account/password';
+  returnTo?: '/account' | '/account/password' | '/account/two-step/totp';
 }
 
 export type AuthorizeOutcome =
@@ -57,6 +76,8 @@ export interface AuthorizeDeps {
   codeTtl: number;
   /** Bounds the sign-in pages (stored interactions) one client address may open. */
   signInBudget: Pick<SignInBudget, 'take'>;
+  /** Whether the user has a passkey (only a passkey reaches urn:adieu:phr). */
+  hasPasskey: (userId: string) => Promise<boolean>;
 }
 
 /**
@@ -75,6 +96,25 @@ export class AuthorizationFlow {
         if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
         await this.checkSignInBudget(browser);
         return { kind: 'interaction', interactionId: await this.createInteraction('login', { raw }) };
+      }
+      const amr = parseAmr(session!.amr);
+      if (needsStepUp(amr, request.level, await this.deps.hasPasskey(session!.user_id))) {
+        if (request.prompt.has('none')) {
+          throw new OAuthError(
+            'interaction_required',
+            `this app asks for a stronger sign-in (${request.level})`,
+          );
+        }
+        const secondFactor = {
+          userId: session!.user_id,
+          amr,
+          rememberMe: session!.remember_me === 1,
+          sid: session!.sid,
+        };
+        return {
+          kind: 'interaction',
+          interactionId: await this.createInteraction('login', { raw, secondFactor }),
+        };
       }
       return await this.afterAuthentication(request, raw, session!, browser);
     } catch (e) {
@@ -220,6 +260,7 @@ export class AuthorizationFlow {
       code_challenge: request.codeChallenge ?? null,
       code_challenge_method: request.codeChallenge ? 'S256' : null,
       auth_time: session.auth_time,
+      amr: session.amr,
       created_at: now,
       expires_at: now + this.deps.codeTtl * 1000,
       consumed_at: null,

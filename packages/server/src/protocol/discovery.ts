@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { ACR_VALUES_SUPPORTED } from '../domain/acr.js';
 
 /** The OpenID Provider Metadata (OIDC Discovery 1.0 §3) plus the logout and session specs' entries. */
 export function discoveryDocument(config: Config) {
@@ -24,6 +25,8 @@ export function discoveryDocument(config: Config) {
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
+    // Levels apps may ask for with acr_values (docs/mfa.md); the ID token's acr says which was reached.
+    acr_values_supported: [...ACR_VALUES_SUPPORTED],
     claims_supported: [
       'sub',
       'iss',
@@ -31,6 +34,8 @@ export function discoveryDocument(config: Config) {
       'exp',
       'iat',
       'auth_time',
+      'acr',
+      'amr',
       'nonce',
       'at_hash',
       'sid',

@@ -3,7 +3,10 @@ import type { SessionRow, SessionService } from '../domain/sessions.js';
 import type { InteractionRow } from '../store/repos/interactions.js';
 import { safeEqual, randomToken } from '../util/crypto.js';
 import { OAuthError } from './errors.js';
-import type { BrowserContext, InteractionPayload } from './authorize.js';
+import type { BrowserContext, InteractionPayload, PendingSecondFactor } from './authorize.js';
+import { combineAmr, requiredLevel } from '../domain/acr.js';
+import { splitScope } from './params.js';
+import { secondFactorStep, type SecondFactorStep } from './second-factor-step.js';
 
 export interface LoadedInteraction {
   row: InteractionRow;
@@ -12,7 +15,13 @@ export interface LoadedInteraction {
 
 export type LoginResult =
   | { kind: 'retry'; status: number; message: string; retryAfterSeconds?: number }
-  | ({ kind: 'authenticated'; browserState: string } & Awaited<ReturnType<SessionService['signIn']>>);
+  /** The password was right; the interaction now awaits the second factor (http/routes/second-factor.ts). */
+  | { kind: 'second_factor' }
+  | Authenticated;
+
+export type Authenticated = { kind: 'authenticated'; browserState: string } & Awaited<
+  ReturnType<SessionService['signIn']>
+>;
 
 const expired = () =>
   new OAuthError(
@@ -83,17 +92,73 @@ export class Interactions {
           'Confirm your email address first: follow the link we sent you. No mail? Use "Forgot password?" to get a new link.',
       };
     }
+    const pending = { userId: user.id, amr: ['pwd'], rememberMe: form.rememberMe };
+    if ((await this.secondFactorStep(interaction, user.id)) !== 'none') {
+      await this.awaitSecondFactor(interaction, pending);
+      return { kind: 'second_factor' };
+    }
     await this.finish(interaction);
+    return this.establish(pending, browser);
+  }
 
-    // Another user's sign-in adds an account to the browser; the same user's re-authenticates theirs (issue 19).
+  /** What follows the password for this user in this interaction (protocol/second-factor-step.ts). */
+  async secondFactorStep(interaction: LoadedInteraction, userId: string): Promise<SecondFactorStep> {
+    const raw = interaction.payload.raw;
+    const client = raw.client_id ? await this.p.clients.get(raw.client_id) : undefined;
+    const policy = client?.mfa ?? 'optional';
+    const level = requiredLevel(splitScope(raw.acr_values), policy);
+    return secondFactorStep(level, policy, await this.p.secondFactors.hasAny(userId));
+  }
+
+  /** Keep the first factor's result in the stored interaction until the second factor is given. */
+  async awaitSecondFactor(interaction: LoadedInteraction, pending: PendingSecondFactor): Promise<void> {
+    interaction.payload = { ...interaction.payload, secondFactor: pending };
+    await this.p.store.interactions.update(interaction.row.id, JSON.stringify(interaction.payload));
+  }
+
+  /**
+   * The second factor was given (`methods`, e.g. `otp`): finish the interaction and sign in — or, for a step-up,
+   * re-authenticate the very session that asked (same sid and participants, new auth_time and amr).
+   */
+  async completeSecondFactor(
+    interaction: LoadedInteraction,
+    pending: PendingSecondFactor,
+    methods: readonly string[],
+    browser: BrowserContext,
+  ): Promise<Authenticated> {
+    await this.finish(interaction);
+    const user = await this.p.store.users.findById(pending.userId);
+    if (!user || user.disabled) throw expired();
+    const amr = combineAmr(pending.amr, methods);
+    if (pending.sid) {
+      // A step-up: the browser's current account must still be the session that asked. Signing in as its user
+      // re-authenticates that very session (same sid and participants).
+      const current = await this.p.authorization.currentSession(browser.sessionCookie);
+      if (current?.sid !== pending.sid) {
+        throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
+      }
+    }
+    return this.establish({ ...pending, amr }, browser);
+  }
+
+  /**
+   * Start (or renew) the SSO session of a user who has just authenticated with `amr`. Another user's sign-in
+   * adds an account to the browser; the same user's re-authenticates theirs (issue 19).
+   */
+  private async establish(
+    signedIn: { userId: string; amr: string[]; rememberMe: boolean },
+    browser: BrowserContext,
+  ): Promise<Authenticated> {
+    const p = this.p;
     const signed = await p.sessions.signIn(
       {
-        userId: user.id,
-        rememberMe: form.rememberMe,
+        userId: signedIn.userId,
+        rememberMe: signedIn.rememberMe,
         ip: browser.ip,
         userAgent: browser.userAgent,
         browserCookie: browser.browserCookie,
         accountsCookie: browser.sessionCookie,
+        amr: signedIn.amr,
       },
       {
         expired: (s) => p.logout.endExpired(s),

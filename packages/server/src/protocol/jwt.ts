@@ -62,6 +62,8 @@ export class TokenSigner {
       scope: string;
       sid?: string;
       auth_time?: number;
+      acr?: string;
+      amr?: string[];
     },
     nowMs: number,
     ttl: number,

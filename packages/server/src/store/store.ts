@@ -17,6 +17,7 @@ import { ConsoleQueriesRepo } from './repos/console-queries.js';
 import { ConnectionsRepo, FederationRepo } from './repos/federation.js';
 import { OpsRepo } from './repos/ops.js';
 import { AccountsRepo } from './repos/accounts.js';
+import { FactorsRepo } from './repos/factors.js';
 
 /**
  * The one storage contract. Every piece of state that matters (sessions, codes, tokens, keys, throttles, the
@@ -42,6 +43,7 @@ export class Store {
   readonly federation: FederationRepo;
   readonly ops: OpsRepo;
   readonly accounts: AccountsRepo;
+  readonly factors: FactorsRepo;
 
   protected constructor(
     readonly db: Kysely<Database>,
@@ -66,6 +68,7 @@ export class Store {
     this.federation = new FederationRepo(db);
     this.ops = new OpsRepo(db);
     this.accounts = new AccountsRepo(db);
+    this.factors = new FactorsRepo(db);
   }
 
   /** Queries this process has sent (for benchmarks: read before and after a flow). */

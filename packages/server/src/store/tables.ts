@@ -67,6 +67,8 @@ export interface SessionTable {
   user_agent: string | null;
   /** Digest of the browser cookie of the browser this session was created in (null before 0002). */
   browser_id: string | null;
+  /** Space-separated RFC 8176 methods of the session's authentication (null before 0008: a password). */
+  amr: string | null;
 }
 
 export interface SessionParticipantTable {
@@ -87,6 +89,8 @@ export interface AuthCodeTable {
   code_challenge: string | null;
   code_challenge_method: string | null;
   auth_time: number;
+  /** The session's amr when the code was issued. */
+  amr: string | null;
   created_at: number;
   expires_at: number;
   consumed_at: number | null;
@@ -104,6 +108,7 @@ export interface RefreshTokenTable {
   scope: string;
   offline: number;
   auth_time: number;
+  amr: string | null;
   created_at: number;
   expires_at: number;
   used_at: number | null;
@@ -224,6 +229,32 @@ export interface Database {
   upstream_pending_links: UpstreamPendingLinkTable;
   upstream_logouts: UpstreamLogoutTable;
   account_tokens: AccountTokenTable;
+  user_factors: UserFactorTable;
+  recovery_codes: RecoveryCodeTable;
+}
+
+/** A second factor of a user (issue 15). TOTP rows use secret/last_step, passkeys the credential columns. */
+export interface UserFactorTable {
+  id: string;
+  user_id: string;
+  kind: 'totp' | 'passkey';
+  label: string;
+  secret: string | null;
+  last_step: number | null;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A single-use recovery code: only its digest is kept. */
+export interface RecoveryCodeTable {
+  user_id: string;
+  digest: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 /** Upstream identity providers managed through the CLI or the admin API (config-file ones are not stored). */

@@ -1,5 +1,6 @@
 import { html, page, type SafeHtml } from './index.js';
 import type { SessionView } from '../protocol/management.js';
+import type { FactorView } from '../mfa/second-factors.js';
 
 export interface AccountView {
   base: string;
@@ -7,6 +8,8 @@ export interface AccountView {
   csrf: string;
   interactionId: string;
   sessions: SessionView[];
+  /** Second factors (docs/mfa.md). */
+  twoStep: { factors: FactorView[]; recoveryCodesLeft: number };
 }
 
 /** A short, human description of a browser from its user agent (no parsing library: it is only a label). */
@@ -109,7 +112,49 @@ export function accountPage(v: AccountView): SafeHtml {
       <p class="note">
         Signing out tells every app that uses that sign-in, and shows you which ones confirmed.
       </p>
-      <p class="note"><a href="${v.base}/account/password">Change your password</a></p>`,
+      <p class="note"><a href="${v.base}/account/password">Change your password</a></p>
+      ${twoStepSection(v)}`,
     wide: true,
   });
+}
+
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Two-step sign-in: the user's factors, each with "Remove", and a way to add an authenticator app. */
+function twoStepSection(v: AccountView) {
+  const { factors, recoveryCodesLeft } = v.twoStep;
+  return html`<h2 id="two-step">Two-step sign-in</h2>
+    ${
+      factors.length
+        ? html`<p class="note">
+              After your password, you confirm each sign-in with one of these. ${recoveryCodesLeft}
+              ${recoveryCodesLeft === 1 ? 'recovery code is' : 'recovery codes are'} left.
+            </p>
+            <ul class="apps" data-adieu="factors">
+              ${factors.map(
+                (f) =>
+                  html`<li data-factor="${f.id}">
+                    <span
+                      >${f.label}<br /><span class="note"
+                        >added
+                        ${day(f.createdAt)}${f.lastUsedAt ? `, last used ${day(f.lastUsedAt)}` : ''}</span
+                      ></span
+                    >
+                    <form method="post" action="${v.base}/account/two-step/remove">
+                      ${hidden(v)}<input type="hidden" name="factor" value="${f.id}" /><button type="submit">
+                        Remove
+                      </button>
+                    </form>
+                  </li>`,
+              )}
+            </ul>
+            <p class="note">
+              Removing one signs you out on every other device, and asks you to sign in again first if your
+              sign-in here is not recent.
+            </p>`
+        : html`<p class="note">
+            Off. Add a code from your phone to every sign-in, so a stolen password is not enough.
+          </p>`
+    }
+    <p><a class="button" href="${v.base}/account/two-step/totp">Set up an authenticator app</a></p>`;
 }

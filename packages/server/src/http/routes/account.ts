@@ -3,12 +3,13 @@ import { Management } from '../../protocol/management.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import type { SessionRow } from '../../domain/sessions.js';
-import { randomToken, safeEqual } from '../../util/crypto.js';
+import { randomToken } from '../../util/crypto.js';
 import { accountPage, deviceLabel } from '../../views/account-page.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
+import { verifiedAccountSession } from '../account-session.js';
 
 /**
  * The account page: the user's live sign-ins with their apps, and "sign out this device", "sign out" for
@@ -41,34 +42,18 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
     const sessions = await management.listSessions(user, session.sid);
     sessions.sort((a, b) => Number(b.current ?? false) - Number(a.current ?? false));
+    const twoStep = {
+      factors: await p.secondFactors.list(user.id),
+      recoveryCodesLeft: await p.secondFactors.recoveryCodesLeft(user.id),
+    };
     return sendPage(
       reply,
-      accountPage({ base, userName: user.name ?? user.username, csrf, interactionId, sessions }),
+      accountPage({ base, userName: user.name ?? user.username, csrf, interactionId, sessions, twoStep }),
     );
   });
 
   /** Every account form: the CSRF token of a page rendered for this very session. */
-  async function verifiedSession(req: FastifyRequest): Promise<SessionRow> {
-    const form = readParams(req.body, ['csrf', 'interaction'] as const, { interaction: 64 });
-    const row = form.interaction ? await p.store.interactions.find(form.interaction, p.now()) : undefined;
-    const session = await flow.currentSession(browserContext(req).sessionCookie);
-    const sid = row ? (JSON.parse(row.payload) as { sid: string }).sid : undefined;
-    if (
-      !row ||
-      row.kind !== 'account' ||
-      !form.csrf ||
-      !safeEqual(form.csrf, row.csrf) ||
-      !session ||
-      session.sid !== sid
-    ) {
-      throw new OAuthError(
-        'invalid_request',
-        'this page has expired or was not sent from your account page; reload it',
-        403,
-      );
-    }
-    return session;
-  }
+  const verifiedSession = (req: FastifyRequest): Promise<SessionRow> => verifiedAccountSession(ctx, req);
 
   /** This account is signed out here; the browser's other accounts stay (issue 19). */
   const endThisBrowser = async (req: FastifyRequest, reply: FastifyReply) => {

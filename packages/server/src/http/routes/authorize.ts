@@ -5,9 +5,9 @@ import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { consentPage, errorPage, loginPage, type LoginView } from '../../views/pages.js';
 import { pageLang } from '../../views/layout.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
-import { browserContext, sendClientResponse, sendPage, type HttpContext } from '../context.js';
-import { setAccountCookies } from '../browser-cookies.js';
+import { INTERACTION_COOKIE } from '../cookies.js';
+import { browserContext, sendPage, type HttpContext } from '../context.js';
+import { finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
 
@@ -20,11 +20,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   const interactions = new Interactions(p);
   const page = { config: { page: true } };
 
-  const respond = (reply: FastifyReply, outcome: AuthorizeOutcome) => {
-    if (outcome.kind === 'respond') return sendClientResponse(ctx, reply, outcome.response);
-    reply.setCookie(INTERACTION_COOKIE, outcome.interactionId, cookies.interaction());
-    return reply.redirect(`${base}/interaction/${outcome.interactionId}`, 303);
-  };
+  const respond = (reply: FastifyReply, outcome: AuthorizeOutcome) => sendOutcome(ctx, reply, outcome);
 
   const authorize = async (req: FastifyRequest, reply: FastifyReply) => {
     const source = req.method === 'POST' ? req.body : req.query;
@@ -37,6 +33,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const bound = req.cookies[INTERACTION_COOKIE];
     const it = await interactions.load(req.params.id, bound, 'login', 'consent');
     if (it.row.kind === 'consent') return showConsent(reply, it);
+    // The password was given (or this is a step-up): the second factor comes next.
+    if (it.payload.secondFactor) return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);
     // connection=<id>, or a login_hint whose domain belongs to a connection: straight to that upstream.
     const hint = it.payload.raw.login_hint;
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
@@ -112,14 +110,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
       return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
     }
-    setAccountCookies(ctx, reply, result.accounts);
-    reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
-    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
-    if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
-    return respond(
-      reply,
-      await flow.resume(it.payload, result.session, { ...browser, browserState: result.browserState }),
-    );
+    if (result.kind === 'second_factor') {
+      return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);
+    }
+    return finishSignIn(ctx, reply, it, result, browser);
   });
 
   app.post<IdParams>('/interaction/:id/consent', page, async (req, reply) => {

@@ -101,6 +101,7 @@ export async function authorizationCodeGrant(
     session,
     scopes: splitScope(code.scope),
     authTime: code.auth_time,
+    amr: code.amr,
     nonce: code.nonce,
     familyId: client.allowsGrant('refresh_token') ? `fam_${randomToken(12)}` : null,
     familyExpiresAt: now + deps.ttl.refresh_token * 1000,

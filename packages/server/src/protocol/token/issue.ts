@@ -5,6 +5,7 @@ import type { RefreshTokenRow } from '../../store/repos/tokens.js';
 import type { UserRow } from '../../store/repos/users.js';
 import { digest, randomToken } from '../../util/crypto.js';
 import { invalidGrant } from '../errors.js';
+import { acrOf, parseAmr } from '../../domain/acr.js';
 import type { TokenDeps } from './ports.js';
 
 export interface TokenResponse {
@@ -22,6 +23,8 @@ export interface GrantInput {
   scopes: string[];
   grantedScopes?: string[];
   authTime: number;
+  /** The session's methods when the code was issued (space-separated, RFC 8176); null: not recorded. */
+  amr: string | null;
   nonce: string | null;
   familyId: string | null;
   familyExpiresAt: number;
@@ -48,6 +51,10 @@ export async function issueTokens(
   const ttl = deps.ttl;
   const scopeSet = new Set(g.scopes);
   const sid = g.session?.sid;
+  // OIDC Core §2 acr and RFC 8176 amr, in the ID token and (RFC 9068 §2.2.1) the access token, so an API can
+  // demand a level too. Sessions from before methods were recorded carry no amr and count as a password.
+  const amr = parseAmr(g.amr);
+  const authn = { acr: acrOf(amr), ...(amr.length ? { amr } : {}) };
   const at = await deps.signer.accessToken(
     {
       sub: g.userId,
@@ -55,6 +62,7 @@ export async function issueTokens(
       client_id: client.id,
       scope: g.scopes.join(' '),
       auth_time: Math.floor(g.authTime / 1000),
+      ...authn,
       ...(sid ? { sid } : {}),
     },
     now,
@@ -76,6 +84,7 @@ export async function issueTokens(
         aud: client.id,
         azp: client.id,
         auth_time: Math.floor(g.authTime / 1000),
+        ...authn,
         ...(sid ? { sid } : {}),
         // Adieu extension (docs/protocol-extensions.md §4): whether the user chose "keep me signed in". When
         // false, the SDKs make the app's session a browser-session cookie, so it ends with the provider's.
@@ -101,6 +110,7 @@ export async function issueTokens(
       scope: (g.grantedScopes ?? g.scopes).join(' '),
       offline: g.offline ?? (g.grantedScopes ?? g.scopes).includes('offline_access'),
       auth_time: g.authTime,
+      amr: g.amr,
       created_at: now,
       expires_at: g.familyExpiresAt,
       used_at: null,

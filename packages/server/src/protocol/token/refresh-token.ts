@@ -105,6 +105,7 @@ export async function refreshTokenGrant(
     scopes,
     grantedScopes: granted,
     authTime: rt.auth_time,
+    amr: rt.amr,
     nonce: null,
     familyId: rt.family_id,
     familyExpiresAt: rt.expires_at,

@@ -97,7 +97,7 @@ export class SessionsRepo {
   /** Re-authentication of the same user: a new cookie (no fixation) and a new auth_time, same sid. */
   async reauthenticate(
     sid: string,
-    patch: Pick<SessionRow, 'cookie_digest' | 'auth_time' | 'last_active_at' | 'idle_expires_at'>,
+    patch: Pick<SessionRow, 'cookie_digest' | 'auth_time' | 'last_active_at' | 'idle_expires_at' | 'amr'>,
   ): Promise<void> {
     await this.db
       .updateTable('sessions')

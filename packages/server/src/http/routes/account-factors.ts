@@ -1,0 +1,135 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { SessionRow } from '../../domain/sessions.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { readParams } from '../../protocol/params.js';
+import { isFreshSignIn } from '../../mfa/second-factors.js';
+import { randomToken, safeEqual } from '../../util/crypto.js';
+import { messagePage } from '../../views/account-flow-pages.js';
+import { recoveryCodesPage, totpEnrolPage } from '../../views/second-factor-pages.js';
+import { INTERACTION_COOKIE } from '../cookies.js';
+import { browserContext, sendPage, type HttpContext } from '../context.js';
+import { verifiedAccountSession } from '../account-session.js';
+
+const ENROL_KIND = 'account-totp';
+
+/**
+ * Second factors on the account page (docs/mfa.md): set up an authenticator app (QR code and secret, confirmed
+ * by one code; the first factor comes with recovery codes), and remove a factor — which needs a fresh sign-in
+ * and ends every other session of the user (reason `credentials_changed`).
+ */
+export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { p, base, cookies } = ctx;
+  const flow = p.authorization;
+  const factors = p.secondFactors;
+  const page = { config: { page: true } };
+  const back = { href: `${base}/account#two-step`, label: 'Back to your account' };
+
+  /** Sign in (again), then come back to `returnTo`. */
+  async function signInFirst(reply: FastifyReply, returnTo: '/account' | '/account/two-step/totp') {
+    const id = await flow.createInteraction('login', { raw: {}, returnTo });
+    reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
+    return reply.redirect(`${base}/interaction/${id}`, 303);
+  }
+
+  async function enrolView(
+    session: SessionRow,
+    row: { id: string; csrf: string },
+    sealed: string,
+    error?: string,
+  ) {
+    const user = await p.store.users.findById(session.user_id);
+    const { secret, qrSvg } = await factors.enrolment(sealed, user?.email ?? user?.username ?? 'account');
+    return totpEnrolPage({
+      base,
+      action: `${base}/account/two-step/totp`,
+      csrf: row.csrf,
+      hidden: { interaction: row.id },
+      qrSvg,
+      secret,
+      lede: 'After your password, you will enter a code from an app on your phone. A stolen password is then not enough to sign in as you.',
+      cancelUrl: back.href,
+      error,
+    });
+  }
+
+  app.get('/account/two-step/totp', page, async (req, reply) => {
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    if (!session) return signInFirst(reply, '/account/two-step/totp');
+    // The new secret waits, sealed, in a short-lived row bound to this session until a code confirms it.
+    const sealed = await factors.startTotp();
+    const row = { id: randomToken(24), csrf: randomToken(24) };
+    const now = p.now();
+    await p.store.interactions.insert({
+      ...row,
+      kind: ENROL_KIND,
+      payload: JSON.stringify({ sid: session.sid, sealed }),
+      created_at: now,
+      expires_at: now + 15 * 60_000,
+    });
+    return sendPage(reply, await enrolView(session, row, sealed));
+  });
+
+  app.post('/account/two-step/totp', page, async (req: FastifyRequest, reply) => {
+    const form = readParams(req.body, ['csrf', 'interaction', 'code'] as const, {
+      interaction: 64,
+      code: 100,
+    });
+    const row = form.interaction ? await p.store.interactions.find(form.interaction, p.now()) : undefined;
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    const pending =
+      row?.kind === ENROL_KIND ? (JSON.parse(row.payload) as { sid: string; sealed: string }) : undefined;
+    if (
+      !row ||
+      !pending ||
+      !session ||
+      session.sid !== pending.sid ||
+      !form.csrf ||
+      !safeEqual(form.csrf, row.csrf)
+    ) {
+      throw new OAuthError(
+        'invalid_request',
+        'this page has expired or was not sent from your account; reload it',
+        403,
+      );
+    }
+    const enrolled = await factors.confirmTotp(session.user_id, pending.sealed, form.code ?? '');
+    if (enrolled.kind === 'wrong') {
+      const message = 'That code is not correct. Enter the 6-digit code your app shows now.';
+      return sendPage(reply, await enrolView(session, row, pending.sealed, message), 400);
+    }
+    await p.store.interactions.take(row.id);
+    if (!enrolled.recoveryCodes) {
+      return sendPage(
+        reply,
+        messagePage({
+          base,
+          title: 'Authenticator app added',
+          message: 'You can now use it to sign in.',
+          links: [back],
+        }),
+      );
+    }
+    return sendPage(reply, recoveryCodesPage({ base, codes: enrolled.recoveryCodes, next: back }));
+  });
+
+  app.post('/account/two-step/remove', page, async (req, reply) => {
+    const session = await verifiedAccountSession(ctx, req);
+    const { factor } = readParams(req.body, ['factor'] as const, { factor: 64 });
+    if (!isFreshSignIn(session.auth_time, p.now())) return signInFirst(reply, '/account');
+    const removed = factor ? await factors.remove(session.user_id, factor, session.sid) : undefined;
+    if (!removed) throw new OAuthError('invalid_request', 'no such sign-in method of yours', 400);
+    const others = removed.ended;
+    return sendPage(
+      reply,
+      messagePage({
+        base,
+        title: 'Sign-in method removed',
+        message:
+          others > 0
+            ? `${others === 1 ? 'One other device was' : `${others} other devices were`} signed out, and the apps there were told. This device stays signed in.`
+            : 'You were not signed in anywhere else. This device stays signed in.',
+        links: [back],
+      }),
+    );
+  });
+}

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
+import type { PendingSecondFactor } from '../../protocol/authorize.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { readParams } from '../../protocol/params.js';
+import { recoveryCodesPage, secondFactorPage, totpEnrolPage } from '../../views/second-factor-pages.js';
+import { INTERACTION_COOKIE } from '../cookies.js';
+import { browserContext, sendPage, type HttpContext } from '../context.js';
+import { finishSignIn } from '../sign-in.js';
+
+type IdParams = { Params: { id: string } };
+
+/**
+ * The second step of a sign-in and of a step-up (docs/mfa.md): a code from the authenticator app or a recovery
+ * code; or, for a user who has no factor yet but must give one, setting up an authenticator app on the spot,
+ * then the recovery codes, then on to the app. Every form is bound to the interaction's cookie and CSRF token.
+ */
+export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
+  const { p, base } = ctx;
+  const interactions = new Interactions(p);
+  const factors = p.secondFactors;
+  const page = { config: { page: true } };
+  const here = (it: LoadedInteraction) => `${base}/interaction/${it.row.id}/second-factor`;
+  const cancelUrl = (it: LoadedInteraction) =>
+    `${base}/interaction/${it.row.id}/cancel?csrf=${encodeURIComponent(it.row.csrf)}`;
+
+  /** The interaction and the sign-in that awaits its second factor; anything else is an expired page. */
+  async function pendingOf(
+    req: FastifyRequest<IdParams>,
+    withCsrf: boolean,
+  ): Promise<{ it: LoadedInteraction; pending: PendingSecondFactor; code: string | undefined }> {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    const pending = it.payload.secondFactor;
+    if (!pending) {
+      throw new OAuthError('invalid_request', 'this sign-in page has expired; start again from the app');
+    }
+    let code: string | undefined;
+    if (withCsrf) {
+      const form = readParams(req.body, ['csrf', 'code'] as const, { code: 100 });
+      interactions.checkCsrf(it, form.csrf);
+      code = form.code;
+    }
+    return { it, pending, code };
+  }
+
+  const clientName = async (it: LoadedInteraction) =>
+    it.payload.returnTo
+      ? 'your account'
+      : ((await p.clients.get(it.payload.raw.client_id ?? ''))?.name ?? 'the application');
+
+  const codeView = async (it: LoadedInteraction, pending: PendingSecondFactor, error?: string) =>
+    secondFactorPage({
+      base,
+      action: here(it),
+      csrf: it.row.csrf,
+      clientName: await clientName(it),
+      cancelUrl: cancelUrl(it),
+      stepUp: Boolean(pending.sid),
+      error,
+    });
+
+  const enrolView = async (it: LoadedInteraction, sealed: string, error?: string) => {
+    const user = await p.store.users.findById(it.payload.secondFactor!.userId);
+    const label = user?.email ?? user?.username ?? 'account';
+    const { secret, qrSvg } = await factors.enrolment(sealed, label);
+    return totpEnrolPage({
+      base,
+      action: `${here(it)}/enrol`,
+      csrf: it.row.csrf,
+      qrSvg,
+      secret,
+      lede: `${await clientName(it)} asks for a second step at sign-in. Set up an authenticator app on your phone; from now on you will enter a code from it after your password.`,
+      cancelUrl: cancelUrl(it),
+      error,
+    });
+  };
+
+  app.get<IdParams>('/interaction/:id/second-factor', page, async (req, reply) => {
+    const { it, pending } = await pendingOf(req, false);
+    if (pending.enrolled) {
+      return sendPage(
+        reply,
+        recoveryCodesPage({ base, codes: [], next: { action: `${here(it)}/continue`, csrf: it.row.csrf } }),
+      );
+    }
+    if (await factors.hasAny(pending.userId)) return sendPage(reply, await codeView(it, pending));
+    // No factor yet, but one is needed: set one up. The secret waits (sealed) in the interaction until confirmed.
+    const sealed = pending.enrolment ?? (await factors.startTotp());
+    if (!pending.enrolment) await interactions.awaitSecondFactor(it, { ...pending, enrolment: sealed });
+    return sendPage(reply, await enrolView(it, sealed));
+  });
+
+  app.post<IdParams>('/interaction/:id/second-factor', page, async (req, reply) => {
+    const { it, pending, code } = await pendingOf(req, true);
+    if (!code?.trim()) {
+      return sendPage(reply, await codeView(it, pending, 'Enter the code from your authenticator app.'), 400);
+    }
+    const browser = browserContext(req);
+    const checked = await factors.checkCode(pending.userId, code, browser.ip ?? 'unknown');
+    if (checked.outcome === 'throttled') {
+      reply.header('retry-after', String(checked.retryAfterSeconds));
+      const message = `Too many wrong codes. Try again in ${checked.retryAfterSeconds} seconds.`;
+      return sendPage(reply, await codeView(it, pending, message), 429);
+    }
+    if (checked.outcome === 'wrong')
+      return sendPage(reply, await codeView(it, pending, checked.message), 401);
+    const result = await interactions.completeSecondFactor(it, pending, checked.amr, browser);
+    return finishSignIn(ctx, reply, it, result, browser);
+  });
+
+  app.post<IdParams>('/interaction/:id/second-factor/enrol', page, async (req, reply) => {
+    const { it, pending, code } = await pendingOf(req, true);
+    if (!pending.enrolment || pending.enrolled) return reply.redirect(here(it), 303);
+    const enrolled = await factors.confirmTotp(pending.userId, pending.enrolment, code ?? '');
+    if (enrolled.kind === 'wrong') {
+      const message = 'That code is not correct. Enter the 6-digit code your app shows now.';
+      return sendPage(reply, await enrolView(it, pending.enrolment, message), 400);
+    }
+    await interactions.awaitSecondFactor(it, { ...pending, enrolment: undefined, enrolled: true });
+    return sendPage(
+      reply,
+      recoveryCodesPage({
+        base,
+        codes: enrolled.recoveryCodes ?? [],
+        next: { action: `${here(it)}/continue`, csrf: it.row.csrf },
+      }),
+    );
+  });
+
+  app.post<IdParams>('/interaction/:id/second-factor/continue', page, async (req, reply) => {
+    const { it, pending } = await pendingOf(req, true);
+    if (!pending.enrolled) return reply.redirect(here(it), 303);
+    const browser = browserContext(req);
+    const result = await interactions.completeSecondFactor(it, pending, ['otp'], browser);
+    return finishSignIn(ctx, reply, it, result, browser);
+  });
+}
