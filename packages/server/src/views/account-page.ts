@@ -156,5 +156,9 @@ function twoStepSection(v: AccountView) {
             Off. Add a code from your phone to every sign-in, so a stolen password is not enough.
           </p>`
     }
-    <p><a class="button" href="${v.base}/account/two-step/totp">Set up an authenticator app</a></p>`;
+    <p>
+      <a class="button" href="${v.base}/account/two-step/totp"
+        >${factors.length ? 'Add another authenticator app' : 'Set up an authenticator app'}</a
+      >
+    </p>`;
 }

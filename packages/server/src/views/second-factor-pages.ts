@@ -42,7 +42,7 @@ export function secondFactorPage(v: SecondFactorView): SafeHtml {
         ${
           v.stepUp
             ? html`<strong>${v.clientName}</strong> asks you to confirm it is you.`
-            : html`to continue to <strong>${v.clientName}</strong>`
+            : html`to continue to <strong>${v.clientName}</strong>.`
         }
         Open your authenticator app and enter the code it shows for this account.
       </p>
