@@ -1267,6 +1267,24 @@ describe.each(engines)('Store contract on %s', (engine) => {
         used_at: null,
       });
 
+      await store.factors.add(
+        {
+          id: uid('fac'),
+          user_id: u.id,
+          kind: 'totp',
+          label: 'Authenticator app',
+          secret: 'sealed',
+          last_step: null,
+          credential_id: null,
+          public_key: null,
+          sign_count: null,
+          transports: null,
+          created_at: T0,
+          last_used_at: null,
+        },
+        [uid('rc')],
+      );
+
       const data = await store.accounts.personalData(u.id);
       expect(data.consents).toEqual([{ client_id: 'app', scope: 'openid email', granted_at: T0 }]);
       expect(data.roles).toEqual(['admin']);
@@ -1277,6 +1295,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await store.accounts.forgetUser(u.id)).toBe(true);
       expect(await store.users.findById(u.id)).toBeUndefined();
       expect(await store.accounts.personalData(u.id)).toEqual({ consents: [], roles: [], links: [] });
+      expect(await store.factors.hasAny(u.id)).toBe(false);
+      expect(await store.factors.countUnusedRecoveryCodes(u.id)).toBe(0);
       const kept = await store.sessions.findBySid(s.sid);
       expect(kept).toMatchObject({ sid: s.sid, user_id: u.id, ip: null, user_agent: null });
       // Another user's data is untouched; a second call finds nobody.

@@ -129,7 +129,7 @@ export class AccountsRepo {
 
   /**
    * Remove a user's personal data in one transaction: the account, consents, roles, linked upstream accounts,
-   * mailed links, console sign-ins and refresh tokens are deleted; ended sessions keep only opaque ids (no IP
+   * mailed links, console sign-ins, second factors and refresh tokens are deleted; ended sessions keep only opaque ids (no IP
    * address, browser or upstream ID token). Logout records keep the opaque user id, so an admin can still read
    * what happened. Run it after the user's sessions were ended. False when there was no such user.
    */
@@ -144,6 +144,9 @@ export class AccountsRepo {
         'upstream_links',
         'upstream_pending_links',
         'console_sessions',
+        // Second factors: TOTP secrets, passkeys and recovery codes (issue 15).
+        'user_factors',
+        'recovery_codes',
       ] as const) {
         await trx.deleteFrom(table).where('user_id', '=', userId).execute();
       }
