@@ -678,6 +678,15 @@ describe.each(engines)('Store contract on %s', (engine) => {
         expect((await store.sessions.listParticipants(c.sid)).map((p) => p.client_id)).toEqual([`app${w}`]);
       }
       expect(await store.tokens.exchangeCode(uid('missing'), T0, issued(), undefined, undefined)).toBe(false);
+
+      // Without a refresh token, the participant alone is written with the code; a second exchange writes nothing.
+      const plain = codeRow();
+      await store.tokens.insertCode(plain);
+      const solo = { sid: plain.sid, clientId: 'solo' };
+      expect(await store.tokens.exchangeCode(plain.code_digest, T0, issued(), undefined, solo)).toBe(true);
+      const late = { sid: plain.sid, clientId: 'late' };
+      expect(await store.tokens.exchangeCode(plain.code_digest, T0, issued(), undefined, late)).toBe(false);
+      expect((await store.sessions.listParticipants(plain.sid)).map((p) => p.client_id)).toEqual(['solo']);
     });
 
     it('revokeCodeGrant revokes the family and access token a code produced; nothing for an unknown code', async () => {

@@ -52,6 +52,8 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     // WAL lets readers work while the single writer commits; busy_timeout makes a second process wait, not fail.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
+    // NORMAL, SQLite's documented choice for WAL: a commit reaches the WAL before it returns, so a killed process
+    // (kill -9) loses nothing confirmed; only an OS crash or power loss can lose the last commits (docs/operations.md).
     sqlite.pragma('synchronous = NORMAL');
     cacheStatements(sqlite);
     const stats: QueryStats = { queries: 0 };

@@ -107,31 +107,29 @@ const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; no
     .where('revoked_at', 'is', null),
 );
 
-/** What a rotation writes, flat (prepared queries take named scalar values). */
-type RotationValues = Selectable<RefreshTokenTable> & { presented: string; now: number };
+/** A successor refresh token, flat (prepared queries take named scalar values), and the write's time. */
+type SuccessorValues = Selectable<RefreshTokenTable> & { now: number };
+/** The session participant written with the tokens, flat. */
+type ParticipantValues = { participantSid: string; participantClientId: string };
+/** The first step of a one-statement write: claims one row (a refresh token or a code) or none. */
+type Claim = (db: Kysely<Database>) => Kysely<Database & { claimed: { digest: string } }>;
 
 /**
- * PostgreSQL: a whole rotation in one statement, so one round trip instead of four (BEGIN, UPDATE, INSERT,
- * COMMIT). Data-modifying CTEs run as one atomic statement; the successor is inserted only if the presented
- * token was marked used by this statement, which holds its row lock until the statement commits, exactly as the
- * transaction did (see revokeRefresh). SQLite cannot modify data in a CTE, so it keeps the transaction.
+ * PostgreSQL: a whole rotation or code exchange in one statement, so one round trip instead of four or five
+ * (BEGIN, UPDATE, INSERT, [participant,] COMMIT). Data-modifying CTEs run as one atomic statement: `claim` marks
+ * the presented token used (or the code consumed), and the successor and the participant are written only if it
+ * claimed a row. The claimed row stays locked until the statement commits, exactly as in the transaction (see
+ * revokeRefresh). SQLite cannot modify data in a CTE, so it keeps the transaction.
  */
-function rotationStatement<P extends RotationValues>(
+function claimAndStore(
   db: Kysely<Database>,
-  p: P,
-  participant?: { sid: string; clientId: string },
+  claim: Claim,
+  p: Partial<SuccessorValues & ParticipantValues> & { now: number },
+  parts: { successor: boolean; participant: boolean },
 ) {
-  const withSuccessor = db
-    .with('used', (qb) =>
-      qb
-        .updateTable('refresh_tokens')
-        .set({ used_at: p.now })
-        .where('token_digest', '=', p.presented)
-        .where('used_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .returning('token_digest'),
-    )
-    .with('successor', (qb) =>
+  let q = claim(db);
+  if (parts.successor) {
+    q = q.with('successor', (qb) =>
       qb
         .insertInto('refresh_tokens')
         .columns([
@@ -154,7 +152,7 @@ function rotationStatement<P extends RotationValues>(
         .expression((eb) =>
           // Bind parameters in a SELECT list have no column to take a type from: each is cast to its column's.
           eb
-            .selectFrom('used')
+            .selectFrom('claimed')
             .select([
               eb.cast(eb.val(p.token_digest), 'text').as('token_digest'),
               eb.cast(eb.val(p.family_id), 'text').as('family_id'),
@@ -174,19 +172,19 @@ function rotationStatement<P extends RotationValues>(
             ]),
         )
         .returning('token_digest'),
-    );
-  if (!participant) return withSuccessor.selectFrom('used').select('used.token_digest');
-  return withSuccessor
-    .with('participant', (qb) =>
+    ) as unknown as typeof q;
+  }
+  if (parts.participant) {
+    q = q.with('participant', (qb) =>
       qb
         .insertInto('session_participants')
         .columns(['sid', 'client_id', 'first_at', 'last_at'])
         .expression((eb) =>
           eb
-            .selectFrom('used')
+            .selectFrom('claimed')
             .select([
-              eb.cast(eb.val(participant.sid), 'text').as('sid'),
-              eb.cast(eb.val(participant.clientId), 'text').as('client_id'),
+              eb.cast(eb.val(p.participantSid), 'text').as('sid'),
+              eb.cast(eb.val(p.participantClientId), 'text').as('client_id'),
               eb.cast(eb.val(p.now), 'bigint').as('first_at'),
               eb.cast(eb.val(p.now), 'bigint').as('last_at'),
             ]),
@@ -199,15 +197,68 @@ function rotationStatement<P extends RotationValues>(
           })),
         )
         .returning('sid'),
-    )
-    .selectFrom('used')
-    .select('used.token_digest');
+    ) as unknown as typeof q;
+  }
+  return q.selectFrom('claimed').select('claimed.digest');
 }
-const rotatePgQuery = new PreparedQuery((db, p: RotationValues) => rotationStatement(db, p));
-const rotateWithParticipantPgQuery = new PreparedQuery(
-  (db, p: RotationValues & { participantSid: string; participantClientId: string }) =>
-    rotationStatement(db, p, { sid: p.participantSid, clientId: p.participantClientId }),
+
+/** Rotation: the presented refresh token becomes used (see markRefreshUsedQuery). */
+const useRefresh =
+  (p: { presented: string; now: number }): Claim =>
+  (db) =>
+    db.with('claimed', (qb) =>
+      qb
+        .updateTable('refresh_tokens')
+        .set({ used_at: p.now })
+        .where('token_digest', '=', p.presented)
+        .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .returning('token_digest as digest'),
+    ) as unknown as Kysely<Database & { claimed: { digest: string } }>;
+
+/** Exchange: the code becomes consumed, recording what it produced (see consumeCodeQuery). */
+const consumeCode =
+  (p: {
+    codeDigest: string;
+    now: number;
+    familyId: string | null;
+    accessJti: string;
+    accessExpiresAt: number;
+  }): Claim =>
+  (db) =>
+    db.with('claimed', (qb) =>
+      qb
+        .updateTable('auth_codes')
+        .set({
+          consumed_at: p.now,
+          family_id: p.familyId,
+          access_jti: p.accessJti,
+          access_expires_at: p.accessExpiresAt,
+        })
+        .where('code_digest', '=', p.codeDigest)
+        .where('consumed_at', 'is', null)
+        .returning('code_digest as digest'),
+    ) as unknown as Kysely<Database & { claimed: { digest: string } }>;
+
+type RotationValues = SuccessorValues & { presented: string };
+const rotatePgQuery = new PreparedQuery((db, p: RotationValues) =>
+  claimAndStore(db, useRefresh(p), p, { successor: true, participant: false }),
 );
+const rotateWithParticipantPgQuery = new PreparedQuery((db, p: RotationValues & ParticipantValues) =>
+  claimAndStore(db, useRefresh(p), p, { successor: true, participant: true }),
+);
+type ExchangeValues = Parameters<typeof consumeCode>[0];
+const exchangePgQueries = {
+  successor: new PreparedQuery((db, p: ExchangeValues & SuccessorValues) =>
+    claimAndStore(db, consumeCode(p), p, { successor: true, participant: false }),
+  ),
+  participant: new PreparedQuery((db, p: ExchangeValues & ParticipantValues) =>
+    claimAndStore(db, consumeCode(p), p, { successor: false, participant: true }),
+  ),
+  both: new PreparedQuery((db, p: ExchangeValues & SuccessorValues & ParticipantValues) =>
+    claimAndStore(db, consumeCode(p), p, { successor: true, participant: true }),
+  ),
+};
 
 /** Rows changed by an UPDATE (drivers report a bigint). */
 const changed = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0);
@@ -237,6 +288,27 @@ export class TokensRepo {
     refresh: RefreshTokenRow | undefined,
     participant: Participant | undefined,
   ): Promise<boolean> {
+    if (this.engine === 'postgres' && (refresh || participant)) {
+      const claim = {
+        codeDigest,
+        now,
+        familyId: issued.family_id,
+        accessJti: issued.access_jti,
+        accessExpiresAt: issued.access_expires_at,
+      };
+      const successor = refresh && { ...refresh, offline: refresh.offline ? 1 : 0, now };
+      const who = participant && {
+        participantSid: participant.sid,
+        participantClientId: participant.clientId,
+      };
+      const { rows } =
+        successor && who
+          ? await exchangePgQueries.both.execute(this.db, this.engine, { ...claim, ...successor, ...who })
+          : successor
+            ? await exchangePgQueries.successor.execute(this.db, this.engine, { ...claim, ...successor })
+            : await exchangePgQueries.participant.execute(this.db, this.engine, { ...claim, ...who! });
+      return rows.length === 1;
+    }
     return this.inTransaction(async (trx) => {
       const tokens = new TokensRepo(trx, this.engine);
       if (!(await tokens.consumeCode(codeDigest, now, issued))) return false;
