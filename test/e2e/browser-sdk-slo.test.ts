@@ -91,9 +91,10 @@ describe.runIf(run).each(COOKIE_MODES)(
       return r.sentAt;
     }
 
-    /** What the provider recorded for the SPA's front-channel page in the logout shown on `done`. */
-    async function frontChannelRecord(done: Page) {
-      const id = /\/end_session\/done\/([^/?]+)/.exec(done.url())![1]!;
+    /** What the provider recorded for the SPA's front-channel page in the logout of this receipt. */
+    async function frontChannelRecord(receipt: Page) {
+      const done = (await receipt.locator('#done-link').getAttribute('href'))!;
+      const id = /\/end_session\/done\/([^/?]+)/.exec(done)![1]!;
       const { body } = await admin('GET', `/api/v1/logouts/${id}`);
       const report = body as { participants: { client_id: string; channels: { frontchannel?: unknown } }[] };
       return report.participants.find((x) => x.client_id === 'spa')?.channels.frontchannel;
@@ -119,7 +120,8 @@ describe.runIf(run).each(COOKIE_MODES)(
             () => void (window as AW).client.logoutRedirect({ postLogoutRedirectUri: null }),
             undefined,
           );
-          await other.waitForURL(/\/end_session\/done\//, { timeout: 30_000 });
+          // The receipt is the last page (nowhere to go back to): it stays once ready.
+          await other.waitForSelector('body[data-receipt=ready]', { timeout: 30_000 });
           const frontchannel = await frontChannelRecord(other);
 
           if (mode === 'allowed') {
@@ -150,7 +152,8 @@ describe.runIf(run).each(COOKIE_MODES)(
             () => void (window as AW).client.logoutRedirect({ postLogoutRedirectUri: null }),
             undefined,
           );
-          await other.waitForURL(/\/end_session\/done\//, { timeout: 30_000 });
+          // The receipt is the last page (nowhere to go back to): it stays once ready.
+          await other.waitForSelector('body[data-receipt=ready]', { timeout: 30_000 });
           expect(await frontChannelRecord(other)).toMatchObject({
             status: 'failed',
             detail: 'storage-partitioned',

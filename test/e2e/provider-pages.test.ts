@@ -104,6 +104,13 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('provider pages with third-party co
     await snapshot(page, `${mode}-02-confirm`);
     await page.click('button[name=confirm][value=yes]');
     await page.waitForSelector('body[data-receipt=ready]', { timeout: 20_000 });
+    // It says where it goes and when (long enough to read), then goes there by itself.
+    const countdown = await page.locator('#countdown').evaluate((el) => ({
+      visible: !(el as HTMLElement).hidden,
+      text: el.textContent,
+    }));
+    expect(countdown.visible).toBe(true);
+    expect(countdown.text).toMatch(/^Returning to the app in \d seconds?\./);
     // Read before the (slow) screenshot: the receipt moves on to the app by itself shortly after it is ready.
     const statuses = await page.$$eval('ul.apps li', (lis) =>
       lis.map((li) => ({
@@ -115,7 +122,7 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('provider pages with third-party co
     await snapshot(page, `${mode}-03-receipt`);
     expect(statuses.map((s) => s.app).sort()).toEqual(['rp', 'rp2']);
     for (const s of statuses) expect(s.status).toBe('Signed out');
-    await page.waitForURL(`${sites.rp!.origin}/bye?state=s-1`, { timeout: 10_000 });
+    await page.waitForURL(`${sites.rp!.origin}/bye?state=s-1`, { timeout: 20_000 });
 
     const [logout] = await op.provider.store.logouts.listBySid(
       (await op.provider.store.logouts.listByParticipant('rp', 1))[0]!.sid!,

@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { Agent, fetch as undiciFetch } from 'undici';
 import Provider from 'oidc-provider';
 import { SignJWT, importJWK, type JWK } from 'jose';
@@ -28,6 +29,11 @@ export interface UpstreamOptions {
   accounts?: Record<string, UpstreamAccount>;
   /** ID token lifetime (seconds); short to test an expired stored ID token. */
   idTokenTtl?: number;
+  /**
+   * Serve over HTTPS with this certificate (browser tests across sites); its issuer is then
+   * `https://127.0.0.1:<port>`, a site of its own, and its outbound calls trust the same certificate.
+   */
+  tls?: { cert: string; key: string };
 }
 
 export interface Upstream {
@@ -41,7 +47,7 @@ export interface Upstream {
 
 export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
   const port = await freePort();
-  const issuer = `http://127.0.0.1:${port}`;
+  const issuer = `${o.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const jwk = {
     ...(privateKey.export({ format: 'jwk' }) as JWK),
@@ -49,7 +55,7 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
     alg: 'RS256',
     use: 'sig',
   };
-  const loopback = new Agent();
+  const loopback = new Agent(o.tls ? { connect: { ca: o.tls.cert } } : {});
   const errors: string[] = [];
   const accounts = o.accounts ?? {};
   const provider = new Provider(issuer, {
@@ -95,7 +101,9 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       undiciFetch(url, { ...(options as object), dispatcher: loopback }) as unknown as Promise<Response>,
   });
   provider.on('backchannel.error', (_ctx: unknown, err: Error) => errors.push(err.message));
-  const server: Server = provider.listen(port, '127.0.0.1');
+  const server: Server = o.tls
+    ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, provider.callback()).listen(port, '127.0.0.1')
+    : provider.listen(port, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const key = await importJWK(jwk, 'RS256');
   return {

@@ -152,17 +152,30 @@
         if (ready || waited > cfg.frontchannelTimeoutMs + cfg.receiptWaitMs + 2000) {
           title.textContent = 'You are signed out';
           document.body.setAttribute('data-receipt', 'ready');
-          // Leave the result on screen for a moment, then continue without waiting for a click.
-          setTimeout(
-            function () {
-              window.location.replace(cfg.doneUrl);
-            },
-            cfg.redirect ? 1200 : 2500,
-          );
+          if (cfg.next) countdown();
           return;
         }
         setTimeout(tick, 250);
       });
+    })();
+  }
+
+  /**
+   * Leave the result on screen long enough to read, saying where the browser goes next and when, then go. The
+   * link goes at once. When there is nowhere to go the receipt is the last page and stays.
+   */
+  function countdown() {
+    var note = document.getElementById('countdown');
+    var left = Math.ceil(cfg.returnDelayMs / 1000);
+    (function tickDown() {
+      if (left <= 0) {
+        window.location.replace(cfg.doneUrl);
+        return;
+      }
+      note.textContent = cfg.next + ' in ' + left + (left === 1 ? ' second. ' : ' seconds. ');
+      note.hidden = false;
+      left -= 1;
+      setTimeout(tickDown, 1000);
     })();
   }
 

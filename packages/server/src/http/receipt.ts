@@ -16,6 +16,13 @@ export interface ReceiptInput {
 
 const receiptQuery = (e: EndedLogout) => `t=${encodeURIComponent(e.receiptToken)}`;
 
+/**
+ * How long the finished receipt stays before the browser goes on by itself (back to the app, or on to the
+ * upstream provider's sign-out). Long enough to read which apps were signed out — the point of the page — with a
+ * visible countdown and a link to go at once.
+ */
+const RETURN_DELAY_MS = 4000;
+
 export function receiptDoneUrl(base: string, e: EndedLogout): string {
   return `${base}/end_session/done/${e.logoutId}?${receiptQuery(e)}`;
 }
@@ -43,6 +50,16 @@ export async function sendReceipt(
     : [];
   const doneUrl = input.doneUrl ?? receiptDoneUrl(base, first);
   const cfg = p.config.logout;
+  // The receipt moves on by itself only when there is somewhere to go: back to the app that asked, or to the
+  // upstream provider's own sign-out. Otherwise it is the last page, and stays until the person leaves.
+  const upstream = sections[0]!.report.upstream;
+  const next =
+    upstream?.status === 'pending'
+      ? `Signing you out at ${upstream.name}`
+      : input.redirect
+        ? 'Returning to the app'
+        : undefined;
+  const continues = next !== undefined;
   return sendPage(
     reply,
     receiptPage({
@@ -54,6 +71,7 @@ export async function sendReceipt(
       nonce: reply.cspNonce,
       lang: input.lang,
       redirectNote: first.redirectNote,
+      continues,
       config: {
         sections: input.logouts.map(({ ended }) => ({
           logoutId: ended.logoutId,
@@ -64,6 +82,8 @@ export async function sendReceipt(
         frontchannelTimeoutMs: cfg.frontchannel_timeout * 1000,
         receiptWaitMs: cfg.receipt_wait * 1000,
         redirect: input.redirect,
+        next,
+        returnDelayMs: RETURN_DELAY_MS,
       },
     }),
   );

@@ -64,8 +64,9 @@ export function participantList(report: LogoutReport | undefined): SafeHtml {
 const notConfirmedNote = (show: boolean) =>
   html`<p class="note" id="not-confirmed-note" ${show ? '' : raw('hidden')}>
     "Told" means the app's sign-out page opened in this browser but the app did not confirm it. "Not
-    confirmed" means the app did not answer in time. Either way its access was revoked at the provider: it
-    cannot renew your sign-in, and it keeps being told in the background.
+    confirmed" means the app did not answer in time, or gave the provider no way to tell it. Either way its
+    access was revoked at the provider: it cannot renew your sign-in, and any app that can be told keeps being
+    told in the background.
   </p>`;
 
 /** Why the browser stays here instead of going back to the app that asked (an unusable redirect URI). */
@@ -113,6 +114,8 @@ export interface ReceiptView {
   lang?: string | undefined;
   /** Why the browser will not go back to the app (shown once, above the apps). */
   redirectNote?: string | undefined;
+  /** The browser goes on by itself once the receipt is ready (to the app, or the upstream's sign-out). */
+  continues: boolean;
 }
 
 /**
@@ -125,7 +128,11 @@ export function receiptPage(v: ReceiptView): SafeHtml {
     base: v.base,
     lang: v.lang,
     title: 'Signing out',
-    head: html`<meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}" />`,
+    // Without scripts nothing updates the page: the refresh takes the browser to the final page after the
+    // front-channel deadline. With scripts the page itself decides (and stays when it is the last page).
+    head: html`<noscript
+      ><meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}"
+    /></noscript>`,
     body: html`<h1 id="title">Signing you out…</h1>
       <p class="lede" role="status" aria-live="polite" id="summary">
         Your sign-in has ended. Telling your apps now.
@@ -139,7 +146,10 @@ export function receiptPage(v: ReceiptView): SafeHtml {
       )}
       ${notConfirmedNote(v.sections.some((s) => unconfirmed(s.report)))}
       ${upstreamList(v.sections[0]?.report)}
-      <p class="note"><a href="${v.doneUrl}" id="done-link">Continue</a></p>
+      <p class="note">
+        <span id="countdown" aria-live="polite" hidden></span>
+        <a href="${v.doneUrl}" id="done-link">${v.continues ? 'Continue now' : 'Continue'}</a>
+      </p>
       <div class="frames" aria-hidden="true">
         ${v.frames.map(
           (f) =>
