@@ -139,7 +139,7 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
     });
     await bookingsTab.close();
     await page.close();
-  });
+  }, 120_000); // the whole seed story: two sign-ins, a logout with its receipt, four apps checked
 
   it('sign-out at a service (Bookings) signs Portal and Expenses out too', async () => {
     const page = await browser.context.newPage();
