@@ -141,6 +141,49 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
     await page.close();
   }, 120_000); // the whole seed story: two sign-ins, a logout with its receipt, four apps checked
 
+  // Issue 12 §1: closing the browser is not a way around single logout. Alice signs in without "keep me signed
+  // in"; the browser closes (its session cookies and tabs go, persistent cookies and localStorage stay); Bob signs
+  // in on the reopened browser. No app may show Alice at any moment after that.
+  it('a closed browser: after it reopens and Bob signs in, no app shows Alice', async () => {
+    const b = await launchBrowser(mode);
+    try {
+      let page = await b.context.newPage();
+      await signInAtPortal(page, 'alice');
+      await openFromPortal(page, 'bookings');
+      await openFromPortal(page, 'expenses');
+      expect(await who(page)).toBe(USERS.alice);
+
+      // Close and reopen: what a browser keeps across a restart is exactly its persistent cookies and storage.
+      const kept = (await b.context.cookies()).filter((c) => c.expires > 0);
+      for (const p of b.context.pages()) await p.close();
+      await b.context.clearCookies();
+      await b.context.addCookies(kept);
+      page = await b.context.newPage();
+      await shot(page, 'closed-browser-reopened');
+
+      await signInAtPortal(page, 'bob');
+      // Every app, opened directly (no sign-in link): watched from the first moment the page shows a name.
+      for (const app of ['bookings', 'expenses', 'portal'] as const) {
+        await page.goto(url(app));
+        const seen = new Set<string>();
+        const until = Date.now() + 2500;
+        while (Date.now() < until) {
+          const w = await who(page).catch(() => null);
+          if (w) seen.add(w);
+          await page.waitForTimeout(50);
+        }
+        expect([...seen], `${app} after the browser reopened`).not.toContain(USERS.alice);
+      }
+      await openFromPortal(page, 'bookings');
+      expect(await who(page)).toBe(USERS.bob);
+      await openFromPortal(page, 'expenses');
+      expect(await who(page)).toBe(USERS.bob);
+      await shot(page, 'closed-browser-bob-at-expenses');
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
+
   it('sign-out at a service (Bookings) signs Portal and Expenses out too', async () => {
     const page = await browser.context.newPage();
     await signInAtPortal(page, 'alice');
