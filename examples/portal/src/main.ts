@@ -33,7 +33,8 @@ Adieu portal demo is running (data in examples/portal/.data).
   Expenses  ${o('expenses')}/    (server-rendered)
   Provider  ${o('idp')}/account  (your sign-ins; "sign out everywhere")
 
-Users: alice / alice and bob / bob.
+Users: alice / alice and bob / bob, or "Create account" on the sign-in page.
+Mail (sign-up, password reset) goes to examples/portal/.data/mail as .eml files: open them in any mail client.
 
 The certificates are signed by a local demo CA: trust ${demo.certs.caFile}
 in your browser, or open each of the four addresses once and accept the warning.

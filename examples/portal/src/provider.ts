@@ -48,6 +48,9 @@ export function providerConfig(
       (['portal', 'bookings', 'expenses'] as const).map((n) => [sites.host(n), '127.0.0.1']),
     ),
     login: { scrypt_log_n: 15 },
+    // "Create account" on the login page; with no mail server the messages land as .eml files in .data/mail.
+    signup: 'open',
+    email: { folder: join(dataDir, 'mail') },
     // Short retries, so "an app that was down is logged out once it is back" shows within seconds.
     logout: { backchannel_backoff: { initial: 1, max: 5 }, backchannel_timeout: 3 },
     clients: [

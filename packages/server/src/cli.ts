@@ -18,6 +18,7 @@ import { OPS_USAGE, isOpsCommand, opsCommand } from './cli/ops.js';
 import { explainStartupError } from './cli/startup-errors.js';
 import { checkRoleOption, grantRole } from './cli/roles.js';
 import { userUnlock } from './cli/user-unlock.js';
+import { USER_USAGE, mailTest, readPassword, userCommand } from './cli/users.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -25,12 +26,15 @@ Commands:
   start --config FILE              start the provider
   init [--config FILE] [--issuer URL] [--force]
                                    write a commented starter config (default adieu.json)
-  user add --config FILE --username NAME [--password PW] [--email E] [--name N] [--role admin]
-                                   add a user (password also from ADIEU_PASSWORD)
+  user add --config FILE --username NAME [--email E] [--name N] [--role admin]
+                                   add a user; the password is prompted (or read from the first
+                                   line of standard input, or ADIEU_PASSWORD)
   user grant --config FILE --username NAME --role admin
                                    give a user a role (admin opens the web console at /admin)
   user unlock --config FILE --username NAME
                                    lift a lockout after too many failed passwords
+${USER_USAGE}
+  mail test ADDRESS --config FILE  send a test message through the configured mailer
   client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
              [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
              [--frontchannel-logout-uri URI]
@@ -71,6 +75,14 @@ export async function main(argv: string[]): Promise<number> {
     return connectionCommand(argv.slice(1));
   }
   if (isOpsCommand(argv) && !argv.includes('--help') && !argv.includes('-h')) return opsCommand(argv);
+  if (command === 'mail' && sub === 'test') {
+    const mail = parseArgs({
+      args: argv.slice(2),
+      options: { config: { type: 'string', short: 'c' }, to: { type: 'string' } },
+      allowPositionals: true,
+    });
+    return withProvider(cliConfig(mail.values), (p) => mailTest(p, mail.values.to ?? mail.positionals[0]));
+  }
   const { values } = parseArgs({
     args: argv.slice(command === 'user' || command === 'client' || command === 'keys' ? 2 : 1),
     options: {
@@ -91,6 +103,10 @@ export async function main(argv: string[]): Promise<number> {
       client: { type: 'string' },
       role: { type: 'string' },
       json: { type: 'boolean' },
+      search: { type: 'string' },
+      limit: { type: 'string' },
+      after: { type: 'string' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -121,20 +137,23 @@ export async function main(argv: string[]): Promise<number> {
       if (sub === 'grant')
         return withProvider(cliConfig(values), (p) => grantRole(p, values.username, values.role));
       if (sub === 'unlock') return userUnlock(cliConfig(values), values.username);
+      if (sub && ['list', 'passwd', 'disable', 'enable', 'delete', 'invite'].includes(sub)) {
+        return withProvider(cliConfig(values), (p) => userCommand(p, sub, values));
+      }
       if (sub !== 'add') break;
       return withProvider(cliConfig(values), async (p) => {
         checkRoleOption(values.role);
-        const password = values.password ?? process.env.ADIEU_PASSWORD;
-        if (!values.username || !password)
-          throw new Error('--username and --password (or ADIEU_PASSWORD) are required');
+        if (!values.username) throw new Error('--username is required');
+        if (await p.store.users.findByUsername(values.username))
+          throw new Error(`user ${values.username} exists`);
+        // --password stays for old scripts; it shows in `ps` and shell history, so the docs never use it.
+        const password = values.password ?? process.env.ADIEU_PASSWORD ?? (await readPassword());
         const problem = await passwordProblem(password, p.accounts.policy, {
           username: values.username,
           email: values.email,
           name: values.name,
         });
         if (problem) throw new Error(problem);
-        if (await p.store.users.findByUsername(values.username))
-          throw new Error(`user ${values.username} exists`);
         const u = await p.users.create({
           username: values.username,
           password,
