@@ -1,6 +1,6 @@
 /**
- * Issue 11 point 9 (this side): unauthenticated GET /authorize stores a bounded number of sign-in pages per
- * client address, and the token endpoint answers unknown clients and wrong methods alike.
+ * Issue 11 point 9 (this side): unauthenticated GET /authorize and GET /account store a bounded number of
+ * sign-in pages per client address (and a browser reloading /account reuses its pending one), and the token endpoint answers unknown clients and wrong methods alike.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
@@ -51,6 +51,52 @@ describe('sign-in pages per client address', () => {
     expect(location.origin + location.pathname).toBe(CB);
     expect(location.searchParams.get('error')).toBe('temporarily_unavailable');
     expect(location.searchParams.get('state')).toBe('s1');
+  });
+});
+
+describe('the account page signed out', () => {
+  // Its own provider: the test above spent the budget of this address.
+  let own: TestProvider;
+  beforeAll(async () => {
+    own = await startTestProvider({ login: { ip_max_sign_in_pages: 3 } });
+  });
+  afterAll(() => own?.close());
+  const rows = async () =>
+    Number(
+      (await sql<{ n: number }>`select count(*) as n from interactions`.execute(own.provider.store.db))
+        .rows[0]!.n,
+    );
+
+  it('stores no sign-in page per reload: a browser keeps its pending one; cookie-less requests share the budget', async () => {
+    // A person reloading /account while signed out: one stored sign-in page, whatever the number of reloads.
+    const before = await rows();
+    let cookie = '';
+    const targets = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${own.issuer}/account`, {
+        redirect: 'manual',
+        headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) },
+      });
+      expect(res.status).toBe(303);
+      targets.add(res.headers.get('location')!);
+      const set = res.headers.getSetCookie().map((c) => c.split(';')[0]!);
+      if (set.length) cookie = set.join('; ');
+    }
+    expect(targets.size).toBe(1);
+    expect(await rows()).toBe(before + 1);
+
+    // A script without cookies: bounded like /authorize (ip_max_sign_in_pages), then a readable 429.
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 8; i++) {
+      last = await fetch(`${own.issuer}/account`, { redirect: 'manual', headers: { accept: 'text/html' } });
+      statuses.push(last.status);
+    }
+    expect(await rows()).toBe(before + 3);
+    expect(statuses.slice(-3)).toEqual([429, 429, 429]);
+    expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(last!.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await last!.text()).toMatch(/try again in \d+ seconds/);
   });
 });
 

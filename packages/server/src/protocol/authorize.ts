@@ -66,7 +66,7 @@ export interface AuthorizeDeps {
   endExpired: (session: SessionRow) => Promise<unknown>;
   signer: Pick<TokenSigner, 'verifyOwn'>;
   consents: Pick<ConsentsRepo, 'find'>;
-  interactions: Pick<InteractionsRepo, 'insert'>;
+  interactions: Pick<InteractionsRepo, 'insert' | 'find'>;
   codes: Pick<TokensRepo, 'insertCode'>;
   findSession: (sid: string) => Promise<SessionRow | undefined>;
   findUser: (id: string) => Promise<UserRow | undefined>;
@@ -226,6 +226,30 @@ export class AuthorizationFlow {
   async consentingUser(sid: string | undefined): Promise<UserRow | undefined> {
     const session = sid ? await this.deps.findSession(sid) : undefined;
     return session ? this.deps.findUser(session.user_id) : undefined;
+  }
+
+  /**
+   * The sign-in page of a signed-out visit to the account page. A browser reloading the page keeps the pending
+   * one its cookie names, so reloads store nothing; a new one is taken from the address's sign-in budget like
+   * `GET /authorize`'s, and over the budget the answer is 429 with Retry-After (issue 11 point 9).
+   */
+  async accountSignIn(browser: BrowserContext, pendingId: string | undefined): Promise<string> {
+    const pending = pendingId ? await this.deps.interactions.find(pendingId, this.deps.now()) : undefined;
+    if (
+      pending?.kind === 'login' &&
+      (JSON.parse(pending.payload) as InteractionPayload).returnTo === '/account'
+    ) {
+      return pending.id;
+    }
+    const verdict = await this.deps.signInBudget.take(browser.ip ?? 'unknown', this.deps.now());
+    if (!verdict.allowed) {
+      throw new OAuthError(
+        'temporarily_unavailable',
+        `too many sign-in pages were opened from this address; try again in ${verdict.retryAfterSeconds} seconds`,
+        429,
+      ).withHeader('Retry-After', String(verdict.retryAfterSeconds));
+    }
+    return this.createInteraction('login', { raw: {}, returnTo: '/account' });
   }
 
   async createInteraction(kind: 'login' | 'consent', payload: InteractionPayload): Promise<string> {

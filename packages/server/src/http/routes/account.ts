@@ -24,7 +24,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   app.get('/account', page, async (req, reply) => {
     const session = await flow.currentSession(browserContext(req).sessionCookie);
     if (!session) {
-      const id = await flow.createInteraction('login', { raw: {}, returnTo: '/account' });
+      const id = await flow.accountSignIn(browserContext(req), req.cookies[INTERACTION_COOKIE]);
       reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
