@@ -9,6 +9,7 @@ import { UserDirectory } from './domain/users.js';
 import { passwordHashPolicy } from './domain/passwords.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle } from './domain/throttle.js';
+import { StreamLimit } from './domain/stream-limit.js';
 import { SignInBudget } from './domain/sign-in-budget.js';
 import { LogoutService } from './logout/logout-service.js';
 import { SessionEventBus } from './logout/session-event-bus.js';
@@ -51,6 +52,8 @@ export class Provider {
   readonly throttle: LoginThrottle;
   readonly signInBudget: SignInBudget;
   readonly events: SessionEventBus;
+  /** Bounds the open session-event streams per user and per client address. */
+  readonly streamLimit: StreamLimit;
   readonly sender: BackchannelSender;
   readonly outbox: OutboxWorker;
   readonly logout: LogoutService;
@@ -115,6 +118,10 @@ export class Provider {
       windowSeconds: config.login.ip_window_seconds,
     });
     this.events = new SessionEventBus(store, this.log);
+    this.streamLimit = new StreamLimit({
+      perUser: config.logout.event_streams_per_user,
+      perIp: config.logout.event_streams_per_ip,
+    });
     this.sender = new BackchannelSender({
       timeoutMs: config.logout.backchannel_timeout * 1000,
       resolve: config.resolve,

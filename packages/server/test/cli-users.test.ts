@@ -130,7 +130,9 @@ describe('adieu user and mail commands', () => {
     const invite = mails().find((m) => m.includes('To: frank@example.com'));
     expect(invite).toMatch(/http:\/\/localhost:9999\/account\/invite\/[A-Za-z0-9_-]{40,}/);
     expect(adieu(['user', 'invite', '--email', 'frank@example.com']).err).toMatch(/exists/);
-    expect(adieu(['user', 'invite', '--email', 'not-an-address']).err).toMatch(/^adieu: email: This is not an email address/);
+    expect(adieu(['user', 'invite', '--email', 'not-an-address']).err).toMatch(
+      /^adieu: email: This is not an email address/,
+    );
 
     const sent = adieu(['mail', 'test', 'ops@example.com']);
     expect(sent.code).toBe(0);

@@ -242,6 +242,24 @@ export const configSchema = z
           .prefault({})
           .describe('retry backoff in seconds: initial * 2^attempt, capped, with full jitter'),
         worker_poll_interval: z.number().positive().default(1).describe('seconds between outbox polls'),
+        event_streams_per_user: z
+          .number()
+          .int()
+          .positive()
+          .max(10_000)
+          .default(20)
+          .describe(
+            'open /session/events streams one user may hold at once, per provider process (one per open app page); more get 429',
+          ),
+        event_streams_per_ip: z
+          .number()
+          .int()
+          .positive()
+          .max(100_000)
+          .default(200)
+          .describe(
+            'open /session/events streams one client address may hold at once, per provider process; more get 429',
+          ),
       })
       .strict()
       .prefault({})

@@ -56,6 +56,13 @@ export const tooManyAttempts = (retryAfterSeconds: number) =>
     `too many failed attempts; try again in ${retryAfterSeconds} seconds`,
     429,
   ).withHeader('Retry-After', String(retryAfterSeconds));
+/** Too many open session-event streams (RFC 6585 §4): close a page's stream, or retry later. */
+export const tooManyStreams = (of: 'user' | 'ip', max: number) =>
+  new OAuthError(
+    'too_many_streams',
+    `at most ${max} session event streams may be open at once ${of === 'user' ? 'for one user' : 'from one address'}; close one and try again`,
+    429,
+  ).withHeader('Retry-After', '30');
 export const notFound = (d: string) => new OAuthError('not_found', d, 404);
 export const invalidClientMetadata = (d: string) => new OAuthError('invalid_client_metadata', d);
 export const invalidRedirectUri = (d: string) => new OAuthError('invalid_redirect_uri', d);

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { SessionEventsAuth, type Subscription } from '../../protocol/session-events.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
-import { OAuthError } from '../../protocol/errors.js';
+import { OAuthError, tooManyStreams } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import type { SessionEndedEvent } from '../../logout/session-event-bus.js';
 import { noStore, type HttpContext } from '../context.js';
@@ -71,6 +71,8 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     const lastHeader = req.headers['last-event-id'];
     const lastRaw = (Array.isArray(lastHeader) ? lastHeader[0] : lastHeader) ?? q.last_event_id ?? '';
     const lastId = /^\d{1,15}$/.test(lastRaw) ? Number(lastRaw) : 0;
+    const slot = p.streamLimit.tryOpen(sub.userId, req.ip);
+    if (!slot.ok) throw tooManyStreams(slot.limit, slot.max);
 
     reply.hijack();
     const res = reply.raw;
@@ -112,6 +114,7 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     heartbeat.unref();
     const cleanup = () => {
       done = true;
+      slot.close();
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(res);
