@@ -657,7 +657,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
       for (let round = 0; round < 3; round++) {
         const c = codeRow();
         await store.tokens.insertCode(c);
-        const successors = Array.from({ length: 8 }, () => refreshRow({ sid: c.sid }));
+        const successors = Array.from({ length: 8 }, () => refreshRow({ sid: c.sid, amr: 'pwd' }));
         const results = await Promise.all(
           successors.map((rt, i) =>
             store.tokens.exchangeCode(c.code_digest, T0 + i, issued(i), rt, {
@@ -709,7 +709,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
       const sid = uid('sid');
       const rt = refreshRow({ sid });
       await store.tokens.insertRefresh(rt);
-      const next = refreshRow({ family_id: rt.family_id, sid, offline: true });
+      // Every column travels with the successor, amr (the sign-in's methods) included.
+      const next = refreshRow({ family_id: rt.family_id, sid, offline: true, amr: 'pwd otp' });
       expect(await store.tokens.rotateRefresh(rt.token_digest, next, { sid, clientId: 'app' }, T0)).toBe(
         'rotated',
       );

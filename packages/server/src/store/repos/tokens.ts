@@ -115,6 +115,30 @@ type ParticipantValues = { participantSid: string; participantClientId: string }
 type Claim = (db: Kysely<Database>) => Kysely<Database & { claimed: { digest: string } }>;
 
 /**
+ * Every column of refresh_tokens with its PostgreSQL type, for the one-statement writes below. A Record, so that
+ * a column added to the table fails to compile until it is added here too.
+ */
+const REFRESH_COLUMN_TYPES: Record<keyof RefreshTokenTable, 'text' | 'bigint' | 'integer'> = {
+  token_digest: 'text',
+  family_id: 'text',
+  client_id: 'text',
+  user_id: 'text',
+  sid: 'text',
+  scope: 'text',
+  offline: 'integer',
+  auth_time: 'bigint',
+  amr: 'text',
+  created_at: 'bigint',
+  expires_at: 'bigint',
+  used_at: 'bigint',
+  revoked_at: 'bigint',
+  revoke_reason: 'text',
+  access_jti: 'text',
+  access_expires_at: 'bigint',
+};
+const REFRESH_COLUMNS = Object.keys(REFRESH_COLUMN_TYPES) as (keyof RefreshTokenTable)[];
+
+/**
  * PostgreSQL: a whole rotation or code exchange in one statement, so one round trip instead of four or five
  * (BEGIN, UPDATE, INSERT, [participant,] COMMIT). Data-modifying CTEs run as one atomic statement: `claim` marks
  * the presented token used (or the code consumed), and the successor and the participant are written only if it
@@ -132,46 +156,12 @@ function claimAndStore(
     q = q.with('successor', (qb) =>
       qb
         .insertInto('refresh_tokens')
-        .columns([
-          'token_digest',
-          'family_id',
-          'client_id',
-          'user_id',
-          'sid',
-          'scope',
-          'offline',
-          'auth_time',
-          'amr',
-          'created_at',
-          'expires_at',
-          'used_at',
-          'revoked_at',
-          'revoke_reason',
-          'access_jti',
-          'access_expires_at',
-        ] satisfies (keyof RefreshTokenTable)[])
+        .columns(REFRESH_COLUMNS)
         .expression((eb) =>
           // Bind parameters in a SELECT list have no column to take a type from: each is cast to its column's.
           eb
             .selectFrom('claimed')
-            .select([
-              eb.cast(eb.val(p.token_digest), 'text').as('token_digest'),
-              eb.cast(eb.val(p.family_id), 'text').as('family_id'),
-              eb.cast(eb.val(p.client_id), 'text').as('client_id'),
-              eb.cast(eb.val(p.user_id), 'text').as('user_id'),
-              eb.cast(eb.val(p.sid), 'text').as('sid'),
-              eb.cast(eb.val(p.scope), 'text').as('scope'),
-              eb.cast(eb.val(p.offline), 'integer').as('offline'),
-              eb.cast(eb.val(p.auth_time), 'bigint').as('auth_time'),
-              eb.cast(eb.val(p.amr), 'text').as('amr'),
-              eb.cast(eb.val(p.created_at), 'bigint').as('created_at'),
-              eb.cast(eb.val(p.expires_at), 'bigint').as('expires_at'),
-              eb.cast(eb.val(p.used_at), 'bigint').as('used_at'),
-              eb.cast(eb.val(p.revoked_at), 'bigint').as('revoked_at'),
-              eb.cast(eb.val(p.revoke_reason), 'text').as('revoke_reason'),
-              eb.cast(eb.val(p.access_jti), 'text').as('access_jti'),
-              eb.cast(eb.val(p.access_expires_at), 'bigint').as('access_expires_at'),
-            ]),
+            .select(REFRESH_COLUMNS.map((c) => eb.cast(eb.val(p[c]), REFRESH_COLUMN_TYPES[c]).as(c))),
         )
         .returning('token_digest'),
     ) as unknown as typeof q;
