@@ -97,6 +97,13 @@ describe('the account page signed out', () => {
     expect(last!.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(last!.headers.get('content-type')).toMatch(/text\/html/);
     expect(await last!.text()).toMatch(/try again in \d+ seconds/);
+    // The password page's signed-out visits take from the same budget.
+    const password = await fetch(`${own.issuer}/account/password`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
+    expect(password.status).toBe(429);
+    expect(await rows()).toBe(before + 3);
   });
 });
 

@@ -229,15 +229,19 @@ export class AuthorizationFlow {
   }
 
   /**
-   * The sign-in page of a signed-out visit to the account page. A browser reloading the page keeps the pending
+   * The sign-in page of a signed-out visit to the account page (or its password page). A browser reloading the page keeps the pending
    * one its cookie names, so reloads store nothing; a new one is taken from the address's sign-in budget like
    * `GET /authorize`'s, and over the budget the answer is 429 with Retry-After (issue 11 point 9).
    */
-  async accountSignIn(browser: BrowserContext, pendingId: string | undefined): Promise<string> {
+  async accountSignIn(
+    browser: BrowserContext,
+    pendingId: string | undefined,
+    returnTo: NonNullable<InteractionPayload['returnTo']> = '/account',
+  ): Promise<string> {
     const pending = pendingId ? await this.deps.interactions.find(pendingId, this.deps.now()) : undefined;
     if (
       pending?.kind === 'login' &&
-      (JSON.parse(pending.payload) as InteractionPayload).returnTo === '/account'
+      (JSON.parse(pending.payload) as InteractionPayload).returnTo === returnTo
     ) {
       return pending.id;
     }
@@ -249,7 +253,7 @@ export class AuthorizationFlow {
         429,
       ).withHeader('Retry-After', String(verdict.retryAfterSeconds));
     }
-    return this.createInteraction('login', { raw: {}, returnTo: '/account' });
+    return this.createInteraction('login', { raw: {}, returnTo });
   }
 
   async createInteraction(kind: 'login' | 'consent', payload: InteractionPayload): Promise<string> {

@@ -308,7 +308,11 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
   app.get('/account/password', page, async (req, reply) => {
     const session = await flow.currentSession(browserContext(req).sessionCookie);
     if (!session) {
-      const id = await flow.createInteraction('login', { raw: {}, returnTo: '/account/password' });
+      const id = await flow.accountSignIn(
+        browserContext(req),
+        req.cookies[INTERACTION_COOKIE],
+        '/account/password',
+      );
       reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
