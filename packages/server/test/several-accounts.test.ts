@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
-import { authorizationRequest, authorize, discover, signIn } from '../../../test/support/oidc.js';
+import { authorizationRequest, authorize, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
@@ -174,5 +174,183 @@ describe('several accounts in one browser', () => {
     expect((await accountsOf(browser)).map((a) => a.sid)).toEqual([alice]);
     expect(await cookie(browser, 'adieu_session')).toBeDefined();
     expect(heardOf('portal', alice)).toBe(false);
+  });
+  /** Alice at the portal, then Bob at bookings, in one browser; their ID tokens. */
+  async function aliceAndBob() {
+    const browser = new BrowserSession();
+    const a = await signIn(await rp('portal'), browser, cb('portal'), ALICE, { prompt: 'login' });
+    const b = await signIn(await rp('bookings'), browser, cb('bookings'), BOB, { prompt: 'login' });
+    return {
+      browser,
+      alice: {
+        sid: a.tokens.claims()!.sid as string,
+        idToken: a.tokens.id_token!,
+        claims: a.tokens.claims()!,
+      },
+      bob: { sid: b.tokens.claims()!.sid as string, idToken: b.tokens.id_token!, claims: b.tokens.claims()! },
+    };
+  }
+  /** prompt=none at an app with these parameters: the sid of the code's session, or the error. */
+  async function silent(browser: BrowserSession, app: string, extra: Record<string, string> = {}) {
+    const req = await authorizationRequest(await rp(app), cb(app), { prompt: 'none', ...extra });
+    const { callback } = await authorize(browser, req.url);
+    if (callback.searchParams.get('error')) return { error: callback.searchParams.get('error') };
+    const tokens = await oidc.authorizationCodeGrant(await rp(app), callback, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+      idTokenExpected: true,
+    });
+    return { sid: tokens.claims()!.sid as string };
+  }
+  const live = async (sid: string) => (await op.provider.store.sessions.findBySid(sid))!.ended_at === null;
+
+  it('ID tokens carry login_hint: opaque, not the username, stable for the account in this browser', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const hint = alice.claims.login_hint as string;
+    expect(hint).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect(hint).not.toContain('alice');
+    expect(bob.claims.login_hint).not.toBe(hint);
+    // The same account signing in again in this browser keeps its hint; another browser gives another one.
+    const again = await signIn(await rp('portal'), browser, cb('portal'), ALICE, { prompt: 'login' });
+    expect(again.tokens.claims()!.login_hint).toBe(hint);
+    const elsewhere = await signIn(await rp('portal'), new BrowserSession(), cb('portal'), ALICE);
+    expect(elsewhere.tokens.claims()!.login_hint).not.toBe(hint);
+  });
+
+  it('prompt=none with several accounts and no hint answers account_selection_required', async () => {
+    const { browser } = await aliceAndBob();
+    expect(await silent(browser, 'portal')).toEqual({ error: 'account_selection_required' });
+  });
+
+  it('login_hint (opaque, username or email) or id_token_hint selects the account without a picker', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    expect(await silent(browser, 'portal', { login_hint: alice.claims.login_hint as string })).toEqual({
+      sid: alice.sid,
+    });
+    expect(await silent(browser, 'portal', { login_hint: 'bob' })).toEqual({ sid: bob.sid });
+    expect(await silent(browser, 'bookings', { id_token_hint: alice.idToken })).toEqual({ sid: alice.sid });
+  });
+
+  it('a login_hint naming nobody here: login page, or login_required; never another account', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    expect(await silent(browser, 'portal', { login_hint: 'carol' })).toEqual({ error: 'login_required' });
+    const req = await authorizationRequest(await rp('portal'), cb('portal'), { login_hint: 'nobody-here' });
+    const { loginShown } = await authorize(browser, req.url);
+    expect(loginShown).toBe(true);
+    expect((await live(alice.sid)) && (await live(bob.sid))).toBe(true);
+  });
+
+  it('prompt=select_account: one button per account and "use another account"; the choice continues and becomes current', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const req = await authorizationRequest(await rp('bookings'), cb('bookings'), {
+      prompt: 'select_account',
+    });
+    const picker = await browser.navigate(req.url.toString());
+    const buttons = picker.doc.querySelectorAll('button[name=account]');
+    expect(buttons.map((b) => b.text.replace(/\s+/g, ' ').trim())).toEqual(['bob bob', 'alice alice']);
+    const another = picker.doc.querySelector('[data-adieu=another-account]');
+    expect(another?.getAttribute('href')).toMatch(/\/interaction\/[^/]+\?another=1$/);
+    // A forged choice is refused with the picker again, nobody signed in as it.
+    const forged = await browser.submit(picker, { account: 'someone-else' });
+    expect(forged.status).toBe(400);
+    expect(forged.doc.querySelector('[role=alert]')).toBeTruthy();
+    const chosen = await browser.submit(forged, {
+      account: buttons[1]!.getAttribute('value')!,
+    });
+    const callback = new URL(chosen.redirectTo!);
+    const tokens = await oidc.authorizationCodeGrant(await rp('bookings'), callback, {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+      idTokenExpected: true,
+    });
+    expect(tokens.claims()!.sid).toBe(alice.sid);
+    expect((await accountsOf(browser)).map((a) => a.sid)).toEqual([alice.sid, bob.sid]);
+    // "Use another account" is the login page of the same request.
+    const req2 = await authorizationRequest(await rp('bookings'), cb('bookings'), {
+      prompt: 'select_account',
+    });
+    const picker2 = await browser.navigate(req2.url.toString());
+    const login = await browser.navigate(
+      new URL(
+        picker2.doc.querySelector('[data-adieu=another-account]')!.getAttribute('href')!,
+        picker2.url,
+      ).toString(),
+    );
+    expect(login.doc.querySelector('input[name=password]')).toBeTruthy();
+  });
+
+  it('an interactive request with several accounts and no hint shows the picker', async () => {
+    const { browser } = await aliceAndBob();
+    const req = await authorizationRequest(await rp('portal'), cb('portal'));
+    const page = await browser.navigate(req.url.toString());
+    expect(page.doc.querySelectorAll('button[name=account]')).toHaveLength(2);
+  });
+
+  for (const kind of ['id_token_hint', 'logout_hint'] as const) {
+    it(`end_session with ${kind} ends only that account; only its apps are told; the other still signs in silently with the same sid`, async () => {
+      const { browser, alice, bob } = await aliceAndBob();
+      const params =
+        kind === 'id_token_hint'
+          ? { id_token_hint: alice.idToken }
+          : { logout_hint: alice.claims.login_hint as string, client_id: 'portal' };
+      const page = await browser.navigate(`${op.issuer}/end_session?${new URLSearchParams(params)}`);
+      expect(page.status).toBe(200);
+      expect(await live(alice.sid)).toBe(false);
+      expect(await told('portal', alice.sid)).toMatchObject({ sid: alice.sid });
+      expect(await live(bob.sid)).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(heardOf('bookings', bob.sid) || heardOf('portal', bob.sid)).toBe(false);
+      expect(await silent(browser, 'bookings')).toEqual({ sid: bob.sid });
+      expect(await silent(browser, 'portal', { login_hint: 'bob' })).toEqual({ sid: bob.sid });
+    });
+  }
+
+  it('a logout_hint that names no account here ends nothing by itself: the chooser asks', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const page = await browser.navigate(
+      `${op.issuer}/end_session?${new URLSearchParams({ logout_hint: 'not-ours', client_id: 'portal' })}`,
+    );
+    expect(page.doc.querySelectorAll('button[name=account]')).toHaveLength(3);
+    expect((await live(alice.sid)) && (await live(bob.sid))).toBe(true);
+  });
+
+  it('end_session without a hint and several accounts: a CSRF-protected chooser; one account, or all', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const chooser = await browser.navigate(`${op.issuer}/end_session`);
+    const buttons = chooser.doc.querySelectorAll('button[name=account]');
+    expect(buttons.map((b) => b.getAttribute('value'))).toEqual([
+      bob.claims.login_hint,
+      alice.claims.login_hint,
+      'all',
+    ]);
+    expect(chooser.doc.querySelector('[data-adieu=all-accounts]')).toBeTruthy();
+    // Without the page's CSRF token nothing ends.
+    const forged = await browser.request(`${op.issuer}/end_session/confirm`, {
+      form: {
+        interaction: chooser.doc.querySelector('input[name=interaction]')!.getAttribute('value')!,
+        csrf: 'forged',
+        confirm: 'yes',
+        account: 'all',
+      },
+    });
+    expect(forged.status).toBe(403);
+    expect((await live(alice.sid)) && (await live(bob.sid))).toBe(true);
+    // Bob only.
+    await browser.submit(chooser, { account: bob.claims.login_hint as string, confirm: 'yes' });
+    expect(await live(bob.sid)).toBe(false);
+    expect(await live(alice.sid)).toBe(true);
+    expect(await told('bookings', bob.sid)).toMatchObject({ sid: bob.sid });
+    expect(heardOf('portal', alice.sid)).toBe(false);
+    expect(await silent(browser, 'portal')).toEqual({ sid: alice.sid });
+
+    // "All accounts" ends every account of the browser.
+    const second = await aliceAndBob();
+    const page = await second.browser.navigate(`${op.issuer}/end_session`);
+    await second.browser.submit(page, { account: 'all', confirm: 'yes' });
+    expect(await live(second.alice.sid)).toBe(false);
+    expect(await live(second.bob.sid)).toBe(false);
+    expect(await silent(second.browser, 'portal')).toEqual({ error: 'login_required' });
   });
 });

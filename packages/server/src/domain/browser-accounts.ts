@@ -8,6 +8,8 @@
  * kept, and the closed-browser rule keeps reading "the browser came back without its session cookie".
  */
 
+import { digest } from '../util/crypto.js';
+
 /** A cookie secret as `randomToken(32)` makes it: 43 base64url characters. Anything else is forged or damaged. */
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const SEPARATOR = '.';
@@ -76,4 +78,13 @@ export function addAccount<T extends AccountEntry>(
 export function makeCurrent<T extends AccountEntry>(accounts: readonly T[], secret: string): T[] {
   const chosen = accounts.find((a) => a.secret === secret);
   return chosen ? [chosen, ...accounts.filter((a) => a !== chosen)] : [...accounts];
+}
+
+/**
+ * The `login_hint` claim of an account's ID tokens (issue 19, as Entra's): opaque, not the username, and stable
+ * for this user in this browser (the browser cookie's digest, or the session for sessions from before it), so an
+ * app can name the account at end_session (`logout_hint`) or authorize without a picker.
+ */
+export function loginHintFor(session: { browser_id: string | null; sid: string; user_id: string }): string {
+  return digest(`login_hint\u0000${session.browser_id ?? session.sid}\u0000${session.user_id}`);
 }

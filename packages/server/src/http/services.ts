@@ -13,8 +13,8 @@ export interface Services {
 
 export function buildServices(p: Provider): Services {
   const interactions = new InteractionService(p.store.interactions, p.now);
-  const currentSession = (cookie: string | undefined) =>
-    p.sessions.current(cookie, (s) => p.logout.endExpired(s));
+  const browserSessions = async (cookie: string | undefined) =>
+    (await p.sessions.accounts(cookie, (s) => p.logout.endExpired(s))).map((a) => a.session);
   const displayName = async (userId: string) => {
     const user = await p.store.users.findById(userId);
     return user?.name ?? user?.username ?? 'you';
@@ -24,10 +24,14 @@ export function buildServices(p: Provider): Services {
     endSession: {
       verifyOwnJwt: (token) => p.signer.verifyOwn(token, { allowExpired: true, nowMs: p.now() }),
       findClient: (id) => p.clients.get(id),
-      currentSession,
+      browserSessions,
       interactions,
       logout: p.logout,
       displayName,
+      describeUser: async (userId: string) => {
+        const user = await p.store.users.findById(userId);
+        return { name: user?.name ?? user?.username ?? 'you', username: user?.username ?? '' };
+      },
       requireIdTokenHint: p.config.logout.require_id_token_hint,
     },
   };

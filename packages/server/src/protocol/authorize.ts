@@ -1,6 +1,8 @@
 import type { SignInBudget } from '../domain/sign-in-budget.js';
 import type { Client } from '../domain/clients.js';
-import type { SessionRow, SessionService } from '../domain/sessions.js';
+import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessions.js';
+import { loginHintFor } from '../domain/browser-accounts.js';
+import { selectAccount, type AccountChoice, type SelectableAccount } from './select-account.js';
 import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
 import type { InteractionsRepo } from '../store/repos/interactions.js';
 import type { TokensRepo } from '../store/repos/tokens.js';
@@ -50,7 +52,16 @@ export interface InteractionPayload {
   sid?: string;
   /** A provider page (the account page) to return to after login, instead of an authorization request. */
   returnTo?: '/account' | '/account/password' | '/account/two-step/totp';
+  /** Show the account picker first (several accounts, or prompt=select_account). */
+  pick?: boolean;
 }
+
+/** What prompt=none hears when it cannot continue (OIDC Core §3.1.2.6). */
+const SILENT_ERRORS = {
+  login_required: 'the user is not signed in (prompt=none)',
+  account_selection_required:
+    'several accounts are signed in here; send login_hint or id_token_hint to name one',
+} as const;
 
 export type AuthorizeOutcome =
   { kind: 'respond'; response: ClientResponse } | { kind: 'interaction'; interactionId: string };
@@ -61,7 +72,7 @@ const INTERACTION_TTL_MS = 30 * 60_000;
 /** What the authorization endpoint needs, and only that (not the whole provider). */
 export interface AuthorizeDeps {
   findClient: (id: string) => Promise<Client | undefined>;
-  sessions: Pick<SessionService, 'current' | 'join' | 'touch'>;
+  sessions: Pick<SessionService, 'current' | 'accounts' | 'join' | 'touch'>;
   /** End a session found past its limits, through the logout path (its apps hear of it). */
   endExpired: (session: SessionRow) => Promise<unknown>;
   signer: Pick<TokenSigner, 'verifyOwn'>;
@@ -90,33 +101,94 @@ export class AuthorizationFlow {
 
   async start(source: unknown, browser: BrowserContext): Promise<AuthorizeOutcome> {
     const { request, raw } = await parseAuthorizationRequest(source, this.deps.findClient);
-    const session = await this.currentSession(browser.sessionCookie);
+    const accounts = await this.deps.sessions.accounts(browser.sessionCookie, this.deps.endExpired);
     try {
-      if (await this.mustAuthenticate(request, session)) {
-        if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
-        await this.checkSignInBudget(browser);
-        return { kind: 'interaction', interactionId: await this.createInteraction('login', { raw }) };
+      const choice = await this.chooseAccount(request, accounts);
+      if (choice.kind === 'use' && !this.tooOld(request, choice.account.session)) {
+        return await this.continueAs(request, raw, choice.account.session, browser);
       }
-      const amr = parseAmr(session!.amr);
-      if (needsStepUp(amr, request.level, await this.deps.hasPasskey(session!.user_id))) {
-        if (request.prompt.has('none')) {
-          throw new OAuthError(
-            'interaction_required',
-            `this app asks for a stronger sign-in (${request.level})`,
-          );
-        }
-        const secondFactor = {
-          userId: session!.user_id,
-          amr,
-          rememberMe: session!.remember_me === 1,
-          sid: session!.sid,
-        };
+      if (choice.kind === 'error') throw new OAuthError(choice.error, SILENT_ERRORS[choice.error]);
+      if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
+      if (choice.kind === 'pick') {
         return {
           kind: 'interaction',
-          interactionId: await this.createInteraction('login', { raw, secondFactor }),
+          interactionId: await this.createInteraction('login', { raw, pick: true }),
         };
       }
-      return await this.afterAuthentication(request, raw, session!, browser);
+      await this.checkSignInBudget(browser);
+      return { kind: 'interaction', interactionId: await this.createInteraction('login', { raw }) };
+    } catch (e) {
+      if (e instanceof OAuthError) throw this.redirectable(request, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Which account of the browser the request is for (protocol/select-account.ts). Usernames and emails are read
+   * only for a login_hint that is not one of the accounts' opaque hints, so silent SSO stays one lookup.
+   */
+  private async chooseAccount(
+    request: AuthorizationRequest,
+    accounts: readonly BrowserAccount[],
+  ): Promise<AccountChoice<BrowserAccount & SelectableAccount>> {
+    const selectable = accounts.map((a) => ({ ...a, loginHint: loginHintFor(a.session) }));
+    const hint = request.loginHint;
+    if (hint !== undefined && !selectable.some((a) => a.loginHint === hint)) {
+      for (const a of selectable) {
+        const user = await this.deps.findUser(a.userId);
+        (a as SelectableAccount).names = [user?.username, user?.email].filter((n): n is string => !!n);
+      }
+    }
+    const hintedSubject = request.idTokenHint ? await this.hintedSubject(request.idTokenHint) : undefined;
+    return selectAccount(selectable, { prompt: request.prompt, loginHint: hint, hintedSubject });
+  }
+
+  /** OIDC Core §3.1.2.1 max_age: the session's authentication is older than the app accepts. */
+  private tooOld(request: AuthorizationRequest, session: SessionRow): boolean {
+    return request.maxAge !== undefined && this.deps.now() - session.auth_time > request.maxAge * 1000;
+  }
+
+  /**
+   * The browser's session continues to the app: a second factor first when the app asks for a level this
+   * sign-in has not reached (step-up), then consent and the code.
+   */
+  private async continueAs(
+    request: AuthorizationRequest,
+    raw: RawAuthorizationParams,
+    session: SessionRow,
+    browser: BrowserContext,
+  ): Promise<AuthorizeOutcome> {
+    const amr = parseAmr(session.amr);
+    if (needsStepUp(amr, request.level, await this.deps.hasPasskey(session.user_id))) {
+      if (request.prompt.has('none')) {
+        throw new OAuthError(
+          'interaction_required',
+          `this app asks for a stronger sign-in (${request.level})`,
+        );
+      }
+      const secondFactor = {
+        userId: session.user_id,
+        amr,
+        rememberMe: session.remember_me === 1,
+        sid: session.sid,
+      };
+      return {
+        kind: 'interaction',
+        interactionId: await this.createInteraction('login', { raw, secondFactor }),
+      };
+    }
+    return this.afterAuthentication(request, raw, session, browser);
+  }
+
+  /** The account picker's choice continues the stored request as that account (step-up included). */
+  async continueAsPicked(
+    payload: InteractionPayload,
+    session: SessionRow,
+    browser: BrowserContext,
+  ): Promise<AuthorizeOutcome> {
+    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
+    try {
+      return await this.continueAs(request, raw, session, browser);
     } catch (e) {
       if (e instanceof OAuthError) throw this.redirectable(request, e);
       throw e;
@@ -166,25 +238,15 @@ export class AuthorizationFlow {
     });
   }
 
+  /** The live session `sid` if it is one of this browser's accounts (consent continues in the session it began). */
+  async browserSession(cookie: string | undefined, sid: string | undefined): Promise<SessionRow | undefined> {
+    const accounts = await this.deps.sessions.accounts(cookie, this.deps.endExpired);
+    return accounts.find((a) => a.session.sid === sid)?.session;
+  }
+
   /** The live session behind the cookie; an expired one is ended through the logout path right here. */
   async currentSession(cookie: string | undefined): Promise<SessionRow | undefined> {
     return this.deps.sessions.current(cookie, this.deps.endExpired);
-  }
-
-  private async mustAuthenticate(
-    request: AuthorizationRequest,
-    session: SessionRow | undefined,
-  ): Promise<boolean> {
-    if (!session) return true;
-    if (request.prompt.has('login')) return true;
-    if (request.maxAge !== undefined && this.deps.now() - session.auth_time > request.maxAge * 1000)
-      return true;
-    if (request.idTokenHint) {
-      // OIDC Core §3.1.2.1: the hint names who the RP expects; a session of somebody else does not count.
-      const hinted = await this.hintedSubject(request.idTokenHint);
-      if (hinted !== undefined && hinted !== session.user_id) return true;
-    }
-    return false;
   }
 
   private async hintedSubject(hint: string): Promise<string | undefined> {

@@ -17,7 +17,10 @@ export interface InteractionKinds {
   consent: AuthorizationInteraction;
   /** RP-Initiated Logout waiting for the user's confirmation. */
   logout: {
+    /** The session asked about (the current account when several are offered). */
     sid: string;
+    /** Several accounts offered on the chooser: only these may be signed out through it. */
+    sids?: string[];
     clientId?: string | undefined;
     redirectTo?: string | undefined;
     redirectNote?: string | undefined;

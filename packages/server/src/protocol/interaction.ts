@@ -1,5 +1,6 @@
 import type { Provider } from '../provider.js';
-import type { SessionRow, SessionService } from '../domain/sessions.js';
+import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessions.js';
+import { loginHintFor, makeCurrent } from '../domain/browser-accounts.js';
 import type { InteractionRow } from '../store/repos/interactions.js';
 import { safeEqual, randomToken } from '../util/crypto.js';
 import { OAuthError } from './errors.js';
@@ -22,6 +23,14 @@ export type LoginResult =
 export type Authenticated = { kind: 'authenticated'; browserState: string } & Awaited<
   ReturnType<SessionService['signIn']>
 >;
+
+/** An account on the picker: its session, the value its button sends (its opaque hint), what it shows. */
+export interface PickableAccount {
+  account: BrowserAccount;
+  value: string;
+  name: string;
+  username: string;
+}
 
 const expired = () =>
   new OAuthError(
@@ -131,10 +140,10 @@ export class Interactions {
     if (!user || user.disabled) throw expired();
     const amr = combineAmr(pending.amr, methods);
     if (pending.sid) {
-      // A step-up: the browser's current account must still be the session that asked. Signing in as its user
-      // re-authenticates that very session (same sid and participants).
-      const current = await this.p.authorization.currentSession(browser.sessionCookie);
-      if (current?.sid !== pending.sid) {
+      // A step-up: the session that asked must still be one of the browser's accounts (issue 19: not
+      // necessarily the current one). Signing in as its user re-authenticates that very session.
+      const asked = await this.p.authorization.browserSession(browser.sessionCookie, pending.sid);
+      if (!asked) {
         throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
       }
     }
@@ -167,6 +176,44 @@ export class Interactions {
       },
     );
     return { kind: 'authenticated', ...signed, browserState: randomToken(16) };
+  }
+
+  /** The browser's accounts as the picker shows them, current first (issue 19). */
+  async pickerAccounts(browser: BrowserContext): Promise<PickableAccount[]> {
+    const p = this.p;
+    const accounts = await p.sessions.accounts(browser.sessionCookie, (s) => p.logout.endExpired(s));
+    const out: PickableAccount[] = [];
+    for (const account of accounts) {
+      const user = await p.store.users.findById(account.userId);
+      if (!user) continue;
+      out.push({
+        account,
+        value: loginHintFor(account.session),
+        name: user.name ?? user.username,
+        username: user.username,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The picker's choice (an account's opaque hint): single use, and only an account of this browser. The chosen
+   * account becomes current; undefined when the value names no account here (the caller shows the picker again).
+   */
+  async pick(
+    interaction: LoadedInteraction,
+    value: string | undefined,
+    browser: BrowserContext,
+  ): Promise<{ session: SessionRow; accounts: BrowserAccount[] } | undefined> {
+    const choices = await this.pickerAccounts(browser);
+    const chosen = choices.find((c) => c.value === value);
+    if (!chosen) return undefined;
+    await this.finish(interaction);
+    const accounts = makeCurrent(
+      choices.map((c) => c.account),
+      chosen.account.secret,
+    );
+    return { session: chosen.account.session, accounts };
   }
 
   /** Record consent for the scopes of the stored request. */

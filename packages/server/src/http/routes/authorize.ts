@@ -5,8 +5,10 @@ import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { consentPage, errorPage, loginPage, type LoginView } from '../../views/pages.js';
 import { pageLang } from '../../views/layout.js';
+import { accountPickerPage } from '../../views/account-picker.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
+import { setAccountCookies } from '../browser-cookies.js';
 import { finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
@@ -35,12 +37,56 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (it.row.kind === 'consent') return showConsent(reply, it);
     // The password was given (or this is a step-up): the second factor comes next.
     if (it.payload.secondFactor) return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);
+    if (it.payload.pick && (req.query as { another?: string }).another === undefined) {
+      const shown = await showPicker(req, reply, it);
+      if (shown) return shown;
+    }
     // connection=<id>, or a login_hint whose domain belongs to a connection: straight to that upstream.
     const hint = it.payload.raw.login_hint;
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
     const upstream = it.payload.raw.connection ?? connectionForEmail(offered, hint);
     if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, hint);
     return sendPage(reply, loginPage(await loginView(it, hint)));
+  });
+
+  /** The account picker of an interaction; undefined when no account is left here to pick. */
+  async function showPicker(req: FastifyRequest, reply: FastifyReply, it: LoadedInteraction, error?: string) {
+    const accounts = await interactions.pickerAccounts(browserContext(req));
+    if (accounts.length === 0) return undefined;
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const view = {
+      base,
+      action: `${base}/interaction/${it.row.id}/select`,
+      csrf: it.row.csrf,
+      clientName: client?.name ?? 'the application',
+      accounts: accounts.map(({ value, name, username }) => ({ value, name, username })),
+      anotherUrl: `${base}/interaction/${it.row.id}?another=1`,
+      cancelUrl: `${base}/interaction/${it.row.id}/cancel?csrf=${encodeURIComponent(it.row.csrf)}`,
+      error,
+      lang: pageLang(it.payload.raw.ui_locales),
+    };
+    return sendPage(reply, accountPickerPage(view), error ? 400 : 200);
+  }
+
+  // The picker's choice: that account continues to the app and becomes the browser's current one.
+  app.post<IdParams>('/interaction/:id/select', page, async (req, reply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    const form = readParams(req.body, ['csrf', 'account'] as const, { account: 100 });
+    interactions.checkCsrf(it, form.csrf);
+    const browser = browserContext(req);
+    const picked = await interactions.pick(it, form.account, browser);
+    if (!picked) {
+      const again = await showPicker(
+        req,
+        reply,
+        it,
+        'That account is no longer signed in here. Choose another.',
+      );
+      return again ?? reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
+    }
+    setAccountCookies(ctx, reply, picked.accounts);
+    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    return respond(reply, await flow.continueAsPicked(it.payload, picked.session, browser));
   });
 
   /** The login page of an interaction (shown first, and again after a failed attempt). */
@@ -121,8 +167,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const form = readParams(req.body, ['csrf', 'decision'] as const);
     interactions.checkCsrf(it, form.csrf);
     const browser = browserContext(req);
-    const session = await flow.currentSession(browser.sessionCookie);
-    if (!session || session.sid !== it.payload.sid) {
+    const session = await flow.browserSession(browser.sessionCookie, it.payload.sid);
+    if (!session) {
       throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
     }
     reply.clearCookie(INTERACTION_COOKIE, cookies.clear());

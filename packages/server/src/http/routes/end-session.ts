@@ -6,6 +6,7 @@ import { readFrontchannelResults, receiptJson } from '../../logout/receipt.js';
 import { randomToken } from '../../util/crypto.js';
 import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
 import { pageLang } from '../../views/layout.js';
+import { logoutChooserPage } from '../../views/account-picker.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
 import { BROWSER_STATE_COOKIE, REAUTH_COOKIE } from '../cookies.js';
@@ -25,6 +26,8 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
     switch (o.kind) {
       case 'confirm':
         return sendPage(reply, confirmLogoutPage({ base, ...o.view }));
+      case 'choose':
+        return sendPage(reply, logoutChooserPage({ base, ...o.view }));
       case 'kept':
         return sendPage(reply, stillSignedInPage(base, o.userName));
       case 'nothing_to_end':
@@ -36,7 +39,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         await keepLiveAccounts(ctx, req, reply);
         // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
         // browser through that connection asks the upstream for credentials again (docs/federation.md).
-        const reauth = await p.federation.reauthConnectionsOf([o.ended.logoutId]);
+        const reauth = await p.federation.reauthConnectionsOf(o.ended.map((e) => e.ended.logoutId));
         if (reauth.length) {
           const merged = [...new Set([...reauthList(req), ...reauth])];
           reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());
@@ -44,7 +47,8 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         // Session Management: the browser state changes at logout, so RPs polling check_session see "changed".
         reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
         return sendReceipt(ctx, reply, {
-          logouts: [{ ended: o.ended }],
+          // One account: the receipt as ever; several: a section per account, named.
+          logouts: o.ended.length === 1 ? [{ ended: o.ended[0]!.ended }] : o.ended,
           redirect: Boolean(o.target),
           thisBrowser: true,
           lang: o.lang,
@@ -81,7 +85,10 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   });
 
   app.post('/end_session/confirm', page, async (req, reply) => {
-    const form = readParams(req.body, ['csrf', 'interaction', 'confirm'] as const, { interaction: 64 });
+    const form = readParams(req.body, ['csrf', 'interaction', 'confirm', 'account'] as const, {
+      interaction: 64,
+      account: 100,
+    });
     return render(req, reply, await service.confirm(form, browserContext(req).sessionCookie));
   });
 

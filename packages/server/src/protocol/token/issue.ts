@@ -1,4 +1,5 @@
 import type { Client } from '../../domain/clients.js';
+import { loginHintFor } from '../../domain/browser-accounts.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import { userClaims } from '../../domain/users.js';
 import type { RefreshTokenRow } from '../../store/repos/tokens.js';
@@ -89,6 +90,8 @@ export async function issueTokens(
         // Adieu extension (docs/protocol-extensions.md §4): whether the user chose "keep me signed in". When
         // false, the SDKs make the app's session a browser-session cookie, so it ends with the provider's.
         ...(g.session ? { session_persistent: g.session.remember_me === 1 } : {}),
+        // Issue 19: names this account in this browser without naming the user (logout_hint, login_hint).
+        ...(g.session ? { login_hint: loginHintFor(g.session) } : {}),
         ...(g.nonce ? { nonce: g.nonce } : {}),
       },
       now,
