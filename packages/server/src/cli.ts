@@ -19,6 +19,7 @@ import { explainStartupError } from './cli/startup-errors.js';
 import { checkRoleOption, grantRole } from './cli/roles.js';
 import { userUnlock } from './cli/user-unlock.js';
 import { USER_USAGE, mailTest, readPassword, userCommand } from './cli/users.js';
+import { userResetFactors } from './cli/user-reset-factors.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -35,6 +36,8 @@ Commands:
                                    lift a lockout after too many failed passwords
 ${USER_USAGE}
   mail test ADDRESS --config FILE  send a test message through the configured mailer
+  user reset-factors --config FILE --username NAME
+                                   remove the user's second factors and recovery codes; ends their sessions
   client add --config FILE --client-id ID --redirect-uri URI [--redirect-uri URI ...]
              [--public] [--name NAME] [--post-logout-redirect-uri URI] [--backchannel-logout-uri URI]
              [--frontchannel-logout-uri URI]
@@ -140,6 +143,7 @@ export async function main(argv: string[]): Promise<number> {
       if (sub && ['list', 'passwd', 'disable', 'enable', 'delete', 'invite'].includes(sub)) {
         return withProvider(cliConfig(values), (p) => userCommand(p, sub, values));
       }
+      if (sub === 'reset-factors') return userResetFactors(cliConfig(values), values.username);
       if (sub !== 'add') break;
       return withProvider(cliConfig(values), async (p) => {
         checkRoleOption(values.role);

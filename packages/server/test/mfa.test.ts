@@ -6,6 +6,11 @@ import { BrowserSession, type Page } from '../../../test/support/browser-session
 import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
 import { startReceiver, verifyLogoutToken, type Receiver } from '../../../test/support/receivers.js';
 import { hasPostgres } from '../../../test/support/env.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const cb = 'http://localhost:5002/app/callback';
 const SECRET = 'app-secret-0123456789abcdef';
@@ -26,6 +31,8 @@ type Creds = (typeof users)[0];
 
 // TOTP secrets are sealed with the key-encryption key (the same one that seals signing keys).
 const KEK = Buffer.alloc(32, 7).toString('base64');
+const ADMIN = 'admin-bearer-secret-0123456789';
+const BIN = fileURLToPath(new URL('../bin/adieu.js', import.meta.url));
 
 // Both engines: the store's code, refresh and factor queries differ between them (PostgreSQL rotates in one CTE).
 const engines: ('sqlite' | 'postgres')[] = hasPostgres() ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -61,6 +68,7 @@ describe.each(engines)(
           ],
           users,
           login: { account_max_failures: 3, account_lock_seconds: 30 },
+          admin: { bearer_secret: ADMIN },
         },
         { clock: () => now, engine },
       );
@@ -385,6 +393,69 @@ describe.each(engines)(
       // This browser stays signed in.
       const still = await here.navigate(`${op.issuer}/account`);
       expect(still.doc.querySelector('h1')?.text).toBe('Your sign-ins');
+    });
+
+    it("an admin resets a user's factors (API and CLI): every session ends (credentials_changed), the apps are told", async () => {
+      const who = { username: 'ivan', password: 'ivan-password-1', email: 'ivan@example.com' };
+      await op.provider.users.createSeeds([who]);
+      const browser = new BrowserSession();
+      const signedIn = await passwordOnly(browser, 'optional-app', who);
+      await enrolOnAccount(browser);
+      const user = (await op.provider.store.users.findByUsername('ivan'))!;
+      const reset = (auth: string) =>
+        fetch(`${op.issuer}/api/v1/users/${user.id}/resetFactors`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${auth}` },
+        });
+      expect((await reset('not-the-admin-secret')).status).toBe(401);
+      const before = receiver.succeeded.length;
+      const answer = await reset(ADMIN);
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toEqual({ factors_removed: 1, sessions_ended: 1 });
+      expect(await op.provider.secondFactors.hasAny(user.id)).toBe(false);
+      expect(await op.provider.secondFactors.recoveryCodesLeft(user.id)).toBe(0);
+      const deliveries = (await receiver.waitFor(before + 1)).slice(before);
+      const tokens = await Promise.all(
+        deliveries.map((d) => verifyLogoutToken(d.token, op.issuer, 'optional-app', new Date(now))),
+      );
+      expect(tokens.find((t) => t.payload.sid === signedIn.claims.sid)?.payload.reason).toBe(
+        'credentials_changed',
+      );
+      // The browser is signed out: /account asks to sign in.
+      expect(
+        (await browser.navigate(`${op.issuer}/account`)).doc.querySelector('input[name=password]'),
+      ).toBeTruthy();
+      const doc = (await (await fetch(`${op.issuer}/api/v1/openapi.json`)).json()) as {
+        paths: Record<string, unknown>;
+      };
+      expect(doc.paths['/users/{user}/resetFactors']).toBeTruthy();
+      const audit = await op.provider.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'user.reset_factors')
+        .execute();
+      expect(audit.length).toBeGreaterThan(0);
+
+      // The CLI does the same.
+      const again = new BrowserSession();
+      await passwordOnly(again, 'optional-app', who);
+      await enrolOnAccount(again);
+      const dir = mkdtempSync(join(tmpdir(), 'adieu-mfa-'));
+      const file = join(dir, 'adieu.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ issuer: op.issuer, database: op.database, login: { scrypt_log_n: 10 } }),
+      );
+      const out = execFileSync(
+        process.execPath,
+        [BIN, 'user', 'reset-factors', '--config', file, '--username', 'ivan'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, ADIEU_LOG_LEVEL: 'error' },
+        },
+      );
+      expect(out).toMatch(/reset ivan: 1 second factor\(s\) removed, 1 session\(s\) ended/);
+      expect(await op.provider.secondFactors.hasAny(user.id)).toBe(false);
     });
   },
 );

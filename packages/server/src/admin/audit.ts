@@ -11,6 +11,7 @@ const ACTIONS: Record<string, string> = {
   'POST /api/v1/users/:user/disable': 'user.disable',
   'POST /api/v1/users/:user/enable': 'user.enable',
   'POST /api/v1/users/:user/unlock': 'user.unlock',
+  'POST /api/v1/users/:user/resetFactors': 'user.reset_factors',
   'POST /api/v1/invitations': 'user.invite',
   'DELETE /api/v1/users/:user': 'user.delete',
   'PUT /api/v1/users/:user/roles/:role': 'user.grant_role',

@@ -305,6 +305,30 @@ export function openApiDocument(issuer: string) {
           responses: noContent,
         },
       },
+      '/users/{user}/resetFactors': {
+        post: {
+          summary:
+            "Remove the user's second factors and recovery codes (docs/mfa.md); every session of the user ends (reason credentials_changed)",
+          security: admin,
+          parameters: [userParam],
+          responses: {
+            '200': {
+              description: 'What was removed and ended',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      factors_removed: { type: 'integer' },
+                      sessions_ended: { type: 'integer' },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       '/sessions/{sid}': {
         delete: {
           summary: 'End one SSO session (single logout, reason admin)',

@@ -78,6 +78,12 @@ export async function apiRoutes(app: FastifyInstance, { p }: HttpContext): Promi
     return reply.code(204).send();
   });
 
+  app.post<UserParams>('/api/v1/users/:user/resetFactors', async (req, reply) => {
+    const { clientId } = await admin(req.headers.authorization);
+    const reset = await p.secondFactors.resetAll((await m.findUser(req.params.user)).id, clientId);
+    return noStore(reply).send({ factors_removed: reset.factors, sessions_ended: reset.endedSessions });
+  });
+
   app.delete<{ Params: { sid: string } }>('/api/v1/sessions/:sid', async (req, reply) => {
     const { clientId } = await admin(req.headers.authorization);
     await m.endSession(req.params.sid, clientId);
