@@ -258,13 +258,17 @@ export class Provider {
     }
   }
 
-  /** Drop expired codes, tokens and interactions. */
-  private async purge(): Promise<void> {
+  /**
+   * Housekeeping, every 10 minutes: drop expired codes, tokens, interactions, mailed links and console
+   * sign-ins. Public so that a test can run one round without waiting.
+   */
+  async purge(): Promise<void> {
     try {
       await this.store.tokens.purgeExpired(this.now());
       await this.store.interactions.purgeExpired(this.now());
       await this.store.federation.purgeExpired(this.now());
       await this.store.accounts.purgeTokens(this.now());
+      await this.store.consoleSessions.purgeExpired(this.now());
     } catch (e) {
       this.log.warn({ err: e }, 'housekeeping failed');
     }

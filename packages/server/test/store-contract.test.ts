@@ -1248,6 +1248,27 @@ describe.each(engines)('Store contract on %s', (engine) => {
     });
   });
 
+  describe('console sessions', () => {
+    it('purgeExpired drops only expired console sign-ins', async () => {
+      const row = (id: string, expires_at: number) => ({
+        id_digest: id,
+        kind: 'session',
+        user_id: 'u',
+        payload: '{}',
+        csrf: 'c',
+        created_at: T0 - MIN,
+        expires_at,
+      });
+      const dead = uid('cs');
+      const live = uid('cs');
+      await store.consoleSessions.insert(row(dead, T0 - 1));
+      await store.consoleSessions.insert(row(live, T0 + MIN));
+      await store.consoleSessions.purgeExpired(T0);
+      expect(await store.consoleSessions.take(dead)).toBe(false);
+      expect(await store.consoleSessions.find(live, 'session', T0)).toMatchObject({ id_digest: live });
+    });
+  });
+
   describe('accounts: personal data', () => {
     it('personalData lists consents, roles and links; forgetUser deletes them and blanks the sessions', async () => {
       const u = userRow({ email: 'forget@example.com', name: 'Forget Me' });
