@@ -40,7 +40,8 @@ export async function startProviderProcess(
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
+  // A loaded CI machine (two heavy test files at once) has been seen to need 27 s for a start that takes 2 s idle.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`provider exited with ${child.exitCode}:\n${out}`);
     try {

@@ -46,7 +46,7 @@ async function startProcess(configFile: string, port: number): Promise<ProviderP
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.once('exit', (code, signal) => r({ code, signal })),
   );
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null)
       throw new Error(`provider on ${port} exited with ${child.exitCode}:\n${out}`);

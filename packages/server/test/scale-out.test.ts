@@ -181,8 +181,14 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
                 break;
               }
             }
-          } catch {
-            // stream dropped (killed process, outage): reconnect with Last-Event-ID, as EventSource does
+          } catch (e) {
+            // A subscription refused with 401 (re)connected after the session ended: its token is revoked, which
+            // is the same news, as @adieu/browser reads it.
+            if (/HTTP 401/.test(String(e))) {
+              seen = true;
+              break;
+            }
+            // Stream dropped (killed process, outage): reconnect with Last-Event-ID, as EventSource does.
             await sleep(300);
           } finally {
             await current?.close().catch(() => undefined);
@@ -204,7 +210,8 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
       const user = USERS[n % USERS.length]!;
       let first = true;
       let count = 0;
-      while (Date.now() < end) {
+      // At least two flows each (one logged out, one kept), however slow a loaded machine makes them.
+      while (Date.now() < end || (count < 2 && Date.now() < end + 60_000)) {
         const browser = new BrowserSession();
         let tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
         try {
@@ -245,8 +252,8 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
           abandoned++;
           continue;
         }
-        // Most sessions end; one in four stays, to prove nothing live was lost.
-        const logOut = first || ++count % 4 !== 0;
+        // Every other session ends (the first always): the kept ones prove nothing live was lost.
+        const logOut = count++ % 2 === 0;
         if (logOut) {
           await retrying(
             'logout',
@@ -298,7 +305,7 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
     expect(fiveHundreds.filter((a) => a.status !== 503 || !a.retryAfter)).toEqual([]);
     // ... and those only while the database was away (requests in flight at the cut may answer just after it).
     for (const a of fiveHundreds)
-      expect(a.at >= cutAt && a.at <= restoredAt + 3_000, JSON.stringify(a)).toBe(true);
+      expect(a.at >= cutAt && a.at <= restoredAt + 5_000, JSON.stringify(a)).toBe(true);
     // Requests lost with the killed process are the only ones the front could not answer, and only at the kill.
     for (const f of front.failures) {
       const rel = (t: number) => `+${t - start} ms`;
@@ -346,9 +353,10 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
         `${abandoned} flows abandoned by a fault; requests per process ${perProcess.join('/')}; ` +
         `503s ${fiveHundreds.length}; front failures at the kill ${front.failures.length}`,
     );
-    expect(flows).toBeGreaterThan(10);
-    expect(loggedOut.length).toBeGreaterThan(5);
-    expect(kept.length).toBeGreaterThan(0);
+    // Enough happened for the assertions above to mean something, even on a loaded machine.
+    expect(flows).toBeGreaterThanOrEqual(2 * VIRTUAL_USERS);
+    expect(loggedOut.length).toBeGreaterThanOrEqual(VIRTUAL_USERS);
+    expect(kept.length).toBeGreaterThanOrEqual(VIRTUAL_USERS);
 
     // No process logged an unexpected error (the "database unavailable" warnings are expected).
     for (const p of procs) expect(p.output()).not.toMatch(/"level":(50|60)/);

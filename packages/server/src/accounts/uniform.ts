@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logBackgroundFailure } from '../store/unavailable.js';
 
 /**
  * Run `fn` and answer no sooner than `floorMs` after the start. Together with doing the email-dependent work in
@@ -27,7 +28,9 @@ export class BackgroundJobs {
   run(name: string, fn: () => Promise<void>): void {
     const job: Promise<void> = Promise.resolve()
       .then(fn)
-      .catch((err: unknown) => this.log.error({ err, event: `accounts.${name}` }, `${name} failed`))
+      .catch((err: unknown) =>
+        logBackgroundFailure(this.log, err, `${name} failed`, { event: `accounts.${name}` }),
+      )
       .finally(() => this.running.delete(job));
     this.running.add(job);
   }

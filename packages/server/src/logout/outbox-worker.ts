@@ -2,7 +2,7 @@ import { randomToken } from '../util/crypto.js';
 import type { Provider } from '../provider.js';
 import type { OutboxRow } from '../store/repos/logouts.js';
 import type { SendResult } from './backchannel-sender.js';
-import { isStoreUnavailable } from '../store/unavailable.js';
+import { isStoreUnavailable, logBackgroundFailure } from '../store/unavailable.js';
 
 /**
  * Delivers back-channel logout tokens from the durable outbox. One worker runs in every provider process; rows
@@ -59,12 +59,7 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.loop = this.drain()
-      .catch((e: unknown) =>
-        // A database outage is expected weather (every row stays in the outbox); anything else is a bug.
-        isStoreUnavailable(e)
-          ? this.provider.log.warn({ err: e }, 'outbox worker paused: database unavailable; retrying')
-          : this.provider.log.error({ err: e }, 'outbox worker failed; retrying'),
-      )
+      .catch((e: unknown) => logBackgroundFailure(this.provider.log, e, 'outbox worker failed'))
       .finally(() => {
         this.loop = undefined;
         if (this.again) {

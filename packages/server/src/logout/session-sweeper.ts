@@ -1,4 +1,5 @@
 import type { Provider } from '../provider.js';
+import { logBackgroundFailure } from '../store/unavailable.js';
 
 /**
  * Ends expired SSO sessions through the logout path (reason `expired`), so apps hear about idle and absolute
@@ -33,7 +34,7 @@ export class SessionSweeper {
         if (expired.length < 100) break;
       }
     } catch (e) {
-      this.p.log.error({ err: e }, 'session sweep failed');
+      logBackgroundFailure(this.p.log, e, 'session sweep failed');
     }
     return total;
   }

@@ -37,3 +37,17 @@ export function isStoreUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Log a failure of work nobody waits on (sweeps, the outbox, mail jobs). A database outage is expected weather:
+ * the work is retried and nothing is lost, so it is a warning; anything else is a bug and an error.
+ */
+export function logBackgroundFailure(
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void },
+  err: unknown,
+  message: string,
+  fields: Record<string, unknown> = {},
+): void {
+  if (isStoreUnavailable(err)) log.warn({ err, ...fields }, `${message}: database unavailable; retrying`);
+  else log.error({ err, ...fields }, message);
+}
