@@ -50,8 +50,10 @@ export async function startRoundRobin(upstreams: number[]): Promise<RoundRobin> 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      // Each request tries every upstream at most once, starting from its round-robin turn.
+      const first = next++;
       const forward = (tries: number) => {
-        const upstream = upstreams[next++ % upstreams.length]!;
+        const upstream = upstreams[(first + tries - 1) % upstreams.length]!;
         const up = request(
           {
             host: '127.0.0.1',
