@@ -187,12 +187,7 @@ export class AuthorizationFlow {
     browser: BrowserContext,
   ): Promise<AuthorizeOutcome> {
     const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
-    try {
-      return await this.continueAs(request, raw, session, browser);
-    } catch (e) {
-      if (e instanceof OAuthError) throw this.redirectable(request, e);
-      throw e;
-    }
+    return this.answeringTheApp(request, () => this.continueAs(request, raw, session, browser));
   }
 
   /**
@@ -216,8 +211,13 @@ export class AuthorizationFlow {
     browser: BrowserContext,
   ): Promise<AuthorizeOutcome> {
     const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
+    return this.answeringTheApp(request, () => this.afterAuthentication(request, raw, session, browser));
+  }
+
+  /** A stored request resumed: its errors go back to the app (its redirect_uri was validated again). */
+  private async answeringTheApp<T>(request: AuthorizationRequest, step: () => Promise<T>): Promise<T> {
     try {
-      return await this.afterAuthentication(request, raw, session, browser);
+      return await step();
     } catch (e) {
       if (e instanceof OAuthError) throw this.redirectable(request, e);
       throw e;
