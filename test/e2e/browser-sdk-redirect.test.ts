@@ -132,23 +132,33 @@ describe.runIf(run).each(COOKIE_MODES)(
         });
       }));
 
-    it('multi-account: logging out one account removes only that account', () =>
+    it('several accounts: "use another account" adds bob; logging out bob removes only bob, alice stays signed in', () =>
       withSnapshots(b, 'sdk-multi-account', async () => {
         const page = await openApp(await b.context.newPage(), spa());
-        // The provider keeps one SSO session per browser: bob's sign-in ends alice's (reason `replaced`), and
-        // by default the page that comes back from bob's login never shows alice again (issue 12 point 2,
-        // browser-sdk-stale.test.ts). This test is about the removal rule with two cached accounts, so it runs
-        // the page in the mode that shows cached accounts at once (`cache.confirmSessionOnLoad: false`).
-        await page.evaluate(() => localStorage.setItem('test.confirm', 'off'));
-        await openApp(page, spa());
         await loginRedirect(page, USERS.alice);
-        const second = await loginRedirect(page, USERS.bob, { prompt: 'login', loginHint: 'bob' });
-        expect(second.loginShown).toBe(true);
-        const before = await page.evaluate(() =>
-          (window as AW).client.getAllAccounts().map((a) => a.username),
+        // The provider's picker: alice's button, and "use another account", which signs bob in beside her.
+        await leaveApp(
+          page,
+          () => void (window as AW).client.loginRedirect({ prompt: 'select_account' }),
+          undefined,
         );
-        expect(before.sort()).toEqual(['alice', 'bob']);
+        await page.waitForSelector('button[name=account]');
+        expect(await page.locator('button[name=account]').allInnerTexts()).toEqual([
+          expect.stringContaining('alice'),
+        ]);
+        await page.click('[data-adieu=another-account]');
+        await page.waitForSelector('input[name=password]');
+        await submitLogin(page, USERS.bob);
+        await waitAppLoaded(page);
+        const accounts = () =>
+          page.evaluate(() =>
+            (window as AW).client.getAllAccounts().map((a) => ({ username: a.username, sid: a.sid })),
+          );
+        const before = await accounts();
+        expect(before.map((a) => a.username)).toEqual(['alice', 'bob']);
+        expect(before[0]!.sid).not.toBe(before[1]!.sid);
         expect(await status(page)).toBe('bob');
+        expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice', 'bob']);
 
         await leaveApp(
           page,
@@ -161,12 +171,21 @@ describe.runIf(run).each(COOKIE_MODES)(
         await waitAppLoaded(page, 30_000);
         const confirmed = await waitForEvent(page, 'adieu:idpLogoutConfirmed');
         expect(confirmed.payload?.accounts).toMatchObject([{ username: 'bob' }]);
-        const after = await page.evaluate(() =>
-          (window as AW).client.getAllAccounts().map((a) => a.username),
-        );
-        expect(after).toEqual(['alice']);
+        expect(await accounts()).toEqual([before[0]]);
         const removed = (await events(page)).filter((e) => e.type === 'adieu:accountRemoved');
         expect(removed.map((e) => e.payload?.username)).toEqual(['bob']);
+        // Bob was active: now nobody is, and the page does not show alice in his place.
+        expect(await status(page)).toBe('signed-out');
+        expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice']);
+        // Alice's SSO session is alive at the provider: her refresh token still works.
+        const refreshed = await page.evaluate(() => {
+          const c = (window as AW).client;
+          return c.acquireTokenSilent({ account: c.getAccountByUsername('alice')!, forceRefresh: true });
+        });
+        expect(refreshed).toMatchObject({
+          fromCache: false,
+          account: { username: 'alice', sid: before[0]!.sid },
+        });
       }));
 
     it('logs in in a popup, without leaving the page', () =>

@@ -80,7 +80,9 @@ export class AccountsApi {
   // ---------------------------------------------------------------- accounts
 
   /**
-   * Every signed-in account of this app, optionally filtered.
+   * Every signed-in account of this app, optionally filtered: one per user, oldest sign-in first. Signing in as
+   * another user (e.g. `loginRedirect({ prompt: 'select_account' })`, "use another account") adds one; signing in
+   * again as the same user replaces that user's tokens.
    *
    * @example
    * ```ts
@@ -136,7 +138,9 @@ export class AccountsApi {
   }
 
   /**
-   * The account calls use when none is given, or `null`. A login makes its account active.
+   * The account calls use when none is given (`acquireTokenSilent()`), or `null`. A login makes its account
+   * active. When the active account is removed (signed out here, in another tab, by the provider) no account is
+   * active until the app or a login chooses one: the SDK never silently switches the app to another user.
    *
    * @example
    * ```ts
@@ -148,7 +152,8 @@ export class AccountsApi {
   }
 
   /**
-   * Choose the active account (`null` for none). Shared with other tabs when the cache is `localStorage`.
+   * Choose the active account (`null` for none): the one `acquireTokenSilent()` uses by default. Shared with
+   * other tabs when the cache is `localStorage`. Throws `no_account_error` for an account not signed in here.
    *
    * @example
    * ```ts

@@ -91,11 +91,16 @@ export class AdieuClient extends AccountsApi {
 
   /**
    * Sign in by sending this window to the provider. The result arrives from
-   * {@link AdieuClient.handleRedirectPromise} on the page the provider returns to.
+   * {@link AdieuClient.handleRedirectPromise} on the page the provider returns to. Signing in as another user
+   * adds an account (`getAllAccounts()` lists both) and makes it active; `prompt: 'select_account'` lets the
+   * person pick one of the browser's accounts or "use another account", and `account` signs in as that one
+   * without the picker.
    *
    * @example
    * ```ts
    * await client.loginRedirect({ scopes: ['api'], loginHint: 'alice', prompt: 'login' });
+   * await client.loginRedirect({ prompt: 'select_account' });            // "Add another account"
+   * await client.loginRedirect({ account: client.getAccountByUsername('bob')! }); // back to Bob, no picker
    * ```
    */
   loginRedirect(request: RedirectRequest = {}): Promise<void> {
@@ -104,12 +109,12 @@ export class AdieuClient extends AccountsApi {
 
   /**
    * Sign in in a popup; resolves with the result. Call it from a click handler: the popup opens before the first
-   * `await`.
+   * `await`. Accepts the same `prompt` and `account` as {@link AdieuClient.loginRedirect}.
    *
    * @example
    * ```ts
-   * button.onclick = async () => {
-   *   const result = await client.loginPopup({ scopes: ['api'] });
+   * addAccount.onclick = async () => {
+   *   const result = await client.loginPopup({ prompt: 'select_account' });
    *   client.setActiveAccount(result.account);
    * };
    * ```
@@ -182,7 +187,10 @@ export class AdieuClient extends AccountsApi {
   /**
    * Sign out: remove the account (every account when none is given) from this app in every tab, then, for a
    * `global` logout, end the SSO session at the provider by redirect or in a popup. `logoutRedirect` and
-   * `logoutPopup` are this with `via` set.
+   * `logoutPopup` are this with `via` set. With `account`, only that account leaves: the provider is sent its
+   * `login_hint` claim as `logout_hint` and its ID token as `id_token_hint`, ends only its session and tells only
+   * its apps; the other accounts stay signed in, here and everywhere. Without `account` and with several
+   * accounts, no hint is sent and the provider asks which account to sign out ("all of them" included).
    *
    * @example
    * ```ts
@@ -202,7 +210,8 @@ export class AdieuClient extends AccountsApi {
    *
    * @example
    * ```ts
-   * await client.logoutRedirect({ account: client.getActiveAccount(), postLogoutRedirectUri: 'https://app.example.com/bye' });
+   * // Sign out Alice only; Bob stays signed in, here and in his other apps.
+   * await client.logoutRedirect({ account: client.getAccountByUsername('alice') });
    * ```
    */
   async logoutRedirect(request: EndSessionRequest = {}): Promise<void> {

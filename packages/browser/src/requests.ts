@@ -9,7 +9,19 @@ import type { PopupWindowAttributes } from './popup.js';
 export interface RedirectRequest {
   /** Scopes besides `openid profile email`, which are always asked for. */
   scopes?: string[];
+  /** Sent as `login_hint`: a username or email, or an account's opaque `login_hint` claim. */
   loginHint?: string;
+  /**
+   * Sign in as this account (MSAL.js's `account`): its `login_hint` claim (else its username) is sent as
+   * `login_hint`, so the provider picks that account among the browser's without showing the picker.
+   * `loginHint` wins when both are given.
+   */
+  account?: AccountInfo;
+  /**
+   * `select_account` shows the provider's account picker: one button per account signed in in this browser and
+   * "use another account", which adds one (`getAllAccounts()` then lists both). `login` always asks for the
+   * password.
+   */
   prompt?: 'none' | 'login' | 'consent' | 'select_account' | 'create';
   /** The app's own state, handed back in the result. */
   state?: string;

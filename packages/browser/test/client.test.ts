@@ -363,3 +363,124 @@ describe('tab channel', () => {
     b.close();
   });
 });
+
+describe('several accounts (issue 19)', () => {
+  /** alice and bob, each with the opaque login_hint the provider puts in ID tokens; bob active. */
+  function aliceAndBob() {
+    const withHint = (user: string, sid: string) => {
+      const r = record(user, sid);
+      const claims = { ...r.account.idTokenClaims!, login_hint: `lh-${user}` };
+      return { ...r, account: { ...r.account, idTokenClaims: claims, idToken: fakeJwt(claims) } };
+    };
+    const alice = withHint('alice', 's1');
+    const bob = withHint('bob', 's2');
+    seed(ls, alice);
+    seed(ls, bob, true);
+    return { alice, bob };
+  }
+  /** Run a logout to the provider and return the end_session URL it would have gone to. */
+  async function endSessionUrl(c: AdieuClient, request: Parameters<AdieuClient['logoutRedirect']>[0]) {
+    let url = '';
+    await c.logoutRedirect({
+      ...request,
+      onRedirectNavigate: (u) => {
+        url = u;
+        return false;
+      },
+    });
+    return new URL(url);
+  }
+
+  it('logoutRedirect({ account }) sends that account’s hints and removes it alone, in every tab; the other stays active', async () => {
+    const { alice } = aliceAndBob();
+    const tab1 = await client();
+    const tab2 = await client();
+    const url = await endSessionUrl(tab1.c, { account: tab1.c.getAccountByUsername('alice') });
+    expect(url.searchParams.get('logout_hint')).toBe('lh-alice');
+    expect(url.searchParams.get('id_token_hint')).toBe(alice.account.idToken);
+    expect(url.searchParams.get('client_id')).toBe(clientId);
+    expect(tab1.c.getAllAccounts().map((a) => a.username)).toEqual(['bob']);
+    expect(tab1.c.getActiveAccount()?.username).toBe('bob');
+    await vi.waitFor(() => expect(tab2.types()).toContain(EventType.SESSION_ENDED));
+    expect(tab2.c.getAllAccounts().map((a) => a.username)).toEqual(['bob']);
+    expect(tab2.c.getActiveAccount()?.username).toBe('bob');
+    const removed = tab2.log.filter((m) => m.eventType === EventType.ACCOUNT_REMOVED);
+    expect(removed.map((m) => (m.payload as { username: string }).username)).toEqual(['alice']);
+  });
+
+  it('signing out the active account leaves none active: never a silent switch to the other user', async () => {
+    aliceAndBob();
+    const tab1 = await client();
+    const tab2 = await client();
+    await endSessionUrl(tab1.c, { account: tab1.c.getActiveAccount() });
+    expect(tab1.c.getAllAccounts().map((a) => a.username)).toEqual(['alice']);
+    expect(tab1.c.getActiveAccount()).toBeNull();
+    await expect(tab1.c.acquireTokenSilent()).rejects.toMatchObject({ code: 'no_account_error' });
+    // (The tabs share one localStorage cache: wait for the other tab to have been told, not for the cache.)
+    await vi.waitFor(() => expect(tab2.types()).toContain(EventType.SESSION_ENDED));
+    expect(tab2.c.getAllAccounts().map((a) => a.username)).toEqual(['alice']);
+    expect(tab2.c.getActiveAccount()).toBeNull();
+    expect(
+      tab2.log.filter((m) => m.eventType === EventType.ACTIVE_ACCOUNT_CHANGED).at(-1)?.payload,
+    ).toBeNull();
+    // The app chooses again, and the token follows its choice.
+    tab1.c.setActiveAccount(tab1.c.getAccountByUsername('alice'));
+    expect((await tab1.c.acquireTokenSilent()).account.username).toBe('alice');
+  });
+
+  it('acquireTokenSilent uses the active account unless another is named', async () => {
+    aliceAndBob();
+    const tab = await client();
+    expect((await tab.c.acquireTokenSilent()).accessToken).toBe('at-bob');
+    const alice = tab.c.getAccountByUsername('alice')!;
+    expect((await tab.c.acquireTokenSilent({ account: alice })).accessToken).toBe('at-alice');
+    tab.c.setActiveAccount(alice);
+    expect((await tab.c.acquireTokenSilent()).accessToken).toBe('at-alice');
+  });
+
+  it('without an account and with several, no hint is sent: the provider asks which one (or all)', async () => {
+    aliceAndBob();
+    const tab = await client();
+    const url = await endSessionUrl(tab.c, {});
+    expect(url.searchParams.has('logout_hint')).toBe(false);
+    expect(url.searchParams.has('id_token_hint')).toBe(false);
+    expect(url.searchParams.get('client_id')).toBe(clientId);
+    expect(tab.c.getAllAccounts()).toEqual([]);
+  });
+
+  it('a front-channel logout of one account’s session removes that account only, in every tab', async () => {
+    aliceAndBob();
+    const tab1 = await client();
+    const tab2 = await client();
+    const frame = await client();
+    await frame.c.handleFrontChannelLogout(`https://app.example/fc?iss=${encodeURIComponent(ISSUER)}&sid=s2`);
+    await vi.waitFor(() => expect(tab1.types()).toContain(EventType.SESSION_ENDED));
+    expect(tab1.c.getAllAccounts().map((a) => a.username)).toEqual(['alice']);
+    expect(tab1.c.getActiveAccount()).toBeNull();
+    const ended = tab1.log.filter((m) => m.eventType === EventType.SESSION_ENDED);
+    expect(ended.map((m) => (m.payload as { sid: string }).sid)).toEqual(['s2']);
+    await vi.waitFor(() => expect(tab2.types()).toContain(EventType.SESSION_ENDED));
+    expect(tab2.c.getAllAccounts().map((a) => a.username)).toEqual(['alice']);
+  });
+
+  it('loginRedirect takes prompt select_account, and { account } sends that account’s login_hint', async () => {
+    aliceAndBob();
+    const tab = await client();
+    const urls: URL[] = [];
+    const capture = (u: string) => {
+      urls.push(new URL(u));
+      return false;
+    };
+    await tab.c.loginRedirect({ prompt: 'select_account', onRedirectNavigate: capture });
+    await tab.c.loginRedirect({ account: tab.c.getAccountByUsername('alice')!, onRedirectNavigate: capture });
+    await tab.c.loginRedirect({
+      account: tab.c.getAccountByUsername('alice')!,
+      loginHint: 'alice@example.com',
+      onRedirectNavigate: capture,
+    });
+    expect(urls[0]!.searchParams.get('prompt')).toBe('select_account');
+    expect(urls[0]!.searchParams.has('login_hint')).toBe(false);
+    expect(urls[1]!.searchParams.get('login_hint')).toBe('lh-alice');
+    expect(urls[2]!.searchParams.get('login_hint')).toBe('alice@example.com');
+  });
+});

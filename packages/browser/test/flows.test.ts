@@ -1,7 +1,7 @@
 /** The rules the flow modules decide by, checked on their own. */
 import { describe, expect, it } from 'vitest';
 import { frontChannelOutcome } from '../src/flows/front-channel.js';
-import { loginScopes } from '../src/flows/login.js';
+import { loginHint, loginScopes } from '../src/flows/login.js';
 import { logoutHints, planLogout } from '../src/flows/logout.js';
 import { isFresh } from '../src/flows/silent.js';
 import { cachedRecord } from './support.js';
@@ -32,20 +32,32 @@ describe('logout: plan', () => {
 describe('logout: hints', () => {
   const alice = cachedRecord('spa', 'alice', 's1', {}, { login_hint: 'lh-alice' }).account;
   const bob = cachedRecord('spa', 'bob', 's2', {}, { login_hint: 'lh-bob' }).account;
-  it('name the given account, else the active one, else the first', () => {
-    expect(logoutHints({ account: bob }, [bob], alice)).toEqual({
+  it('name the given account; with none named, the app’s only account, and with several no account at all', () => {
+    expect(logoutHints({ account: bob }, [bob])).toEqual({
       idTokenHint: bob.idToken,
       logoutHint: 'lh-bob',
     });
-    expect(logoutHints({}, [alice, bob], bob).logoutHint).toBe('lh-bob');
-    expect(logoutHints({}, [alice, bob], null).logoutHint).toBe('lh-alice');
-    expect(logoutHints({}, [], null)).toEqual({ idTokenHint: undefined, logoutHint: undefined });
+    expect(logoutHints({}, [alice])).toEqual({ idTokenHint: alice.idToken, logoutHint: 'lh-alice' });
+    // Every account goes: the provider must ask which of its sessions end, not end only one of them.
+    expect(logoutHints({}, [alice, bob])).toEqual({ idTokenHint: undefined, logoutHint: undefined });
+    expect(logoutHints({}, [])).toEqual({ idTokenHint: undefined, logoutHint: undefined });
   });
   it('given hints win', () => {
-    expect(logoutHints({ idTokenHint: 'x', logoutHint: 'y' }, [alice], alice)).toEqual({
+    expect(logoutHints({ idTokenHint: 'x', logoutHint: 'y' }, [alice])).toEqual({
       idTokenHint: 'x',
       logoutHint: 'y',
     });
+  });
+});
+
+describe('login: hint', () => {
+  const alice = cachedRecord('spa', 'alice', 's1', {}, { login_hint: 'lh-alice' }).account;
+  const old = cachedRecord('spa', 'carol', 's3').account;
+  it('the given hint, else the account’s opaque login_hint claim, else its username', () => {
+    expect(loginHint({ loginHint: 'alice@example.com', account: alice })).toBe('alice@example.com');
+    expect(loginHint({ account: alice })).toBe('lh-alice');
+    expect(loginHint({ account: old })).toBe('carol');
+    expect(loginHint({})).toBeUndefined();
   });
 });
 

@@ -27,6 +27,11 @@ export function loginScopes(extra: string[] = []): string[] {
   return [...new Set([...DEFAULT_SCOPES, ...extra])];
 }
 
+/** The `login_hint` of a login: the given one, else the named account's opaque claim, else its username. */
+export function loginHint(req: Pick<RedirectRequest, 'loginHint' | 'account'>): string | undefined {
+  return req.loginHint ?? req.account?.idTokenClaims?.login_hint ?? req.account?.username;
+}
+
 export class LoginFlow {
   constructor(
     private readonly ctx: FlowContext,
@@ -58,7 +63,7 @@ export class LoginFlow {
       state,
       nonce: pending.nonce,
       codeChallenge: challenge,
-      loginHint: req.loginHint,
+      loginHint: loginHint(req),
       prompt: req.prompt,
       extraQueryParameters: req.extraQueryParameters,
     });

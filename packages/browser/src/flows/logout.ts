@@ -47,16 +47,19 @@ export function planLogout(
 }
 
 /**
- * The hints that name the session to end: the given ones, else those of the account being signed out (the
- * active one, or the first, when none is named). `id_token_hint` is its ID token, `logout_hint` its
- * `login_hint` claim.
+ * The hints that name the session to end: the given ones, else those of the account being signed out.
+ * `id_token_hint` is its ID token, `logout_hint` its `login_hint` claim, so the provider ends exactly that
+ * account's session without asking. With no account named the call signs out every account of the app: if
+ * that is one account, its hints; if several, none, so that the provider asks which of the browser's accounts
+ * to sign out, "all of them" included (the active one alone would leave the others signed in at the provider
+ * while this app forgets them, the trap of a local-only logout).
  */
 export function logoutHints(
   request: Pick<LogoutRequest, 'account' | 'idTokenHint' | 'logoutHint'>,
   accounts: AccountInfo[],
-  active: AccountInfo | null,
 ): { idTokenHint: string | undefined; logoutHint: string | undefined } {
-  const hint = request.account ?? active ?? accounts[0];
+  const sessions = new Set(accounts.map((a) => a.sid ?? a.homeAccountId));
+  const hint = request.account ?? (sessions.size === 1 ? accounts[0] : undefined);
   return {
     idTokenHint: request.idTokenHint ?? hint?.idToken,
     logoutHint: request.logoutHint ?? hint?.idTokenClaims?.login_hint,
@@ -67,7 +70,6 @@ export class LogoutFlow {
   constructor(
     private readonly ctx: FlowContext,
     private readonly nav: { redirect: RedirectNavigator; popup: PopupNavigator },
-    private readonly active: () => AccountInfo | null,
   ) {}
 
   async logout(request: LogoutRequest): Promise<LogoutResult> {
@@ -82,7 +84,7 @@ export class LogoutFlow {
     try {
       // Every cached account the call names, also those this page has not returned to the app yet.
       const accounts = request.account ? cachedMatching(this.ctx, request.account) : this.ctx.sync.accounts();
-      const hints = logoutHints(request, accounts, this.active());
+      const hints = logoutHints(request, accounts);
       await this.ctx.sync.removeAccounts(accounts, 'logout', { interactionType: it });
       hub.emit(EventType.LOGOUT_SUCCESS, it, request);
       const done = (r: Omit<LogoutResult, 'accounts'>): LogoutResult => {

@@ -91,7 +91,7 @@ export function wireClient(cfg: ResolvedConfig): ClientParts {
     sync,
     confirmation,
     login: new LoginFlow(ctx, nav, marker),
-    logout: new LogoutFlow(ctx, nav, () => activeAccount(sync)),
+    logout: new LogoutFlow(ctx, nav),
     silent,
     provider,
     metadata: ctx.metadata,
