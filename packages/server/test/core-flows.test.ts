@@ -205,6 +205,50 @@ describe('authorization code flow (openid-client as the RP)', () => {
     const right = await browser.submit(wrong, BOB);
     expect(new URL(right.redirectTo!).searchParams.get('code')).toBeTruthy();
   });
+
+  describe('two sign-in tabs in one browser (issue 12)', () => {
+    it('signing in at the second tab leaves the first tab able to continue to the app, signed in', async () => {
+      const browser = new BrowserSession();
+      const first = await authorizationRequest(await portal(), PORTAL_CB);
+      const second = await authorizationRequest(await portal(), PORTAL_CB);
+      const tab1 = await browser.navigate(first.url.toString());
+      const tab2 = await browser.navigate(second.url.toString());
+      expect(tab1.doc.querySelector('input[name=password]')).toBeTruthy();
+      const done = await browser.submit(tab2, ALICE);
+      expect(new URL(done.redirectTo!).searchParams.get('state')).toBe(second.state);
+
+      // The first tab is reloaded: the user is signed in now, so it goes on to the app with its own state.
+      const reloaded = await browser.navigate(tab1.url);
+      expect(reloaded.body).not.toMatch(/expired/);
+      const back = new URL(reloaded.redirectTo!);
+      expect(back.searchParams.get('state')).toBe(first.state);
+      const tokens = await oidc.authorizationCodeGrant(await portal(), back, {
+        pkceCodeVerifier: first.verifier,
+        expectedState: first.state,
+        expectedNonce: first.nonce,
+      });
+      expect(tokens.claims()!.sid).toBeTruthy();
+    });
+
+    it('the first tab still signs in with its own form after the second tab was opened', async () => {
+      const browser = new BrowserSession();
+      const first = await authorizationRequest(await portal(), PORTAL_CB);
+      const tab1 = await browser.navigate(first.url.toString());
+      await browser.navigate((await authorizationRequest(await portal(), PORTAL_CB)).url.toString());
+      const done = await browser.submit(tab1, BOB);
+      expect(done.body).not.toMatch(/expired/);
+      expect(new URL(done.redirectTo!).searchParams.get('state')).toBe(first.state);
+    });
+
+    it('a tab opened to add another account keeps asking for that account', async () => {
+      const browser = new BrowserSession();
+      await signIn(await portal(), browser, PORTAL_CB, ALICE);
+      const another = await authorizationRequest(await portal(), PORTAL_CB, { prompt: 'login' });
+      const page = await browser.navigate(another.url.toString());
+      const again = await browser.navigate(page.url);
+      expect(again.doc.querySelector('input[name=password]')).toBeTruthy();
+    });
+  });
 });
 
 describe('refresh tokens', () => {

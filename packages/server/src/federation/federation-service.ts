@@ -99,7 +99,7 @@ export class FederationService {
   async callback(
     connectionId: string,
     callbackUrl: URL,
-    boundInteractionId: string | undefined,
+    pendingSignIns: readonly string[],
     browser: BrowserContext,
   ): Promise<CallbackOutcome> {
     const state = callbackUrl.searchParams.get('state');
@@ -108,7 +108,7 @@ export class FederationService {
     const trip = await this.d.store.federation.takeRequest(digest(state), this.d.now());
     if (!trip)
       throw new UpstreamError('invalid_response', 'this sign-in was already completed or has expired');
-    if (!boundInteractionId || !safeEqual(digest(boundInteractionId), trip.browser_digest)) {
+    if (!pendingSignIns.some((id) => safeEqual(digest(id), trip.browser_digest))) {
       throw new UpstreamError('invalid_response', 'this sign-in was started in another browser');
     }
     if (trip.connection_id !== connectionId) {

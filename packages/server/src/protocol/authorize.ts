@@ -297,15 +297,17 @@ export class AuthorizationFlow {
    */
   async accountSignIn(
     browser: BrowserContext,
-    pendingId: string | undefined,
+    pendingIds: readonly string[],
     returnTo: NonNullable<InteractionPayload['returnTo']> = '/account',
   ): Promise<string> {
-    const pending = pendingId ? await this.deps.interactions.find(pendingId, this.deps.now()) : undefined;
-    if (
-      pending?.kind === 'login' &&
-      (JSON.parse(pending.payload) as InteractionPayload).returnTo === returnTo
-    ) {
-      return pending.id;
+    for (const id of pendingIds) {
+      const pending = await this.deps.interactions.find(id, this.deps.now());
+      if (
+        pending?.kind === 'login' &&
+        (JSON.parse(pending.payload) as InteractionPayload).returnTo === returnTo
+      ) {
+        return pending.id;
+      }
     }
     const verdict = await this.deps.signInBudget.take(browser.ip ?? 'unknown', this.deps.now());
     if (!verdict.allowed) {

@@ -3,6 +3,7 @@ import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessi
 import { loginHintFor, makeCurrent } from '../domain/browser-accounts.js';
 import type { InteractionRow } from '../store/repos/interactions.js';
 import { safeEqual, randomToken } from '../util/crypto.js';
+import { isPendingSignIn } from './pending-sign-ins.js';
 import { OAuthError } from './errors.js';
 import type { BrowserContext, InteractionPayload, PendingSecondFactor } from './authorize.js';
 import { combineAmr, requiredLevel } from '../domain/acr.js';
@@ -45,16 +46,34 @@ const expired = () =>
 export class Interactions {
   constructor(private readonly p: Provider) {}
 
-  /** Load an interaction of one of `kinds`, bound to this browser; `row.kind` says which it is. */
+  /**
+   * Load an interaction of one of `kinds`, bound to this browser (one of the sign-in pages its interaction cookie
+   * lists, protocol/pending-sign-ins.ts); `row.kind` says which it is.
+   */
   async load(
     id: string,
-    boundId: string | undefined,
+    pendingCookie: string | undefined,
     ...kinds: ('login' | 'consent')[]
   ): Promise<LoadedInteraction> {
-    if (!boundId || !safeEqual(id, boundId)) throw expired();
+    if (!isPendingSignIn(pendingCookie, id)) throw expired();
     const row = await this.p.store.interactions.find(id, this.p.now());
     if (!row || !(kinds as string[]).includes(row.kind)) throw expired();
     return { row, payload: JSON.parse(row.payload) as InteractionPayload };
+  }
+
+  /**
+   * The user of this sign-in page signed in meanwhile, in another tab (issue 12): the browser's current session
+   * was authenticated after the page was opened, so the page goes on to the app instead of asking again (or
+   * saying it expired). Undefined while the page still has its own question: a picker, a second factor.
+   */
+  async signedInMeanwhile(
+    interaction: LoadedInteraction,
+    browser: BrowserContext,
+  ): Promise<SessionRow | undefined> {
+    const { row, payload } = interaction;
+    if (row.kind !== 'login' || payload.secondFactor || payload.pick) return undefined;
+    const session = await this.p.authorization.currentSession(browser.sessionCookie);
+    return session && session.auth_time >= row.created_at ? session : undefined;
   }
 
   checkCsrf(interaction: LoadedInteraction, csrf: string | undefined): void {

@@ -7,6 +7,8 @@ import { randomToken, safeEqual } from '../../util/crypto.js';
 import { messagePage } from '../../views/account-flow-pages.js';
 import { recoveryCodesPage, totpEnrolPage } from '../../views/second-factor-pages.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
+import { openSignInPage } from '../sign-in.js';
+import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { verifiedAccountSession } from '../account-session.js';
 
@@ -18,16 +20,25 @@ const ENROL_KIND = 'account-totp';
  * and ends every other session of the user (reason `credentials_changed`).
  */
 export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  const { p, base, cookies } = ctx;
+  const { p, base } = ctx;
   const flow = p.authorization;
   const factors = p.secondFactors;
   const page = { config: { page: true } };
   const back = { href: `${base}/account#two-step`, label: 'Back to your account' };
 
   /** Sign in (again), then come back to `returnTo`. */
-  async function signInFirst(reply: FastifyReply, returnTo: '/account' | '/account/two-step/totp') {
-    const id = await flow.createInteraction('login', { raw: {}, returnTo });
-    reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
+  async function signInFirst(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: '/account' | '/account/two-step/totp',
+  ) {
+    // The browser's pending page for the same place is reused, and a new one comes out of the sign-in budget.
+    const id = await flow.accountSignIn(
+      browserContext(req),
+      pendingSignIns(req.cookies[INTERACTION_COOKIE]),
+      returnTo,
+    );
+    openSignInPage(ctx, reply, id);
     return reply.redirect(`${base}/interaction/${id}`, 303);
   }
 
@@ -54,7 +65,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
 
   app.get('/account/two-step/totp', page, async (req, reply) => {
     const session = await flow.currentSession(browserContext(req).sessionCookie);
-    if (!session) return signInFirst(reply, '/account/two-step/totp');
+    if (!session) return signInFirst(req, reply, '/account/two-step/totp');
     // The new secret waits, sealed, in a short-lived row bound to this session until a code confirms it.
     const sealed = await factors.startTotp();
     const row = { id: randomToken(24), csrf: randomToken(24) };
@@ -115,7 +126,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
   app.post('/account/two-step/remove', page, async (req, reply) => {
     const session = await verifiedAccountSession(ctx, req);
     const { factor } = readParams(req.body, ['factor'] as const, { factor: 64 });
-    if (!isFreshSignIn(session.auth_time, p.now())) return signInFirst(reply, '/account');
+    if (!isFreshSignIn(session.auth_time, p.now())) return signInFirst(req, reply, '/account');
     const removed = factor ? await factors.remove(session.user_id, factor, session.sid) : undefined;
     if (!removed) throw new OAuthError('invalid_request', 'no such sign-in method of yours', 400);
     const others = removed.ended;

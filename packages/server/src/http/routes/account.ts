@@ -6,6 +6,8 @@ import type { SessionRow } from '../../domain/sessions.js';
 import { randomToken } from '../../util/crypto.js';
 import { accountPage, deviceLabel } from '../../views/account-page.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
+import { openSignInPage } from '../sign-in.js';
+import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
@@ -24,8 +26,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   app.get('/account', page, async (req, reply) => {
     const session = await flow.currentSession(browserContext(req).sessionCookie);
     if (!session) {
-      const id = await flow.accountSignIn(browserContext(req), req.cookies[INTERACTION_COOKIE]);
-      reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
+      const id = await flow.accountSignIn(
+        browserContext(req),
+        pendingSignIns(req.cookies[INTERACTION_COOKIE]),
+      );
+      openSignInPage(ctx, reply, id);
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
     const user = (await p.store.users.findById(session.user_id))!;

@@ -14,6 +14,8 @@ import {
   type FieldError,
 } from '../../views/account-flow-pages.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
+import { openSignInPage } from '../sign-in.js';
+import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 
 type IdParams = { Params: { id: string } };
@@ -28,7 +30,7 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
  * change of a signed-in user. Routes parse, call the account service, and render.
  */
 export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  const { p, base, cookies } = ctx;
+  const { p, base } = ctx;
   const accounts = p.accounts;
   const interactions = new Interactions(p);
   const flow = p.authorization;
@@ -310,10 +312,10 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
     if (!session) {
       const id = await flow.accountSignIn(
         browserContext(req),
-        req.cookies[INTERACTION_COOKIE],
+        pendingSignIns(req.cookies[INTERACTION_COOKIE]),
         '/account/password',
       );
-      reply.setCookie(INTERACTION_COOKIE, id, cookies.interaction());
+      openSignInPage(ctx, reply, id);
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
     const user = (await p.store.users.findById(session.user_id))!;

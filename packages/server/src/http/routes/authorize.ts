@@ -9,7 +9,7 @@ import { accountPickerPage } from '../../views/account-picker.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { setAccountCookies } from '../browser-cookies.js';
-import { finishSignIn, sendOutcome } from '../sign-in.js';
+import { closeSignInPage, finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
 
@@ -17,7 +17,7 @@ type IdParams = { Params: { id: string } };
 
 /** Authorization endpoint (GET and POST, OIDC Core §3.1.2.1) and the login/consent pages it leads to. */
 export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  const { p, base, cookies } = ctx;
+  const { p, base } = ctx;
   const flow = p.authorization;
   const interactions = new Interactions(p);
   const page = { config: { page: true } };
@@ -37,7 +37,19 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (it.row.kind === 'consent') return showConsent(reply, it);
     // The password was given (or this is a step-up): the second factor comes next.
     if (it.payload.secondFactor) return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);
-    if (it.payload.pick && (req.query as { another?: string }).another === undefined) {
+    const another = (req.query as { another?: string }).another !== undefined;
+    if (!another) {
+      const browser = browserContext(req);
+      const session = await interactions.signedInMeanwhile(it, browser);
+      if (session) {
+        await interactions.finish(it);
+        closeSignInPage(ctx, reply, it.row.id);
+        if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
+        // The same continuation as a picked account: step-up and consent still apply to this app's request.
+        return respond(reply, await flow.continueAsPicked(it.payload, session, browser));
+      }
+    }
+    if (it.payload.pick && !another) {
       const shown = await showPicker(req, reply, it);
       if (shown) return shown;
     }
@@ -85,7 +97,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       return again ?? reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
     }
     setAccountCookies(ctx, reply, picked.accounts);
-    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    closeSignInPage(ctx, reply, it.row.id);
     return respond(reply, await flow.continueAsPicked(it.payload, picked.session, browser));
   });
 
@@ -171,7 +183,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (!session) {
       throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
     }
-    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    closeSignInPage(ctx, reply, it.row.id);
     if (form.decision !== 'allow') {
       await interactions.finish(it);
       return flow.deny(it.payload);
@@ -191,7 +203,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       readParams(req.method === 'POST' ? req.body : req.query, ['csrf'] as const).csrf,
     );
     await interactions.finish(it);
-    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    closeSignInPage(ctx, reply, it.row.id);
     if (it.payload.returnTo) {
       return sendPage(reply, errorPage(base, 'Sign-in cancelled', 'You did not sign in.'), 200);
     }

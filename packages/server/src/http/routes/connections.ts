@@ -11,7 +11,9 @@ import { errorPage } from '../../views/pages.js';
 import { signedOutPage } from '../../views/logout-pages.js';
 import { randomToken } from '../../util/crypto.js';
 import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, REAUTH_COOKIE } from '../cookies.js';
-import { browserContext, noStore, sendClientResponse, sendPage, type HttpContext } from '../context.js';
+import { closeSignInPage, sendOutcome } from '../sign-in.js';
+import { isPendingSignIn, pendingSignIns } from '../../protocol/pending-sign-ins.js';
+import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
 
 type ConnParams = { Params: { id: string } };
 type TokenParams = { Params: { token: string } };
@@ -98,7 +100,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
     if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());
     else if (req.cookies[REAUTH_COOKIE]) reply.clearCookie(REAUTH_COOKIE, cookies.clear());
     const bound = req.cookies[INTERACTION_COOKIE];
-    reply.clearCookie(INTERACTION_COOKIE, cookies.clear());
+    closeSignInPage(ctx, reply, signed.interactionId);
     let it: LoadedInteraction;
     try {
       it = await interactions.load(signed.interactionId, bound, 'login');
@@ -112,10 +114,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
     }
     if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
     const browser = { ...browserContext(req), browserState };
-    const outcome = await flow.resume(it.payload, signed.session, browser);
-    if (outcome.kind === 'respond') return sendClientResponse(ctx, reply, outcome.response);
-    reply.setCookie(INTERACTION_COOKIE, outcome.interactionId, cookies.interaction());
-    return reply.redirect(`${base}/interaction/${outcome.interactionId}`, 303);
+    return sendOutcome(ctx, reply, await flow.resume(it.payload, signed.session, browser));
   }
 
   app.get<ConnParams>('/connections/:id/callback', page, async (req, reply) => {
@@ -136,7 +135,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
       const outcome = await p.federation.callback(
         connection.id,
         callbackUrl,
-        req.cookies[INTERACTION_COOKIE],
+        pendingSignIns(req.cookies[INTERACTION_COOKIE]),
         browserContext(req),
       );
       if (outcome.kind === 'signed_in') return await continueAfterSignIn(req, reply, outcome, connection.id);
@@ -177,7 +176,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
         403,
       );
     }
-    if (req.cookies[INTERACTION_COOKIE] !== pending.row.interaction_id) {
+    if (!isPendingSignIn(req.cookies[INTERACTION_COOKIE], pending.row.interaction_id)) {
       throw new OAuthError('invalid_request', 'this sign-in was started in another browser', 403);
     }
     const view = {
