@@ -538,6 +538,64 @@ export function defineAppSuite(framework: Framework): void {
     });
   });
 
+  describe(`${framework}: several accounts in one browser`, () => {
+    const sessionCookie = async (browser: BrowserSession) =>
+      (await browser.jar.getCookies(app.url)).find((c) => c.key === cookieName)?.value;
+
+    it('a sign-in as someone else replaces the app session cleanly: a new id, nothing of the previous user left', async () => {
+      const browser = new BrowserSession();
+      const alice = await appSignIn(browser, app.url, op.issuer, ALICE);
+      const aliceId = (await sessionCookie(browser))!;
+      // Bob at the same browser: the provider adds his account beside Alice's; the app gets a new session.
+      const bob = await appSignIn(browser, app.url, op.issuer, BOB, { prompt: 'login' });
+      expect(bob).toMatchObject({ authenticated: true, name: 'Bob', loginShown: true });
+      expect(bob.sub).not.toBe(alice.sub);
+      expect(bob.sid).not.toBe(alice.sid);
+      const bobId = (await sessionCookie(browser))!;
+      expect(bobId).not.toBe(aliceId);
+      expect(await app.adieu.store.get(aliceId)).toBeUndefined();
+      const stored = JSON.stringify(await app.adieu.store.get(bobId));
+      for (const trace of [alice.sub!, alice.sid!, alice.accessToken!, alice.idToken!, 'Alice']) {
+        expect(stored).not.toContain(trace);
+      }
+      expect(app.ended.at(-1)).toMatchObject({
+        reason: 'replaced',
+        sessions: [{ id: aliceId, sub: alice.sub }],
+      });
+      // A copy of Alice's old cookie reaches nobody.
+      const stale = new BrowserSession();
+      await stale.jar.setCookie(`${cookieName}=${aliceId}; Path=/`, app.url);
+      expect(await alive(stale)).toBe(false);
+      // Alice is still signed in at the provider (the browser's other account): only the app session changed.
+      expect((await op.provider.store.sessions.findBySid(alice.sid!))!.ended_at).toBeNull();
+    });
+
+    it('a back-channel logout of one of the browser’s accounts kills that account’s app sessions only', async () => {
+      const b1 = new BrowserSession();
+      const alice = await appSignIn(b1, app.url, op.issuer, ALICE);
+      // Bob signs in at another app in the same browser: a second account, with its own SSO session.
+      const bobAtOther = (await signIn(await other(), b1, otherCb, BOB, { prompt: 'login' })).tokens;
+      // A second tab with its own app cookie but the same provider cookies signs in at the app as Bob.
+      const b2 = new BrowserSession();
+      for (const c of await b1.jar.getCookies(op.issuer)) {
+        if (c.key !== cookieName) await b2.jar.setCookie(c, op.issuer);
+      }
+      const bob = await appSignIn(b2, app.url, op.issuer, undefined, { login_hint: 'bob' });
+      expect(bob).toMatchObject({ loginShown: false, name: 'Bob', sid: bobAtOther.claims()!.sid });
+      const before = appTap.deliveries.length;
+
+      const end = oidc.buildEndSessionUrl(await other(), { id_token_hint: bobAtOther.id_token! });
+      expect((await b1.navigate(end.toString())).status).toBe(200);
+      const [delivery] = (await appTap.waitFor(before + 1)).slice(before);
+      expect(claimsOf(delivery!.token)).toMatchObject({ sid: bob.sid, sub: bob.sub });
+      await waitDead(b2);
+      expect(await whoAmI(b1, app.url)).toMatchObject({ authenticated: true, sid: alice.sid, name: 'Alice' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(appTap.deliveries.length).toBe(before + 1);
+      expect(app.ended.at(-1)).toMatchObject({ reason: 'backchannel', sessions: [{ sid: bob.sid }] });
+    });
+  });
+
   describe(`${framework}: refresh`, () => {
     it('refreshes expired tokens, and a refresh refused with invalid_grant ends the app session', async () => {
       const browser = new BrowserSession();

@@ -26,9 +26,11 @@ export async function appSignIn(
   appUrl: string,
   issuer: string,
   credentials?: Credentials,
+  params: Record<string, string> = {},
 ): Promise<Me & { loginShown: boolean }> {
   const stayOn = [new URL(appUrl).origin, new URL(issuer).origin];
-  let page = await browser.navigate(`${appUrl}/login?returnTo=/me`, {}, stayOn);
+  const query = new URLSearchParams({ returnTo: '/me', ...params });
+  let page = await browser.navigate(`${appUrl}/login?${query}`, {}, stayOn);
   const loginShown = !!page.doc.querySelector('input[name=password]');
   if (loginShown) {
     if (!credentials) throw new Error('the provider asked for a password but no credentials were given');
