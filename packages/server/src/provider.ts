@@ -171,8 +171,7 @@ export class Provider {
       issuer: config.issuer,
       codeTtl: config.ttl.code,
       signInBudget: this.signInBudget,
-      hasPasskey: async (userId) =>
-        (await store.factors.listByUser(userId)).some((f) => f.kind === 'passkey'),
+      hasPasskey: (userId) => store.factors.hasKind(userId, 'passkey'),
     });
     this.tokenEndpoint = new TokenEndpoint({
       tokens: store.tokens,

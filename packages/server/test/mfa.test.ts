@@ -154,6 +154,37 @@ describe.each(engines)(
       expect(doc.claims_supported).toEqual(expect.arrayContaining(['acr', 'amr']));
     });
 
+    it('a live session reads no factor on an authorization request unless its level decision needs one', async () => {
+      const browser = new BrowserSession();
+      await passwordOnly(browser, 'optional-app', ALICE);
+      const factors = op.provider.store.factors as unknown as Record<string, unknown>;
+      const calls: string[] = [];
+      const originals = new Map<string, (...a: unknown[]) => unknown>();
+      for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(factors))) {
+        const fn = factors[name];
+        if (name === 'constructor' || typeof fn !== 'function') continue;
+        originals.set(name, fn as (...a: unknown[]) => unknown);
+        factors[name] = (...args: unknown[]) => {
+          calls.push(name);
+          return (fn as (...a: unknown[]) => unknown).apply(factors, args);
+        };
+      }
+      try {
+        // Silent SSO with no level asked, and with pwd asked: nothing about factors matters.
+        for (const extra of [{}, { acr_values: 'urn:adieu:pwd' }]) {
+          const silent = await start(browser, 'optional-app', { prompt: 'none', ...extra });
+          expect(new URL(silent.first.redirectTo!).searchParams.get('code')).toBeTruthy();
+        }
+        expect(calls).toEqual([]);
+        // mfa asked of a password session: a step-up, whatever factors the user has; still no lookup.
+        const up = await start(browser, 'optional-app', { prompt: 'none', acr_values: 'urn:adieu:mfa' });
+        expect(new URL(up.first.redirectTo!).searchParams.get('error')).toBe('interaction_required');
+        expect(calls).toEqual([]);
+      } finally {
+        for (const [name] of originals) delete factors[name];
+      }
+    });
+
     it('a password sign-in says so: acr urn:adieu:pwd, amr [pwd]', async () => {
       const { claims, tokens } = await passwordOnly(new BrowserSession(), 'optional-app', ALICE);
       expect(claims.acr).toBe('urn:adieu:pwd');

@@ -17,7 +17,7 @@ import {
 import { OAuthError, loginRequired } from './errors.js';
 import { clientResponse, type ClientResponse } from './responses.js';
 import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
-import { needsStepUp } from './second-factor-step.js';
+import { stepUpNeed } from './second-factor-step.js';
 import { parseAmr } from '../domain/acr.js';
 
 export interface BrowserContext {
@@ -159,7 +159,8 @@ export class AuthorizationFlow {
     browser: BrowserContext,
   ): Promise<AuthorizeOutcome> {
     const amr = parseAmr(session.amr);
-    if (needsStepUp(amr, request.level, await this.deps.hasPasskey(session.user_id))) {
+    const need = stepUpNeed(amr, request.level);
+    if (need === 'yes' || (need === 'if-passkey' && (await this.deps.hasPasskey(session.user_id)))) {
       if (request.prompt.has('none')) {
         throw new OAuthError(
           'interaction_required',

@@ -17,18 +17,18 @@ export function secondFactorStep(
   return policy !== 'off' && hasFactor ? 'verify' : 'none';
 }
 
+/** Whether a live session must step up: never, always, or only when its user has a passkey to give. */
+export type StepUpNeed = 'no' | 'yes' | 'if-passkey';
+
 /**
  * A live session of the right user that lacks the demanded level steps up: the second factor only, inside the
  * same session (same sid, same participants). OIDC Core §3.1.2.1 prompt and max_age are checked before this.
+ * Pure, so the caller looks a user's passkeys up only for the one answer that depends on them.
  */
-export function needsStepUp(
-  amr: readonly string[],
-  level: AcrValue | undefined,
-  hasPasskey: boolean,
-): boolean {
-  if (level === undefined || level === ACR_PWD) return false;
+export function stepUpNeed(amr: readonly string[], level: AcrValue | undefined): StepUpNeed {
+  if (level === undefined || reaches(amr, level)) return 'no';
   // Only a passkey reaches phr. A user without one gives the best they have (mfa), and the ID token's acr says
   // what was reached (acr_values is voluntary, OIDC Core §5.5.1.1): asking again would loop.
-  const reachable = level === ACR_PHR && !hasPasskey ? ACR_MFA : level;
-  return !reaches(amr, reachable);
+  if (level === ACR_PHR && reaches(amr, ACR_MFA)) return 'if-passkey';
+  return 'yes';
 }

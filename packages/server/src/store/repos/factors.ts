@@ -32,6 +32,18 @@ export class FactorsRepo {
     return row !== undefined;
   }
 
+  /** Whether the user has a factor of this kind (one indexed row read, not the list). */
+  async hasKind(userId: string, kind: FactorRow['kind']): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('user_factors')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   findByCredentialId(credentialId: string): Promise<FactorRow | undefined> {
     return this.db
       .selectFrom('user_factors')

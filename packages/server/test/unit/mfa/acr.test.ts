@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acrOf, combineAmr, parseAmr, reaches, requiredLevel } from '../../../src/domain/acr.js';
-import { needsStepUp, secondFactorStep } from '../../../src/protocol/second-factor-step.js';
+import { secondFactorStep, stepUpNeed } from '../../../src/protocol/second-factor-step.js';
 
 const PWD = 'urn:adieu:pwd';
 const MFA = 'urn:adieu:mfa';
@@ -63,15 +63,15 @@ describe('the step after the password (protocol/second-factor-step.ts)', () => {
   });
 
   it('step-up only when the session lacks the level', () => {
-    expect(needsStepUp(['pwd'], MFA, false)).toBe(true);
-    expect(needsStepUp(['pwd', 'otp', 'mfa'], MFA, false)).toBe(false);
-    expect(needsStepUp(['pwd'], PWD, false)).toBe(false);
-    expect(needsStepUp(['pwd'], undefined, false)).toBe(false);
+    expect(stepUpNeed(['pwd'], MFA)).toBe('yes');
+    expect(stepUpNeed(['pwd', 'otp', 'mfa'], MFA)).toBe('no');
+    expect(stepUpNeed(['pwd'], PWD)).toBe('no');
+    expect(stepUpNeed(['pwd'], undefined)).toBe('no');
+    expect(stepUpNeed(['hwk', 'user', 'mfa'], PHR)).toBe('no');
   });
 
-  it('phr without a passkey asks for the best the user has (mfa) instead of looping', () => {
-    expect(needsStepUp(['pwd', 'otp', 'mfa'], PHR, false)).toBe(false);
-    expect(needsStepUp(['pwd'], PHR, false)).toBe(true);
-    expect(needsStepUp(['pwd', 'otp', 'mfa'], PHR, true)).toBe(true);
+  it('phr over an mfa session depends on a passkey (the only answer that needs the lookup); no loop without one', () => {
+    expect(stepUpNeed(['pwd', 'otp', 'mfa'], PHR)).toBe('if-passkey');
+    expect(stepUpNeed(['pwd'], PHR)).toBe('yes');
   });
 });
