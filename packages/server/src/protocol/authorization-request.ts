@@ -1,10 +1,17 @@
 import type { Client } from '../domain/clients.js';
-import { OAuthError, invalidRequest, unsupportedResponseType, unauthorizedClient } from './errors.js';
+import { OAuthError } from './errors.js';
 import { readParams, splitScope } from './params.js';
-import { PKCE_PATTERN } from './pkce.js';
 import { requiredLevel, type AcrValue } from '../domain/acr.js';
+import { checkClientAndRedirectUri, type FindClient } from './authorization/check-client.js';
+import { checkResponseMode, type ResponseMode } from './authorization/check-response-mode.js';
+import { checkUnsupportedFeatures } from './authorization/check-unsupported-features.js';
+import { checkResponseType } from './authorization/check-response-type.js';
+import { checkPkce } from './authorization/check-pkce.js';
+import { checkPrompt } from './authorization/check-prompt.js';
+import { checkMaxAge } from './authorization/check-max-age.js';
+import { grantableScope } from './authorization/check-scope.js';
 
-export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type { ResponseMode };
 
 /** A validated authorization request (OIDC Core §3.1.2.1). */
 export interface AuthorizationRequest {
@@ -68,29 +75,26 @@ const NAMES = [
 export type RawAuthorizationParams = Partial<Record<(typeof NAMES)[number], string>>;
 
 /**
- * Validate an authorization request. Client and redirect URI are checked first and their errors are plain
- * OAuthErrors (the edge renders a page: RFC 6749 §4.1.2.1 forbids redirecting to an unverified URI). Every
- * later problem is a RedirectableError carrying the validated target.
+ * Validate an authorization request, one named check per rule (protocol/authorization/check-*.ts). Client and
+ * redirect URI are checked first and their errors are plain OAuthErrors (the edge renders a page: RFC 6749
+ * §4.1.2.1 forbids redirecting to an unverified URI). Every later problem is a RedirectableError carrying the
+ * validated target.
  */
 export async function parseAuthorizationRequest(
   source: unknown,
-  findClient: (id: string) => Promise<Client | undefined>,
+  findClient: FindClient,
 ): Promise<{ request: AuthorizationRequest; raw: RawAuthorizationParams }> {
   // client_id and redirect_uri alone first: a problem with the rest must not stop us from finding the target.
   const head = readParams(source, ['client_id', 'redirect_uri'] as const);
-  if (!head.client_id) throw invalidRequest('client_id is missing');
-  const client = await findClient(head.client_id);
-  if (!client) throw new OAuthError('invalid_client', 'this application is not registered', 400);
-  if (!head.redirect_uri) throw invalidRequest('redirect_uri is missing');
-  if (!client.hasRedirectUri(head.redirect_uri)) {
-    throw new OAuthError('invalid_request', 'redirect_uri is not registered for this application', 400);
-  }
-  const modeParam = readSafe(source, 'response_mode');
-  const responseMode: ResponseMode =
-    modeParam === 'fragment' || modeParam === 'form_post' || modeParam === 'query' ? modeParam : 'query';
+  const { client, redirectUri } = await checkClientAndRedirectUri(
+    head.client_id,
+    head.redirect_uri,
+    findClient,
+  );
+  const responseMode = checkResponseMode(readSafe(source, 'response_mode'));
   const target: ErrorTarget = {
-    redirectUri: head.redirect_uri,
-    responseMode,
+    redirectUri,
+    responseMode: responseMode.mode,
     state: readSafe(source, 'state'),
   };
   const fail = (e: OAuthError) => new RedirectableError(e, target);
@@ -101,54 +105,29 @@ export async function parseAuthorizationRequest(
   } catch (e) {
     throw e instanceof OAuthError ? fail(e) : e;
   }
-  if (modeParam !== undefined && modeParam !== responseMode) {
-    throw fail(invalidRequest('response_mode must be query, fragment or form_post'));
-  }
-  if (p.request) throw fail(new OAuthError('request_not_supported', 'request objects are not supported'));
-  if (p.request_uri) throw fail(new OAuthError('request_uri_not_supported', 'request_uri is not supported'));
-  if (p.registration)
-    throw fail(new OAuthError('registration_not_supported', 'registration is not supported'));
-  if (!p.response_type) throw fail(invalidRequest('response_type is missing'));
-  if (p.response_type !== 'code') throw fail(unsupportedResponseType('only response_type=code is supported'));
-  if (!client.allowsGrant('authorization_code')) {
-    throw fail(unauthorizedClient('this client may not use the authorization code flow'));
-  }
-
-  if (p.code_challenge !== undefined || p.code_challenge_method !== undefined) {
-    if (p.code_challenge_method !== 'S256') throw fail(invalidRequest('code_challenge_method must be S256'));
-    if (!p.code_challenge || !PKCE_PATTERN.test(p.code_challenge)) {
-      throw fail(invalidRequest('code_challenge must be 43-128 characters of [A-Za-z0-9-._~]'));
-    }
-  } else if (client.isPublic) {
-    throw fail(invalidRequest('PKCE (code_challenge with S256) is required for public clients'));
-  }
-
-  const prompt = new Set(splitScope(p.prompt));
-  if (prompt.has('none') && prompt.size > 1) throw fail(invalidRequest('prompt=none cannot be combined'));
-
-  let maxAge: number | undefined;
-  if (p.max_age !== undefined) {
-    if (!/^\d{1,10}$/.test(p.max_age)) throw fail(invalidRequest('max_age must be a non-negative integer'));
-    maxAge = Number(p.max_age);
-  } else if (client.metadata.default_max_age !== undefined) {
-    maxAge = client.metadata.default_max_age;
-  }
-
-  // Scopes the client may not have are dropped (RFC 6749 §3.3 lets the server grant less than asked).
-  const scope = splitScope(p.scope).filter((s) => client.allowedScopes.has(s));
+  const prompt = checkPrompt(p.prompt);
+  const maxAge = checkMaxAge(p.max_age, client);
+  const problem =
+    responseMode.error ??
+    checkUnsupportedFeatures(p) ??
+    checkResponseType(p.response_type, client) ??
+    checkPkce(p.code_challenge, p.code_challenge_method, client) ??
+    prompt.error ??
+    maxAge.error;
+  if (problem) throw fail(problem);
 
   return {
     raw: p,
     request: {
       client,
-      redirectUri: head.redirect_uri,
-      responseMode,
-      scope,
+      redirectUri,
+      responseMode: responseMode.mode,
+      scope: grantableScope(p.scope, client),
       state: p.state,
       nonce: p.nonce,
       codeChallenge: p.code_challenge,
-      prompt,
-      maxAge,
+      prompt: prompt.prompt,
+      maxAge: maxAge.maxAge,
       loginHint: p.login_hint,
       idTokenHint: p.id_token_hint,
       uiLocales: p.ui_locales,
