@@ -12,6 +12,7 @@ import { startUpstream, type Upstream } from '../../../test/support/upstream-op.
 import { startOAuth2Upstream, type OAuth2Upstream } from '../../../test/support/oauth2-upstream.js';
 
 const CB = 'http://localhost:5001/portal/callback';
+const ENTERPRISE_CB = 'http://localhost:5001/enterprise/callback';
 const ALICE = {
   username: 'alice',
   password: 'alice-password',
@@ -80,6 +81,22 @@ beforeAll(async () => {
           client_secret: 'partner-secret-0123456789',
           redirect_uris: ['http://localhost:5001/partner/callback'],
           connections: ['gh'],
+        },
+        {
+          client_id: 'enterprise',
+          client_name: 'Enterprise app',
+          client_secret: 'enterprise-secret-0123456789',
+          redirect_uris: [ENTERPRISE_CB],
+          connections: ['acme'],
+          password_login: false,
+        },
+        {
+          client_id: 'locked',
+          client_name: 'Locked app',
+          client_secret: 'locked-secret-0123456789',
+          redirect_uris: ['http://localhost:5001/locked/callback'],
+          connections: [],
+          password_login: false,
         },
         {
           client_id: 'portal',
@@ -508,5 +525,73 @@ describe('managing connections', () => {
     expect((await api('/connections/partner', { method: 'DELETE' })).status).toBe(404);
     const anonymous = await fetch(`${op.issuer}/api/v1/connections`);
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('an app that signs in through its connections only (password_login: false)', () => {
+  const enterprise = () =>
+    discover({
+      issuer: op.issuer,
+      clientId: 'enterprise',
+      clientSecret: 'enterprise-secret-0123456789',
+      redirectUri: ENTERPRISE_CB,
+    });
+
+  it('shows its connections and no password form; the upstream signs in', async () => {
+    const browser = new BrowserSession();
+    const req = await authorizationRequest(await enterprise(), ENTERPRISE_CB);
+    const page = await browser.navigate(req.url.toString());
+    expect(page.status).toBe(200);
+    expect(page.doc.querySelector('input[name=password]')).toBeNull();
+    expect(page.doc.querySelector('a[href$="/forgot"]')).toBeNull();
+    expect(page.doc.querySelector('button[name=connection][value=acme]')?.text.trim()).toBe(
+      'Continue with Acme Corp',
+    );
+    expect(page.doc.querySelector('button[name=connection][value=gh]')).toBeNull();
+    const atAcme = await browser.submit(page, { connection: 'acme' }, 'form.connections', both());
+    const done = await atUpstream(browser, atAcme, 'carol');
+    const tokens = await oidc.authorizationCodeGrant(await enterprise(), new URL(done.redirectTo!), {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    expect(tokens.claims()).toMatchObject({ email: 'carol@acme.example' });
+  });
+
+  it('refuses a password posted anyway, and a password reset from its page, without a session', async () => {
+    const browser = new BrowserSession();
+    const req = await authorizationRequest(await enterprise(), ENTERPRISE_CB);
+    const page = await browser.navigate(req.url.toString());
+    const csrf = page.doc.querySelector('input[name=csrf]')!.getAttribute('value')!;
+    const posted = await browser.navigate(`${page.url}/login`, {
+      form: { csrf, username: ALICE.username, password: ALICE.password },
+    });
+    expect(posted.status).toBe(403);
+    expect(posted.doc.querySelector('[role=alert]')?.text).toMatch(/does not take passwords/);
+    const cookies = await browser.jar.getCookies(op.issuer);
+    expect(cookies.some((c) => c.key.includes('adieu_session'))).toBe(false);
+    expect((await browser.navigate(`${page.url}/forgot`)).status).toBe(403);
+  });
+
+  it('with no connection either, the page says so plainly', async () => {
+    const config = await discover({
+      issuer: op.issuer,
+      clientId: 'locked',
+      clientSecret: 'locked-secret-0123456789',
+      redirectUri: 'http://localhost:5001/locked/callback',
+    });
+    const req = await authorizationRequest(config, 'http://localhost:5001/locked/callback');
+    const page = await new BrowserSession().navigate(req.url.toString());
+    expect(page.status).toBe(200);
+    expect(page.doc.querySelector('form.connections')).toBeNull();
+    expect(page.doc.querySelector('input[name=password]')).toBeNull();
+    expect(page.doc.querySelector('[role=alert]')?.text).toMatch(/No way to sign in to Locked app is set up/);
+  });
+
+  it('other apps keep the password form (the contract)', async () => {
+    const req = await authorizationRequest(await rp(), CB);
+    const page = await new BrowserSession().navigate(req.url.toString());
+    expect(page.doc.querySelectorAll('form input[name=username]')).toHaveLength(1);
+    expect(page.doc.querySelector('input[name=password]')).toBeTruthy();
   });
 });

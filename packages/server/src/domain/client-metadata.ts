@@ -98,6 +98,12 @@ const fields = {
     .max(50)
     .optional()
     .describe('Adieu: the upstream identity providers this app offers on the login page (default: all)'),
+  password_login: z
+    .boolean()
+    .optional()
+    .describe(
+      'Adieu: offer the password form (and sign-up, password reset) on the login page of this app (default true); false: users sign in only through the connections the app offers',
+    ),
   mfa: z
     .enum(['off', 'optional', 'required'])
     .optional()

@@ -37,6 +37,14 @@ export class Client {
     return this.metadata.client_name ?? this.metadata.client_id;
   }
 
+  /**
+   * Whether the app's login page offers passwords (and with them sign-up and reset), or only its upstream
+   * connections (docs/federation.md): an enterprise app may require its users to come through their own IdP.
+   */
+  get passwordLogin(): boolean {
+    return this.metadata.password_login !== false;
+  }
+
   /** The app's second-factor policy (docs/mfa.md). */
   get mfa(): MfaPolicy {
     return this.metadata.mfa ?? 'optional';

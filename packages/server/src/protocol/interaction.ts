@@ -76,6 +76,27 @@ export class Interactions {
     return session && session.auth_time >= row.created_at ? session : undefined;
   }
 
+  /**
+   * Whether this sign-in page may take a password: the app's `password_login` (docs/federation.md). The account
+   * page's own sign-in always may; it belongs to no app.
+   */
+  async passwordOffered(interaction: LoadedInteraction): Promise<boolean> {
+    const clientId = interaction.payload.raw.client_id;
+    if (interaction.payload.returnTo || !clientId) return true;
+    return (await this.p.clients.get(clientId))?.passwordLogin ?? true;
+  }
+
+  /** Refuse a password, sign-up or reset form on a page whose app signs in only through its connections. */
+  async requirePasswordOffered(interaction: LoadedInteraction): Promise<void> {
+    if (!(await this.passwordOffered(interaction))) {
+      throw new OAuthError(
+        'invalid_request',
+        'this app does not take passwords; sign in with one of the options on the sign-in page',
+        403,
+      );
+    }
+  }
+
   checkCsrf(interaction: LoadedInteraction, csrf: string | undefined): void {
     if (!csrf || !safeEqual(csrf, interaction.row.csrf)) {
       throw new OAuthError(

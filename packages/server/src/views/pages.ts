@@ -10,6 +10,8 @@ export interface LoginView {
   error?: string | undefined;
   lang?: string | undefined;
   cancelAction: string;
+  /** The password form is offered (the app's `password_login`); without it, only the connections. */
+  password: boolean;
   /** Upstream identity providers offered beside the password form. */
   connections?: { action: string; choices: readonly ConnectionChoice[] } | undefined;
   /**
@@ -42,42 +44,54 @@ export function loginPage(v: LoginView): SafeHtml {
     body: html`<h1>Sign in</h1>
       <p class="lede">to continue to <strong>${v.clientName}</strong></p>
       ${v.error ? html`<div class="error" id="login-error" role="alert">${v.error}</div>` : ''}
-      <form method="post" action="${v.action}" novalidate>
-        <input type="hidden" name="csrf" value="${v.csrf}" />
-        <label for="username">Username</label>
-        <input
-          type="text"
-          id="username"
-          name="username"
-          value="${v.username ?? ''}"
-          autocomplete="username"
-          autocapitalize="none"
-          spellcheck="false"
-          required
-          autofocus${invalid}
-        />
-        <label for="password">Password</label>
-        <input
-          type="password"
-          id="password"
-          name="password"
-          autocomplete="current-password"
-          required${invalid}
-        />
-        <label class="check"
-          ><input type="checkbox" name="remember" value="yes" /> Keep me signed in on this device</label
-        >
-        <div class="actions"><button type="submit" class="primary">Sign in</button></div>
-      </form>
-      <p class="note links">
-        ${v.forgotUrl ? html`<a href="${v.forgotUrl}">Forgot password?</a>` : ''}
-        ${v.signupUrl ? html`<a href="${v.signupUrl}">Create account</a>` : ''}
-      </p>
+      ${v.password ? passwordForm(v, invalid) : ''}
       ${v.connections ? connectionButtons(v.connections.action, v.csrf, v.connections.choices) : ''}
+      ${
+        !v.password && !v.connections?.choices.length
+          ? html`<p role="alert">
+              No way to sign in to ${v.clientName} is set up yet. Ask the people who run it.
+            </p>`
+          : ''
+      }
       <p class="note">
         <a href="${v.cancelAction}?csrf=${encodeURIComponent(v.csrf)}">Cancel and return to the app</a>
       </p>`,
   });
+}
+
+/** The username and password form, with its links to reset and sign-up (the contract's one submit button). */
+function passwordForm(v: LoginView, invalid: SafeHtml | string): SafeHtml {
+  return html`<form method="post" action="${v.action}" novalidate>
+      <input type="hidden" name="csrf" value="${v.csrf}" />
+      <label for="username">Username</label>
+      <input
+        type="text"
+        id="username"
+        name="username"
+        value="${v.username ?? ''}"
+        autocomplete="username"
+        autocapitalize="none"
+        spellcheck="false"
+        required
+        autofocus${invalid}
+      />
+      <label for="password">Password</label>
+      <input
+        type="password"
+        id="password"
+        name="password"
+        autocomplete="current-password"
+        required${invalid}
+      />
+      <label class="check"
+        ><input type="checkbox" name="remember" value="yes" /> Keep me signed in on this device</label
+      >
+      <div class="actions"><button type="submit" class="primary">Sign in</button></div>
+    </form>
+    <p class="note links">
+      ${v.forgotUrl ? html`<a href="${v.forgotUrl}">Forgot password?</a>` : ''}
+      ${v.signupUrl ? html`<a href="${v.signupUrl}">Create account</a>` : ''}
+    </p>`;
 }
 
 export interface ConsentView {

@@ -37,8 +37,12 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
   const page = { config: { page: true } };
 
   const signInUrl = (it: LoadedInteraction) => `${base}/interaction/${it.row.id}`;
-  const loginInteraction = (req: FastifyRequest<IdParams>) =>
-    interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+  // Sign-up and reset start from a sign-in page that takes passwords (an app may sign in through connections only).
+  const loginInteraction = async (req: FastifyRequest<IdParams>) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    await interactions.requirePasswordOffered(it);
+    return it;
+  };
   const loginInteractionWithCsrf = async (req: FastifyRequest<IdParams>) => {
     const it = await loginInteraction(req);
     interactions.checkCsrf(it, readFields(req.body, { csrf: { label: 'csrf', max: 200 } }).csrf);

@@ -104,12 +104,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
   /** The login page of an interaction (shown first, and again after a failed attempt). */
   async function loginView(it: LoadedInteraction, username: string | undefined): Promise<LoginView> {
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const password = await interactions.passwordOffered(it);
     return {
       base,
+      password,
       action: `${base}/interaction/${it.row.id}/login`,
       cancelAction: `${base}/interaction/${it.row.id}/cancel`,
       forgotUrl: `${base}/interaction/${it.row.id}/forgot`,
-      signupUrl: p.accounts.signupMode === 'open' ? `${base}/interaction/${it.row.id}/signup` : undefined,
+      signupUrl:
+        password && p.accounts.signupMode === 'open' ? `${base}/interaction/${it.row.id}/signup` : undefined,
       csrf: it.row.csrf,
       clientName: it.payload.returnTo ? 'your account' : (client?.name ?? 'the application'),
       username,
@@ -145,6 +148,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       password: 1024,
     });
     interactions.checkCsrf(it, form.csrf);
+    await interactions.requirePasswordOffered(it);
     // Home-realm discovery: an email of a domain that signs in elsewhere goes to that upstream.
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
     const upstream = connectionForEmail(offered, form.username);
