@@ -15,4 +15,4 @@ export type { Config, ConfigInput } from './config/schema.js';
 export { configSchema } from './config/schema.js';
 export type { LogoutReport, ParticipantReport } from './logout/report.js';
 export type { LogoutReason } from './logout/logout-service.js';
-export { LOGOUT_EVENT } from './protocol/jwt.js';
+export { LOGOUT_EVENT } from './logout/logout-token.js';

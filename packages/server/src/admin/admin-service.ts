@@ -3,7 +3,7 @@ import { Client } from '../domain/clients.js';
 import { clientMetadataSchema, describeIssue } from '../domain/client-metadata.js';
 import { OAuthError, invalidRequest, notFound } from '../protocol/errors.js';
 import { readParams } from '../protocol/params.js';
-import { LOGOUT_EVENT } from '../protocol/jwt.js';
+import { LOGOUT_EVENT } from '../logout/logout-token.js';
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { randomToken } from '../util/crypto.js';
 import type { AuditEventRow } from '../store/repos/audit.js';

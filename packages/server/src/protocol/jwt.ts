@@ -10,7 +10,9 @@ import {
 import type { KeyStore } from '../keys/keystore.js';
 import { randomToken } from '../util/crypto.js';
 
-export const LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+import { LOGOUT_TOKEN_TYP, logoutTokenClaims, type LogoutTokenSubject } from '../logout/logout-token.js';
+
+export { LOGOUT_EVENT } from '../logout/logout-token.js';
 
 /**
  * OIDC Core §3.1.3.6: at_hash is the base64url of the left half of the SHA-256 of the access token (RS256 uses
@@ -73,20 +75,9 @@ export class TokenSigner {
     return { token, jti, expiresAt: Math.floor(nowMs / 1000) * 1000 + ttl * 1000 };
   }
 
-  /**
-   * Logout Token (Back-Channel Logout §2.4): typ logout+jwt, a fresh jti for every attempt, the events member
-   * exactly `{}`, never a nonce. `reason` is an Adieu extension claim at the top level.
-   */
-  logoutToken(claims: { sub: string; aud: string; sid?: string; reason?: string }, nowMs: number, ttl = 120) {
-    const payload: JWTPayload = {
-      sub: claims.sub,
-      aud: claims.aud,
-      jti: randomToken(16),
-      events: { [LOGOUT_EVENT]: {} },
-    };
-    if (claims.sid) payload.sid = claims.sid;
-    if (claims.reason) payload.reason = claims.reason;
-    return this.sign(payload, 'logout+jwt', nowMs, ttl);
+  /** A logout token (its claims: logout/logout-token.ts), valid for `ttl` seconds. */
+  logoutToken(subject: LogoutTokenSubject, nowMs: number, ttl = 120) {
+    return this.sign(logoutTokenClaims(subject), LOGOUT_TOKEN_TYP, nowMs, ttl);
   }
 
   /**
