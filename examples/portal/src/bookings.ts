@@ -68,6 +68,16 @@ export async function bookingsApp(o: { sites: DemoSites; lastLogout: LastLogout 
             <button id="signout-local">Sign out of this app only</button>
           </div>
           <div class="row" id="signed-out" hidden><button class="primary" id="signin">Sign in</button></div>
+          <div id="accounts-box" hidden>
+            <h3 id="accounts-title">People signed in to Bookings in this browser</h3>
+            <ul class="accounts" id="accounts" aria-labelledby="accounts-title"></ul>
+            <div class="row">
+              <button id="add-account">Use another account</button>
+            </div>
+            <p class="note">
+              "Sign out" next to a person signs out only that person, everywhere; the others stay signed in.
+            </p>
+          </div>
           ${PITFALL}
           <p class="note">
             This page learns about a logout elsewhere at once through the provider's push channel, even with

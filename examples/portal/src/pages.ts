@@ -24,6 +24,12 @@ ul.apps li { display: flex; justify-content: space-between; gap: .8rem; padding:
 .status.pending { color: #9a6700; font-weight: 700; }
 .status.not_confirmed { color: #cf222e; font-weight: 700; }
 .channels { display: block; color: #57606a; font-size: .85rem; }
+h3 { font-size: .95rem; margin: 1.2rem 0 .2rem; }
+ul.accounts { list-style: none; padding: 0; margin: .3rem 0; }
+ul.accounts li { display: flex; justify-content: space-between; align-items: center; gap: .8rem; padding: .45rem .6rem; border: 1px solid #eaeef2; border-radius: 8px; margin-bottom: .4rem; }
+ul.accounts li[aria-current=true] { border-color: var(--accent); box-shadow: inset 4px 0 0 var(--accent); }
+ul.accounts .actions { display: flex; gap: .4rem; align-items: center; }
+ul.accounts button { padding: .3rem .7rem; }
 nav a { color: #fff; margin-left: 1rem; }
 @media (max-width: 50rem) { main { grid-template-columns: 1fr; } }
 `;

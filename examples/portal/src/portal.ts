@@ -38,16 +38,26 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
   });
   app.get('/', async (req, res) => {
     const user = req.adieu.user;
+    // The services open as this same person even when several are signed in in the browser: the ID token's
+    // opaque login_hint names this account to the provider (and to Bookings, which may already hold it).
+    const hint: Record<string, string> =
+      typeof user?.login_hint === 'string' ? { login_hint: user.login_hint } : {};
+    const bookings = `${o.sites.origin('bookings')}/?${new URLSearchParams({ login: '1', ...hint })}`;
+    const expenses = `${o.sites.origin('expenses')}/login?${new URLSearchParams({ returnTo: '/', ...hint })}`;
     const body = user
       ? html`${whoIsSignedIn(user)}
           <p>Open a service — you are signed in there too (single sign-on):</p>
           <div class="row">
-            <a class="button" id="open-bookings" href="${o.sites.origin('bookings')}/?login=1">Bookings</a>
-            <a class="button" id="open-expenses" href="${o.sites.origin('expenses')}/login?returnTo=%2F"
-              >Expenses</a
-            >
+            <a class="button" id="open-bookings" href="${bookings}">Bookings</a>
+            <a class="button" id="open-expenses" href="${expenses}">Expenses</a>
           </div>
           ${SIGN_OUT_FORMS}
+          <p class="note">
+            Someone else at this computer?
+            <a id="switch-account" href="/login?prompt=select_account">Switch account</a>: the provider lists
+            everyone signed in in this browser, and "Use another account" adds one without signing anybody
+            out.
+          </p>
           <p class="note">
             Your sign-ins, and "sign out everywhere" on every device:
             <a href="${o.sites.origin('idp')}/account">your account at the provider</a>.

@@ -261,4 +261,64 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
     await page.close();
     await second.close();
   });
+
+  // Issue 19: two people in one browser. Alice signs in at the Portal and opens Expenses and Bookings; in
+  // Bookings she hands over to Bob through "Use another account". Alice signs out at the Portal: her apps are
+  // empty, and Bob stays signed in — in Bookings (an open tab too) and at the provider.
+  it('several accounts: Bob added in Bookings stays signed in when Alice signs out at the Portal', async () => {
+    const b = await launchBrowser(mode);
+    try {
+      const page = await b.context.newPage();
+      await signInAtPortal(page, 'alice');
+      expect(await page.locator('#switch-account').isVisible()).toBe(true);
+      await shot(page, 'portal-alice-switch-account');
+      await openFromPortal(page, 'expenses');
+      expect(await who(page)).toBe(USERS.alice);
+      await openFromPortal(page, 'bookings');
+      expect(await who(page)).toBe(USERS.alice);
+      await page.waitForSelector('body[data-ready=true]');
+
+      await page.click('#add-account');
+      await page.waitForSelector('button[name=account]');
+      expect(await page.locator('button[name=account]').allInnerTexts()).toEqual([
+        expect.stringContaining(USERS.alice),
+      ]);
+      await shot(page, 'bookings-account-picker');
+      await page.click('[data-adieu=another-account]');
+      await page.waitForSelector('input[name=username]');
+      await page.fill('input[name=username]', 'bob');
+      await page.fill('input[name=password]', 'bob');
+      await page.click('button[type=submit]');
+      await page.waitForURL(`${url('bookings')}**`);
+      await page.waitForSelector('body[data-user=bob][data-ready=true]');
+      expect(await who(page)).toBe(USERS.bob);
+      const listed = page.locator('#accounts li strong');
+      expect(await listed.allInnerTexts()).toEqual([USERS.alice, USERS.bob]);
+      expect(await page.locator('#accounts li[aria-current=true] strong').innerText()).toBe(USERS.bob);
+      await shot(page, 'bookings-alice-and-bob');
+
+      // Bookings stays open as Bob while Alice signs out at the Portal.
+      const bookingsTab = await b.context.newPage();
+      await bookingsTab.goto(url('bookings'));
+      await bookingsTab.waitForSelector('body[data-ready=true]');
+      expect(await who(bookingsTab)).toBe(USERS.bob);
+
+      await signOutAt(page, 'portal', 'alice-signs-out-bob-stays');
+      expect(await who(page)).toBe('Nobody');
+      await page.goto(url('expenses'));
+      expect(await who(page)).toBe('Nobody');
+      await bookingsTab.waitForSelector('body[data-accounts=bob]', { timeout: 10_000 });
+      expect(await who(bookingsTab)).toBe(USERS.bob);
+      expect(await bookingsTab.locator('#accounts li strong').allInnerTexts()).toEqual([USERS.bob]);
+      await shot(bookingsTab, 'bookings-bob-stays');
+
+      // Bob is still signed in at the provider: Expenses opens as him, no password asked.
+      await page.goto(url('expenses', '/login?returnTo=%2F'));
+      await page.waitForURL(url('expenses'));
+      expect(await who(page)).toBe(USERS.bob);
+      await shot(page, 'expenses-bob-by-sso');
+    } finally {
+      await b.close();
+    }
+  }, 120_000);
 });
