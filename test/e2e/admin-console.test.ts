@@ -10,7 +10,8 @@ import { hasChromium } from '../support/env.js';
 import { launchBrowser, snapshot, type TestBrowser } from './support/chromium.js';
 import { startReceiver, type Receiver } from '../support/receivers.js';
 import { BrowserSession } from '../support/browser-session.js';
-import { discover, signIn } from '../support/oidc.js';
+import { authorizationRequest, discover, signIn, type oidc } from '../support/oidc.js';
+import { startUpstream, type Upstream } from '../support/upstream-op.js';
 
 const SECRET = 'console-test-admin-secret-0123';
 const PASSWORD = 'correct-horse-battery';
@@ -20,7 +21,9 @@ describe.skipIf(!enabled)('the admin console', () => {
   let op: TestProvider;
   let browser: TestBrowser;
   let receiver: Receiver;
+  let acme: Upstream;
   const redirectUri = 'http://localhost:5999/cb';
+  const ACME_CLIENT = { client_id: 'adieu-at-acme', client_secret: 'acme-secret-0123456789abcdef' };
 
   const api = (method: string, path: string) =>
     fetch(`${op.issuer}/api/v1${path}`, { method, headers: { authorization: `Bearer ${SECRET}` } });
@@ -28,9 +31,29 @@ describe.skipIf(!enabled)('the admin console', () => {
   beforeAll(async () => {
     receiver = await startReceiver();
     const port = await freePort();
+    const issuer = `http://localhost:${port}`;
+    // A real upstream identity provider (node-oidc-provider): carol signs in through it.
+    acme = await startUpstream({
+      client: {
+        ...ACME_CLIENT,
+        redirect_uris: [`${issuer}/connections/acme/callback`],
+        post_logout_redirect_uris: [`${issuer}/connections/acme/logged-out`],
+      },
+      accounts: { carol: { email: 'carol@acme.example', email_verified: true, name: 'Carol Acme' } },
+    });
     op = await startTestProvider(
       {
         admin: { bearer_secret: SECRET },
+        connections: [
+          {
+            id: 'acme',
+            name: 'Acme Corp',
+            type: 'oidc',
+            issuer: acme.issuer,
+            ...ACME_CLIENT,
+            logout: 'upstream',
+          },
+        ],
         logout: { backchannel_deadline: 1, backchannel_timeout: 1 },
         clients: [
           {
@@ -45,9 +68,10 @@ describe.skipIf(!enabled)('the admin console', () => {
           { username: 'alice', password: PASSWORD, name: 'Alice Example', email: 'alice@example.com' },
           { username: 'root', password: PASSWORD, name: 'Ada Admin' },
           { username: 'bob', password: PASSWORD, name: 'Bob' },
+          { username: 'dana', password: PASSWORD, name: 'Dana' },
         ],
       },
-      { port },
+      { port, issuer },
     );
     // The API grants the role (the CLI and the console can too).
     expect((await api('PUT', '/users/root/roles/admin')).status).toBe(204);
@@ -59,14 +83,37 @@ describe.skipIf(!enabled)('the admin console', () => {
     ]) {
       await signIn(rp, new BrowserSession(ua), redirectUri, { username: 'alice', password: PASSWORD });
     }
+    await signIn(rp, new BrowserSession(), redirectUri, { username: 'dana', password: PASSWORD });
+    await signInThroughAcme(rp, 'carol');
     browser = await launchBrowser('allowed');
   });
 
   afterAll(async () => {
     await browser?.close();
     await op?.close();
+    await acme?.close();
     await receiver?.stop();
   });
+
+  /** carol signs in to the shop through the Acme upstream (its development login form takes any password). */
+  async function signInThroughAcme(rp: oidc.Configuration, login: string) {
+    const both = [new URL(op.issuer).origin, new URL(acme.issuer).origin];
+    const browser = new BrowserSession();
+    const req = await authorizationRequest(rp, redirectUri, { connection: 'acme' });
+    let p = await browser.navigate(req.url.toString(), {}, both);
+    for (let i = 0; i < 4 && !p.redirectTo; i++) {
+      if (p.doc.querySelector('input[name=login]')) {
+        p = await browser.submit(p, { login, password: 'any' }, 'form', both);
+      } else if (p.doc.querySelector('form')) {
+        p = await browser.submit(p, {}, 'form', both);
+      } else break;
+    }
+    if (!p.redirectTo?.startsWith(redirectUri))
+      throw new Error(`no way back to the app: ${p.body.slice(0, 300)}`);
+  }
+
+  /** The console page's CSRF token, to post as the open page would (or to post odd input with it). */
+  const csrfOf = (page: Page) => page.locator('input[name=csrf]').first().inputValue();
 
   async function signInAs(page: Page, username: string) {
     await page.goto(`${op.issuer}/admin`);
@@ -156,6 +203,221 @@ describe.skipIf(!enabled)('the admin console', () => {
     await page.close();
   });
 
+  it('registers a client from the console: the secret is shown once; the same form again changes nothing', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${op.issuer}/admin/clients`);
+    await page.getByRole('link', { name: 'Register a client' }).click();
+    await page.waitForURL(/\/admin\/new-client$/);
+    await page.getByLabel('Client id').fill('billing');
+    await page.getByLabel('Name shown to people').fill('Billing');
+    await page
+      .getByLabel('Redirect URIs (one per line)')
+      .fill('https://billing.example/callback\nhttps://billing.example/cb2');
+    await page.getByLabel('Back-channel logout URI').fill('https://billing.example/logout/backchannel');
+    await snapshot(page, 'console-new-client-filled');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: 'Client registered' }).isVisible()).toBe(true);
+    const secret = (await page.locator('pre[data-secret]').textContent())!.trim();
+    expect(secret).toMatch(/^[\w-]{40,}$/);
+    expect(await page.getByText('It is shown once').isVisible()).toBe(true);
+    await snapshot(page, 'console-new-client-secret');
+    // The client page never shows it again; the API holds what the form said.
+    await page.getByRole('link', { name: 'Go to the client' }).click();
+    await page.waitForURL(/\/admin\/clients\/billing$/);
+    expect(await page.content()).not.toContain(secret);
+    const client = (await (await api('GET', '/clients/billing')).json()) as Record<string, unknown>;
+    expect(client).toMatchObject({
+      source: 'admin',
+      redirect_uris: ['https://billing.example/callback', 'https://billing.example/cb2'],
+      post_logout_redirect_uris: ['https://billing.example/logout/callback'],
+      backchannel_logout_uri: 'https://billing.example/logout/backchannel',
+    });
+    // The same id from another admin's open form: a readable 409, the client untouched.
+    await page.goto(`${op.issuer}/admin/new-client`);
+    await page.getByLabel('Client id').fill('billing');
+    await page.getByLabel('Redirect URIs (one per line)').fill('https://evil.example/callback');
+    const again = page.waitForResponse(
+      (r) => r.url().endsWith('/admin/new-client') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Register' }).click();
+    expect((await again).status()).toBe(409);
+    expect(await page.getByRole('alert').textContent()).toMatch(/client with the id billing exists/);
+    expect(
+      ((await (await api('GET', '/clients/billing')).json()) as { redirect_uris: string[] }).redirect_uris,
+    ).toEqual(['https://billing.example/callback', 'https://billing.example/cb2']);
+    // A public client: no secret, straight to its page.
+    await page.goto(`${op.issuer}/admin/new-client`);
+    await page.getByLabel('Client id').fill('spa');
+    await page.getByLabel(/Public: a browser/).check();
+    await page.getByLabel('Redirect URIs (one per line)').fill('https://spa.example/');
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.waitForURL(/\/admin\/clients\/spa\?flash=client_registered$/);
+    expect(await page.getByRole('status').textContent()).toMatch(/registered/);
+    const audit = (await (await api('GET', '/audit?action=client.register')).json()) as {
+      items: { actor: { name: string }; target: { id: string }; status: number }[];
+    };
+    expect(audit.items.map((e) => [e.actor.name, e.target.id, e.status])).toEqual([
+      ['root', 'spa', 201],
+      ['root', 'billing', 409],
+      ['root', 'billing', 201],
+    ]);
+    await page.close();
+  });
+
+  it('unlocks a user, and resets factors only after the typed confirmation (sessions end, apps told)', async () => {
+    const page = await browser.context.newPage();
+    // dana typed her password wrong too often: locked for an hour.
+    await op.provider.store.throttle.lock('acct:dana', Date.now() + 3_600_000);
+    await page.goto(`${op.issuer}/admin/users/dana`);
+    await page.getByRole('button', { name: 'Unlock sign-in' }).click();
+    await page.waitForURL(/\/admin\/users\/dana\?flash=unlocked$/);
+    expect(await page.getByRole('status').textContent()).toMatch(/unlocked/);
+    expect(await op.provider.store.throttle.get('acct:dana')).toBeUndefined();
+
+    receiver.received.length = 0;
+    receiver.succeeded.length = 0;
+    const rows = page.locator('table.sessions tbody tr');
+    expect(await rows.count()).toBe(1);
+    await page.getByRole('link', { name: 'Reset second factors…' }).click();
+    await page.waitForURL(/\/admin\/users\/dana\/reset-factors$/);
+    expect(await page.getByText('live session ends').isVisible()).toBe(true);
+    await snapshot(page, 'console-reset-factors-confirm');
+    // The wrong name: a readable 400, nothing reset.
+    await page.getByLabel('Type the username').fill('alice');
+    const wrong = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Reset second factors and end the sessions' }).click();
+    expect((await wrong).status()).toBe(400);
+    expect(await page.getByRole('alert').textContent()).toMatch(/type the username dana exactly/);
+    expect(((await (await api('GET', '/users/dana/sessions')).json()) as unknown[]).length).toBe(1);
+    await page.goBack();
+    await page.getByLabel('Type the username').fill('dana');
+    await page.getByRole('button', { name: 'Reset second factors and end the sessions' }).click();
+    await page.waitForURL(/\/admin\/users\/dana\?flash=factors_reset$/);
+    expect(await page.getByRole('status').textContent()).toMatch(/credentials_changed/);
+    expect(await page.getByText('No live session.').isVisible()).toBe(true);
+    const [told] = await receiver.waitFor(1);
+    expect(told!.claims.reason).toBe('credentials_changed');
+    const audit = (await (await api('GET', '/audit?target=dana')).json()) as {
+      items: { action: string; actor: { name: string } }[];
+    };
+    expect(audit.items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['user.reset_factors', 'user.unlock']),
+    );
+    await page.close();
+  });
+
+  it('shows the connections, and the sessions signed in through each', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${op.issuer}/admin/users`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Connections' }).click();
+    await page.waitForURL(/\/admin\/connections$/);
+    const row = page.locator('tbody tr', { hasText: 'Acme Corp' });
+    expect(await row.locator('[data-label=Type]').textContent()).toMatch(/OpenID Connect/);
+    expect(await row.locator('[data-label=Issuer]').textContent()).toContain(acme.issuer);
+    expect((await row.locator('[data-label=Logout]').textContent())!.trim()).toBe('upstream');
+    expect((await row.locator('[data-label="Live sessions"]').textContent())!.trim()).toBe('1');
+    await snapshot(page, 'console-connections');
+    await row.getByRole('link', { name: 'Acme Corp' }).click();
+    await page.waitForURL(/\/admin\/connections\/acme$/);
+    expect(await page.getByText(`${op.issuer}/connections/acme/backchannel-logout`).isVisible()).toBe(true);
+    const sessions = page.locator('table.sessions tbody tr');
+    expect(await sessions.count()).toBe(1);
+    expect(await sessions.first().locator('[data-label=Upstream\\ subject]').textContent()).toContain(
+      'carol',
+    );
+    await snapshot(page, 'console-connection');
+    // Revoke carol's federated session here: back on this page, none left.
+    await sessions.first().getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForURL(/\/admin\/connections\/acme\?flash=revoked$/);
+    expect(await page.getByText('No live session was signed in through this connection.').isVisible()).toBe(
+      true,
+    );
+    // An unknown connection: a readable 404 page.
+    const missing = await page.goto(`${op.issuer}/admin/connections/nope`);
+    expect(missing!.status()).toBe(404);
+    expect(await page.getByRole('alert').textContent()).toMatch(/no such connection/);
+    await page.close();
+  });
+
+  it('odd input to the new forms gets a readable page and changes nothing', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${op.issuer}/admin/new-client`);
+    const csrf = await csrfOf(page);
+    const post = (path: string, form: Record<string, string>) =>
+      page.request.post(`${op.issuer}${path}`, { form, maxRedirects: 0 });
+    const readable = async (r: Awaited<ReturnType<typeof post>>, status: number, text: RegExp) => {
+      expect(r.status()).toBe(status);
+      const body = await r.text();
+      expect(body).toMatch(/role="alert"/);
+      expect(body).toMatch(text);
+    };
+    // No CSRF token, or another site's: refused before anything runs.
+    await readable(
+      await post('/admin/new-client', { client_id: 'nocsrf', redirect_uris: 'https://a.example/cb' }),
+      403,
+      /Nothing was changed/,
+    );
+    await readable(
+      await post('/admin/users/bob/reset-factors', { csrf: 'forged', confirm: 'bob' }),
+      403,
+      /Nothing was changed/,
+    );
+    await readable(await post('/admin/users/bob/unlock', {}), 403, /Nothing was changed/);
+    // Long strings, wrong shapes and bad URIs: the API's words, a 4xx.
+    await readable(
+      await post('/admin/new-client', {
+        csrf,
+        client_id: 'x'.repeat(10_000),
+        redirect_uris: 'https://a.example/cb',
+      }),
+      400,
+      /too long/,
+    );
+    await readable(
+      await post('/admin/new-client', {
+        csrf,
+        client_id: 'k1',
+        kind: 'both',
+        redirect_uris: 'https://a.example/cb',
+      }),
+      400,
+      /kind must be public or confidential/,
+    );
+    await readable(
+      await post('/admin/new-client', { csrf, client_id: 'k2', redirect_uris: 'javascript:alert(1)' }),
+      400,
+      /redirect_uris/,
+    );
+    await readable(
+      await post('/admin/new-client', {
+        csrf,
+        client_id: 'k3',
+        redirect_uris: 'https://a.example/cb',
+        frontchannel_logout_uri: 'https://b.example/',
+      }),
+      400,
+      /frontchannel_logout_uri/,
+    );
+    await readable(
+      await post('/admin/new-client', {
+        csrf,
+        client_id: 'k4',
+        redirect_uris: `https://a.example/${'p'.repeat(3000)}`,
+      }),
+      400,
+      /too long/,
+    );
+    await readable(
+      await post('/admin/users/nobody-at-all/reset-factors', { csrf, confirm: 'nobody-at-all' }),
+      404,
+      /no such user/,
+    );
+    await readable(await post('/admin/users/bob/reset-factors', { csrf }), 400, /type the username bob/);
+    const clients = (await (await api('GET', '/clients')).json()) as { client_id: string }[];
+    expect(clients.map((c) => c.client_id).sort()).toEqual(['adieu-console', 'billing', 'shop', 'spa']);
+    await page.close();
+  });
+
   it('refuses CSRF-less and stale posts, and odd filters, with a readable page and no change', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${op.issuer}/admin/users`);
@@ -187,8 +449,12 @@ describe.skipIf(!enabled)('the admin console', () => {
     for (const path of [
       '/admin/users',
       '/admin/users/alice',
+      '/admin/users/alice/reset-factors',
       '/admin/clients',
+      '/admin/new-client',
       '/admin/clients/shop',
+      '/admin/connections',
+      '/admin/connections/acme',
       '/admin/keys',
       '/admin/logouts',
       `/admin/logouts/${logouts.items[0]!.id}`,
@@ -203,6 +469,20 @@ describe.skipIf(!enabled)('the admin console', () => {
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
       await snapshot(page, `console-phone-dark${path.replace(/\//g, '-')}`);
     }
+    // The pages of this round in light mode on the phone too.
+    await page.emulateMedia({ colorScheme: 'light' });
+    for (const path of [
+      '/admin/users/alice',
+      '/admin/users/alice/reset-factors',
+      '/admin/new-client',
+      '/admin/connections',
+      '/admin/connections/acme',
+    ]) {
+      await page.goto(`${op.issuer}${path}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+      await snapshot(page, `console-phone-light${path.replace(/\//g, '-')}`);
+    }
+    await page.emulateMedia({ colorScheme: 'dark' });
     await page.goto(`${op.issuer}/admin/doctor`);
     await page.selectOption('select[name=client]', 'shop');
     await page.getByRole('button', { name: 'Run the checks' }).click();

@@ -3,12 +3,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import type { Config } from './config/schema.js';
 import { startServer } from './server.js';
 import { Provider } from './provider.js';
-import { Client } from './domain/clients.js';
-import { clientMetadataSchema, describeIssue } from './domain/client-metadata.js';
-import { randomToken } from './util/crypto.js';
+import { registerClient } from './admin/client-registration.js';
+import { OAuthError } from './protocol/errors.js';
 import { starterConfig } from './config/starter.js';
 import { configReference } from './config/reference.js';
-import { defaultPostLogoutRedirectUris } from './cli/client-defaults.js';
 import { passwordProblem } from './domain/password-policy.js';
 import { doctorClient } from './cli/doctor.js';
 import { CONNECTION_USAGE, connectionCommand } from './cli/connection.js';
@@ -171,28 +169,28 @@ export async function main(argv: string[]): Promise<number> {
     case 'client':
       if (sub !== 'add') break;
       return withProvider(cliConfig(values), async (p) => {
-        const secret = values.public ? undefined : randomToken(32);
-        const redirectUris = values['redirect-uri'] ?? [];
-        const parsed = clientMetadataSchema.safeParse({
-          client_id: values['client-id'],
-          client_name: values.name,
-          redirect_uris: redirectUris,
-          post_logout_redirect_uris:
-            values['post-logout-redirect-uri'] ??
-            defaultPostLogoutRedirectUris(redirectUris, values.public === true),
-          backchannel_logout_uri: values['backchannel-logout-uri'],
-          frontchannel_logout_uri: values['frontchannel-logout-uri'],
-          token_endpoint_auth_method: values.public ? 'none' : 'client_secret_basic',
-          client_secret: secret,
-        });
-        if (!parsed.success) throw new Error(`invalid client: ${describeIssue(parsed.error)}`);
-        if (await p.store.clients.find(parsed.data.client_id))
-          throw new Error(`client ${parsed.data.client_id} exists`);
-        await p.store.clients.upsert(Client.toRow(parsed.data, 'cli', p.now()));
-        console.log(`added client ${parsed.data.client_id}`);
-        console.log(
-          `post_logout_redirect_uris: ${parsed.data.post_logout_redirect_uris.join(' ') || '(none)'}`,
-        );
+        let added;
+        try {
+          added = await registerClient(
+            p,
+            {
+              client_id: values['client-id'] ?? '',
+              client_name: values.name,
+              redirect_uris: values['redirect-uri'] ?? [],
+              post_logout_redirect_uris: values['post-logout-redirect-uri'],
+              backchannel_logout_uri: values['backchannel-logout-uri'],
+              frontchannel_logout_uri: values['frontchannel-logout-uri'],
+              token_endpoint_auth_method: values.public ? 'none' : 'client_secret_basic',
+            },
+            'cli',
+          );
+        } catch (e) {
+          if (e instanceof OAuthError) throw new Error(`invalid client: ${e.description}`);
+          throw e;
+        }
+        const { metadata, client_secret: secret } = added;
+        console.log(`added client ${metadata.client_id}`);
+        console.log(`post_logout_redirect_uris: ${metadata.post_logout_redirect_uris.join(' ') || '(none)'}`);
         if (secret) console.log(`client_secret: ${secret}\n(shown once; only a digest is stored)`);
         return 0;
       });

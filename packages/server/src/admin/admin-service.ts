@@ -279,6 +279,22 @@ export class AdminService {
     return { client_id: clientId, client_secret: secret };
   }
 
+  /** Live sessions signed in through a connection (newest first, at most 100), for the Connections page. */
+  async connectionSessions(connectionId: string) {
+    const c = connectionId.length <= 40 ? await this.p.connections.get(connectionId) : undefined;
+    if (!c) throw notFound('no such connection');
+    const rows = await this.p.store.consoleQueries.sessionsThroughConnection(c.id, this.p.now(), 100);
+    return rows.map((r) => ({
+      sid: r.sid,
+      user: { id: r.user_id, username: r.username },
+      created_at: iso(r.created_at),
+      last_active_at: iso(r.last_active_at),
+      ip: r.ip,
+      user_agent: r.user_agent,
+      upstream: { iss: r.upstream_iss, sub: r.upstream_sub, sid: r.upstream_sid },
+    }));
+  }
+
   async listKeys() {
     const now = this.p.now();
     const signer = this.p.keys.signingKey().kid;
@@ -297,10 +313,11 @@ export class AdminService {
     const now = this.p.now();
     const hour = now - 3_600_000;
     const q = this.p.store.consoleQueries;
-    const [outbox, deliveries, sessions] = await Promise.all([
+    const [outbox, deliveries, sessions, byConnection] = await Promise.all([
       q.outboxFigures(hour),
       q.deliveriesSince(now - 24 * 3_600_000),
       q.sessionsPerClient(now),
+      q.sessionsPerConnection(now),
     ]);
     return {
       at: iso(now),
@@ -308,6 +325,7 @@ export class AdminService {
       failed_last_hour: outbox.failedSince,
       sse_subscribers: this.p.events.subscriberCount,
       sessions_per_client: sessions,
+      sessions_per_connection: byConnection,
       deliveries_last_24h: deliveries.map((d) => ({
         client_id: d.client_id,
         at: iso(d.created_at),

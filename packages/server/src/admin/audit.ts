@@ -18,11 +18,17 @@ const ACTIONS: Record<string, string> = {
   'DELETE /api/v1/users/:user/roles/:role': 'user.revoke_role',
   'DELETE /api/v1/sessions/:sid': 'session.revoke',
   'POST /api/v1/clients/:client/doctor': 'client.doctor',
+  'POST /api/v1/clients': 'client.register',
   'PATCH /api/v1/clients/:client': 'client.update',
   'POST /api/v1/clients/:client/secret': 'client.rotate_secret',
   'POST /api/v1/keys/rotate': 'key.rotate',
   'POST /api/v1/deliveries/:id/retry': 'delivery.retry',
+  'PUT /api/v1/connections/:id': 'connection.save',
+  'DELETE /api/v1/connections/:id': 'connection.remove',
 };
+
+/** Actions whose target is named in the JSON body rather than the path (it does not exist before the call). */
+const BODY_TARGETS: Record<string, string> = { 'POST /api/v1/clients': 'client_id' };
 
 /**
  * onResponse hook: every admin action (a non-GET request under /api/v1 made with an admin credential) goes to
@@ -40,7 +46,12 @@ export function auditAdminRequests(p: Provider) {
     const path = route.slice(route.indexOf('/api/v1/'));
     const key = `${req.method} ${path}`;
     const params = (req.params ?? {}) as Record<string, string>;
-    const target = Object.entries(params)[0];
+    const field = BODY_TARGETS[key];
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const named = field ? body[field] : undefined;
+    const target: [string, string] | undefined =
+      Object.entries(params)[0] ??
+      (field && typeof named === 'string' ? [field.replace(/_id$/, ''), named] : undefined);
     try {
       await p.store.audit.append({
         at: p.now(),

@@ -6,6 +6,9 @@ import type { LogoutReport } from '../logout/report.js';
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import type { DoctorReport } from './doctor/index.js';
 import { ApiError, type ConsoleAction, type ConsoleContext, type ConsolePage } from './console-types.js';
+import { device, enc, qs, statusBadge } from './console-format.js';
+import { registerClientAction, registerClientPage } from './console-register-client.js';
+import { connectionPage, connectionsPage } from './console-connections.js';
 
 interface UserItem {
   id: string;
@@ -53,49 +56,6 @@ interface Delivery {
     outcome: string;
     error: string | null;
   }[];
-}
-
-const enc = encodeURIComponent;
-const qs = (o: Record<string, string | undefined>) => {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(o)) if (v) p.set(k, v);
-  const s = p.toString();
-  return s ? `?${s}` : '';
-};
-
-/** A short description of a browser from its User-Agent, for the devices column. */
-function device(ua: string | null): string {
-  if (!ua) return 'unknown device';
-  const browser = /Edg\//.test(ua)
-    ? 'Edge'
-    : /Chrom(e|ium)\//.test(ua)
-      ? 'Chrome'
-      : /Firefox\//.test(ua)
-        ? 'Firefox'
-        : /Safari\//.test(ua)
-          ? 'Safari'
-          : (ua.split(/[ /]/)[0] ?? 'browser');
-  const os = /Android/.test(ua)
-    ? 'Android'
-    : /iPhone|iPad/.test(ua)
-      ? 'iOS'
-      : /Windows/.test(ua)
-        ? 'Windows'
-        : /Mac OS X/.test(ua)
-          ? 'macOS'
-          : /Linux/.test(ua)
-            ? 'Linux'
-            : '';
-  return os ? `${browser} on ${os}` : browser;
-}
-
-function statusBadge(s: string): SafeHtml {
-  const kind = ['delivered', 'confirmed', 'acknowledged', 'reached', 'ok'].includes(s)
-    ? 'ok'
-    : ['failed', 'rejected', 'not_confirmed', 'timeout'].includes(s)
-      ? 'bad'
-      : 'warn';
-  return html`<span class="badge ${kind}">${s.replace(/_/g, ' ')}</span>`;
 }
 
 const usersPage: ConsolePage = {
@@ -200,6 +160,13 @@ const userPage: ConsolePage = {
               : actionForm(`${base}/roles/admin/grant`, c.csrf, 'Grant the admin role')
           }
         </p>
+        <p>
+          ${actionForm(`${base}/unlock`, c.csrf, 'Unlock sign-in')}
+          <a class="button danger" href="${base}/reset-factors">Reset second factors…</a>
+        </p>
+        <p class="muted">
+          Unlock lifts a lock after too many wrong passwords at once (it would also expire on its own).
+        </p>
       </section>
       <h2>Sessions: devices × apps</h2>
       <section class="panel">
@@ -240,6 +207,42 @@ const userPage: ConsolePage = {
       </section>
       <h2>Recent logouts</h2>
       <section class="panel">${logoutTable(c, logouts.items)}</section>`;
+  },
+};
+
+const resetFactorsPage: ConsolePage = {
+  path: '/admin/users/:user/reset-factors',
+  title: (c) => `Reset the second factors of ${c.params.user}`,
+  async render(c) {
+    const u = await findUser(c);
+    const sessions = await c.api<SessionItem[]>('GET', `/api/v1/users/${enc(u.id)}/sessions`);
+    const base = `${c.base}/admin/users/${enc(u.username)}`;
+    return html`<section class="panel">
+      <p>
+        This removes every second factor of <strong>${u.username}</strong>: authenticator apps, passkeys and
+        recovery codes.
+        ${
+          sessions.length === 0
+            ? 'They have no live session.'
+            : html`Their
+                ${sessions.length === 1 ? 'live session ends' : `${sessions.length} live sessions end`} at
+                once (reason <code>credentials_changed</code>) and their apps are told.`
+        }
+        They sign in next with their password and can set up a new factor.
+      </p>
+      <p>Do this only after you have checked who is asking, e.g. someone who lost their phone.</p>
+      <form class="stack" method="post" action="${base}/reset-factors">
+        <input type="hidden" name="csrf" value="${c.csrf}" />
+        <label
+          ><span>Type the username <code>${u.username}</code> to confirm</span>
+          <input name="confirm" autocomplete="off" required maxlength="200" />
+        </label>
+        <div class="actions">
+          <button type="submit" class="danger">Reset second factors and end the sessions</button>
+          <a href="${base}">Cancel</a>
+        </div>
+      </form>
+    </section>`;
   },
 };
 
@@ -470,8 +473,9 @@ const clientsPage: ConsolePage = {
           )}
         </tbody>
       </table>
-      <p class="muted">
-        New clients are registered with <code>adieu client add</code> or dynamic registration.
+      <p>
+        <a class="button primary" href="${c.base}/admin/new-client">Register a client</a>
+        <span class="muted">(or <code>adieu client add</code>, or dynamic registration)</span>
       </p>
     </section>`;
   },
@@ -745,8 +749,12 @@ const auditPage: ConsolePage = {
 export const PAGES: readonly ConsolePage[] = [
   usersPage,
   userPage,
+  resetFactorsPage,
   clientsPage,
+  registerClientPage,
   clientPage,
+  connectionsPage,
+  connectionPage,
   keysPage,
   logoutsPage,
   logoutPage,
@@ -763,7 +771,13 @@ export const ACTIONS: readonly ConsoleAction[] = [
     path: '/admin/sessions/:sid/revoke',
     async run(c, form) {
       await c.api('DELETE', `/api/v1/sessions/${enc(c.params.sid ?? '')}`);
-      return back(form.user ? `/admin/users/${enc(form.user)}` : '/admin/users', 'revoked');
+      // Back to the page the button was on: a user's page, or a connection's (a console path, nothing else).
+      const to = form.user
+        ? `/admin/users/${enc(form.user)}`
+        : form.back && /^\/admin\/connections\/[a-z0-9_-]{1,40}$/.test(form.back)
+          ? form.back
+          : '/admin/users';
+      return back(to, 'revoked');
     },
   },
   {
@@ -785,6 +799,29 @@ export const ACTIONS: readonly ConsoleAction[] = [
     async run(c) {
       await c.api('POST', `/api/v1/users/${enc(c.params.user ?? '')}/enable`);
       return back(`/admin/users/${enc(c.params.user ?? '')}`, 'enabled');
+    },
+  },
+  {
+    path: '/admin/users/:user/unlock',
+    async run(c) {
+      await c.api('POST', `/api/v1/users/${enc(c.params.user ?? '')}/unlock`);
+      return back(`/admin/users/${enc(c.params.user ?? '')}`, 'unlocked');
+    },
+  },
+  {
+    path: '/admin/users/:user/reset-factors',
+    async run(c, form) {
+      const user = c.params.user ?? '';
+      // The typed confirmation: a post that skipped the confirmation page (or named someone else) changes nothing.
+      if (form.confirm?.trim() !== user) {
+        throw new ApiError(
+          400,
+          'confirmation_mismatch',
+          `type the username ${user.slice(0, 200)} exactly to confirm; nothing was reset`,
+        );
+      }
+      await c.api('POST', `/api/v1/users/${enc(user)}/resetFactors`);
+      return back(`/admin/users/${enc(user)}`, 'factors_reset');
     },
   },
   {
@@ -820,6 +857,7 @@ export const ACTIONS: readonly ConsoleAction[] = [
       return back(`/admin/clients/${enc(c.params.client ?? '')}`, 'client_saved');
     },
   },
+  registerClientAction,
   {
     path: '/admin/clients/:client/secret',
     async run(c) {

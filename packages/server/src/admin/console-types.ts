@@ -52,6 +52,10 @@ export const FLASH: Record<string, string> = {
   disabled: 'The user is disabled and signed out everywhere.',
   enabled: 'The user is enabled again.',
   granted: 'The admin role was granted.',
+  unlocked: 'Sign-in is unlocked: wrong-password lockouts are lifted.',
+  factors_reset:
+    'The second factors were removed and every session of the user ended (reason credentials_changed). Their apps are being told.',
+  client_registered: 'The client was registered.',
   role_revoked: 'The admin role was taken away.',
   retried: 'The delivery is queued again; the outbox will send it now.',
   client_saved: 'The logout URIs were saved.',

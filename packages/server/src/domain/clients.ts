@@ -6,7 +6,8 @@ import { digest, safeEqual } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
 import { matchesLoopbackRedirect } from './loopback-redirect.js';
 
-export type ClientSource = 'config' | 'registration' | 'cli';
+/** Where a client came from: `admin` is the admin API (and the console on it). */
+export type ClientSource = 'config' | 'registration' | 'cli' | 'admin';
 
 /** A registered client: its metadata and the rules that follow from it. */
 export class Client {

@@ -167,6 +167,42 @@ export function adminOpenApi(errors: Record<string, unknown>) {
           security: admin,
           responses: { '200': json({ type: 'array' }, 'Clients'), ...errors },
         },
+        post: {
+          summary:
+            'Register a client (as `adieu client add` does). A confidential client gets a generated ' +
+            'client_secret, in this answer only; post_logout_redirect_uris default to what the SDKs send',
+          security: admin,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['client_id'],
+                  properties: {
+                    client_id: { type: 'string', maxLength: 200 },
+                    client_name: { type: 'string' },
+                    redirect_uris: { type: 'array', items: { type: 'string' }, maxItems: 50 },
+                    post_logout_redirect_uris: { type: 'array', items: { type: 'string' }, maxItems: 50 },
+                    backchannel_logout_uri: { type: 'string' },
+                    frontchannel_logout_uri: { type: 'string' },
+                    token_endpoint_auth_method: {
+                      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+                      default: 'client_secret_basic',
+                      description: '`none`: a public client (browser or native app), no secret',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object' }, 'The client, with client_secret when it has one (shown once)'),
+            '409': json({ $ref: '#/components/schemas/Error' }, 'A client with this client_id exists'),
+            ...errors,
+          },
+        },
       },
       '/clients/{client}': {
         get: {
@@ -192,6 +228,16 @@ export function adminOpenApi(errors: Record<string, unknown>) {
           responses: { '200': json({ type: 'object' }, '{ client_id, client_secret }'), ...errors },
         },
       },
+      '/connections/{id}/sessions': {
+        get: {
+          summary:
+            'Live SSO sessions signed in through this connection (newest first, at most 100): user, device, ' +
+            'upstream iss/sub/sid',
+          security: admin,
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'array' }, 'Sessions'), ...errors },
+        },
+      },
       '/keys': {
         get: {
           summary: 'Signing keys and their state',
@@ -209,7 +255,8 @@ export function adminOpenApi(errors: Record<string, unknown>) {
       '/live': {
         get: {
           summary:
-            'Outbox depth, failures in the last hour, SSE subscribers, sessions per app, deliveries of the last 24 h',
+            'Outbox depth, failures in the last hour, SSE subscribers, sessions per app and per connection, ' +
+            'deliveries of the last 24 h',
           security: admin,
           responses: { '200': json({ type: 'object' }, 'Live figures'), ...errors },
         },

@@ -5,6 +5,7 @@ import { OAuthError, invalidRequest, notFound } from '../../protocol/errors.js';
 import { doctorDeps, runDoctor } from '../../admin/doctor/index.js';
 import { ADMIN_ROLE, authenticateAdmin } from '../../admin/admin-auth.js';
 import { AdminService, readInt } from '../../admin/admin-service.js';
+import { readNewClient, registerClient } from '../../admin/client-registration.js';
 import { readParams } from '../../protocol/params.js';
 import { noStore, type HttpContext } from '../context.js';
 
@@ -95,6 +96,15 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
     return noStore(reply).send(await s.listClients());
   });
 
+  // Register a client (the console's "Register a client", the CLI's `client add`): one set of rules for all three.
+  app.post('/api/v1/clients', async (req, reply) => {
+    await admin(req.headers.authorization);
+    const { metadata, client_secret } = await registerClient(p, readNewClient(req.body), 'admin');
+    return noStore(reply)
+      .code(201)
+      .send({ ...(await s.getClient(metadata.client_id)), ...(client_secret ? { client_secret } : {}) });
+  });
+
   app.get<ClientParams>('/api/v1/clients/:client', async (req, reply) => {
     await admin(req.headers.authorization);
     return noStore(reply).send(await s.getClient(req.params.client));
@@ -108,6 +118,11 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
   app.post<ClientParams>('/api/v1/clients/:client/secret', async (req, reply) => {
     await admin(req.headers.authorization);
     return noStore(reply).send(await s.rotateSecret(req.params.client));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/v1/connections/:id/sessions', async (req, reply) => {
+    await admin(req.headers.authorization);
+    return noStore(reply).send(await s.connectionSessions(req.params.id));
   });
 
   app.get('/api/v1/keys', async (req, reply) => {

@@ -35,6 +35,16 @@ export class ClientsRepo {
       .execute();
   }
 
+  /** Add a client unless one with its id exists; false then (two admins registering the same id). */
+  async insertNew(row: ClientRow): Promise<boolean> {
+    const r = await this.db
+      .insertInto('clients')
+      .values(row)
+      .onConflict((oc) => oc.column('client_id').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
   /** Drop clients that came from the config file but are no longer in it. */
   async deleteConfigClientsExcept(keep: readonly string[]): Promise<number> {
     let q = this.db.deleteFrom('clients').where('source', '=', 'config');

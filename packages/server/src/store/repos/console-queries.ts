@@ -144,4 +144,46 @@ export class ConsoleQueriesRepo {
       .execute();
     return rows.map((r) => ({ client_id: r.client_id, n: Number(r.n) }));
   }
+
+  /** Live SSO sessions per connection they were signed in through. */
+  async sessionsPerConnection(now: number): Promise<{ connection_id: string; n: number }[]> {
+    const rows = await this.db
+      .selectFrom('session_upstreams as su')
+      .innerJoin('sessions as s', 's.sid', 'su.sid')
+      .select(['su.connection_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('s.ended_at', 'is', null)
+      .where('s.idle_expires_at', '>', now)
+      .where('s.absolute_expires_at', '>', now)
+      .groupBy('su.connection_id')
+      .orderBy('su.connection_id')
+      .execute();
+    return rows.map((r) => ({ connection_id: r.connection_id, n: Number(r.n) }));
+  }
+
+  /** The newest live SSO sessions signed in through one connection, with their user and upstream identity. */
+  sessionsThroughConnection(connectionId: string, now: number, limit: number) {
+    return this.db
+      .selectFrom('session_upstreams as su')
+      .innerJoin('sessions as s', 's.sid', 'su.sid')
+      .innerJoin('users as u', 'u.id', 's.user_id')
+      .select([
+        's.sid',
+        's.created_at',
+        's.last_active_at',
+        's.ip',
+        's.user_agent',
+        'u.id as user_id',
+        'u.username',
+        'su.upstream_iss',
+        'su.upstream_sub',
+        'su.upstream_sid',
+      ])
+      .where('su.connection_id', '=', connectionId)
+      .where('s.ended_at', 'is', null)
+      .where('s.idle_expires_at', '>', now)
+      .where('s.absolute_expires_at', '>', now)
+      .orderBy('s.created_at', 'desc')
+      .limit(limit)
+      .execute();
+  }
 }
