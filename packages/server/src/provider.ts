@@ -25,6 +25,7 @@ import { AuthorizationFlow } from './protocol/authorize.js';
 import { createMailer, type Mailer } from './email/mailer.js';
 import { MailTemplates } from './email/messages.js';
 import { AccountService } from './accounts/account-service.js';
+import { Passkeys } from './mfa/passkeys.js';
 import { SecondFactors } from './mfa/second-factors.js';
 import { KeyEncryption } from './keys/key-encryption.js';
 import { endSessionsAfterCredentialChange } from './logout/credentials-changed.js';
@@ -70,6 +71,7 @@ export class Provider {
   readonly mailTemplates = new MailTemplates();
   readonly accounts: AccountService;
   readonly secondFactors: SecondFactors;
+  readonly passkeys: Passkeys;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -155,6 +157,13 @@ export class Provider {
       now: this.now,
       issuerName: new URL(config.issuer).host,
       credentialsChanged: (userId, o) => endSessionsAfterCredentialChange(this.logout, userId, o),
+    });
+    this.passkeys = new Passkeys({
+      factors: store.factors,
+      challenges: store.interactions,
+      now: this.now,
+      issuer: config.issuer,
+      onRejected: (purpose, reason) => this.log.info({ purpose, reason }, 'passkey answer refused'),
     });
     const sessions = this.sessions;
     this.authorization = new AuthorizationFlow({

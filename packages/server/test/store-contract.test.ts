@@ -868,6 +868,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
       credential_id: null,
       public_key: null,
       sign_count: null,
+      backup_eligible: null,
+      backed_up: null,
       transports: null,
       created_at: T0,
       last_used_at: null,
@@ -895,6 +897,39 @@ describe.each(engines)('Store contract on %s', (engine) => {
       await expect(store.factors.add({ ...f }, ['x1', 'x2'])).rejects.toThrow();
       expect(await store.factors.countUnusedRecoveryCodes(user)).toBe(0);
       expect(await store.factors.listByUser(user)).toHaveLength(1);
+    });
+
+    it('a passkey counter moves forward once per value, by exactly one of racing callers; hasKind reads one kind', async () => {
+      const user = uid('usr');
+      const f = totp(user, {
+        kind: 'passkey',
+        label: 'Laptop',
+        secret: null,
+        last_step: null,
+        credential_id: uid('cred'),
+        public_key: 'pk',
+        sign_count: 4,
+        transports: 'internal',
+        backup_eligible: 0,
+        backed_up: 0,
+      });
+      expect(await store.factors.hasKind(user, 'passkey')).toBe(false);
+      await store.factors.add(f);
+      expect(await store.factors.hasKind(user, 'passkey')).toBe(true);
+      expect(await store.factors.hasKind(user, 'totp')).toBe(false);
+      expect((await store.factors.findByCredentialId(f.credential_id!))?.id).toBe(f.id);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => store.factors.acceptPasskeyUse(f.id, 4, 5, true, T0 + 5)),
+      );
+      expect(winners(results)).toBe(1);
+      // An older or equal counter, or one verified against a counter that moved meanwhile: refused.
+      expect(await store.factors.acceptPasskeyUse(f.id, 5, 5, true, T0 + 6)).toBe(false);
+      expect(await store.factors.acceptPasskeyUse(f.id, 4, 6, true, T0 + 6)).toBe(false);
+      expect(await store.factors.acceptPasskeyUse(f.id, 5, 0, true, T0 + 6)).toBe(false);
+      expect(await store.factors.acceptPasskeyUse(f.id, 5, 9, false, T0 + 7)).toBe(true);
+      const [row] = await store.factors.listByUser(user);
+      expect(Number(row!.sign_count)).toBe(9);
+      expect(row).toMatchObject({ backed_up: 0, last_used_at: T0 + 7 });
     });
 
     it('a TOTP step is accepted once, only later than the last, by exactly one of racing callers', async () => {
@@ -1309,6 +1344,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
           credential_id: null,
           public_key: null,
           sign_count: null,
+          backup_eligible: null,
+          backed_up: null,
           transports: null,
           created_at: T0,
           last_used_at: null,

@@ -20,6 +20,17 @@ export function parseAmr(stored: string | null | undefined): string[] {
   return stored ? stored.split(' ').filter(Boolean) : [];
 }
 
+/**
+ * The methods (RFC 8176 §2) a passkey proves. `hwk` when the key cannot leave its authenticator (WebAuthn backup
+ * eligibility BE=0: a security key, or a platform key bound to one device's TPM or secure enclave); `swk` when it
+ * may be copied to other devices (BE=1: a synced passkey, whose private key lives in a sync provider's software as
+ * well). Plus `user` when the authenticator verified its user (UV: PIN, fingerprint or face). Either reaches
+ * `urn:adieu:phr` with `user`: phishing resistance comes from WebAuthn's origin binding, not from the hardware.
+ */
+export function passkeyAmr(o: { backupEligible: boolean; userVerified: boolean }): string[] {
+  return [o.backupEligible ? 'swk' : 'hwk', ...(o.userVerified ? ['user'] : [])];
+}
+
 /** Merge methods proved at different times in one session, keeping RFC 8176's `mfa` truthful. */
 export function combineAmr(...parts: readonly (readonly string[])[]): string[] {
   const all = new Set(parts.flat().filter((m) => m !== 'mfa'));

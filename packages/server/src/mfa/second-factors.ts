@@ -39,6 +39,8 @@ export interface FactorView {
   label: string;
   createdAt: number;
   lastUsedAt: number | null;
+  /** A passkey that may be synced to the user's other devices (WebAuthn backup eligible). */
+  synced?: boolean;
 }
 
 export type CodeCheck =
@@ -74,6 +76,7 @@ export class SecondFactors {
       label: f.label,
       createdAt: f.created_at,
       lastUsedAt: f.last_used_at,
+      ...(f.kind === 'passkey' ? { synced: Number(f.backup_eligible) === 1 } : {}),
     }));
   }
 
@@ -129,6 +132,8 @@ export class SecondFactors {
         credential_id: null,
         public_key: null,
         sign_count: null,
+        backup_eligible: null,
+        backed_up: null,
         transports: null,
         created_at: now,
         last_used_at: null,

@@ -51,7 +51,7 @@ export interface InteractionPayload {
   /** For consent: the session that is already authenticated. */
   sid?: string;
   /** A provider page (the account page) to return to after login, instead of an authorization request. */
-  returnTo?: '/account' | '/account/password' | '/account/two-step/totp';
+  returnTo?: '/account' | '/account/password' | '/account/two-step/totp' | '/account/two-step/passkey';
   /** Show the account picker first (several accounts, or prompt=select_account). */
   pick?: boolean;
 }

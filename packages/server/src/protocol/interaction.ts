@@ -150,6 +150,31 @@ export class Interactions {
     return this.establish(pending, browser);
   }
 
+  /**
+   * A passkey verified by its user stood in for the password (and the second factor: possession plus PIN or
+   * biometrics, docs/mfa.md): sign in as the user it names, if that user may sign in.
+   */
+  async signInWithPasskey(
+    interaction: LoadedInteraction,
+    userId: string,
+    methods: readonly string[],
+    browser: BrowserContext,
+  ): Promise<Exclude<LoginResult, { kind: 'second_factor' }>> {
+    const user = await this.p.store.users.findById(userId);
+    if (!user || user.disabled) {
+      return { kind: 'retry', status: 403, message: 'This account is disabled. Ask your administrator.' };
+    }
+    if (!this.p.accounts.maySignIn(user)) {
+      return {
+        kind: 'retry',
+        status: 403,
+        message: 'Confirm your email address first: follow the link we sent you.',
+      };
+    }
+    await this.finish(interaction);
+    return this.establish({ userId, amr: combineAmr(methods), rememberMe: false }, browser);
+  }
+
   /** What follows the password for this user in this interaction (protocol/second-factor-step.ts). */
   async secondFactorStep(interaction: LoadedInteraction, userId: string): Promise<SecondFactorStep> {
     const raw = interaction.payload.raw;

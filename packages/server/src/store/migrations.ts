@@ -474,6 +474,14 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('refresh_tokens').addColumn('amr', 'text').execute();
       },
     },
+    '0009_passkey_backup_flags': {
+      // Issue 15, passkeys: whether a credential may be synced (WebAuthn BE flag, fixed for its life: checked at
+      // every use, and what makes it swk rather than hwk in amr) and whether it is backed up now (BS, shown).
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('user_factors').addColumn('backup_eligible', 'integer').execute();
+        await db.schema.alterTable('user_factors').addColumn('backed_up', 'integer').execute();
+      },
+    },
   };
 }
 

@@ -247,6 +247,9 @@ export interface UserFactorTable {
   transports: string | null;
   created_at: number;
   last_used_at: number | null;
+  /** Passkeys (0009): WebAuthn backup eligibility (BE, 0/1, fixed for the credential's life) and state (BS). */
+  backup_eligible: number | null;
+  backed_up: number | null;
 }
 
 /** A single-use recovery code: only its digest is kept. */

@@ -9,7 +9,7 @@ export interface AccountView {
   interactionId: string;
   sessions: SessionView[];
   /** Second factors (docs/mfa.md). */
-  twoStep: { factors: FactorView[]; recoveryCodesLeft: number };
+  twoStep: { factors: FactorView[]; recoveryCodesLeft: number; passkeys: boolean };
 }
 
 /** A short, human description of a browser from its user agent (no parsing library: it is only a label). */
@@ -120,28 +120,42 @@ export function accountPage(v: AccountView): SafeHtml {
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** Two-step sign-in: the user's factors, each with "Remove", and a way to add an authenticator app. */
+const kindNote = (f: FactorView) =>
+  f.kind === 'totp' ? 'authenticator app' : f.synced ? 'passkey, synced' : 'passkey, this device only';
+
+function twoStepNote(factors: readonly FactorView[], left: number): string {
+  const passkey = factors.some((f) => f.kind === 'passkey');
+  return `After your password, you confirm each sign-in with one of these${
+    passkey ? '; a passkey also signs you in without one' : ''
+  }. ${left} ${left === 1 ? 'recovery code is' : 'recovery codes are'} left.`;
+}
+
+/**
+ * Two-step sign-in: the user's factors, each with "Remove", and ways to add an authenticator app or (where the
+ * issuer allows them) a passkey.
+ */
 function twoStepSection(v: AccountView) {
-  const { factors, recoveryCodesLeft } = v.twoStep;
-  return html`<h2 id="two-step">Two-step sign-in</h2>
+  const { factors, recoveryCodesLeft, passkeys } = v.twoStep;
+  const hasTotp = factors.some((f) => f.kind === 'totp');
+  return html`<h2 id="two-step">Two-step sign-in and passkeys</h2>
     ${
       factors.length
-        ? html`<p class="note">
-              After your password, you confirm each sign-in with one of these. ${recoveryCodesLeft}
-              ${recoveryCodesLeft === 1 ? 'recovery code is' : 'recovery codes are'} left.
-            </p>
+        ? html`<p class="note">${twoStepNote(factors, recoveryCodesLeft)}</p>
             <ul class="apps" data-adieu="factors">
               ${factors.map(
                 (f) =>
-                  html`<li data-factor="${f.id}">
+                  html`<li data-factor="${f.id}" data-kind="${f.kind}">
                     <span
                       >${f.label}<br /><span class="note"
-                        >added
+                        >${kindNote(f)}, added
                         ${day(f.createdAt)}${f.lastUsedAt ? `, last used ${day(f.lastUsedAt)}` : ''}</span
                       ></span
                     >
                     <form method="post" action="${v.base}/account/two-step/remove">
-                      ${hidden(v)}<input type="hidden" name="factor" value="${f.id}" /><button type="submit">
+                      ${hidden(v)}<input type="hidden" name="factor" value="${f.id}" /><button
+                        type="submit"
+                        aria-label="Remove ${f.label}"
+                      >
                         Remove
                       </button>
                     </form>
@@ -153,12 +167,14 @@ function twoStepSection(v: AccountView) {
               sign-in here is not recent.
             </p>`
         : html`<p class="note">
-            Off. Add a code from your phone to every sign-in, so a stolen password is not enough.
+            Off. Add a code from your phone to every sign-in, so a stolen password is not
+            enough${passkeys ? ', or a passkey, which signs you in without a password' : ''}.
           </p>`
     }
-    <p>
+    <p class="links">
       <a class="button" href="${v.base}/account/two-step/totp"
-        >${factors.length ? 'Add another authenticator app' : 'Set up an authenticator app'}</a
+        >${hasTotp ? 'Add another authenticator app' : 'Set up an authenticator app'}</a
       >
+      ${passkeys ? html`<a class="button" href="${v.base}/account/two-step/passkey">Add a passkey</a>` : ''}
     </p>`;
 }

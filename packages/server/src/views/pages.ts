@@ -1,5 +1,6 @@
 import { html, jsonForScript, page, raw, type SafeHtml } from './index.js';
 import { connectionButtons, type ConnectionChoice } from './connection-pages.js';
+import { passkeyForm, type PasskeyFormView } from './passkey-form.js';
 
 export interface LoginView {
   base: string;
@@ -22,6 +23,8 @@ export interface LoginView {
   /** "Forgot password?" (always offered) and "Create account" (when sign-up is open). */
   forgotUrl?: string | undefined;
   signupUrl?: string | undefined;
+  /** "Sign in with a passkey" (passwordless), where the issuer allows passkeys. */
+  passkey?: PasskeyFormView | undefined;
 }
 
 /**
@@ -44,7 +47,7 @@ export function loginPage(v: LoginView): SafeHtml {
     body: html`<h1>Sign in</h1>
       <p class="lede">to continue to <strong>${v.clientName}</strong></p>
       ${v.error ? html`<div class="error" id="login-error" role="alert">${v.error}</div>` : ''}
-      ${v.password ? passwordForm(v, invalid) : ''}
+      ${v.password ? passwordForm(v, invalid) : ''} ${v.password && v.passkey ? passkeyForm(v.passkey) : ''}
       ${v.connections ? connectionButtons(v.connections.action, v.csrf, v.connections.choices) : ''}
       ${
         !v.password && !v.connections?.choices.length

@@ -1,4 +1,5 @@
 import { html, page, type SafeHtml } from './index.js';
+import { passkeyForm, type PasskeyFormView } from './passkey-form.js';
 
 const errorBox = (error: string | undefined) =>
   error ? html`<div class="error" id="code-error" role="alert">${error}</div>` : '';
@@ -6,7 +7,7 @@ const invalid = (error: string | undefined) =>
   error ? html` aria-invalid="true" aria-describedby="code-error"` : '';
 
 /** The one-time-code field: digits from an app, or a recovery code (letters and a dash). */
-function codeField(label: string, error: string | undefined) {
+function codeField(label: string, error: string | undefined, autofocus = true) {
   return html`<label for="code">${label}</label>
     <input
       type="text"
@@ -16,8 +17,7 @@ function codeField(label: string, error: string | undefined) {
       autocapitalize="none"
       spellcheck="false"
       maxlength="40"
-      required
-      autofocus${invalid(error)}
+      required${autofocus ? html` autofocus` : ''}${invalid(error)}
     />`;
 }
 
@@ -30,10 +30,20 @@ export interface SecondFactorView {
   error?: string | undefined;
   /** A step-up: the user is signed in already and only the app asks for more. */
   stepUp?: boolean | undefined;
+  /** "Use your passkey", for a user who has one. */
+  passkey?: PasskeyFormView | undefined;
+  /** What the code field takes: a code from the app or a recovery code, only a recovery code, or no field. */
+  codes: 'totp' | 'recovery' | 'none';
 }
 
-/** The second step of a sign-in (or a step-up): a code from the authenticator app, or a recovery code. */
+/** The second step of a sign-in (or a step-up): a passkey, a code from the authenticator app, or a recovery code. */
 export function secondFactorPage(v: SecondFactorView): SafeHtml {
+  const how =
+    v.passkey && v.codes === 'totp'
+      ? 'Use your passkey, or enter the code your authenticator app shows for this account.'
+      : v.passkey
+        ? 'Use your passkey.'
+        : 'Open your authenticator app and enter the code it shows for this account.';
   return page({
     base: v.base,
     title: 'Two-step sign-in',
@@ -44,15 +54,32 @@ export function secondFactorPage(v: SecondFactorView): SafeHtml {
             ? html`<strong>${v.clientName}</strong> asks you to confirm it is you.`
             : html`to continue to <strong>${v.clientName}</strong>.`
         }
-        Open your authenticator app and enter the code it shows for this account.
+        ${how}
       </p>
-      ${errorBox(v.error)}
-      <form method="post" action="${v.action}" novalidate>
-        <input type="hidden" name="csrf" value="${v.csrf}" />
-        ${codeField('Code', v.error)}
-        <p class="note">No phone? Enter one of your recovery codes instead.</p>
-        <div class="actions"><button type="submit" class="primary">Continue</button></div>
-      </form>
+      ${errorBox(v.error)} ${v.passkey ? passkeyForm(v.passkey) : ''}
+      ${
+        v.codes === 'none'
+          ? ''
+          : html`<form
+              method="post"
+              action="${v.action}"
+              class="${v.passkey ? 'after-passkey' : ''}"
+              novalidate
+            >
+              <input type="hidden" name="csrf" value="${v.csrf}" />
+              ${codeField(v.codes === 'totp' ? 'Code' : 'Recovery code', v.error, !v.passkey)}
+              <p class="note">
+                ${
+                  v.codes === 'totp'
+                    ? 'No phone? Enter one of your recovery codes instead.'
+                    : 'Lost your passkey? Enter one of your recovery codes.'
+                }
+              </p>
+              <div class="actions">
+                <button type="submit" class="${v.passkey ? '' : 'primary'}">Continue</button>
+              </div>
+            </form>`
+      }
       <p class="note"><a href="${v.cancelUrl}">Cancel and return to the app</a></p>`,
   });
 }
@@ -146,5 +173,49 @@ export function recoveryCodesPage(v: RecoveryCodesView): SafeHtml {
             </form>`
           : html`<p><a class="button primary" href="${v.next.href}">${v.next.label}</a></p>`
       }`,
+  });
+}
+
+export interface PasskeyEnrolView {
+  base: string;
+  /** The passkey form (a registration ceremony), with the name field. */
+  passkey: Omit<PasskeyFormView, 'fields' | 'label' | 'ceremony'>;
+  /** The name offered for the new passkey (this browser, e.g. "Chrome on macOS"). */
+  suggestedName: string;
+  error?: string | undefined;
+  cancelUrl: string;
+}
+
+/** Add a passkey on the account page: name it, then the browser asks for the fingerprint, face or PIN. */
+export function passkeyEnrolPage(v: PasskeyEnrolView): SafeHtml {
+  return page({
+    base: v.base,
+    title: 'Add a passkey',
+    body: html`<h1>Add a passkey</h1>
+      <p class="lede">
+        A passkey signs you in with your fingerprint, face or screen lock instead of a password, and only ever
+        works on this site, so it cannot be phished. It also serves as your second step after a password.
+      </p>
+      ${errorBox(v.error)}
+      <p class="note" data-adieu="passkey-unsupported">
+        This browser cannot create passkeys (it needs JavaScript and passkey support).
+      </p>
+      ${passkeyForm({
+        ...v.passkey,
+        ceremony: 'register',
+        label: 'Create a passkey',
+        primary: true,
+        fields: html`<label for="passkey-name">Name</label>
+          <input
+            type="text"
+            id="passkey-name"
+            name="name"
+            value="${v.suggestedName}"
+            maxlength="60"
+            autocomplete="off"
+          />
+          <p class="note">To tell your passkeys apart on your account page.</p>`,
+      })}
+      <p class="note"><a href="${v.cancelUrl}">Cancel</a></p>`,
   });
 }

@@ -5,7 +5,9 @@ import { readParams } from '../../protocol/params.js';
 import { isFreshSignIn } from '../../mfa/second-factors.js';
 import { randomToken, safeEqual } from '../../util/crypto.js';
 import { messagePage } from '../../views/account-flow-pages.js';
-import { recoveryCodesPage, totpEnrolPage } from '../../views/second-factor-pages.js';
+import { passkeyEnrolPage, recoveryCodesPage, totpEnrolPage } from '../../views/second-factor-pages.js';
+import { deviceLabel } from '../../views/account-page.js';
+import { MAX_RESPONSE_CHARS } from '../../mfa/passkeys.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { openSignInPage } from '../sign-in.js';
 import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
@@ -30,7 +32,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
   async function signInFirst(
     req: FastifyRequest,
     reply: FastifyReply,
-    returnTo: '/account' | '/account/two-step/totp',
+    returnTo: '/account' | '/account/two-step/totp' | '/account/two-step/passkey',
   ) {
     // The browser's pending page for the same place is reused, and a new one comes out of the sign-in budget.
     const id = await flow.accountSignIn(
@@ -121,6 +123,86 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
       );
     }
     return sendPage(reply, recoveryCodesPage({ base, codes: enrolled.recoveryCodes, next: back }));
+  });
+
+  /**
+   * A new passkey is a new way in without the password, so adding one needs a fresh sign-in, like removing one:
+   * a session left open on a shared computer must not be enough to plant a passkey.
+   */
+  async function passkeyView(req: FastifyRequest, reply: FastifyReply, session: SessionRow, error?: string) {
+    const user = (await p.store.users.findById(session.user_id))!;
+    const ceremony = await p.passkeys.registrationOptions(user, session.sid);
+    return passkeyEnrolPage({
+      base,
+      passkey: {
+        base,
+        action: `${base}/account/two-step/passkey`,
+        nonce: reply.cspNonce,
+        challengeId: ceremony.challengeId,
+        options: ceremony.options,
+        hidden: { csrf: ceremony.csrf, interaction: ceremony.challengeId },
+      },
+      suggestedName: deviceLabel(browserContext(req).userAgent),
+      error,
+      cancelUrl: back.href,
+    });
+  }
+
+  app.get('/account/two-step/passkey', page, async (req, reply) => {
+    if (!p.passkeys.available) return reply.callNotFound();
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    if (!session || !isFreshSignIn(session.auth_time, p.now())) {
+      return signInFirst(req, reply, '/account/two-step/passkey');
+    }
+    return sendPage(reply, await passkeyView(req, reply, session));
+  });
+
+  app.post('/account/two-step/passkey', page, async (req, reply) => {
+    if (!p.passkeys.available) return reply.callNotFound();
+    const form = readParams(req.body, ['csrf', 'interaction', 'challenge', 'response', 'name'] as const, {
+      interaction: 64,
+      challenge: 64,
+      response: MAX_RESPONSE_CHARS,
+      name: 200,
+    });
+    const session = await flow.currentSession(browserContext(req).sessionCookie);
+    const csrf = await p.passkeys.ceremonyCsrf(form.interaction);
+    if (
+      !session ||
+      !csrf ||
+      !form.csrf ||
+      !safeEqual(form.csrf, csrf) ||
+      form.challenge !== form.interaction
+    ) {
+      throw new OAuthError(
+        'invalid_request',
+        'this page has expired or was not sent from your account; reload it',
+        403,
+      );
+    }
+    if (!isFreshSignIn(session.auth_time, p.now()))
+      return signInFirst(req, reply, '/account/two-step/passkey');
+    const added = await p.passkeys.register(
+      session.user_id,
+      session.sid,
+      form.challenge,
+      form.response,
+      form.name,
+    );
+    if (added.outcome === 'failed')
+      return sendPage(reply, await passkeyView(req, reply, session, added.message), 400);
+    if (!added.recoveryCodes) {
+      return sendPage(
+        reply,
+        messagePage({
+          base,
+          title: 'Passkey added',
+          message: 'You can now sign in with it, with or without your password.',
+          links: [back],
+        }),
+      );
+    }
+    return sendPage(reply, recoveryCodesPage({ base, codes: added.recoveryCodes, next: back }));
   });
 
   app.post('/account/two-step/remove', page, async (req, reply) => {

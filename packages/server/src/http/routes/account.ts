@@ -50,6 +50,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     const twoStep = {
       factors: await p.secondFactors.list(user.id),
       recoveryCodesLeft: await p.secondFactors.recoveryCodesLeft(user.id),
+      passkeys: p.passkeys.available,
     };
     return sendPage(
       reply,

@@ -12,6 +12,7 @@ import { setAccountCookies } from '../browser-cookies.js';
 import { closeSignInPage, finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
+import { MAX_RESPONSE_CHARS } from '../../mfa/passkeys.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -58,7 +59,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
     const upstream = it.payload.raw.connection ?? connectionForEmail(offered, hint);
     if (upstream) return startUpstreamTrip(ctx, req, reply, it, upstream, hint);
-    return sendPage(reply, loginPage(await loginView(it, hint)));
+    return sendPage(reply, loginPage(await withPasskey(await loginView(it, hint), it, reply)));
   });
 
   /** The account picker of an interaction; undefined when no account is left here to pick. */
@@ -124,6 +125,60 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     };
   }
 
+  /**
+   * The login page as shown: with "Sign in with a passkey" where the issuer allows passkeys. Its challenge is made
+   * only for a page that is rendered (not for a password post that succeeds).
+   */
+  async function withPasskey(
+    view: LoginView,
+    it: LoadedInteraction,
+    reply: FastifyReply,
+  ): Promise<LoginView> {
+    // An app that turned its password form off signs in only through its connections: no local passkey either.
+    if (!p.passkeys.available || !view.password) return view;
+    const ceremony = await p.passkeys.signInOptions(it.row.id);
+    return {
+      ...view,
+      passkey: {
+        base,
+        action: `${base}/interaction/${it.row.id}/passkey`,
+        nonce: reply.cspNonce,
+        ceremony: 'authenticate',
+        challengeId: ceremony.challengeId,
+        options: ceremony.options,
+        hidden: { csrf: it.row.csrf },
+        label: 'Sign in with a passkey',
+        separated: true,
+      },
+    };
+  }
+
+  // Passwordless: a passkey verified by its user names the account and is both factors at once (docs/mfa.md).
+  app.post<IdParams>('/interaction/:id/passkey', page, async (req, reply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    const form = readParams(req.body, ['csrf', 'challenge', 'response'] as const, {
+      challenge: 64,
+      response: MAX_RESPONSE_CHARS,
+    });
+    interactions.checkCsrf(it, form.csrf);
+    await interactions.requirePasswordOffered(it);
+    const used = await p.passkeys.use('sign-in', it.row.id, form.challenge, form.response);
+    const browser = browserContext(req);
+    const result =
+      used.outcome === 'ok'
+        ? await interactions.signInWithPasskey(it, used.userId, used.amr, browser)
+        : { kind: 'retry' as const, status: 400, message: used.message };
+    if (result.kind === 'retry') {
+      const view = {
+        ...(await loginView(it, undefined)),
+        getAddress: { url: `${base}/interaction/${it.row.id}`, nonce: reply.cspNonce },
+        error: result.message,
+      };
+      return sendPage(reply, loginPage(await withPasskey(view, it, reply)), result.status);
+    }
+    return finishSignIn(ctx, reply, it, result, browser);
+  });
+
   async function showConsent(reply: FastifyReply, it: LoadedInteraction) {
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const user = await flow.consentingUser(it.payload.sid);
@@ -160,7 +215,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       getAddress: { url: `${base}/interaction/${it.row.id}`, nonce: reply.cspNonce },
     };
     if (!form.username || !form.password) {
-      return sendPage(reply, loginPage({ ...view, error: 'Enter your username and password.' }), 400);
+      const empty = { ...view, error: 'Enter your username and password.' };
+      return sendPage(reply, loginPage(await withPasskey(empty, it, reply)), 400);
     }
     const browser = browserContext(req);
     const result = await interactions.login(
@@ -170,7 +226,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     );
     if (result.kind === 'retry') {
       if (result.retryAfterSeconds) reply.header('retry-after', String(result.retryAfterSeconds));
-      return sendPage(reply, loginPage({ ...view, error: result.message }), result.status);
+      const failed = { ...view, error: result.message };
+      return sendPage(reply, loginPage(await withPasskey(failed, it, reply)), result.status);
     }
     if (result.kind === 'second_factor') {
       return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);

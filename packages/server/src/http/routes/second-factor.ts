@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
 import type { PendingSecondFactor } from '../../protocol/authorize.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
+import { MAX_RESPONSE_CHARS } from '../../mfa/passkeys.js';
 import { recoveryCodesPage, secondFactorPage, totpEnrolPage } from '../../views/second-factor-pages.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
@@ -48,8 +49,25 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
       ? 'your account'
       : ((await p.clients.get(it.payload.raw.client_id ?? ''))?.name ?? 'the application');
 
-  const codeView = async (it: LoadedInteraction, pending: PendingSecondFactor, error?: string) =>
-    secondFactorPage({
+  /** The second step as shown: the user's passkey (a fresh challenge), and the code field their factors allow. */
+  const codeView = async (
+    it: LoadedInteraction,
+    pending: PendingSecondFactor,
+    reply: FastifyReply,
+    error?: string,
+  ) => {
+    const mine = await factors.list(pending.userId);
+    const hasTotp = mine.some((f) => f.kind === 'totp');
+    const ceremony =
+      p.passkeys.available && mine.some((f) => f.kind === 'passkey')
+        ? await p.passkeys.secondFactorOptions(pending.userId, it.row.id)
+        : undefined;
+    const codes = hasTotp
+      ? 'totp'
+      : !ceremony || (await factors.recoveryCodesLeft(pending.userId)) > 0
+        ? 'recovery'
+        : 'none';
+    return secondFactorPage({
       base,
       action: here(it),
       csrf: it.row.csrf,
@@ -57,7 +75,20 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
       cancelUrl: cancelUrl(it),
       stepUp: Boolean(pending.sid),
       error,
+      codes,
+      passkey: ceremony && {
+        base,
+        action: `${here(it)}/passkey`,
+        nonce: reply.cspNonce,
+        ceremony: 'authenticate',
+        challengeId: ceremony.challengeId,
+        options: ceremony.options,
+        hidden: { csrf: it.row.csrf },
+        label: 'Use your passkey',
+        primary: true,
+      },
     });
+  };
 
   const enrolView = async (it: LoadedInteraction, sealed: string, error?: string) => {
     const user = await p.store.users.findById(it.payload.secondFactor!.userId);
@@ -83,7 +114,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
         recoveryCodesPage({ base, codes: [], next: { action: `${here(it)}/continue`, csrf: it.row.csrf } }),
       );
     }
-    if (await factors.hasAny(pending.userId)) return sendPage(reply, await codeView(it, pending));
+    if (await factors.hasAny(pending.userId)) return sendPage(reply, await codeView(it, pending, reply));
     // No factor yet, but one is needed: set one up. The secret waits (sealed) in the interaction until confirmed.
     const sealed = pending.enrolment ?? (await factors.startTotp());
     if (!pending.enrolment) await interactions.awaitSecondFactor(it, { ...pending, enrolment: sealed });
@@ -93,18 +124,44 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
   app.post<IdParams>('/interaction/:id/second-factor', page, async (req, reply) => {
     const { it, pending, code } = await pendingOf(req, true);
     if (!code?.trim()) {
-      return sendPage(reply, await codeView(it, pending, 'Enter the code from your authenticator app.'), 400);
+      return sendPage(
+        reply,
+        await codeView(it, pending, reply, 'Enter the code from your authenticator app.'),
+        400,
+      );
     }
     const browser = browserContext(req);
     const checked = await factors.checkCode(pending.userId, code, browser.ip ?? 'unknown');
     if (checked.outcome === 'throttled') {
       reply.header('retry-after', String(checked.retryAfterSeconds));
       const message = `Too many wrong codes. Try again in ${checked.retryAfterSeconds} seconds.`;
-      return sendPage(reply, await codeView(it, pending, message), 429);
+      return sendPage(reply, await codeView(it, pending, reply, message), 429);
     }
     if (checked.outcome === 'wrong')
-      return sendPage(reply, await codeView(it, pending, checked.message), 401);
+      return sendPage(reply, await codeView(it, pending, reply, checked.message), 401);
     const result = await interactions.completeSecondFactor(it, pending, checked.amr, browser);
+    return finishSignIn(ctx, reply, it, result, browser);
+  });
+
+  // The second step with a passkey: it must be one of this user's; user verification adds `user` (and so phr).
+  app.post<IdParams>('/interaction/:id/second-factor/passkey', page, async (req, reply) => {
+    const { it, pending } = await pendingOf(req, false);
+    const form = readParams(req.body, ['csrf', 'challenge', 'response'] as const, {
+      challenge: 64,
+      response: MAX_RESPONSE_CHARS,
+    });
+    interactions.checkCsrf(it, form.csrf);
+    const used = await p.passkeys.use(
+      'second-factor',
+      it.row.id,
+      form.challenge,
+      form.response,
+      pending.userId,
+    );
+    if (used.outcome === 'failed')
+      return sendPage(reply, await codeView(it, pending, reply, used.message), 400);
+    const browser = browserContext(req);
+    const result = await interactions.completeSecondFactor(it, pending, used.amr, browser);
     return finishSignIn(ctx, reply, it, result, browser);
   });
 

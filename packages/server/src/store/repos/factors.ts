@@ -93,13 +93,29 @@ export class FactorsRepo {
     return Number(r.numUpdatedRows) === 1;
   }
 
-  /** A passkey was used: its new signature counter (only forward). */
-  async acceptPasskeyUse(factorId: string, signCount: number, now: number): Promise<void> {
-    await this.db
+  /**
+   * A passkey was used, its authenticator reporting `signCount`: true only for the one caller that moved the
+   * stored counter from `seenCount` (the value the assertion was verified against) — a racing use of the same
+   * counter value, or any older one, is refused (WebAuthn §6.1.1: a counter that does not grow means a clone).
+   * Authenticators that always report 0 (most synced passkeys) keep 0; their replays are stopped by the
+   * single-use challenge instead.
+   */
+  async acceptPasskeyUse(
+    factorId: string,
+    seenCount: number,
+    signCount: number,
+    backedUp: boolean,
+    now: number,
+  ): Promise<boolean> {
+    if ((signCount > 0 || seenCount > 0) && signCount <= seenCount) return false;
+    const r = await this.db
       .updateTable('user_factors')
-      .set({ sign_count: signCount, last_used_at: now })
+      .set({ sign_count: signCount, backed_up: backedUp ? 1 : 0, last_used_at: now })
       .where('id', '=', factorId)
-      .execute();
+      .where('kind', '=', 'passkey')
+      .where('sign_count', '=', seenCount)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   /** Spend a recovery code: true only for the one caller that marked it used. */
