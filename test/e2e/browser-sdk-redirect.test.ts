@@ -132,61 +132,65 @@ describe.runIf(run).each(COOKIE_MODES)(
         });
       }));
 
-    it('several accounts: "use another account" adds bob; logging out bob removes only bob, alice stays signed in', () =>
-      withSnapshots(b, 'sdk-multi-account', async () => {
-        const page = await openApp(await b.context.newPage(), spa());
-        await loginRedirect(page, USERS.alice);
-        // The provider's picker: alice's button, and "use another account", which signs bob in beside her.
-        await leaveApp(
-          page,
-          () => void (window as AW).client.loginRedirect({ prompt: 'select_account' }),
-          undefined,
-        );
-        await page.waitForSelector('button[name=account]');
-        expect(await page.locator('button[name=account]').allInnerTexts()).toEqual([
-          expect.stringContaining('alice'),
-        ]);
-        await page.click('[data-adieu=another-account]');
-        await page.waitForSelector('input[name=password]');
-        await submitLogin(page, USERS.bob);
-        await waitAppLoaded(page);
-        const accounts = () =>
-          page.evaluate(() =>
-            (window as AW).client.getAllAccounts().map((a) => ({ username: a.username, sid: a.sid })),
+    it(
+      'several accounts: "use another account" adds bob; logging out bob removes only bob, alice stays signed in',
+      () =>
+        withSnapshots(b, 'sdk-multi-account', async () => {
+          const page = await openApp(await b.context.newPage(), spa());
+          await loginRedirect(page, USERS.alice);
+          // The provider's picker: alice's button, and "use another account", which signs bob in beside her.
+          await leaveApp(
+            page,
+            () => void (window as AW).client.loginRedirect({ prompt: 'select_account' }),
+            undefined,
           );
-        const before = await accounts();
-        expect(before.map((a) => a.username)).toEqual(['alice', 'bob']);
-        expect(before[0]!.sid).not.toBe(before[1]!.sid);
-        expect(await status(page)).toBe('bob');
-        expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice', 'bob']);
+          await page.waitForSelector('button[name=account]');
+          expect(await page.locator('button[name=account]').allInnerTexts()).toEqual([
+            expect.stringContaining('alice'),
+          ]);
+          await page.click('[data-adieu=another-account]');
+          await page.waitForSelector('input[name=password]');
+          await submitLogin(page, USERS.bob);
+          await waitAppLoaded(page);
+          const accounts = () =>
+            page.evaluate(() =>
+              (window as AW).client.getAllAccounts().map((a) => ({ username: a.username, sid: a.sid })),
+            );
+          const before = await accounts();
+          expect(before.map((a) => a.username)).toEqual(['alice', 'bob']);
+          expect(before[0]!.sid).not.toBe(before[1]!.sid);
+          expect(await status(page)).toBe('bob');
+          expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice', 'bob']);
 
-        await leaveApp(
-          page,
-          () => {
+          await leaveApp(
+            page,
+            () => {
+              const c = (window as AW).client;
+              void c.logoutRedirect({ account: c.getAccountByUsername('bob') });
+            },
+            undefined,
+          );
+          await waitAppLoaded(page, 30_000);
+          const confirmed = await waitForEvent(page, 'adieu:idpLogoutConfirmed');
+          expect(confirmed.payload?.accounts).toMatchObject([{ username: 'bob' }]);
+          expect(await accounts()).toEqual([before[0]]);
+          const removed = (await events(page)).filter((e) => e.type === 'adieu:accountRemoved');
+          expect(removed.map((e) => e.payload?.username)).toEqual(['bob']);
+          // Bob was active: now nobody is, and the page does not show alice in his place.
+          expect(await status(page)).toBe('signed-out');
+          expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice']);
+          // Alice's SSO session is alive at the provider: her refresh token still works.
+          const refreshed = await page.evaluate(() => {
             const c = (window as AW).client;
-            void c.logoutRedirect({ account: c.getAccountByUsername('bob') });
-          },
-          undefined,
-        );
-        await waitAppLoaded(page, 30_000);
-        const confirmed = await waitForEvent(page, 'adieu:idpLogoutConfirmed');
-        expect(confirmed.payload?.accounts).toMatchObject([{ username: 'bob' }]);
-        expect(await accounts()).toEqual([before[0]]);
-        const removed = (await events(page)).filter((e) => e.type === 'adieu:accountRemoved');
-        expect(removed.map((e) => e.payload?.username)).toEqual(['bob']);
-        // Bob was active: now nobody is, and the page does not show alice in his place.
-        expect(await status(page)).toBe('signed-out');
-        expect(await page.locator('#accounts li').allInnerTexts()).toEqual(['alice']);
-        // Alice's SSO session is alive at the provider: her refresh token still works.
-        const refreshed = await page.evaluate(() => {
-          const c = (window as AW).client;
-          return c.acquireTokenSilent({ account: c.getAccountByUsername('alice')!, forceRefresh: true });
-        });
-        expect(refreshed).toMatchObject({
-          fromCache: false,
-          account: { username: 'alice', sid: before[0]!.sid },
-        });
-      }));
+            return c.acquireTokenSilent({ account: c.getAccountByUsername('alice')!, forceRefresh: true });
+          });
+          expect(refreshed).toMatchObject({
+            fromCache: false,
+            account: { username: 'alice', sid: before[0]!.sid },
+          });
+        }),
+      120_000,
+    ); // three trips to the provider and back, on a loaded machine
 
     it('logs in in a popup, without leaving the page', () =>
       withSnapshots(b, 'sdk-login-popup', async () => {

@@ -115,48 +115,52 @@ describe.runIf(run).each(COOKIE_MODES)('browser SDK, two tabs, third-party cooki
   // Issue 19: two people in one browser. Signing one of them out in one tab removes that account alone in
   // every tab; the other stays listed, active, and signed in at the provider.
   for (const cache of ['ls', 'ss'] as const) {
-    it(`several accounts: signing out alice in one tab leaves bob in the other (${cache})`, () =>
-      withSnapshots(b, `sdk-tabs-several-${cache}`, async () => {
-        const url = env.apps.app('spa.test', cache);
-        const tab1 = await openApp(await b.context.newPage(), url);
-        expect((await loginRedirect(tab1, USERS.alice)).loginShown).toBe(true);
-        expect((await loginRedirect(tab1, USERS.bob, { prompt: 'login', loginHint: 'bob' })).loginShown).toBe(
-          true,
-        );
-        const tab2 = await openApp(await b.context.newPage(), url);
-        if (cache === 'ss') {
-          // A per-tab cache: the second tab signs both in itself, silently, each named by its hint.
-          expect((await loginRedirect(tab2, USERS.alice, { loginHint: 'alice' })).loginShown).toBe(false);
-          expect((await loginRedirect(tab2, USERS.bob, { loginHint: 'bob' })).loginShown).toBe(false);
-        }
-        const names = (tab: typeof tab1) =>
-          tab.evaluate(() => (window as AW).client.getAllAccounts().map((a) => a.username));
-        expect(await names(tab2)).toEqual(['alice', 'bob']);
-        expect(await status(tab2)).toBe('bob');
-        const bobSid = await tab2.evaluate(() => (window as AW).client.getAccountByUsername('bob')!.sid);
+    it(
+      `several accounts: signing out alice in one tab leaves bob in the other (${cache})`,
+      () =>
+        withSnapshots(b, `sdk-tabs-several-${cache}`, async () => {
+          const url = env.apps.app('spa.test', cache);
+          const tab1 = await openApp(await b.context.newPage(), url);
+          expect((await loginRedirect(tab1, USERS.alice)).loginShown).toBe(true);
+          expect(
+            (await loginRedirect(tab1, USERS.bob, { prompt: 'login', loginHint: 'bob' })).loginShown,
+          ).toBe(true);
+          const tab2 = await openApp(await b.context.newPage(), url);
+          if (cache === 'ss') {
+            // A per-tab cache: the second tab signs both in itself, silently, each named by its hint.
+            expect((await loginRedirect(tab2, USERS.alice, { loginHint: 'alice' })).loginShown).toBe(false);
+            expect((await loginRedirect(tab2, USERS.bob, { loginHint: 'bob' })).loginShown).toBe(false);
+          }
+          const names = (tab: typeof tab1) =>
+            tab.evaluate(() => (window as AW).client.getAllAccounts().map((a) => a.username));
+          expect(await names(tab2)).toEqual(['alice', 'bob']);
+          expect(await status(tab2)).toBe('bob');
+          const bobSid = await tab2.evaluate(() => (window as AW).client.getAccountByUsername('bob')!.sid);
 
-        await leaveApp(
-          tab1,
-          () => {
-            const c = (window as AW).client;
-            void c.logoutRedirect({ account: c.getAccountByUsername('alice') });
-          },
-          undefined,
-        );
-        const ended = await waitForEvent(tab2, 'adieu:sessionEnded', { reason: 'other-tab' }, 5_000);
-        expect(ended.payload).toMatchObject({ account: { username: 'alice' } });
-        expect(await names(tab2)).toEqual(['bob']);
-        expect(await status(tab2)).toBe('bob');
-        expect(await tab2.locator('#accounts li').allInnerTexts()).toEqual(['bob']);
-        await waitAppLoaded(tab1, 30_000);
-        await waitForEvent(tab1, 'adieu:idpLogoutConfirmed');
-        expect(await names(tab1)).toEqual(['bob']);
+          await leaveApp(
+            tab1,
+            () => {
+              const c = (window as AW).client;
+              void c.logoutRedirect({ account: c.getAccountByUsername('alice') });
+            },
+            undefined,
+          );
+          const ended = await waitForEvent(tab2, 'adieu:sessionEnded', { reason: 'other-tab' }, 5_000);
+          expect(ended.payload).toMatchObject({ account: { username: 'alice' } });
+          expect(await names(tab2)).toEqual(['bob']);
+          expect(await status(tab2)).toBe('bob');
+          expect(await tab2.locator('#accounts li').allInnerTexts()).toEqual(['bob']);
+          await waitAppLoaded(tab1, 30_000);
+          await waitForEvent(tab1, 'adieu:idpLogoutConfirmed');
+          expect(await names(tab1)).toEqual(['bob']);
 
-        // Bob's session at the provider is untouched: his refresh token still works, in the same sid.
-        const refreshed = await tab2.evaluate(() =>
-          (window as AW).client.acquireTokenSilent({ forceRefresh: true }),
-        );
-        expect(refreshed).toMatchObject({ fromCache: false, account: { username: 'bob', sid: bobSid } });
-      }));
+          // Bob's session at the provider is untouched: his refresh token still works, in the same sid.
+          const refreshed = await tab2.evaluate(() =>
+            (window as AW).client.acquireTokenSilent({ forceRefresh: true }),
+          );
+          expect(refreshed).toMatchObject({ fromCache: false, account: { username: 'bob', sid: bobSid } });
+        }),
+      120_000,
+    );
   }
 });

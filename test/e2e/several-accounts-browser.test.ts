@@ -99,11 +99,16 @@ afterAll(async () => {
   await apps?.close();
 });
 
-/** What a person reads on a server-rendered app: `Alice`, `Bob`, or `nobody`. */
+/**
+ * What a person sees on a server-rendered app: the visible user's name (`Alice`, `Bob`), `nobody` when the page
+ * visibly says nobody is signed in, and `unclear` otherwise (so that neither answer can come from hidden text).
+ */
 async function shown(page: Page, app: SeedApp): Promise<string> {
   await page.goto(`${app.url}/`);
   const user = page.locator('#user');
-  return (await user.count()) ? ((await user.innerText()) ?? '') : 'nobody';
+  if ((await user.count()) && (await user.isVisible())) return user.innerText();
+  const who = page.locator('#who');
+  return (await who.isVisible()) && (await who.innerText()) === 'Not signed in' ? 'nobody' : 'unclear';
 }
 
 /** Sign in at a server-rendered app through its /login (with the provider's login page). */
@@ -126,7 +131,10 @@ async function appSession(page: Page, app: SeedApp) {
 
 /** The single-page app's accounts as the page lists them, and its status line (the active account). */
 async function spaView(page: Page) {
-  return { accounts: await page.locator('#accounts li').allInnerTexts(), active: await status(page) };
+  const items = page.locator('#accounts li');
+  const visible = await Promise.all((await items.all()).map((li) => li.isVisible()));
+  expect(visible.every(Boolean) && (await page.locator('#status').isVisible())).toBe(true);
+  return { accounts: await items.allInnerTexts(), active: await status(page) };
 }
 
 describe.runIf(run).each(COOKIE_MODES)('several accounts in one browser, third-party cookies %s', (mode) => {
