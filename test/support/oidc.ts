@@ -61,17 +61,31 @@ export async function authorizationRequest(
   return { url, verifier, state, nonce };
 }
 
+/** The account a "Continuing as …" page names (issue 19 point 6), or undefined on any other page. */
+export function continuingAs(page: Page): string | undefined {
+  return page.doc.querySelector('[data-adieu=continuing]')?.text.replace(/\s+/g, ' ').trim();
+}
+
 /**
- * Open the authorization URL in the browser; sign in if the login page appears. Returns the URL the provider
- * finally redirected to (the client's redirect_uri with code or error) and whether a login page was shown.
+ * Open the authorization URL in the browser; sign in if the login page appears. An app that already took part
+ * in the session gets "Continuing as …" first: like a person who reads the name and clicks "Continue", this
+ * follows it and reports the name it showed (`continuedAs`). Returns the URL the provider finally redirected to
+ * (the client's redirect_uri with code or error) and whether a login page was shown.
  */
 export async function authorize(
   browser: BrowserSession,
   url: URL | string,
   credentials?: { username: string; password: string; remember?: boolean },
-): Promise<{ callback: URL; loginShown: boolean; loginPage?: Page }> {
+): Promise<{ callback: URL; loginShown: boolean; loginPage?: Page; continuedAs?: string }> {
   const first = await browser.navigate(url.toString());
   if (first.redirectTo) return { callback: new URL(first.redirectTo), loginShown: false };
+  const named = continuingAs(first);
+  if (named !== undefined) {
+    const after = await browser.submit(first, {});
+    if (!after.redirectTo)
+      throw new Error(`"Continue" did not redirect (${after.status}): ${after.body.slice(0, 400)}`);
+    return { callback: new URL(after.redirectTo), loginShown: false, continuedAs: named };
+  }
   if (!first.doc.querySelector('input[name=password]')) {
     throw new Error(`expected a login page or a redirect, got ${first.status}: ${first.body.slice(0, 400)}`);
   }
@@ -95,12 +109,12 @@ export async function signIn(
   extra: Record<string, string> = {},
 ) {
   const req = await authorizationRequest(config, redirectUri, extra);
-  const { callback, loginShown } = await authorize(browser, req.url, credentials);
+  const { callback, loginShown, continuedAs } = await authorize(browser, req.url, credentials);
   const tokens = await oidc.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: req.verifier,
     expectedState: req.state,
     expectedNonce: req.nonce,
     idTokenExpected: true,
   });
-  return { tokens, loginShown, callback, req };
+  return { tokens, loginShown, continuedAs, callback, req };
 }

@@ -175,6 +175,7 @@ export class Provider {
       interactions: store.interactions,
       codes: store.tokens,
       findSession: (sid) => store.sessions.findBySid(sid),
+      isParticipant: (sid, clientId) => store.sessions.isParticipant(sid, clientId),
       findUser: (id) => store.users.findById(id),
       now: this.now,
       issuer: config.issuer,

@@ -9,6 +9,8 @@ export interface ReceiptInput {
   /** Where to go when the receipt is done (defaults to the final page of the first logout). */
   doneUrl?: string;
   redirect: boolean;
+  /** What the countdown says when the receipt goes on by itself (default: back to the app). */
+  next?: string | undefined;
   /** Whether the first logout is this browser's session (render its front-channel iframes). */
   thisBrowser: boolean;
   lang?: string | undefined;
@@ -57,7 +59,7 @@ export async function sendReceipt(
     upstream?.status === 'pending'
       ? `Signing you out at ${upstream.name}`
       : input.redirect
-        ? 'Returning to the app'
+        ? (input.next ?? 'Returning to the app')
         : undefined;
   const continues = next !== undefined;
   return sendPage(

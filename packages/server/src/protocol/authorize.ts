@@ -19,6 +19,7 @@ import { clientResponse, type ClientResponse } from './responses.js';
 import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
 import { stepUpNeed } from './second-factor-step.js';
 import { parseAmr } from '../domain/acr.js';
+import { mustNameAccountFirst } from './check-returning-app.js';
 
 export interface BrowserContext {
   sessionCookie?: string | undefined;
@@ -54,6 +55,11 @@ export interface InteractionPayload {
   returnTo?: '/account' | '/account/password' | '/account/two-step/totp' | '/account/two-step/passkey';
   /** Show the account picker first (several accounts, or prompt=select_account). */
   pick?: boolean;
+  /**
+   * The sid of the account an app that already took part in it comes back to: its page names the account
+   * ("Continuing as Alice… Not you?") before the app gets a code (protocol/check-returning-app.ts).
+   */
+  confirmAccount?: string;
 }
 
 /** What prompt=none hears when it cannot continue (OIDC Core §3.1.2.6). */
@@ -80,6 +86,8 @@ export interface AuthorizeDeps {
   interactions: Pick<InteractionsRepo, 'insert' | 'find'>;
   codes: Pick<TokensRepo, 'insertCode'>;
   findSession: (sid: string) => Promise<SessionRow | undefined>;
+  /** Whether the client already got tokens in the session (an app coming back to it). */
+  isParticipant: (sid: string, clientId: string) => Promise<boolean>;
   findUser: (id: string) => Promise<UserRow | undefined>;
   now: () => number;
   issuer: string;
@@ -105,7 +113,15 @@ export class AuthorizationFlow {
     try {
       const choice = await this.chooseAccount(request, accounts);
       if (choice.kind === 'use' && !this.tooOld(request, choice.account.session)) {
-        return await this.continueAs(request, raw, choice.account.session, browser);
+        const session = choice.account.session;
+        const asked = { prompt: request.prompt, clientId: request.client.id };
+        if (await mustNameAccountFirst(asked, session.sid, this.deps.isParticipant)) {
+          return {
+            kind: 'interaction',
+            interactionId: await this.createInteraction('login', { raw, confirmAccount: session.sid }),
+          };
+        }
+        return await this.continueAs(request, raw, session, browser);
       }
       if (choice.kind === 'error') throw new OAuthError(choice.error, SILENT_ERRORS[choice.error]);
       if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
@@ -181,7 +197,10 @@ export class AuthorizationFlow {
     return this.afterAuthentication(request, raw, session, browser);
   }
 
-  /** The account picker's choice continues the stored request as that account (step-up included). */
+  /**
+   * The person chose the account (on the picker, or "Continue" on the page naming it): the stored request
+   * continues as that account (step-up included).
+   */
   async continueAsPicked(
     payload: InteractionPayload,
     session: SessionRow,

@@ -24,6 +24,7 @@ export async function assetRoutes(app: FastifyInstance, _ctx: HttpContext): Prom
     'logout.js': { type: js, body: readFileSync(`${STATIC_DIR}logout.js`) },
     'passkey.js': { type: js, body: readFileSync(`${STATIC_DIR}passkey.js`) },
     'webauthn.js': { type: js, body: webauthnBundle() },
+    'continue.js': { type: js, body: readFileSync(`${STATIC_DIR}continue.js`) },
   };
   app.get<{ Params: { file: string } }>('/assets/:file', async (req, reply) => {
     const f = files[req.params.file];

@@ -8,13 +8,20 @@ import { pageLang } from '../../views/layout.js';
 import { accountPickerPage } from '../../views/account-picker.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
-import { setAccountCookies } from '../browser-cookies.js';
+import { keepLiveAccounts, setAccountCookies } from '../browser-cookies.js';
+import { continueAsPage } from '../../views/continue-page.js';
+import { sendReceipt } from '../receipt.js';
+import { BROWSER_STATE_COOKIE } from '../cookies.js';
+import { randomToken } from '../../util/crypto.js';
 import { closeSignInPage, finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
 import { MAX_RESPONSE_CHARS } from '../../mfa/passkeys.js';
 
 type IdParams = { Params: { id: string } };
+
+/** How long "Continuing as …" stays before it goes on by itself: long enough to read a name and react. */
+const CONTINUE_AS_SECONDS = 5;
 
 /** Authorization endpoint (GET and POST, OIDC Core §3.1.2.1) and the login/consent pages it leads to. */
 export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
@@ -50,6 +57,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         return respond(reply, await flow.continueAsPicked(it.payload, session, browser));
       }
     }
+    if (it.payload.confirmAccount && !another) {
+      const shown = await showContinueAs(req, reply, it);
+      if (shown) return shown;
+    }
     if (it.payload.pick && !another) {
       const shown = await showPicker(req, reply, it);
       if (shown) return shown;
@@ -80,6 +91,82 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     };
     return sendPage(reply, accountPickerPage(view), error ? 400 : 200);
   }
+
+  /** The account an app came back to, while it is still one of this browser's accounts. */
+  const accountToConfirm = (req: FastifyRequest, it: LoadedInteraction) =>
+    flow.browserSession(browserContext(req).sessionCookie, it.payload.confirmAccount);
+
+  /**
+   * "Continuing as Alice… Not you?" (issue 19 point 6); undefined when that account is no longer signed in
+   * here (the login page follows).
+   */
+  async function showContinueAs(req: FastifyRequest, reply: FastifyReply, it: LoadedInteraction) {
+    const session = await accountToConfirm(req, it);
+    const user = session ? await p.store.users.findById(session.user_id) : undefined;
+    if (!user) return undefined;
+    const client = await p.clients.get(it.payload.raw.client_id ?? '');
+    const at = `${base}/interaction/${it.row.id}`;
+    const view = {
+      base,
+      clientName: client?.name ?? 'the application',
+      name: user.name ?? user.username,
+      username: user.username,
+      csrf: it.row.csrf,
+      continueAction: `${at}/continue`,
+      continueUrl: `${at}/continue?csrf=${encodeURIComponent(it.row.csrf)}`,
+      anotherUrl: `${at}?another=1`,
+      signOutAction: `${at}/sign-out`,
+      seconds: CONTINUE_AS_SECONDS,
+      nonce: reply.cspNonce,
+      lang: pageLang(it.payload.raw.ui_locales),
+    };
+    return sendPage(reply, continueAsPage(view));
+  }
+
+  // "Continue" (or the countdown): the named account goes on to the app. A GET too, for the page's refresh
+  // without scripts; the CSRF token rides along, so no other site can continue for the person.
+  const continueAs = async (req: FastifyRequest<IdParams>, reply: FastifyReply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    interactions.checkCsrf(
+      it,
+      readParams(req.method === 'POST' ? req.body : req.query, ['csrf'] as const).csrf,
+    );
+    const session = await accountToConfirm(req, it);
+    // Signed out meanwhile (another tab): the login page of the same request.
+    if (!session) return reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
+    await interactions.finish(it);
+    closeSignInPage(ctx, reply, it.row.id);
+    return respond(reply, await flow.continueAsPicked(it.payload, session, browserContext(req)));
+  };
+  app.get<IdParams>('/interaction/:id/continue', page, continueAs);
+  app.post<IdParams>('/interaction/:id/continue', page, continueAs);
+
+  // "Not you? Sign out": that account ends through the one logout path (its apps are told, the receipt shows
+  // which), then the same request's login page, where the person at the browser signs in as themselves.
+  app.post<IdParams>('/interaction/:id/sign-out', page, async (req, reply) => {
+    const it = await interactions.load(req.params.id, req.cookies[INTERACTION_COOKIE], 'login');
+    interactions.checkCsrf(it, readParams(req.body, ['csrf'] as const).csrf);
+    const signIn = `${base}/interaction/${it.row.id}?another=1`;
+    const session = await accountToConfirm(req, it);
+    const [ended] = session
+      ? await p.logout.endSessions([session], {
+          reason: 'user',
+          initiator: 'user',
+          browserPresent: true,
+          redirectTo: signIn,
+        })
+      : [];
+    await keepLiveAccounts(ctx, req, reply);
+    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
+    if (!ended) return reply.redirect(signIn, 303);
+    return sendReceipt(ctx, reply, {
+      logouts: [{ ended }],
+      redirect: true,
+      next: 'Going on to sign in',
+      thisBrowser: true,
+      lang: pageLang(it.payload.raw.ui_locales),
+    });
+  });
 
   // The picker's choice: that account continues to the app and becomes the browser's current one.
   app.post<IdParams>('/interaction/:id/select', page, async (req, reply) => {

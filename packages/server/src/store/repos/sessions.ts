@@ -46,6 +46,14 @@ const addParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: s
     ),
 );
 
+const isParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: string }) =>
+  db
+    .selectFrom('session_participants')
+    .select('client_id')
+    .where('sid', '=', p.sid)
+    .where('client_id', '=', p.clientId),
+);
+
 /** SSO sessions and their participants (the clients that got tokens in them; logout fans out to these). */
 export class SessionsRepo {
   constructor(
@@ -160,6 +168,11 @@ export class SessionsRepo {
   /** Record a client's token time in a session; times only widen (see addParticipantQuery). */
   async addParticipant(sid: string, clientId: string, now: number): Promise<void> {
     await addParticipantQuery.execute(this.db, this.engine, { sid, clientId, now });
+  }
+
+  /** Whether the client already got tokens in this session (issue 19 point 6: an app coming back). */
+  async isParticipant(sid: string, clientId: string): Promise<boolean> {
+    return (await isParticipantQuery.execute(this.db, this.engine, { sid, clientId })).rows.length > 0;
   }
 
   listParticipants(sid: string): Promise<ParticipantRow[]> {
