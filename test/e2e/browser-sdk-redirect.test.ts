@@ -106,7 +106,7 @@ describe.runIf(run).each(COOKIE_MODES)(
         expect((await loginRedirect(page, USERS.alice)).loginShown).toBe(true);
       }));
 
-    it('local-only logout (onRedirectNavigate -> false) leaves the provider session: the next login is silent', () =>
+    it('local-only logout (onRedirectNavigate -> false) leaves the provider session: the next login names the account first', () =>
       withSnapshots(b, 'sdk-local-logout', async () => {
         const page = await openApp(await b.context.newPage(), spa());
         expect((await loginRedirect(page, USERS.alice)).loginShown).toBe(true);
@@ -118,9 +118,11 @@ describe.runIf(run).each(COOKIE_MODES)(
         expect(t).toContain('adieu:localCleared');
         expect(t).not.toContain('adieu:idpLogoutConfirmed');
 
-        // Seed 003's pitfall, shown to be real: no password asked, the user is simply back.
+        // Seed 003's pitfall: no password asked, the provider session lives on. The provider names the account
+        // before the app gets it back ("Continuing as alice… Not you?", issue 19 point 6).
         const again = await loginRedirect(page, USERS.alice);
         expect(again.loginShown).toBe(false);
+        expect(again.continuedAs).toMatch(/^Continuing as .*\(alice\)…$/);
         expect(await status(page)).toBe('alice');
 
         // The explicit form says the same thing in its result.

@@ -131,6 +131,65 @@ describe.skipIf(!enabled)('provider pages as a person sees them', () => {
     });
   }
 
+  /** Alice signs in at the Portal (it becomes a participant); then the Portal's own session is gone. */
+  async function signedInAtPortal(page: Page) {
+    await page.goto(authorizeUrl());
+    await page.fill('input[name=username]', ALICE.username);
+    await page.fill('input[name=password]', ALICE.password);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${site.origin}/cb?**`);
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`an app coming back names the account first: "Continuing as Alice… Not you?" (${scheme})`, async () => {
+      const { context, page } = await phone(scheme);
+      try {
+        await signedInAtPortal(page);
+        await page.goto(authorizeUrl());
+        const named = page.locator('[data-adieu=continuing]');
+        await named.waitFor({ state: 'visible' });
+        expect(await named.innerText()).toBe('Continuing as Alice Example (alice)…');
+        expect(page.url()).not.toContain(site.origin);
+        for (const action of ['continue', 'another-account', 'sign-out'])
+          expect(await page.locator(`[data-adieu=${action}]`).isVisible(), action).toBe(true);
+        // The countdown is visible and counts (a script file: the page's CSP allows no inline script).
+        const countdown = page.locator('#countdown');
+        expect(await countdown.isVisible()).toBe(true);
+        await expect.poll(() => countdown.innerText()).toMatch(/Continuing in [1-4] seconds?\./);
+        await looksRight(page, `continue-as-390-${scheme}`);
+        // A person who starts using the page gets it paused; "Continue" goes on at once.
+        await page.keyboard.press('Tab');
+        expect(await countdown.innerText()).toBe('Paused. Continue when you are ready.');
+        await page.waitForTimeout(5500);
+        expect(page.url()).not.toContain(site.origin);
+        await page.click('[data-adieu=continue]');
+        await page.waitForURL(`${site.origin}/cb?**`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  it('"Continuing as …" goes on by itself, with scripts or without; "Use another account" is the sign-in page', async () => {
+    for (const javaScriptEnabled of [true, false]) {
+      const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled });
+      const page = await context.newPage();
+      try {
+        await signedInAtPortal(page);
+        await page.goto(authorizeUrl());
+        await page.locator('[data-adieu=continuing]').waitFor({ state: 'visible' });
+        const shown = Date.now();
+        await page.waitForURL(`${site.origin}/cb?**`, { timeout: 15_000 });
+        expect(Date.now() - shown, `scripts ${javaScriptEnabled}`).toBeGreaterThan(3000);
+        await page.goto(authorizeUrl());
+        await page.click('[data-adieu=another-account]');
+        await page.locator('input[name=password]').waitFor({ state: 'visible' });
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
   it('Back and reload after a failed sign-in show the sign-in page, not "Confirm form resubmission"', async () => {
     const { context, page } = await phone('light');
     try {

@@ -127,8 +127,9 @@ export const PANEL_SCRIPT = `setInterval(async () => {
 
 export const PITFALL = html`<p class="note pitfall">
   <strong>"Sign out of this app only"</strong> ends the app's own session but leaves you signed in at the
-  provider. Signing in again is then silent — no password asked — so the next person at this computer gets in
-  as you. To really leave, use "Sign out everywhere".
+  provider. Signing in again asks no password: the provider only says "Continuing as you… Not you?" for a few
+  seconds, so the next person at this computer who does not read it gets in as you. To really leave, use "Sign
+  out everywhere".
 </p>`;
 
 /** A page of a server-rendered demo app: the panel refreshes itself, and signed-in pages listen for a killed session. */
@@ -150,7 +151,7 @@ export function whoIsSignedIn(user: { name?: unknown; preferred_username?: unkno
     <p class="note">username <code>${username}</code></p>`;
 }
 
-/** The two ways out of a server-rendered demo app, and why the second one is a trap (the next sign-in is silent). */
+/** The two ways out of a server-rendered demo app, and why the second one is a trap (the next sign-in asks no password). */
 export const SIGN_OUT_FORMS = html`<div class="row">
     <form method="post" action="/logout">
       <button class="primary" id="signout">Sign out everywhere</button>

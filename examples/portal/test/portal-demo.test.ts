@@ -200,17 +200,22 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
     await page.close();
   });
 
-  it('local-only sign-out leaves the provider session: the next sign-in is silent (seed 003)', async () => {
+  it('local-only sign-out leaves the provider session: the next sign-in names the account first (seed 003)', async () => {
     const page = await browser.context.newPage();
     await signInAtPortal(page, 'alice');
     await page.click('#signout-local');
     await page.waitForURL(url('portal'));
     expect(await who(page)).toBe('Nobody');
     await page.click('#signin');
-    // No password asked: straight back, signed in again.
+    // No password asked, but the provider says whose account this is before the app gets it (issue 19 point 6).
+    const named = page.locator('[data-adieu=continuing]');
+    await named.waitFor({ state: 'visible' });
+    expect(await named.innerText()).toContain(USERS.alice);
+    expect(await page.locator('[data-adieu=another-account]').isVisible()).toBe(true);
+    await shot(page, 'local-signout-then-continuing-as');
+    await page.click('[data-adieu=continue]');
     await page.waitForURL(url('portal'));
     expect(await who(page)).toBe(USERS.alice);
-    await shot(page, 'local-signout-then-silent-signin');
     await signOutAt(page, 'portal', 'cleanup');
     await page.close();
   });

@@ -174,7 +174,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
     ).rejects.toMatchObject({ error: 'invalid_grant' });
 
     // Refresh on process 1 (the code replay above revoked that family: sign in again silently for a fresh one).
-    const req2 = await authorizationRequest(web2, WEB_CB);
+    const req2 = await authorizationRequest(web2, WEB_CB, { prompt: 'none' });
     const silent = await authorize(browser, req2.url);
     expect(silent.loginShown).toBe(false); // SSO: the session made on process 1 is known to process 2
     const fresh = await oidc.authorizationCodeGrant(web2, silent.callback, {
@@ -201,7 +201,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
     });
 
     // A last family, to see logout reach it.
-    const req3 = await authorizationRequest(web1, WEB_CB);
+    const req3 = await authorizationRequest(web1, WEB_CB, { prompt: 'none' });
     const third = await authorize(browser, req3.url);
     const live = await oidc.authorizationCodeGrant(web1, third.callback, {
       pkceCodeVerifier: req3.verifier,

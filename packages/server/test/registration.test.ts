@@ -68,9 +68,13 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
       expectedNonce: req.nonce,
     });
     expect(tokens.claims()!.aud).toBe(client.client_id);
-    // Consent is remembered: the next sign-in is silent.
+    // Consent is remembered: the next sign-in asks nothing (the app took part already, so it only names the
+    // account; a silent request gets a code at once).
     const again = await signIn(config, browser, CB);
     expect(again.loginShown).toBe(false);
+    expect(again.continuedAs).toMatch(/^Continuing as/);
+    const silent = await signIn(config, browser, CB, undefined, { prompt: 'none' });
+    expect(silent.continuedAs).toBeUndefined();
 
     const read = await fetch(client.registration_client_uri!, {
       headers: { authorization: `Bearer ${client.registration_access_token}` },

@@ -121,7 +121,9 @@ describe('an app coming back to a session it took part in names the account firs
       .poll(() => receivers.portal!.received.some((r) => r.claims.sid === sid), { timeout: 15_000 })
       .toBe(true);
     // The receipt lists Alice's apps and goes on to the sign-in page of the same request.
-    const listed = receipt.doc.querySelectorAll('li[data-client]').map((li) => li.getAttribute('data-client'));
+    const listed = receipt.doc
+      .querySelectorAll('li[data-client]')
+      .map((li) => li.getAttribute('data-client'));
     expect(listed.sort()).toEqual(['bookings', 'portal']);
     expect(receipt.body).toContain('Going on to sign in');
     const done = new URL(receipt.doc.querySelector('#done-link')!.getAttribute('href')!, receipt.url);

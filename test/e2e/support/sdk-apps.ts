@@ -331,8 +331,11 @@ export async function submitLogin(page: Page, user: TestUser): Promise<void> {
  */
 export async function loginRedirect(page: Page, user: TestUser, request: Record<string, unknown> = {}) {
   let loginShown = false;
+  /** What "Continuing as …" said, when the app had the account before (issue 19 point 6). */
+  let continuedAs: string | undefined;
   const onFrame = (f: Frame) => {
-    if (f === page.mainFrame() && f.url().includes('/interaction/')) loginShown = true;
+    if (f === page.mainFrame() && f.url().includes('/interaction/') && continuedAs === undefined)
+      loginShown = true;
   };
   page.on('framenavigated', onFrame);
   try {
@@ -345,8 +348,18 @@ export async function loginRedirect(page: Page, user: TestUser, request: Record<
     );
     const first = await Promise.race([
       page.waitForSelector('input[name=password]', { timeout: 20_000 }).then(() => 'login' as const),
+      page
+        .waitForSelector('[data-adieu=continuing]', { state: 'visible', timeout: 20_000 })
+        .then(() => 'continue' as const),
       waitAppLoaded(page).then(() => 'app' as const),
     ]);
+    if (first === 'continue') {
+      // Like a person who reads the name and clicks "Continue" (it would also go on by itself).
+      continuedAs = (await page.locator('[data-adieu=continuing]').innerText()).trim();
+      loginShown = false;
+      await page.click('[data-adieu=continue]');
+      await waitAppLoaded(page);
+    }
     if (first === 'login') {
       loginShown = true;
       await submitLogin(page, user);
@@ -355,7 +368,7 @@ export async function loginRedirect(page: Page, user: TestUser, request: Record<
   } finally {
     page.off('framenavigated', onFrame);
   }
-  return { loginShown };
+  return { loginShown, continuedAs };
 }
 
 /** The app's event log (this tab, across its navigations). */

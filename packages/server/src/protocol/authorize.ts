@@ -113,15 +113,7 @@ export class AuthorizationFlow {
     try {
       const choice = await this.chooseAccount(request, accounts);
       if (choice.kind === 'use' && !this.tooOld(request, choice.account.session)) {
-        const session = choice.account.session;
-        const asked = { prompt: request.prompt, clientId: request.client.id };
-        if (await mustNameAccountFirst(asked, session.sid, this.deps.isParticipant)) {
-          return {
-            kind: 'interaction',
-            interactionId: await this.createInteraction('login', { raw, confirmAccount: session.sid }),
-          };
-        }
-        return await this.continueAs(request, raw, session, browser);
+        return await this.continueAs(request, raw, choice.account.session, browser, 'arriving');
       }
       if (choice.kind === 'error') throw new OAuthError(choice.error, SILENT_ERRORS[choice.error]);
       if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
@@ -166,13 +158,15 @@ export class AuthorizationFlow {
 
   /**
    * The browser's session continues to the app: a second factor first when the app asks for a level this
-   * sign-in has not reached (step-up), then consent and the code.
+   * sign-in has not reached (step-up); else, for a request just `arriving` from an app that took part in the
+   * session already, the page naming the account (protocol/check-returning-app.ts); then consent and the code.
    */
   private async continueAs(
     request: AuthorizationRequest,
     raw: RawAuthorizationParams,
     session: SessionRow,
     browser: BrowserContext,
+    arriving?: 'arriving',
   ): Promise<AuthorizeOutcome> {
     const amr = parseAmr(session.amr);
     const need = stepUpNeed(amr, request.level);
@@ -192,6 +186,14 @@ export class AuthorizationFlow {
       return {
         kind: 'interaction',
         interactionId: await this.createInteraction('login', { raw, secondFactor }),
+      };
+    }
+    // A step-up's second factor proves who is at the browser; without one, the account is named first.
+    const asked = { prompt: request.prompt, clientId: request.client.id };
+    if (arriving && (await mustNameAccountFirst(asked, session.sid, this.deps.isParticipant))) {
+      return {
+        kind: 'interaction',
+        interactionId: await this.createInteraction('login', { raw, confirmAccount: session.sid }),
       };
     }
     return this.afterAuthentication(request, raw, session, browser);
