@@ -157,7 +157,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         })
       : [];
     await keepLiveAccounts(ctx, req, reply);
-    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
+    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), ctx.cookies.browserState());
     if (!ended) return reply.redirect(signIn, 303);
     return sendReceipt(ctx, reply, {
       logouts: [{ ended }],
