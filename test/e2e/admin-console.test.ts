@@ -267,12 +267,39 @@ describe.skipIf(!enabled)('the admin console', () => {
   it('unlocks a user, and resets factors only after the typed confirmation (sessions end, apps told)', async () => {
     const page = await browser.context.newPage();
     // dana typed her password wrong too often: locked for an hour.
-    await op.provider.store.throttle.lock('acct:dana', Date.now() + 3_600_000);
+    await op.provider.store.throttle.put({
+      key: 'acct:dana',
+      failures: 5,
+      window_started_at: Date.now(),
+      locked_until: Date.now() + 3_600_000,
+    });
+    // ... and has an authenticator app.
+    const dana = (await (await api('GET', '/users/dana')).json()) as { id: string };
+    await op.provider.store.factors.add({
+      id: 'fac_dana_phone',
+      user_id: dana.id,
+      kind: 'totp',
+      label: 'Dana phone',
+      secret: 'not-used-here',
+      last_step: null,
+      credential_id: null,
+      public_key: null,
+      sign_count: null,
+      transports: null,
+      created_at: Date.now(),
+      last_used_at: null,
+    });
     await page.goto(`${op.issuer}/admin/users/dana`);
+    const security = page.getByRole('region', { name: 'Sign-in and second factors' });
+    expect(await security.getByText('locked', { exact: true }).isVisible()).toBe(true);
+    expect(await security.getByText(/Authenticator app\s+Dana phone/).isVisible()).toBe(true);
+    await snapshot(page, 'console-user-locked');
     await page.getByRole('button', { name: 'Unlock sign-in' }).click();
     await page.waitForURL(/\/admin\/users\/dana\?flash=unlocked$/);
     expect(await page.getByRole('status').textContent()).toMatch(/unlocked/);
     expect(await op.provider.store.throttle.get('acct:dana')).toBeUndefined();
+    expect(await security.getByText('not locked').isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Unlock sign-in' }).count()).toBe(0);
 
     receiver.received.length = 0;
     receiver.succeeded.length = 0;
@@ -295,6 +322,7 @@ describe.skipIf(!enabled)('the admin console', () => {
     await page.waitForURL(/\/admin\/users\/dana\?flash=factors_reset$/);
     expect(await page.getByRole('status').textContent()).toMatch(/credentials_changed/);
     expect(await page.getByText('No live session.').isVisible()).toBe(true);
+    expect(await security.getByText('No second factor.').isVisible()).toBe(true);
     const [told] = await receiver.waitFor(1);
     expect(told!.claims.reason).toBe('credentials_changed');
     const audit = (await (await api('GET', '/audit?target=dana')).json()) as {
@@ -326,6 +354,12 @@ describe.skipIf(!enabled)('the admin console', () => {
       'carol',
     );
     await snapshot(page, 'console-connection');
+    // carol's own page says where the session came from.
+    await sessions.first().getByRole('link').first().click();
+    await page.waitForURL(/\/admin\/users\/acme/);
+    expect(await page.locator('table.sessions').getByText('through Acme Corp').isVisible()).toBe(true);
+    await snapshot(page, 'console-user-federated');
+    await page.goBack();
     // Revoke carol's federated session here: back on this page, none left.
     await sessions.first().getByRole('button', { name: 'Revoke' }).click();
     await page.waitForURL(/\/admin\/connections\/acme\?flash=revoked$/);

@@ -21,6 +21,7 @@ const api = (method: string, path: string, body?: unknown, auth = SECRET) =>
 beforeAll(async () => {
   op = await startTestProvider({
     admin: { bearer_secret: SECRET },
+    users: [{ username: 'erin', password: 'erin-password-0123' }],
     connections: [
       {
         id: 'acme',
@@ -180,5 +181,55 @@ describe('connections in the admin API', () => {
       expect(miss.status).toBe(404);
       expect(((await miss.json()) as { error: string }).error).toBe('not_found');
     }
+  });
+});
+
+describe('GET /api/v1/users/{user}/security', () => {
+  it('says whether sign-in is locked and which second factors exist, never their secrets', async () => {
+    const fresh = await (await api('GET', '/users/erin/security')).json();
+    expect(fresh).toEqual({
+      password_locked_until: null,
+      second_factor_locked_until: null,
+      factors: [],
+      recovery_codes_left: 0,
+    });
+    const until = Date.now() + 3_600_000;
+    await op.provider.store.throttle.put({
+      key: 'acct:erin',
+      failures: 5,
+      window_started_at: Date.now(),
+      locked_until: until,
+    });
+    const erin = (await (await api('GET', '/users/erin')).json()) as { id: string };
+    await op.provider.store.factors.add({
+      id: 'fac_erin',
+      user_id: erin.id,
+      kind: 'totp',
+      label: 'Erin phone',
+      secret: 'SECRET-NEVER-SHOWN',
+      last_step: null,
+      credential_id: null,
+      public_key: null,
+      sign_count: null,
+      transports: null,
+      created_at: 1_700_000_000_000,
+      last_used_at: null,
+    });
+    const r = await api('GET', `/users/${erin.id}/security`);
+    const text = await r.text();
+    expect(text).not.toContain('SECRET-NEVER-SHOWN');
+    expect(JSON.parse(text)).toMatchObject({
+      password_locked_until: new Date(until).toISOString(),
+      second_factor_locked_until: null,
+      factors: [
+        { kind: 'totp', label: 'Erin phone', created_at: '2023-11-14T22:13:20.000Z', last_used_at: null },
+      ],
+    });
+    expect((await api('POST', '/users/erin/unlock')).status).toBe(204);
+    expect(
+      ((await (await api('GET', '/users/erin/security')).json()) as { password_locked_until: unknown })
+        .password_locked_until,
+    ).toBeNull();
+    expect((await api('GET', '/users/nobody/security')).status).toBe(404);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UnsecuredJWT, SignJWT, generateKeyPair } from 'jose';
 import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession, type Page } from '../../../test/support/browser-session.js';
-import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
+import { authorizationRequest, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 import { startUpstream, type Upstream } from '../../../test/support/upstream-op.js';
 import { startOAuth2Upstream, type OAuth2Upstream } from '../../../test/support/oauth2-upstream.js';
@@ -204,6 +204,32 @@ describe('sign-in through an upstream OIDC provider', () => {
     expect(again.claims()!.sub).toBe(claims.sub);
     const info = await oidc.fetchUserInfo(config, again.access_token, claims.sub);
     expect(info.name).toBe('Carol Acme');
+  });
+
+  it('the account page and the sessions API say which connection each session came through', async () => {
+    const browser = new BrowserSession();
+    const tokens = await signInThroughAcme(browser, 'carol');
+    const sub = tokens.claims()!.sub;
+    const account = await browser.navigate(`${op.issuer}/account`);
+    const row = account.doc.querySelector(`tr[data-sid="${tokens.claims()!.sid as string}"]`);
+    expect(row?.text).toContain('signed in through Acme Corp');
+    const sessions = (await (
+      await fetch(`${op.issuer}/api/v1/users/${sub}/sessions`, {
+        headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+      })
+    ).json()) as { sid: string; connection: unknown }[];
+    expect(sessions.find((x) => x.sid === tokens.claims()!.sid)?.connection).toEqual({
+      id: 'acme',
+      name: 'Acme Corp',
+    });
+    // A password session names none.
+    const alice = await signIn(await rp(), new BrowserSession(), CB, ALICE);
+    const mine = (await (
+      await fetch(`${op.issuer}/api/v1/users/alice/sessions`, {
+        headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+      })
+    ).json()) as { sid: string; connection: unknown }[];
+    expect(mine.find((x) => x.sid === alice.tokens.claims()!.sid)?.connection).toBeNull();
   });
 
   it('connection=<id> goes straight to the upstream; a login_hint of its domain too', async () => {

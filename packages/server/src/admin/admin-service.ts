@@ -279,6 +279,29 @@ export class AdminService {
     return { client_id: clientId, client_secret: secret };
   }
 
+  /** What decides between "Unlock" and "Reset second factors": the locks, the factors (never their secrets). */
+  async userSecurity(key: string) {
+    const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
+    if (!user) throw notFound('no such user');
+    const now = this.p.now();
+    const [locks, factors, codes] = await Promise.all([
+      this.p.throttle.locks(user.username, user.id, now),
+      this.p.store.factors.listByUser(user.id),
+      this.p.store.factors.countUnusedRecoveryCodes(user.id),
+    ]);
+    return {
+      password_locked_until: locks.password === undefined ? null : iso(locks.password),
+      second_factor_locked_until: locks.secondFactor === undefined ? null : iso(locks.secondFactor),
+      factors: factors.map((f) => ({
+        kind: f.kind,
+        label: f.label,
+        created_at: iso(f.created_at),
+        last_used_at: iso(f.last_used_at),
+      })),
+      recovery_codes_left: codes,
+    };
+  }
+
   /** Live sessions signed in through a connection (newest first, at most 100), for the Connections page. */
   async connectionSessions(connectionId: string) {
     const c = connectionId.length <= 40 ? await this.p.connections.get(connectionId) : undefined;

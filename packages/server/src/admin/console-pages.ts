@@ -26,7 +26,14 @@ interface SessionItem {
   expires_at: string;
   ip: string | null;
   user_agent: string | null;
+  connection: { id: string; name: string } | null;
   clients: { client_id: string; client_name: string; last_at: string }[];
+}
+interface UserSecurity {
+  password_locked_until: string | null;
+  second_factor_locked_until: string | null;
+  factors: { kind: 'totp' | 'passkey'; label: string; created_at: string; last_used_at: string | null }[];
+  recovery_codes_left: number;
 }
 interface ClientItem {
   client_id: string;
@@ -140,6 +147,7 @@ const userPage: ConsolePage = {
         sessions.flatMap((s) => s.clients.map((x) => [x.client_id, x.client_name] as const)),
       ).entries(),
     ];
+    const security = await c.api<UserSecurity>('GET', `/api/v1/users/${enc(u.id)}/security`);
     const isAdmin = u.roles.includes('admin');
     return html`<section class="panel">
         <p><strong>${u.name ?? u.username}</strong> · ${u.email ?? 'no email'} · id <code>${u.id}</code></p>
@@ -160,12 +168,43 @@ const userPage: ConsolePage = {
               : actionForm(`${base}/roles/admin/grant`, c.csrf, 'Grant the admin role')
           }
         </p>
+      </section>
+      <h2>Sign-in and second factors</h2>
+      <section class="panel" aria-label="Sign-in and second factors">
         <p>
-          ${actionForm(`${base}/unlock`, c.csrf, 'Unlock sign-in')}
-          <a class="button danger" href="${base}/reset-factors">Reset second factors…</a>
+          ${
+            security.password_locked_until
+              ? html`<span class="badge bad">locked</span> after too many wrong passwords, until
+                  ${when(security.password_locked_until)}`
+              : html`<span class="badge ok">not locked</span>`
+          }
+          ${
+            security.second_factor_locked_until
+              ? html` · <span class="badge bad">second factor locked</span> after too many wrong codes, until
+                  ${when(security.second_factor_locked_until)} (a factor reset lifts it at once)`
+              : ''
+          }
         </p>
-        <p class="muted">
-          Unlock lifts a lock after too many wrong passwords at once (it would also expire on its own).
+        ${
+          security.factors.length === 0
+            ? html`<p class="muted">No second factor.</p>`
+            : html`<ul class="factors">
+                ${security.factors.map(
+                  (f) =>
+                    html`<li>
+                      ${f.kind === 'totp' ? 'Authenticator app' : 'Passkey'} <strong>${f.label}</strong>
+                      <span class="muted"
+                        >· added ${when(f.created_at)} · last used
+                        ${f.last_used_at ? when(f.last_used_at) : 'never'}</span
+                      >
+                    </li>`,
+                )}
+              </ul>`
+        }
+        ${security.recovery_codes_left ? html`<p class="muted">${security.recovery_codes_left} recovery codes left.</p>` : ''}
+        <p>
+          ${security.password_locked_until ? actionForm(`${base}/unlock`, c.csrf, 'Unlock sign-in', {}, 'primary') : ''}
+          <a class="button danger" href="${base}/reset-factors">Reset second factors…</a>
         </p>
       </section>
       <h2>Sessions: devices × apps</h2>
@@ -188,7 +227,16 @@ const userPage: ConsolePage = {
                         <td data-label="Device">
                           <strong>${device(s.user_agent)}</strong><br /><span class="muted"
                             >${s.ip ?? ''} · since ${when(s.created_at)}</span
-                          >
+                          >${
+                            s.connection
+                              ? html`<br /><span class="muted"
+                                    >through
+                                    <a href="${c.base}/admin/connections/${enc(s.connection.id)}"
+                                      >${s.connection.name}</a
+                                    ></span
+                                  >`
+                              : ''
+                          }
                         </td>
                         ${apps.map(([id, name]) => {
                           const p = s.clients.find((x) => x.client_id === id);

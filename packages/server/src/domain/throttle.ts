@@ -149,6 +149,23 @@ export class LoginThrottle {
     await this.store.throttle.clear(`mfa:${userId}`);
   }
 
+  /**
+   * Until when an account is locked (ms), for people deciding whether to unlock it: its password lock (by
+   * username) and its second-factor lock (by user id); undefined when not locked now.
+   */
+  async locks(
+    username: string,
+    userId: string,
+    now: number,
+  ): Promise<{ password: number | undefined; secondFactor: number | undefined }> {
+    const [a, m] = await Promise.all([
+      this.store.throttle.get(LoginThrottle.accountKey(username)),
+      this.store.throttle.get(`mfa:${userId}`),
+    ]);
+    const live = (t: number | undefined) => (t !== undefined && t > now ? t : undefined);
+    return { password: live(a?.locked_until), secondFactor: live(m?.locked_until) };
+  }
+
   /** Lift an account's lock and forget its failures (admin API and `adieu user unlock`). */
   async unlock(username: string): Promise<void> {
     await this.store.throttle.clear(LoginThrottle.accountKey(username));

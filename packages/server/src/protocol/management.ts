@@ -28,6 +28,8 @@ export interface SessionView {
   ip: string | null;
   user_agent: string | null;
   current?: boolean;
+  /** The upstream identity provider the session was signed in through (issue 13), or null for a password. */
+  connection: { id: string; name: string } | null;
   clients: { client_id: string; client_name: string; first_at: string; last_at: string }[];
 }
 
@@ -104,6 +106,13 @@ export class Management {
     );
     const participants = await this.p.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
     const clients = await this.p.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
+    const bindings = await this.p.store.federation.bindingsOf(sessions.map((s) => s.sid));
+    const connections = new Map<string, { id: string; name: string }>();
+    for (const id of new Set(bindings.map((b) => b.connection_id))) {
+      // A connection removed since keeps its id as its name: the session still came from there.
+      connections.set(id, { id, name: (await this.p.connections.get(id))?.name ?? id });
+    }
+    const through = new Map(bindings.map((b) => [b.sid, connections.get(b.connection_id)!]));
     return sessions.map((s) => ({
       sid: s.sid,
       created_at: iso(s.created_at),
@@ -113,6 +122,7 @@ export class Management {
       ip: s.ip,
       user_agent: s.user_agent,
       ...(currentSid !== undefined ? { current: s.sid === currentSid } : {}),
+      connection: through.get(s.sid) ?? null,
       clients: participants
         .filter((x) => x.sid === s.sid)
         .map((x) => ({

@@ -228,6 +228,16 @@ export function adminOpenApi(errors: Record<string, unknown>) {
           responses: { '200': json({ type: 'object' }, '{ client_id, client_secret }'), ...errors },
         },
       },
+      '/users/{user}/security': {
+        get: {
+          summary:
+            'Whether sign-in is locked (password_locked_until, second_factor_locked_until: null when not), the ' +
+            "user's second factors (kind, label, created_at, last_used_at; never secrets) and recovery_codes_left",
+          security: admin,
+          parameters: [user],
+          responses: { '200': json({ type: 'object' }, 'Locks and factors'), ...errors },
+        },
+      },
       '/connections/{id}/sessions': {
         get: {
           summary:

@@ -99,6 +99,12 @@ export function openApiDocument(issuer: string) {
             ip: { type: ['string', 'null'] },
             user_agent: { type: ['string', 'null'] },
             current: { type: 'boolean', description: 'me/sessions only: the session of the calling token' },
+            connection: {
+              type: ['object', 'null'],
+              description:
+                'The upstream identity provider the session was signed in through; null: a password',
+              properties: { id: { type: 'string' }, name: { type: 'string' } },
+            },
             clients: {
               type: 'array',
               items: {

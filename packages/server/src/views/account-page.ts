@@ -75,7 +75,7 @@ export function accountPage(v: AccountView): SafeHtml {
                   ${deviceLabel(s.user_agent)}${s.current ? html` <span class="tag">This device</span>` : ''}<br /><span
                     class="note"
                     >${s.ip ?? ''}${s.remember_me ? ' · kept signed in' : ''}</span
-                  >
+                  >${s.connection ? html`<br /><span class="note">signed in through ${s.connection.name}</span>` : ''}
                 </td>
                 <td>
                   ${s.clients.length ? s.clients.map((c) => html`${c.client_name}<br />`) : html`<span class="note">none yet</span>`}

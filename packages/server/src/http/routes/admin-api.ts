@@ -70,6 +70,11 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
     },
   );
 
+  app.get<UserParams>('/api/v1/users/:user/security', async (req, reply) => {
+    await admin(req.headers.authorization);
+    return noStore(reply).send(await s.userSecurity(req.params.user));
+  });
+
   app.get('/api/v1/audit', async (req, reply) => {
     await admin(req.headers.authorization);
     return noStore(reply).send(await s.audit(req.query));
