@@ -322,6 +322,28 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
       await page.waitForURL(url('expenses'));
       expect(await who(page)).toBe(USERS.bob);
       await shot(page, 'expenses-bob-by-sso');
+
+      // Alice comes back in Bookings beside Bob, and is the one in use; signing her out from her own row there
+      // leaves Bob listed but not in use: Bookings asks who, it never quietly carries on as Bob.
+      await page.goto(url('bookings'));
+      await page.waitForSelector('body[data-ready=true][data-user=bob]');
+      await page.click('#add-account');
+      await page.click('[data-adieu=another-account]');
+      await page.waitForSelector('input[name=username]');
+      await page.fill('input[name=username]', 'alice');
+      await page.fill('input[name=password]', 'alice');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('body[data-ready=true][data-user=alice]', { timeout: 20_000 });
+      expect(await page.locator('#accounts li strong').allInnerTexts()).toEqual([USERS.bob, USERS.alice]);
+      await page.click('#accounts li[data-account=alice] button:has-text("Sign out")');
+      await page.waitForSelector('body[data-ready=true][data-accounts=bob]', { timeout: 30_000 });
+      expect(await who(page)).toBe('Choose an account');
+      expect(await page.locator('#signed-in').isVisible()).toBe(false);
+      expect(await page.locator('#accounts li[aria-current]').count()).toBe(0);
+      await shot(page, 'bookings-choose-an-account');
+      await page.click('#accounts li[data-account=bob] button:has-text("Use")');
+      await page.waitForSelector('body[data-user=bob]');
+      expect(await who(page)).toBe(USERS.bob);
     } finally {
       await b.close();
     }
