@@ -101,6 +101,7 @@ export class AdieuClient extends AccountsApi {
    * await client.loginRedirect({ scopes: ['api'], loginHint: 'alice', prompt: 'login' });
    * await client.loginRedirect({ prompt: 'select_account' });            // "Add another account"
    * await client.loginRedirect({ account: client.getAccountByUsername('bob')! }); // back to Bob, no picker
+   * await client.loginRedirect({ acrValues: ['urn:adieu:mfa'] }); // step up: only the second factor is asked
    * ```
    */
   loginRedirect(request: RedirectRequest = {}): Promise<void> {
@@ -109,7 +110,7 @@ export class AdieuClient extends AccountsApi {
 
   /**
    * Sign in in a popup; resolves with the result. Call it from a click handler: the popup opens before the first
-   * `await`. Accepts the same `prompt` and `account` as {@link AdieuClient.loginRedirect}.
+   * `await`. Accepts the same `prompt`, `account` and `acrValues` as {@link AdieuClient.loginRedirect}.
    *
    * @example
    * ```ts
@@ -170,12 +171,20 @@ export class AdieuClient extends AccountsApi {
    * An access token without user interaction: from the cache while it is good, else through the refresh token
    * (never a hidden iframe). If the provider refuses the refresh, the SSO session is over: the account is removed
    * in every tab (`SESSION_ENDED` with reason `refresh-failure`) and an {@link InteractionRequiredAuthError} is
-   * thrown.
+   * thrown. With `acrValues`, a sign-in below that level (its ID token's `acr`) also throws
+   * {@link InteractionRequiredAuthError} (`error: 'interaction_required'`), since no refresh raises a level.
    *
    * @example
    * ```ts
    * const { accessToken } = await client.acquireTokenSilent({ scopes: ['api'] });
    * await fetch('/api', { headers: { authorization: `Bearer ${accessToken}` } });
+   *
+   * // A payment needs a second factor: step up only when this sign-in has not reached it.
+   * const pay = { scopes: ['payments'], acrValues: ['urn:adieu:mfa'] };
+   * const result = await client.acquireTokenSilent(pay).catch((e) => {
+   *   if (e instanceof InteractionRequiredAuthError) return client.acquireTokenPopup(pay);
+   *   throw e;
+   * });
    * ```
    */
   acquireTokenSilent(request: SilentRequest = {}): Promise<AuthenticationResult> {

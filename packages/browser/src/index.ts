@@ -45,6 +45,7 @@ export {
   type SessionEndReason,
 } from './events.js';
 export type { AccountInfo } from './account.js';
+export { ADIEU_ACR_LEVELS, acrSatisfies } from './acr.js';
 export type { IdTokenClaims } from './jwt.js';
 export type { FrontChannelDetail, FrontChannelLogoutResult } from './frontchannel.js';
 export type { MonitorSessionOptions, SessionMonitor } from './session-monitor.js';

@@ -27,6 +27,8 @@ export interface AuthorizeParams {
   codeChallenge: string;
   loginHint?: string | undefined;
   prompt?: string | undefined;
+  /** `acr_values` (OIDC Core §3.1.2.1), in order of preference. */
+  acrValues?: string[] | undefined;
   extraQueryParameters?: Record<string, string> | undefined;
 }
 
@@ -45,6 +47,7 @@ export function authorizeUrl(meta: ProviderMetadata, p: AuthorizeParams): string
   q.set('code_challenge_method', 'S256');
   if (p.loginHint) q.set('login_hint', p.loginHint);
   if (p.prompt) q.set('prompt', p.prompt);
+  if (p.acrValues?.length) q.set('acr_values', p.acrValues.join(' '));
   return url.toString();
 }
 

@@ -23,6 +23,12 @@ export interface RedirectRequest {
    * password.
    */
   prompt?: 'none' | 'login' | 'consent' | 'select_account' | 'create';
+  /**
+   * Sent as `acr_values`: the level of sign-in the app needs, e.g. `['urn:adieu:mfa']` (docs/mfa.md). A user
+   * already signed in at a lower level gives only the missing step, in the same provider session (step-up).
+   * The result's `idTokenClaims.acr` says what was reached: check it (a provider may give less than asked).
+   */
+  acrValues?: string[];
   /** The app's own state, handed back in the result. */
   state?: string;
   redirectUri?: string;
@@ -43,6 +49,13 @@ export interface SilentRequest {
   account?: AccountInfo;
   /** Refresh even if the cached access token is still good. */
   forceRefresh?: boolean;
+  /**
+   * The level of sign-in this token is for, e.g. `['urn:adieu:mfa']`. When the account's sign-in (its ID token's
+   * `acr`) is lower, no token is returned: an `InteractionRequiredAuthError` is thrown, and the app steps
+   * up with `loginRedirect({ acrValues })` or `acquireTokenPopup({ acrValues })`. A refresh never raises the
+   * level, so the cache is not even tried.
+   */
+  acrValues?: string[];
 }
 
 /** MSAL.js's `AuthenticationResult`. */

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { Adieu } from './adieu.js';
 import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
 import type { AdieuOptions } from './config.js';
+import { insufficientAuthentication, stepUpDecision } from './acr.js';
 import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
 import { AdieuError } from './errors.js';
 import { readCookies, type HttpResult } from './http.js';
@@ -91,6 +92,37 @@ export function requiresAuth(): RequestHandler {
       return;
     }
     res.status(401).set('cache-control', 'no-store').json({ error: 'unauthenticated' });
+  };
+}
+
+/**
+ * Let through only users signed in at `acrValues` or stronger (docs/mfa.md: `urn:adieu:pwd` < `urn:adieu:mfa` <
+ * `urn:adieu:phr`). A browser page load below the level starts a step-up: a sign-in with `acr_values`, where the
+ * provider asks only for the missing step (same provider session), then back to this URL. Anything else — an
+ * API call, a form post — gets RFC 9470's `401 insufficient_user_authentication` with `acr_values`; so does a
+ * page whose latest sign-in already asked for the level and did not reach it (asking again would loop). Nobody
+ * signed in: like {@link requiresAuth}, with the level asked at once.
+ *
+ * @example
+ * ```ts
+ * // Approving an expense needs a second factor; the page with the button does too, so the step-up happens
+ * // when the page loads, and the form post only checks.
+ * app.get('/expenses/:id/approve', requireAcr('urn:adieu:mfa'), (req, res) => res.render('approve'));
+ * app.post('/expenses/:id/approve', requireAcr('urn:adieu:mfa'), approve);
+ * ```
+ */
+export function requireAcr(acrValues: string | string[]): RequestHandler {
+  const wanted = typeof acrValues === 'string' ? acrValues.split(' ').filter(Boolean) : acrValues;
+  return (req, res, next) => {
+    if (!req.adieu) return next(new Error('requireAcr() needs the adieuExpress() middleware before it'));
+    const decision = stepUpDecision(req.adieu.session, wanted);
+    if (decision === 'pass') return next();
+    if (decision !== 'insufficient' && wantsLoginRedirect(req.method, req.headers.accept)) {
+      req.adieu.login({ returnTo: req.originalUrl, params: { acr_values: wanted.join(' ') } }).catch(next);
+      return;
+    }
+    const challenge = insufficientAuthentication(wanted);
+    res.status(challenge.status).set(challenge.headers).json(challenge.body);
   };
 }
 

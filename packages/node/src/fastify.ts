@@ -12,6 +12,7 @@ import type {
 import { Adieu } from './adieu.js';
 import { BACKCHANNEL_BODY_LIMIT, type FormBody } from './backchannel.js';
 import type { AdieuOptions } from './config.js';
+import { insufficientAuthentication, stepUpDecision } from './acr.js';
 import { requestContext, wantsLoginRedirect, type AdieuRequestContext } from './context.js';
 import { readCookies, type HttpResult } from './http.js';
 import { ROUTE_METHODS, sessionForRoute, type RouteName } from './routes.js';
@@ -121,6 +122,33 @@ export function requiresAuth(): preHandlerAsyncHookHandler {
       return reply;
     }
     return reply.code(401).header('cache-control', 'no-store').send({ error: 'unauthenticated' });
+  };
+}
+
+/**
+ * A preHandler that lets through only users signed in at `acrValues` or stronger (docs/mfa.md). A browser page
+ * load below the level starts a step-up (a sign-in with `acr_values`: the provider asks only for the missing
+ * step, in the same provider session) and comes back to this URL; anything else, or a page whose latest sign-in
+ * already asked for the level and did not reach it, gets RFC 9470's `401 insufficient_user_authentication`.
+ *
+ * @example
+ * ```ts
+ * app.get('/expenses/:id/approve', { preHandler: requireAcr('urn:adieu:mfa') }, showApproval);
+ * app.post('/expenses/:id/approve', { preHandler: requireAcr('urn:adieu:mfa') }, approve);
+ * ```
+ */
+export function requireAcr(acrValues: string | string[]): preHandlerAsyncHookHandler {
+  const wanted = typeof acrValues === 'string' ? acrValues.split(' ').filter(Boolean) : acrValues;
+  return async function (this: FastifyInstance, request: FastifyRequest, reply: FastifyReply) {
+    if (!request.adieu) throw new Error('requireAcr() needs the adieuFastify plugin registered before it');
+    const decision = stepUpDecision(request.adieu.session, wanted);
+    if (decision === 'pass') return;
+    if (decision !== 'insufficient' && wantsLoginRedirect(request.method, request.headers.accept)) {
+      await request.adieu.login({ returnTo: request.url, params: { acr_values: wanted.join(' ') } });
+      return reply;
+    }
+    const challenge = insufficientAuthentication(wanted);
+    return reply.code(challenge.status).headers(challenge.headers).send(challenge.body);
   };
 }
 

@@ -13,6 +13,7 @@ export {
   type Routes,
 } from './config.js';
 export { requestContext, type AdieuRequestContext } from './context.js';
+export { ADIEU_ACR_LEVELS, acrSatisfies } from './acr.js';
 export { AdieuError, isAdieuError, type AdieuErrorCode, type LogoutTokenErrorCode } from './errors.js';
 export { safeReturnTo, type HttpResult } from './http.js';
 export {

@@ -60,9 +60,19 @@ export async function beginLogin(core: LoginContext, options: LoginOptions = {})
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const txId = randomId();
+  const acrValues = (options.params?.acr_values ?? config.authorizationParams?.acr_values)
+    ?.split(' ')
+    .filter(Boolean);
   await store.putTransaction(
     txId,
-    { kind: 'login', returnTo: safeReturnTo(options.returnTo, config.baseUrl), state, nonce, codeVerifier },
+    {
+      kind: 'login',
+      returnTo: safeReturnTo(options.returnTo, config.baseUrl),
+      state,
+      nonce,
+      codeVerifier,
+      ...(acrValues?.length ? { acrValues } : {}),
+    },
     LOGIN_TTL,
   );
   const url = oidc.buildAuthorizationUrl(info.oidc, {
@@ -148,6 +158,7 @@ export async function completeLogin(
       tokenType: tokens.token_type,
       scope: tokens.scope,
     },
+    ...(tx.acrValues ? { requestedAcr: tx.acrValues } : {}),
   };
   const previous = cookies[config.cookies.session];
   if (previous) await core.destroySession(previous, 'replaced');

@@ -51,6 +51,8 @@ export interface AppSession {
   expiresAt: number;
   user: UserClaims;
   tokens: SessionTokens;
+  /** The `acr_values` the sign-in behind this session asked for (a step-up's level); the ID token's `acr` says what it reached. */
+  requestedAcr?: string[] | undefined;
 }
 
 /** Why an app session ended; carried to `onEnded` listeners and to open pages through push. */
@@ -79,6 +81,8 @@ export interface Transaction {
   state: string;
   nonce?: string | undefined;
   codeVerifier?: string | undefined;
+  /** The `acr_values` a login asked for, kept for the session it creates. */
+  acrValues?: string[] | undefined;
 }
 
 /** Result of {@link SessionStore.create}. */

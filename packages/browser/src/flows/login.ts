@@ -65,6 +65,7 @@ export class LoginFlow {
       codeChallenge: challenge,
       loginHint: loginHint(req),
       prompt: req.prompt,
+      acrValues: req.acrValues,
       extraQueryParameters: req.extraQueryParameters,
     });
     return { url, state, pending };

@@ -8,6 +8,7 @@ import type { AccountInfo, AccountRecord } from '../account.js';
 import { AdieuError, InteractionRequiredAuthError, isAdieuError } from '../errors.js';
 import { EventType, InteractionType } from '../events.js';
 import { withLock } from '../locks.js';
+import { acrSatisfies } from '../acr.js';
 import { recordFromTokens, refreshTokens } from '../protocol.js';
 import type { AuthenticationResult, SilentRequest } from '../requests.js';
 import { cachedMatching, type FlowContext } from './context.js';
@@ -69,7 +70,12 @@ export class SilentFlow {
     try {
       const account = request.account ?? active;
       if (!account) throw new AdieuError('no_account_error', 'no account given and none is active');
-      const result = await this.silent(account, request.scopes ?? [], request.forceRefresh ?? false);
+      const result = await this.silent(
+        account,
+        request.scopes ?? [],
+        request.forceRefresh ?? false,
+        request.acrValues,
+      );
       this.ctx.hub.emit(EventType.ACQUIRE_TOKEN_SUCCESS, InteractionType.Silent, result);
       return result;
     } catch (e) {
@@ -79,13 +85,27 @@ export class SilentFlow {
   }
 
   /** A token for `account` (also the session monitor's way to get one). */
-  async silent(account: AccountInfo, scopes: string[], force: boolean): Promise<AuthenticationResult> {
+  async silent(
+    account: AccountInfo,
+    scopes: string[],
+    force: boolean,
+    acrValues?: string[],
+  ): Promise<AuthenticationResult> {
     const { cfg, cache } = this.ctx;
     this.ctx.metadata();
     const id = cachedMatching(this.ctx, account)[0]?.homeAccountId;
     if (id !== undefined) await this.confirm(id);
     const before = id === undefined ? undefined : cache.get(id);
     if (!before) throw new InteractionRequiredAuthError('this account is not signed in here');
+    const acr = before.account.idTokenClaims?.acr;
+    if (!acrSatisfies(acr, acrValues)) {
+      // Refreshed tokens keep the level of their sign-in (docs/mfa.md): only a step-up can raise it.
+      const description = `this sign-in is at ${typeof acr === 'string' ? acr : 'an unknown level'}; ${acrValues!.join(' or ')} is needed: sign in again with acrValues`;
+      throw new InteractionRequiredAuthError(description, {
+        error: 'interaction_required',
+        errorDescription: description,
+      });
+    }
     if (!force && isFresh(before, scopes, cfg.tokenRenewalOffsetSeconds)) return this.result(before, true);
     if (!scopes.every((s) => before.grantedScopes.includes(s))) {
       throw new InteractionRequiredAuthError(`scope not granted yet: ${scopes.join(' ')}`, {
