@@ -218,6 +218,13 @@ describe('several accounts in one browser', () => {
     expect(elsewhere.tokens.claims()!.login_hint).not.toBe(hint);
   });
 
+  it('discovery lists login_hint among the claims it issues', async () => {
+    const doc = (await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json()) as {
+      claims_supported: string[];
+    };
+    expect(doc.claims_supported).toContain('login_hint');
+  });
+
   it('prompt=none with several accounts and no hint answers account_selection_required', async () => {
     const { browser } = await aliceAndBob();
     expect(await silent(browser, 'portal')).toEqual({ error: 'account_selection_required' });

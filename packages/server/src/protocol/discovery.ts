@@ -39,6 +39,8 @@ export function discoveryDocument(config: Config) {
       'nonce',
       'at_hash',
       'sid',
+      // Opaque, per account in this browser: send it back as login_hint or logout_hint (issue 19).
+      'login_hint',
       'azp',
       'name',
       'preferred_username',
