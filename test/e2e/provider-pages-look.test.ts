@@ -15,6 +15,7 @@ import { snapshot } from './support/chromium.js';
 import { startSite, textPage, type Site } from './support/sites.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
+const BOB = { username: 'bob', password: 'bob-password' };
 const enabled = hasChromium();
 
 /** WCAG relative luminance contrast of two `rgb(...)` colours. */
@@ -54,7 +55,10 @@ describe.skipIf(!enabled)('provider pages as a person sees them', () => {
             redirect_uris: [`${site.origin}/cb`],
           },
         ],
-        users: [{ ...ALICE, name: 'Alice Example' }],
+        users: [
+          { ...ALICE, name: 'Alice Example' },
+          { ...BOB, name: 'Bob Example' },
+        ],
       },
       { issuer, port },
     );
@@ -164,6 +168,39 @@ describe.skipIf(!enabled)('provider pages as a person sees them', () => {
         expect(page.url()).not.toContain(site.origin);
         await page.click('[data-adieu=continue]');
         await page.waitForURL(`${site.origin}/cb?**`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`the account page lists every account of this browser; one signs out alone (${scheme})`, async () => {
+      const { context, page } = await phone(scheme);
+      try {
+        await signedInAtPortal(page);
+        await page.goto(`${authorizeUrl()}&prompt=login`);
+        await page.fill('input[name=username]', BOB.username);
+        await page.fill('input[name=password]', BOB.password);
+        await page.click('button[type=submit]');
+        await page.waitForURL(`${site.origin}/cb?**`);
+        await page.goto(`${op.issuer}/account`);
+        const rows = page.locator('[data-adieu=browser-accounts] li[data-account]');
+        await rows.first().waitFor({ state: 'visible' });
+        expect(await rows.count()).toBe(2);
+        const alice = page.locator('li[data-account=alice]');
+        expect(await alice.isVisible()).toBe(true);
+        expect(await alice.innerText()).toContain('Alice Example');
+        expect(await alice.innerText()).toContain('Apps: Portal');
+        expect(await page.locator('li[data-account=bob]').innerText()).toContain('In use');
+        await looksRight(page, `account-accounts-390-${scheme}`);
+        await alice.locator('button[data-adieu=sign-out-account]').click();
+        await page.locator('body[data-receipt=ready]').waitFor({ state: 'attached', timeout: 20_000 });
+        expect(await page.locator('section[data-logout] h2').innerText()).toBe('Alice Example');
+        await page.click('#done-link');
+        await page.waitForURL(`${op.issuer}/account`);
+        expect(await rows.count()).toBe(1);
+        expect(await page.locator('li[data-account=bob]').isVisible()).toBe(true);
       } finally {
         await context.close();
       }

@@ -360,4 +360,38 @@ describe('several accounts in one browser', () => {
     expect(await live(second.bob.sid)).toBe(false);
     expect(await silent(second.browser, 'portal')).toEqual({ error: 'login_required' });
   });
+  it('/account lists every account of this browser with its apps; each signs out alone (CSRF-protected)', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const page = await browser.navigate(`${op.issuer}/account`);
+    expect(page.status).toBe(200);
+    const rows = page.doc.querySelectorAll('[data-adieu=browser-accounts] li[data-account]');
+    expect(rows.map((r) => r.getAttribute('data-account'))).toEqual(['bob', 'alice']);
+    expect(rows[0]!.text).toContain('In use');
+    expect(rows[0]!.text).toMatch(/Apps: bookings/);
+    expect(rows[1]!.text).toMatch(/Apps: portal/);
+    const aliceForm = 'li[data-account=alice] form';
+    // A forged token or an account the page did not show signs nobody out.
+    const forged = await browser.submit(page, { csrf: 'forged' }, aliceForm);
+    expect(forged.status).toBe(403);
+    const unknown = await browser.submit(page, { account: 'not-an-account' }, aliceForm);
+    expect(unknown.status).toBe(400);
+    expect((await live(alice.sid)) && (await live(bob.sid))).toBe(true);
+
+    const receipt = await browser.submit(page, {}, aliceForm);
+    expect(receipt.status).toBe(200);
+    expect(await live(alice.sid)).toBe(false);
+    expect(await live(bob.sid)).toBe(true);
+    expect(await told('portal', alice.sid)).toMatchObject({ sid: alice.sid, reason: 'user' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(heardOf('bookings', bob.sid) || heardOf('portal', bob.sid)).toBe(false);
+    expect(receipt.doc.querySelector('#done-link')!.getAttribute('href')).toMatch(/\/account$/);
+    // Bob is still signed in here, silently, with the same sid; the page now lists him alone.
+    expect(await silent(browser, 'bookings')).toEqual({ sid: bob.sid });
+    const after = await browser.navigate(`${op.issuer}/account`);
+    expect(
+      after.doc
+        .querySelectorAll('[data-adieu=browser-accounts] li[data-account]')
+        .map((r) => r.getAttribute('data-account')),
+    ).toEqual(['bob']);
+  });
 });

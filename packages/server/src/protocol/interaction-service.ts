@@ -28,7 +28,7 @@ export interface InteractionKinds {
     federated?: boolean;
   };
   /** The account page's forms, bound to the session the page was rendered for. */
-  account: { sid: string };
+  account: { sid: string; accounts?: string[] };
   /** A single-use ticket for an EventSource, which cannot send an Authorization header. */
   sse_ticket: { sid: string; client_id: string; user_id: string };
 }

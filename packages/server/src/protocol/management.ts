@@ -1,6 +1,7 @@
 import type { Provider } from '../provider.js';
 import { authenticateAdmin } from '../admin/admin-auth.js';
-import type { SessionRow } from '../domain/sessions.js';
+import type { BrowserAccount, SessionRow } from '../domain/sessions.js';
+import { loginHintFor } from '../domain/browser-accounts.js';
 import type { UserRow } from '../store/repos/users.js';
 import { requireAccessToken } from './access-tokens.js';
 import { requireAccountScope } from './check-account-scope.js';
@@ -17,6 +18,18 @@ async function asApiError<T>(fn: () => Promise<T>): Promise<T> {
     if (e instanceof AlreadyExists) throw new OAuthError('invalid_request', e.message, 409);
     throw invalidRequest(`${e.field}: ${e.message}`);
   }
+}
+
+/** One account of this browser on the account page (issue 19). */
+export interface BrowserAccountView {
+  sid: string;
+  /** The account's opaque login hint: what its "Sign out" form sends. */
+  value: string;
+  name: string;
+  username: string;
+  /** The browser's current account (the one the page is about). */
+  current: boolean;
+  apps: string[];
 }
 
 export interface SessionView {
@@ -132,6 +145,32 @@ export class Management {
           last_at: iso(x.last_at),
         })),
     }));
+  }
+
+  /**
+   * The accounts of this browser (issue 19), current first, as the account page lists them: who, the opaque hint
+   * its "Sign out" form sends, and the apps using each.
+   */
+  async browserAccounts(accounts: readonly BrowserAccount[]): Promise<BrowserAccountView[]> {
+    const sids = accounts.map((a) => a.session.sid);
+    const participants = await this.p.store.sessions.listParticipantsOf(sids);
+    const clients = await this.p.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
+    const out: BrowserAccountView[] = [];
+    for (const [i, a] of accounts.entries()) {
+      const user = await this.p.store.users.findById(a.userId);
+      if (!user) continue;
+      out.push({
+        sid: a.session.sid,
+        value: loginHintFor(a.session),
+        name: user.name ?? user.username,
+        username: user.username,
+        current: i === 0,
+        apps: participants
+          .filter((x) => x.sid === a.session.sid)
+          .map((x) => clients.get(x.client_id)?.name ?? x.client_id),
+      });
+    }
+    return out;
   }
 
   async endSession(sid: string, adminClientId: string | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { html, page, type SafeHtml } from './index.js';
-import type { SessionView } from '../protocol/management.js';
+import type { BrowserAccountView, SessionView } from '../protocol/management.js';
 import type { FactorView } from '../mfa/second-factors.js';
 
 export interface AccountView {
@@ -7,6 +7,8 @@ export interface AccountView {
   userName: string;
   csrf: string;
   interactionId: string;
+  /** Every account signed in on this browser, current first (issue 19). */
+  accounts: BrowserAccountView[];
   sessions: SessionView[];
   /** Second factors (docs/mfa.md). */
   twoStep: { factors: FactorView[]; recoveryCodesLeft: number; passkeys: boolean };
@@ -54,6 +56,8 @@ export function accountPage(v: AccountView): SafeHtml {
     base: v.base,
     title: 'Your sign-ins',
     body: html`<h1>Your sign-ins</h1>
+      ${browserAccounts(v)}
+      <h2 id="devices">${v.userName}'s devices</h2>
       <p class="lede">
         Signed in as <strong>${v.userName}</strong>. These are the browsers and devices where you are signed
         in, and the apps using each.
@@ -116,6 +120,39 @@ export function accountPage(v: AccountView): SafeHtml {
       ${twoStepSection(v)}`,
     wide: true,
   });
+}
+
+/**
+ * Every account signed in on this browser (issue 19), each with its apps and its own "Sign out": only that
+ * account's session ends, the others stay.
+ */
+function browserAccounts(v: AccountView) {
+  return html`<section aria-labelledby="this-browser" data-adieu="browser-accounts">
+    <h2 id="this-browser">Signed in on this browser</h2>
+    <ul class="accounts">
+      ${v.accounts.map(
+        (a) =>
+          html`<li class="account-row" data-account="${a.username}">
+            <span class="account-who">
+              <span class="account-name"
+                >${a.name}${a.current ? html` <span class="tag">In use</span>` : ''}</span
+              >
+              <span class="account-username">${a.username}</span>
+              <span class="account-apps"
+                >${a.apps.length ? `Apps: ${a.apps.join(', ')}` : 'No apps use it right now'}</span
+              >
+            </span>
+            <form method="post" action="${v.base}/account/accounts/logout">
+              ${hidden(v)}<input type="hidden" name="account" value="${a.value}" />
+              <button type="submit" data-adieu="sign-out-account">
+                Sign out<span class="sr-only"> ${a.name}</span>
+              </button>
+            </form>
+          </li>`,
+      )}
+    </ul>
+    <p class="note">Signing out one account here leaves the others signed in; only its apps are told.</p>
+  </section>`;
 }
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -11,7 +11,8 @@ import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
-import { verifiedAccountSession } from '../account-session.js';
+import { verifiedAccountPage, verifiedAccountSession, type AccountPagePayload } from '../account-session.js';
+import { loginHintFor } from '../../domain/browser-accounts.js';
 
 /**
  * The account page: the user's live sign-ins with their apps, and "sign out this device", "sign out" for
@@ -34,13 +35,17 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
     const user = (await p.store.users.findById(session.user_id))!;
+    const accounts = await management.browserAccounts(
+      await p.sessions.accounts(browserContext(req).sessionCookie, (s) => p.logout.endExpired(s)),
+    );
     const csrf = randomToken(24);
     const interactionId = randomToken(24);
     const now = p.now();
+    const payload: AccountPagePayload = { sid: session.sid, accounts: accounts.map((a) => a.sid) };
     await p.store.interactions.insert({
       id: interactionId,
       kind: 'account',
-      payload: JSON.stringify({ sid: session.sid }),
+      payload: JSON.stringify(payload),
       csrf,
       created_at: now,
       expires_at: now + 30 * 60_000,
@@ -54,7 +59,15 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     };
     return sendPage(
       reply,
-      accountPage({ base, userName: user.name ?? user.username, csrf, interactionId, sessions, twoStep }),
+      accountPage({
+        base,
+        userName: user.name ?? user.username,
+        csrf,
+        interactionId,
+        accounts,
+        sessions,
+        twoStep,
+      }),
     );
   });
 
@@ -66,6 +79,34 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     await keepLiveAccounts(ctx, req, reply);
     reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
   };
+
+  // One of this browser's accounts (issue 19): only that account's session ends, through the one logout path;
+  // its apps are told and the receipt shows which, the browser's other accounts stay signed in.
+  app.post('/account/accounts/logout', page, async (req, reply) => {
+    const { payload } = await verifiedAccountPage(ctx, req);
+    const { account } = readParams(req.body, ['account'] as const, { account: 100 });
+    const shown = new Set(payload.accounts ?? [payload.sid]);
+    const live = await p.sessions.accounts(browserContext(req).sessionCookie, (s) => p.logout.endExpired(s));
+    const target = live.find((a) => shown.has(a.session.sid) && loginHintFor(a.session) === account);
+    if (!target) {
+      throw new OAuthError('invalid_request', 'that account is not signed in on this browser any more', 400);
+    }
+    const user = await p.store.users.findById(target.userId);
+    const [ended] = await p.logout.endSessions([target.session], {
+      reason: 'user',
+      initiator: 'user',
+      browserPresent: true,
+    });
+    const left = await keepLiveAccounts(ctx, req, reply);
+    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
+    if (!ended) return reply.redirect(`${base}/account`, 303);
+    return sendReceipt(ctx, reply, {
+      logouts: [{ ended, title: user ? (user.name ?? user.username) : undefined }],
+      redirect: false,
+      thisBrowser: true,
+      ...(left.length ? { doneUrl: `${base}/account` } : {}),
+    });
+  });
 
   app.post('/account/logout', page, async (req, reply) => {
     const session = await verifiedSession(req);
