@@ -57,14 +57,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         return respond(reply, await flow.continueAsPicked(it.payload, session, browser));
       }
     }
-    if (it.payload.confirmAccount && !another) {
-      const shown = await showContinueAs(req, reply, it);
-      if (shown) return shown;
-    }
-    if (it.payload.pick && !another) {
-      const shown = await showPicker(req, reply, it);
-      if (shown) return shown;
-    }
+    // These helpers answer true once they sent their page: a Fastify reply is thenable, so one returned from an
+    // async helper would resolve to undefined and the route would go on to send a second page.
+    if (it.payload.confirmAccount && !another && (await showContinueAs(req, reply, it))) return reply;
+    if (it.payload.pick && !another && (await showPicker(req, reply, it))) return reply;
     // connection=<id>, or a login_hint whose domain belongs to a connection: straight to that upstream.
     const hint = it.payload.raw.login_hint;
     const offered = await p.connections.offeredTo(await p.clients.get(it.payload.raw.client_id ?? ''));
@@ -73,10 +69,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     return sendPage(reply, loginPage(await withPasskey(await loginView(it, hint), it, reply)));
   });
 
-  /** The account picker of an interaction; undefined when no account is left here to pick. */
-  async function showPicker(req: FastifyRequest, reply: FastifyReply, it: LoadedInteraction, error?: string) {
+  /** Send the account picker of an interaction; false (nothing sent) when no account is left here to pick. */
+  async function showPicker(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    it: LoadedInteraction,
+    error?: string,
+  ): Promise<boolean> {
     const accounts = await interactions.pickerAccounts(browserContext(req));
-    if (accounts.length === 0) return undefined;
+    if (accounts.length === 0) return false;
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const view = {
       base,
@@ -89,7 +90,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       error,
       lang: pageLang(it.payload.raw.ui_locales),
     };
-    return sendPage(reply, accountPickerPage(view), error ? 400 : 200);
+    sendPage(reply, accountPickerPage(view), error ? 400 : 200);
+    return true;
   }
 
   /** The account an app came back to, while it is still one of this browser's accounts. */
@@ -97,13 +99,17 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     flow.browserSession(browserContext(req).sessionCookie, it.payload.confirmAccount);
 
   /**
-   * "Continuing as Alice… Not you?" (issue 19 point 6); undefined when that account is no longer signed in
-   * here (the login page follows).
+   * Send "Continuing as Alice… Not you?" (issue 19 point 6); false (nothing sent) when that account is no longer
+   * signed in here (the login page follows).
    */
-  async function showContinueAs(req: FastifyRequest, reply: FastifyReply, it: LoadedInteraction) {
+  async function showContinueAs(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    it: LoadedInteraction,
+  ): Promise<boolean> {
     const session = await accountToConfirm(req, it);
     const user = session ? await p.store.users.findById(session.user_id) : undefined;
-    if (!user) return undefined;
+    if (!user) return false;
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const at = `${base}/interaction/${it.row.id}`;
     const view = {
@@ -120,7 +126,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       nonce: reply.cspNonce,
       lang: pageLang(it.payload.raw.ui_locales),
     };
-    return sendPage(reply, continueAsPage(view));
+    sendPage(reply, continueAsPage(view));
+    return true;
   }
 
   // "Continue" (or the countdown): the named account goes on to the app. A GET too, for the page's refresh
@@ -182,7 +189,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         it,
         'That account is no longer signed in here. Choose another.',
       );
-      return again ?? reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
+      return again ? reply : reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
     }
     setAccountCookies(ctx, reply, picked.accounts);
     closeSignInPage(ctx, reply, it.row.id);
