@@ -354,6 +354,11 @@ describe.skipIf(!enabled)('the admin console', () => {
       'carol',
     );
     await snapshot(page, 'console-connection');
+    // The Live page draws the sessions per connection.
+    await page.goto(`${op.issuer}/admin/live`);
+    expect(await page.getByRole('heading', { name: 'Sessions per connection' }).isVisible()).toBe(true);
+    await snapshot(page, 'console-live-connections');
+    await page.goBack();
     // carol's own page says where the session came from.
     await sessions.first().getByRole('link').first().click();
     await page.waitForURL(/\/admin\/users\/acme/);

@@ -150,6 +150,12 @@ for (const mode of COOKIE_MODES) {
       };
       expect(claims.email).toBe('carol@acme.example');
 
+      // Her account page says where this session came from (issue 13 §7).
+      await page.goto(`${op.issuer}/account`);
+      const row = page.locator(`tr[data-sid="${claims.sid!}"]`);
+      await expect.poll(() => row.getByText('signed in through Acme Corp').isVisible()).toBe(true);
+      await snapshot(page, `federation-account-${mode}`);
+
       // RP-initiated logout with the ID token: Adieu's receipt, then the upstream's sign-out, then the app.
       const end = new URL(`${op.issuer}/end_session`);
       end.search = new URLSearchParams({

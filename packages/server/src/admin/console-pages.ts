@@ -642,6 +642,7 @@ interface Live {
   failed_last_hour: number;
   sse_subscribers: number;
   sessions_per_client: { client_id: string; n: number }[];
+  sessions_per_connection: { connection_id: string; n: number }[];
   deliveries_last_24h: { client_id: string; at: string; outcome: string }[];
 }
 
@@ -677,6 +678,17 @@ const livePage: ConsolePage = {
           l.sessions_per_client.map((s) => ({ label: s.client_id, value: s.n })),
         )}
       </section>
+      ${
+        l.sessions_per_connection.length
+          ? html`<h2>Sessions per connection</h2>
+              <section class="panel">
+                ${barChart(
+                  'Live sessions signed in through each upstream connection',
+                  l.sessions_per_connection.map((s) => ({ label: s.connection_id, value: s.n })),
+                )}
+              </section>`
+          : ''
+      }
       <h2>Back-channel deliveries per app, last 24 hours</h2>
       <section class="panel">
         ${deliveriesChart('Deliveries per app per hour, last 24 hours', series, 'one column per hour, newest on the right')}
