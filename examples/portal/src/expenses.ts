@@ -1,10 +1,12 @@
 import formbody from '@fastify/formbody';
-import { html } from '@adieu/server/html';
+import type { FastifyRequest } from 'fastify';
+import { html, type SafeHtml } from '@adieu/server/html';
 import { adieuFastify } from '@adieu/node/fastify';
 import type { FetchLike } from '@adieu/node';
 import type { DemoSites } from './sites.js';
 import type { LastLogout } from './last-logout.js';
 import { fastifyForListener } from './server-app.js';
+import { approvalRoutes } from './expense-approval.js';
 import {
   DEMO_CSS,
   lastLogoutPanel,
@@ -66,38 +68,30 @@ export async function expensesApp(o: {
   app.post('/signout-local', async (req) => {
     await req.adieu.logout({ local: true, returnTo: '/' });
   });
+  const page = async (req: FastifyRequest, body: SafeHtml) => {
+    const user = req.adieu.user;
+    return serverAppPage({
+      app: 'Expenses',
+      color: '#6639ba',
+      body,
+      panel: lastLogoutPanel(await o.lastLogout.latest('expenses')),
+      nav: [
+        { label: 'Portal', href: `${o.sites.origin('portal')}/` },
+        { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
+      ],
+      signedIn: Boolean(user),
+    });
+  };
+  const expenseTable = approvalRoutes(app, page);
   app.get('/', async (req, reply) => {
     const user = req.adieu.user;
     const body = user
-      ? html`${whoIsSignedIn(user)}
-          <table>
-            <tbody>
-              <tr>
-                <td>Train to Lyon</td>
-                <td>€ 89.00</td>
-              </tr>
-              <tr>
-                <td>Hotel, 2 nights</td>
-                <td>€ 240.00</td>
-              </tr>
-            </tbody>
-          </table>
+      ? html`${whoIsSignedIn(user)} ${expenseTable()}
+          <p class="note">Approving asks for your second factor (a step-up at the provider).</p>
           ${SIGN_OUT_FORMS}`
       : html`<p class="who" id="who">Nobody</p>
           <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>`;
-    return reply.type('text/html').send(
-      serverAppPage({
-        app: 'Expenses',
-        color: '#6639ba',
-        body,
-        panel: lastLogoutPanel(await o.lastLogout.latest('expenses')),
-        nav: [
-          { label: 'Portal', href: `${o.sites.origin('portal')}/` },
-          { label: 'Bookings', href: `${o.sites.origin('bookings')}/` },
-        ],
-        signedIn: Boolean(user),
-      }),
-    );
+    return reply.type('text/html').send(await page(req, body));
   });
   await app.ready();
   return { app, handler: handler() };

@@ -19,6 +19,7 @@ import {
   type TestBrowser,
 } from '../../../test/e2e/support/chromium.js';
 import { startDemo, type Demo } from '../src/demo.js';
+import { totpCodeAt } from '../../../packages/server/src/mfa/totp.js';
 
 const enabled = hasChromium();
 const USERS = { alice: 'Alice Andersen', bob: 'Bob Brown' } as const;
@@ -348,4 +349,62 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
       await b.close();
     }
   }, 180_000); // two people, five sign-ins and two logouts; up to 82 s on the loaded machine
+
+  // Issue 15: approving an expense needs a second factor. A user signed in with a password is sent to the
+  // provider for it (the first time: to set up an authenticator app), in the same provider session, and comes
+  // back to the approval page; the next approval asks only the code. The code is computed as the app would.
+  it('step-up: approving an expense asks for a second factor, then approves', async () => {
+    const user = `carol-${mode}`;
+    await demo.provider.provider.users.createSeeds([{ username: user, password: user, name: 'Carol Clark' }]);
+    const b = await launchBrowser(mode);
+    try {
+      const page = await b.context.newPage();
+      await page.goto(url('portal'));
+      await page.click('#signin');
+      await page.fill('input[name=username]', user);
+      await page.fill('input[name=password]', user);
+      await page.click('button[type=submit]');
+      await page.waitForURL(url('portal'));
+      await openFromPortal(page, 'expenses');
+      expect(await who(page)).toBe('Carol Clark');
+
+      await page.click('#approve-train');
+      // No factor yet: the provider asks to set one up (no password again).
+      await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor({ state: 'visible' });
+      expect(await page.locator('input[name=password]').count()).toBe(0);
+      await shot(page, 'step-up-set-up-factor');
+      const secret = (await page.locator('[data-adieu=totp-secret]').innerText()).replace(/\s/g, '');
+      await page.fill('input[name=code]', totpCodeAt(secret, Date.now()));
+      await page.click('button[type=submit]');
+      await page.locator('[data-adieu=recovery-codes]').waitFor({ state: 'visible' });
+      await page.click('button[type=submit]');
+      await page.waitForURL(url('expenses', '/expenses/train/approve'));
+      await expect(page.locator('#level').innerText()).resolves.toMatch(/urn:adieu:mfa/);
+      await shot(page, 'step-up-approval-page');
+      await page.click('#approve');
+      await page.waitForURL(url('expenses'));
+      await expect(page.locator('#approved-train').innerText()).resolves.toBe('Approved by Carol Clark');
+      await shot(page, 'step-up-approved');
+
+      // Signed in again with the password only, the next approval asks only for the code.
+      await signOutAt(page, 'portal', 'carol-signs-out');
+      await page.goto(url('portal'));
+      await page.click('#signin');
+      await page.fill('input[name=username]', user);
+      await page.fill('input[name=password]', user);
+      await page.click('button[type=submit]');
+      // The Portal's own policy asks a user who has a factor for it at sign-in (mfa "optional").
+      await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor({ state: 'visible' });
+      await page.fill('input[name=code]', totpCodeAt(secret, Date.now() + 30_000));
+      await page.click('button[type=submit]');
+      await page.waitForURL(url('portal'));
+      await openFromPortal(page, 'expenses');
+      await page.click('#approve-hotel');
+      await page.waitForURL(url('expenses', '/expenses/hotel/approve'));
+      await page.click('#approve');
+      await expect(page.locator('#approved-hotel').innerText()).resolves.toBe('Approved by Carol Clark');
+    } finally {
+      await b.close();
+    }
+  }, 180_000); // two sign-ins, a factor set up and a logout; 66 s measured on the loaded machine
 });
