@@ -7,12 +7,12 @@
   'use strict';
   var cfg = JSON.parse(document.getElementById('adieu-logout').textContent);
   var frames = Array.prototype.slice.call(document.querySelectorAll('.frames iframe'));
-  var results = {}; // client_id -> { status, detail }
+  // One entry per frame (index): with several accounts the same app may have a frame for each ended session.
+  var results = {}; // frame index -> { status, detail }
   var reported = false;
   var started = Date.now();
 
-  frames.forEach(function (frame) {
-    var id = frame.getAttribute('data-client');
+  frames.forEach(function (frame, id) {
     results[id] = { status: 'pending', detail: null };
     frame.addEventListener('load', function () {
       if (results[id].status === 'pending') {
@@ -30,7 +30,7 @@
       var frame = frames[i];
       if (frame.contentWindow !== event.source || frame.getAttribute('data-origin') !== event.origin)
         continue;
-      var id = frame.getAttribute('data-client');
+      var id = i;
       results[id] = data.cleared
         ? { status: 'acknowledged', detail: data.detail ? String(data.detail).slice(0, 200) : null }
         : {
@@ -45,24 +45,35 @@
 
   /** Every frame loaded or answered: nothing left worth waiting for. */
   function allSettled() {
-    return frames.every(function (f) {
-      return results[f.getAttribute('data-client')].status !== 'pending';
+    return frames.every(function (f, i) {
+      return results[i].status !== 'pending';
     });
   }
 
+  /** Report frames to their own logout (each ended session has its own record). */
   function send(ids) {
-    var list = ids.map(function (id) {
+    var byUrl = {};
+    ids.forEach(function (id) {
+      var frame = frames[id];
       var r = results[id];
-      return { client_id: id, status: r.status === 'pending' ? 'timeout' : r.status, detail: r.detail };
+      var url = frame.getAttribute('data-results') || cfg.resultsUrl;
+      (byUrl[url] = byUrl[url] || []).push({
+        client_id: frame.getAttribute('data-client'),
+        status: r.status === 'pending' ? 'timeout' : r.status,
+        detail: r.detail,
+      });
     });
-    if (!list.length) return Promise.resolve();
-    return fetch(cfg.resultsUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ results: list }),
-      keepalive: true,
-      credentials: 'same-origin',
-    }).catch(function () {});
+    return Promise.all(
+      Object.keys(byUrl).map(function (url) {
+        return fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ results: byUrl[url] }),
+          keepalive: true,
+          credentials: 'same-origin',
+        }).catch(function () {});
+      }),
+    );
   }
 
   function report() {

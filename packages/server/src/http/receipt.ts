@@ -4,8 +4,12 @@ import { receiptPage } from '../views/logout-pages.js';
 import { sendPage, type HttpContext } from './context.js';
 
 export interface ReceiptInput {
-  /** The logout of this browser's own session first (its front-channel iframes run here), then any others. */
-  logouts: { ended: EndedLogout; title?: string | undefined }[];
+  /**
+   * The logout of this browser's own session first (its front-channel iframes run here), then any others. An
+   * entry marked `inThisBrowser` is another session of this browser (issue 19, "all accounts"): its iframes run
+   * here too.
+   */
+  logouts: { ended: EndedLogout; title?: string | undefined; inThisBrowser?: boolean }[];
   /** Where to go when the receipt is done (defaults to the final page of the first logout). */
   doneUrl?: string;
   redirect: boolean;
@@ -25,6 +29,10 @@ const receiptQuery = (e: EndedLogout) => `t=${encodeURIComponent(e.receiptToken)
  */
 const RETURN_DELAY_MS = 4000;
 
+/** Where the receipt page reports what it saw of one logout's front-channel frames. */
+const resultsUrl = (base: string, e: EndedLogout) =>
+  `${base}/end_session/receipt/${e.logoutId}/frontchannel?${receiptQuery(e)}`;
+
 export function receiptDoneUrl(base: string, e: EndedLogout): string {
   return `${base}/end_session/done/${e.logoutId}?${receiptQuery(e)}`;
 }
@@ -41,15 +49,19 @@ export async function sendReceipt(
   for (const { ended, title } of input.logouts) {
     sections.push({ title, logoutId: ended.logoutId, report: (await p.logout.report(ended.logoutId))! });
   }
-  const frames = input.thisBrowser
-    ? first.plan.participants
+  // Every ended session of this browser gets its apps' frames; what each frame did goes to its own logout.
+  const frames = input.logouts
+    .filter((l, i) => l.inThisBrowser ?? (i === 0 && input.thisBrowser))
+    .flatMap(({ ended }) =>
+      ended.plan.participants
         .filter((x) => x.frontchannelUrl)
         .map((x) => ({
           clientId: x.clientId,
           url: x.frontchannelUrl!,
           origin: new URL(x.frontchannelUrl!).origin,
-        }))
-    : [];
+          resultsUrl: resultsUrl(base, ended),
+        })),
+    );
   const doneUrl = input.doneUrl ?? receiptDoneUrl(base, first);
   const cfg = p.config.logout;
   // The receipt moves on by itself only when there is somewhere to go: back to the app that asked, or to the
@@ -79,7 +91,7 @@ export async function sendReceipt(
           logoutId: ended.logoutId,
           statusUrl: `${base}/end_session/receipt/${ended.logoutId}?${receiptQuery(ended)}`,
         })),
-        resultsUrl: `${base}/end_session/receipt/${first.logoutId}/frontchannel?${receiptQuery(first)}`,
+        resultsUrl: resultsUrl(base, first),
         doneUrl,
         frontchannelTimeoutMs: cfg.frontchannel_timeout * 1000,
         receiptWaitMs: cfg.receipt_wait * 1000,

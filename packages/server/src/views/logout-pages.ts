@@ -106,7 +106,7 @@ export interface ReceiptView {
   base: string;
   sections: ReceiptSection[];
   /** Front-channel iframes: only for the logout of the session of this very browser. */
-  frames: { clientId: string; url: string; origin: string }[];
+  frames: { clientId: string; url: string; origin: string; resultsUrl: string }[];
   config: Record<string, unknown>;
   doneUrl: string;
   refreshSeconds: number;
@@ -156,6 +156,7 @@ export function receiptPage(v: ReceiptView): SafeHtml {
             html`<iframe
               title="sign-out of ${f.clientId}"
               data-client="${f.clientId}"
+              data-results="${f.resultsUrl}"
               data-origin="${f.origin}"
               src="${f.url}"
               tabindex="-1"

@@ -48,7 +48,11 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
         return sendReceipt(ctx, reply, {
           // One account: the receipt as ever; several: a section per account, named.
-          logouts: o.ended.length === 1 ? [{ ended: o.ended[0]!.ended }] : o.ended,
+          // Every ended session is of this browser: each one's front-channel apps get their frame here.
+          logouts:
+            o.ended.length === 1
+              ? [{ ended: o.ended[0]!.ended }]
+              : o.ended.map((e) => ({ ...e, inThisBrowser: true })),
           redirect: Boolean(o.target),
           thisBrowser: true,
           lang: o.lang,
