@@ -362,6 +362,54 @@ describe.each(engines)(
       expect(fresh.claims.auth_time).toBe(Math.floor(now / 1000));
     });
 
+    it('max_age after a step-up: a real sign-in again; the level is what the new sign-in proves, in the same sid', async () => {
+      const who = { username: 'maxage', password: 'maxage-password-1', email: 'maxage@example.com' };
+      await op.provider.users.createSeeds([who]);
+      const setup = new BrowserSession();
+      await passwordOnly(setup, 'optional-app', who);
+      const { secret } = await enrolOnAccount(setup);
+      nextStep();
+
+      const browser = new BrowserSession();
+      const first = await passwordOnly(browser, 'off-app', who);
+      const up = await start(browser, 'off-app', { acr_values: 'urn:adieu:mfa' });
+      const stepped = await exchange(
+        up.config,
+        up.req,
+        (await browser.submit(up.first, { code: totpCodeAt(secret, now) })).redirectTo!,
+      );
+      expect(stepped.claims.acr).toBe('urn:adieu:mfa');
+      nextStep();
+
+      // max_age exceeded, no level asked of this "off" app: the password again, and the session's level is
+      // what that sign-in proved (pwd) — the earlier second factor does not carry over.
+      const again = await start(browser, 'off-app', { max_age: '10' });
+      expect(again.first.doc.querySelector('input[name=password]')).toBeTruthy();
+      const pwdOnly = await exchange(
+        again.config,
+        again.req,
+        (await password(browser, again.first, who)).redirectTo!,
+      );
+      expect(pwdOnly.claims).toMatchObject({ sid: first.claims.sid, acr: 'urn:adieu:pwd', amr: ['pwd'] });
+      expect(pwdOnly.claims.auth_time).toBe(Math.floor(now / 1000));
+
+      // max_age with the level asked: password and the second factor, both again.
+      nextStep();
+      const both = await start(browser, 'off-app', { max_age: '10', acr_values: 'urn:adieu:mfa' });
+      const step2 = await password(browser, both.first, who);
+      expect(step2.doc.querySelector('h1')?.text).toBe('Two-step sign-in');
+      const done = await exchange(
+        both.config,
+        both.req,
+        (await browser.submit(step2, { code: totpCodeAt(secret, now) })).redirectTo!,
+      );
+      expect(done.claims).toMatchObject({
+        sid: first.claims.sid,
+        acr: 'urn:adieu:mfa',
+        amr: ['pwd', 'otp', 'mfa'],
+      });
+    });
+
     it('mfa "required": a user without a factor sets one up while signing in, then continues to the app', async () => {
       const who = { username: 'gina', password: 'gina-password-1', email: 'gina@example.com' };
       await op.provider.users.createSeeds([who]);
