@@ -1,14 +1,20 @@
 /**
  * Self-service accounts as a person sees them in Chromium (docs/accounts.md, issue 14): create an account from the
- * login page, confirm the address from the mail, sign in; forget the password, reset it from the mail, sign in
- * with the new one while the old one is refused. Light and dark, a 390 px phone and a desktop window, with
+ * login page, confirm the address from the mail, sign in and open an app by single sign-on; forget the password,
+ * reset it from the mail in another browser: the first browser's app is told (back-channel logout token and push
+ * event, reason password_changed), the old password is refused and the new one signs in. Light and dark, a 390 px phone and a desktop window, with
  * screenshots in test-results/; every step asserts what is visible, not only what is in the HTML.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
+import { startReceiver, verifyLogoutToken, type Receiver } from '../support/receivers.js';
+import { openSse } from '../support/sse.js';
+import { authorizationRequest, discover, oidc } from '../support/oidc.js';
 import { CHROMIUM_PATH, hasChromium } from '../support/env.js';
 import { snapshot } from './support/chromium.js';
 
@@ -18,11 +24,31 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
   let op: TestProvider;
   let sink: SmtpSink;
   let browser: Browser;
+  let receiver: Receiver;
+  // The app the first browser uses: it hears of the password change by back channel and by push.
+  let shopServer: Server;
+  let SHOP_CB: string;
+  const SHOP_SECRET = 'shop-secret-0123456789';
 
   beforeAll(async () => {
     sink = await startSmtpSink();
+    receiver = await startReceiver();
+    // The Shop's callback page: only its address matters (the test redeems the code itself).
+    shopServer = createServer((_req, res) => res.end('Shop'));
+    await new Promise<void>((resolve) => shopServer.listen(0, '127.0.0.1', resolve));
+    SHOP_CB = `http://127.0.0.1:${(shopServer.address() as AddressInfo).port}/shop/callback`;
     op = await startTestProvider({
       email: { smtp: sink.url },
+      clients: [
+        {
+          client_id: 'shop',
+          client_name: 'Shop',
+          client_secret: SHOP_SECRET,
+          redirect_uris: [SHOP_CB],
+          backchannel_logout_uri: receiver.url,
+          backchannel_logout_session_required: true,
+        },
+      ],
       signup: 'open',
       accounts: { response_floor_ms: 0, name: 'required' },
     });
@@ -36,7 +62,30 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
     await browser?.close();
     await op?.close();
     await sink?.stop();
+    await receiver?.stop();
+    shopServer?.close();
   });
+
+  /** The signed-in page opens the Shop by single sign-on; the Shop's tokens and its push stream. */
+  async function openShop(page: Page) {
+    const config = await discover({
+      issuer: op.issuer,
+      clientId: 'shop',
+      clientSecret: SHOP_SECRET,
+      redirectUri: SHOP_CB,
+    });
+    const req = await authorizationRequest(config, SHOP_CB);
+    await page.goto(req.url.toString());
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url()), {
+      pkceCodeVerifier: req.verifier,
+      expectedState: req.state,
+      expectedNonce: req.nonce,
+    });
+    const events = await openSse(`${op.issuer}/session/events`, {
+      authorization: `Bearer ${tokens.access_token}`,
+    });
+    return { sid: tokens.claims()!.sid as string, events };
+  }
 
   /** The page is what a person sees: the heading is visible and nothing is wider than the screen. */
   async function shows(page: Page, heading: string, shot: string) {
@@ -108,6 +157,8 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
           await signIn(page, email, 'my own passphrase');
           await shows(page, 'Your sign-ins', `account-${tag}`);
           await expect(page.getByText(`Signed in as New ${tag}`).isVisible()).resolves.toBe(true);
+          const shop = await openShop(page);
+          const told = receiver.received.length;
 
           // Forgotten password: from the login page of a fresh browser.
           const other = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
@@ -127,6 +178,16 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
             await reset.fill('input[name=confirm]', 'a fresh passphrase');
             await reset.locator('form button[type=submit]').click();
             await shows(reset, 'Your password is changed', `password-changed-${tag}`);
+            // The first browser's app is told, by back channel and by push, with the reason.
+            const [token] = (await receiver.waitFor(told + 1, 15_000)).slice(told);
+            const { payload } = await verifyLogoutToken(token!.token, op.issuer, 'shop');
+            expect(payload).toMatchObject({ sid: shop.sid, reason: 'password_changed' });
+            const pushed = await shop.events.next(15_000);
+            expect(pushed).toMatchObject({
+              event: 'session_ended',
+              data: { sid: shop.sid, reason: 'password_changed' },
+            });
+            await shop.events.close();
             // The first browser's session ended with the change: its account page asks to sign in again.
             await page.goto(`${op.issuer}/account`);
             await page.locator('input[name=password]').waitFor({ state: 'visible' });
