@@ -535,6 +535,8 @@ export function defineAppSuite(framework: Framework): void {
       expect(await alive(browser)).toBe(false);
       const again = await appSignIn(browser, app.url, op.issuer);
       expect(again).toMatchObject({ authenticated: true, name: 'Bob', loginShown: false });
+      // Seed 003's pitfall made visible: the provider names the account before handing it back.
+      expect(again.continuedAs).toMatch(/Continuing as Bob/);
     });
   });
 

@@ -27,10 +27,15 @@ export async function appSignIn(
   issuer: string,
   credentials?: Credentials,
   params: Record<string, string> = {},
-): Promise<Me & { loginShown: boolean }> {
+): Promise<Me & { loginShown: boolean; continuedAs?: string | undefined }> {
   const stayOn = [new URL(appUrl).origin, new URL(issuer).origin];
   const query = new URLSearchParams({ returnTo: '/me', ...params });
   let page = await browser.navigate(`${appUrl}/login?${query}`, {}, stayOn);
+  // An app that already took part in the SSO session gets "Continuing as …" first (issue 19 point 6): like a
+  // person who reads the name, click "Continue" (the page's first form) and report the name it showed.
+  const continuing = page.doc.querySelector('[data-adieu=continuing]');
+  const continuedAs = continuing?.text.replace(/\s+/g, ' ').trim();
+  if (continuing) page = await browser.submit(page, {}, 'form', stayOn);
   const loginShown = !!page.doc.querySelector('input[name=password]');
   if (loginShown) {
     if (!credentials) throw new Error('the provider asked for a password but no credentials were given');
@@ -39,7 +44,7 @@ export async function appSignIn(
   if (page.status !== 200 || !page.url.startsWith(`${appUrl}/me`)) {
     throw new Error(`sign-in ended at ${page.url} (${page.status}): ${page.body.slice(0, 300)}`);
   }
-  return { ...(JSON.parse(page.body) as Me), loginShown };
+  return { ...(JSON.parse(page.body) as Me), loginShown, continuedAs };
 }
 
 /** What the app's public page says about this browser. */
