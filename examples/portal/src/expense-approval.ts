@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type SafeHtml } from '@adieu/server/html';
 import { requireAcr } from '@adieu/node/fastify';
 
@@ -21,15 +21,31 @@ export function approvalRoutes(
   page: (req: FastifyRequest, body: SafeHtml) => Promise<string>,
 ) {
   const approved = new Map<string, { by: string; acr: string }>();
-  const find = (id: string) => EXPENSES.find((e) => e.id === id);
+  /**
+   * The expense the path names, or `undefined` once a 404 page has been sent. Returns the expense, never the
+   * reply: a Fastify reply is thenable, so a route awaiting it as a flag would see `undefined`.
+   */
+  const expenseOr404 = async (
+    req: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+  ): Promise<(typeof EXPENSES)[number] | undefined> => {
+    const expense = EXPENSES.find((e) => e.id === req.params.id);
+    if (!expense) {
+      const body = html`<h2>No such expense</h2>
+        <p id="not-found">There is no expense “${req.params.id}” to approve.</p>
+        <a class="button" href="/">Back to the expenses</a>`;
+      const text = await page(req, body);
+      void reply.code(404).type('text/html').send(text);
+    }
+    return expense;
+  };
 
   app.get<{ Params: { id: string } }>(
     '/expenses/:id/approve',
     { preHandler: requireAcr(APPROVAL_LEVEL) },
     async (req, reply) => {
-      const expense = find(req.params.id);
-      if (!expense)
-        return reply.code(404).type('text/html').send('<p>No such expense.</p><a href="/">Back</a>');
+      const expense = await expenseOr404(req, reply);
+      if (!expense) return reply;
       const user = req.adieu.user!;
       const amr = Array.isArray(user.amr) ? user.amr.join(' ') : '';
       const body = html`<h2>Approve ${expense.label}?</h2>
@@ -50,9 +66,8 @@ export function approvalRoutes(
     '/expenses/:id/approve',
     { preHandler: requireAcr(APPROVAL_LEVEL) },
     async (req, reply) => {
-      const expense = find(req.params.id);
-      if (!expense)
-        return reply.code(404).type('text/html').send('<p>No such expense.</p><a href="/">Back</a>');
+      const expense = await expenseOr404(req, reply);
+      if (!expense) return reply;
       const user = req.adieu.user!;
       approved.set(expense.id, {
         by: String(user.name ?? user.preferred_username ?? user.sub),

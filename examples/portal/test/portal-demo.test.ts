@@ -386,6 +386,23 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
       await expect(page.locator('#approved-train').innerText()).resolves.toBe('Approved by Carol Clark');
       await shot(page, 'step-up-approved');
 
+      // An expense that does not exist: the same 404 page for the approval page and its form post.
+      const missing = await page.goto(url('expenses', '/expenses/nope/approve'));
+      expect(missing?.status()).toBe(404);
+      await expect(page.locator('#not-found').isVisible()).resolves.toBe(true);
+      expect(await page.locator('#not-found').innerText()).toContain('“nope”');
+      await shot(page, 'step-up-no-such-expense');
+      const posted = await page.evaluate(
+        async (u) => {
+          const res = await fetch(u, { method: 'POST' });
+          return { status: res.status, text: await res.text() };
+        },
+        url('expenses', '/expenses/nope/approve'),
+      );
+      expect(posted.status).toBe(404);
+      expect(posted.text).toContain('id="not-found"');
+      await page.goto(url('expenses'));
+
       // Signed in again with the password only, the next approval asks only for the code.
       await signOutAt(page, 'portal', 'carol-signs-out');
       await page.goto(url('portal'));
