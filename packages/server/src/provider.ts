@@ -29,6 +29,10 @@ import { Passkeys } from './mfa/passkeys.js';
 import { SecondFactors } from './mfa/second-factors.js';
 import { KeyEncryption } from './keys/key-encryption.js';
 import { endSessionsAfterCredentialChange } from './logout/credentials-changed.js';
+import { InteractionService } from './protocol/interaction-service.js';
+import { readiness } from './telemetry/readiness.js';
+import { ConsoleSessions } from './admin/console-sessions.js';
+import { SessionEventStreams } from './logout/session-event-stream.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -72,6 +76,12 @@ export class Provider {
   readonly accounts: AccountService;
   readonly secondFactors: SecondFactors;
   readonly passkeys: Passkeys;
+  /** Provider pages' short-lived forms: typed payloads, CSRF, lifetime, single use. */
+  readonly interactions: InteractionService;
+  /** The admin console's own sign-ins and sessions. */
+  readonly consoleSessions: ConsoleSessions;
+  /** Open pages watching their session's end (session events push). */
+  readonly sessionEventStreams: SessionEventStreams;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -95,6 +105,8 @@ export class Provider {
       config.keys.refresh_interval * 1000,
     );
     this.signer = new TokenSigner(this.keys, config.issuer);
+    this.interactions = new InteractionService(store.interactions, this.now);
+    this.consoleSessions = new ConsoleSessions(store.consoleSessions, this.now);
     this.clients = new ClientRegistry(store, this.now);
     this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now);
     this.sessions = new SessionService(
@@ -131,6 +143,29 @@ export class Provider {
       extraCa: config.outbound_ca,
     });
     this.outbox = new OutboxWorker(this);
+    this.sessionEventStreams = new SessionEventStreams({
+      subscribe: (listener) => this.events.subscribe(listener),
+      loggedAfter: async (afterId, sid) => {
+        const [row] = await store.sessionEvents.listAfter(afterId, [sid], 1);
+        return (
+          row && {
+            id: row.id,
+            sid: row.sid,
+            userId: row.user_id,
+            reason: row.reason,
+            logoutId: row.logout_id,
+          }
+        );
+      },
+      sessionEnd: async (sid) => {
+        const s = await store.sessions.findBySid(sid);
+        return s && { ended: s.ended_at !== null, reason: s.end_reason };
+      },
+      recordPush: (logoutId, clientId, detail, now) =>
+        store.logouts.recordPush(logoutId, clientId, detail, now),
+      now: this.now,
+      log: this.log,
+    });
     this.logout = new LogoutService(this);
     this.sweeper = new SessionSweeper(this);
     this.connections = new ConnectionRegistry(store, {
@@ -210,6 +245,17 @@ export class Provider {
       issuer: config.issuer,
       signup: config.signup,
       settings: config.accounts,
+    });
+  }
+
+  /** Whether this process can serve (`/readyz`): database, migrations, signing keys, outbox worker. */
+  readiness() {
+    return readiness({
+      ping: () => this.store.ops.ping(),
+      schemaStatus: () => this.store.schemaStatus(),
+      signingKey: () => this.keys.signingKey(),
+      outboxActive: () => this.outbox.active,
+      log: this.log,
     });
   }
 

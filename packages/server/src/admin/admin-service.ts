@@ -6,6 +6,7 @@ import { readParams } from '../protocol/params.js';
 import { LOGOUT_EVENT } from '../logout/logout-token.js';
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { randomToken } from '../util/crypto.js';
+import { ADMIN_ROLE, type Actor } from './admin-auth.js';
 import type { AuditEventRow } from '../store/repos/audit.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -56,6 +57,27 @@ export class AdminService {
       });
     }
     return { items, next: rows.length > limit ? page[page.length - 1]!.username : null };
+  }
+
+  /** The roles a user holds. */
+  roles(userId: string): Promise<string[]> {
+    return this.p.store.roles.list(userId);
+  }
+
+  /** Grant a role, recording who granted it. */
+  async grantRole(userId: string, role: string, actor: Actor) {
+    await this.p.store.roles.grant(userId, role, `${actor.type}:${actor.id ?? ''}`, this.p.now());
+  }
+
+  /**
+   * Take a role away. The last way in must not be closed from inside: an admin cannot take their own admin
+   * role (409).
+   */
+  async revokeRole(userId: string, role: string, actor: Actor) {
+    if (actor.type === 'user' && actor.id === userId && role === ADMIN_ROLE) {
+      throw new OAuthError('invalid_request', 'you cannot take your own admin role; ask another admin', 409);
+    }
+    await this.p.store.roles.revoke(userId, role);
   }
 
   async audit(query: unknown) {

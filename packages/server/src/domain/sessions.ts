@@ -75,6 +75,21 @@ export class SessionService {
     return s.ended_at === null && s.idle_expires_at > now && s.absolute_expires_at > now;
   }
 
+  /** One session by its public id, live or ended (undefined when unknown). */
+  findBySid(sid: string): Promise<SessionRow | undefined> {
+    return this.store.sessions.findBySid(sid);
+  }
+
+  /** The user's live sessions on every device, newest first. */
+  activeOfUser(userId: string): Promise<SessionRow[]> {
+    return this.store.sessions.listActiveByUser(userId);
+  }
+
+  /** The live sessions of one browser (by `browserId`) that end when the browser closes. */
+  liveNonPersistentInBrowser(browserId: string): Promise<SessionRow[]> {
+    return this.store.sessions.listLiveNonPersistentInBrowser(browserId);
+  }
+
   /** The session behind one cookie secret (the legacy single-session cookie is one). */
   async fromCookie(cookie: string | undefined): Promise<SessionLookup> {
     if (!cookie || cookie.length > 100) return { state: 'none' };

@@ -37,6 +37,11 @@ export class UserDirectory {
     return this.cache.get(id, () => this.store.users.findById(id));
   }
 
+  /** A user row, read now (not cached): for pages that show what the user just changed. */
+  find(id: string): Promise<UserRow | undefined> {
+    return this.store.users.findById(id);
+  }
+
   /** Drop the cached row after a change made outside this class (verification, deletion). */
   forget(id: string): void {
     this.cache.delete(id);

@@ -65,7 +65,7 @@ export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
     if (!withSessionCookie.has(req)) {
       await endClosedBrowserSessions(
         {
-          listNonPersistent: (bid) => p.store.sessions.listLiveNonPersistentInBrowser(bid),
+          listNonPersistent: (bid) => p.sessions.liveNonPersistentInBrowser(bid),
           endSessions: (sessions, opts) => p.logout.endSessions(sessions, opts),
         },
         id,

@@ -1,6 +1,6 @@
 import type { Provider } from '../provider.js';
 import type { EndSessionDeps } from '../protocol/end-session/end-session-service.js';
-import { InteractionService } from '../protocol/interaction-service.js';
+import type { InteractionService } from '../protocol/interaction-service.js';
 
 /**
  * The narrow dependencies each logout-side service receives, built once from the provider. Services never see
@@ -12,11 +12,11 @@ export interface Services {
 }
 
 export function buildServices(p: Provider): Services {
-  const interactions = new InteractionService(p.store.interactions, p.now);
+  const interactions = p.interactions;
   const browserSessions = async (cookie: string | undefined) =>
     (await p.sessions.accounts(cookie, (s) => p.logout.endExpired(s))).map((a) => a.session);
   const displayName = async (userId: string) => {
-    const user = await p.store.users.findById(userId);
+    const user = await p.users.find(userId);
     return user?.name ?? user?.username ?? 'you';
   };
   return {
@@ -29,7 +29,7 @@ export function buildServices(p: Provider): Services {
       logout: p.logout,
       displayName,
       describeUser: async (userId: string) => {
-        const user = await p.store.users.findById(userId);
+        const user = await p.users.find(userId);
         return { name: user?.name ?? user?.username ?? 'you', username: user?.username ?? '' };
       },
       requireIdTokenHint: p.config.logout.require_id_token_hint,

@@ -31,6 +31,10 @@ export interface InteractionKinds {
   account: { sid: string; accounts?: string[] };
   /** A single-use ticket for an EventSource, which cannot send an Authorization header. */
   sse_ticket: { sid: string; client_id: string; user_id: string };
+  /** The change-password form, bound to the session it was rendered for (its id is its CSRF token). */
+  password: { sid: string };
+  /** An authenticator app being set up: the sealed new secret waits here until a code confirms it. */
+  'account-totp': { sid: string; sealed: string };
 }
 
 export type InteractionKind = keyof InteractionKinds;
@@ -67,17 +71,21 @@ export class InteractionService {
     private readonly now: () => number,
   ) {}
 
-  /** Start an interaction; returns its id and the CSRF token its page must post back. */
+  /**
+   * Start an interaction; returns its id and the CSRF token its page must post back. `csrfIsId` is for a page
+   * that posts one token only: the id is then the CSRF token itself.
+   */
   async open<K extends InteractionKind>(
     kind: K,
     payload: InteractionKinds[K],
-    opts: { ttlMs?: number; id?: string } = {},
+    opts: { ttlMs?: number; id?: string; csrfIsId?: boolean } = {},
   ): Promise<Interaction<K>> {
     const now = this.now();
+    const csrf = randomToken(24);
     const it = {
-      id: opts.id ?? randomToken(24),
+      id: opts.csrfIsId ? csrf : (opts.id ?? randomToken(24)),
       kind,
-      csrf: randomToken(24),
+      csrf,
       payload,
       expiresAt: now + (opts.ttlMs ?? INTERACTION_TTL_MS),
     } as Interaction<K>;

@@ -3,7 +3,7 @@ import type { SessionRow } from '../../domain/sessions.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import { isFreshSignIn } from '../../mfa/second-factors.js';
-import { randomToken, safeEqual } from '../../util/crypto.js';
+import { safeEqual } from '../../util/crypto.js';
 import { messagePage } from '../../views/account-flow-pages.js';
 import { passkeyEnrolPage, recoveryCodesPage, totpEnrolPage } from '../../views/second-factor-pages.js';
 import { deviceLabel } from '../../views/account-page.js';
@@ -13,8 +13,6 @@ import { openSignInPage } from '../sign-in.js';
 import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { verifiedAccountSession } from '../account-session.js';
-
-const ENROL_KIND = 'account-totp';
 
 /**
  * Second factors on the account page (docs/mfa.md): set up an authenticator app (QR code and secret, confirmed
@@ -50,7 +48,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
     sealed: string,
     error?: string,
   ) {
-    const user = await p.store.users.findById(session.user_id);
+    const user = await p.users.find(session.user_id);
     const { secret, qrSvg } = await factors.enrolment(sealed, user?.email ?? user?.username ?? 'account');
     return totpEnrolPage({
       base,
@@ -70,15 +68,11 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
     if (!session) return signInFirst(req, reply, '/account/two-step/totp');
     // The new secret waits, sealed, in a short-lived row bound to this session until a code confirms it.
     const sealed = await factors.startTotp();
-    const row = { id: randomToken(24), csrf: randomToken(24) };
-    const now = p.now();
-    await p.store.interactions.insert({
-      ...row,
-      kind: ENROL_KIND,
-      payload: JSON.stringify({ sid: session.sid, sealed }),
-      created_at: now,
-      expires_at: now + 15 * 60_000,
-    });
+    const row = await ctx.services.interactions.open(
+      'account-totp',
+      { sid: session.sid, sealed },
+      { ttlMs: 15 * 60_000 },
+    );
     return sendPage(reply, await enrolView(session, row, sealed));
   });
 
@@ -87,18 +81,10 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
       interaction: 64,
       code: 100,
     });
-    const row = form.interaction ? await p.store.interactions.find(form.interaction, p.now()) : undefined;
+    const row = await ctx.services.interactions.fromForm(form, ['account-totp'] as const);
     const session = await flow.currentSession(browserContext(req).sessionCookie);
-    const pending =
-      row?.kind === ENROL_KIND ? (JSON.parse(row.payload) as { sid: string; sealed: string }) : undefined;
-    if (
-      !row ||
-      !pending ||
-      !session ||
-      session.sid !== pending.sid ||
-      !form.csrf ||
-      !safeEqual(form.csrf, row.csrf)
-    ) {
+    const pending = row?.payload;
+    if (!row || !pending || !session || session.sid !== pending.sid) {
       throw new OAuthError(
         'invalid_request',
         'this page has expired or was not sent from your account; reload it',
@@ -110,7 +96,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
       const message = 'That code is not correct. Enter the 6-digit code your app shows now.';
       return sendPage(reply, await enrolView(session, row, pending.sealed, message), 400);
     }
-    await p.store.interactions.take(row.id);
+    await ctx.services.interactions.take(row);
     if (!enrolled.recoveryCodes) {
       return sendPage(
         reply,
@@ -130,7 +116,7 @@ export async function accountFactorRoutes(app: FastifyInstance, ctx: HttpContext
    * a session left open on a shared computer must not be enough to plant a passkey.
    */
   async function passkeyView(req: FastifyRequest, reply: FastifyReply, session: SessionRow, error?: string) {
-    const user = (await p.store.users.findById(session.user_id))!;
+    const user = (await p.users.find(session.user_id))!;
     const ceremony = await p.passkeys.registrationOptions(user, session.sid);
     return passkeyEnrolPage({
       base,

@@ -11,7 +11,7 @@ import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
-import { verifiedAccountPage, verifiedAccountSession, type AccountPagePayload } from '../account-session.js';
+import { verifiedAccountPage, verifiedAccountSession } from '../account-session.js';
 import { loginHintFor } from '../../domain/browser-accounts.js';
 
 /**
@@ -34,21 +34,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       openSignInPage(ctx, reply, id);
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
-    const user = (await p.store.users.findById(session.user_id))!;
+    const user = (await p.users.find(session.user_id))!;
     const accounts = await management.browserAccounts(
       await p.sessions.accounts(browserContext(req).sessionCookie, (s) => p.logout.endExpired(s)),
     );
-    const csrf = randomToken(24);
-    const interactionId = randomToken(24);
-    const now = p.now();
-    const payload: AccountPagePayload = { sid: session.sid, accounts: accounts.map((a) => a.sid) };
-    await p.store.interactions.insert({
-      id: interactionId,
-      kind: 'account',
-      payload: JSON.stringify(payload),
-      csrf,
-      created_at: now,
-      expires_at: now + 30 * 60_000,
+    const { id: interactionId, csrf } = await ctx.services.interactions.open('account', {
+      sid: session.sid,
+      accounts: accounts.map((a) => a.sid),
     });
     const sessions = await management.listSessions(user, session.sid);
     sessions.sort((a, b) => Number(b.current ?? false) - Number(a.current ?? false));
@@ -91,7 +83,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     if (!target) {
       throw new OAuthError('invalid_request', 'that account is not signed in on this browser any more', 400);
     }
-    const user = await p.store.users.findById(target.userId);
+    const user = await p.users.find(target.userId);
     const [ended] = await p.logout.endSessions([target.session], {
       reason: 'user',
       initiator: 'user',
@@ -127,7 +119,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   app.post('/account/sessions/logout', page, async (req, reply) => {
     const current = await verifiedSession(req);
     const { sid } = readParams(req.body, ['sid'] as const, { sid: 100 });
-    const target = sid ? await p.store.sessions.findBySid(sid) : undefined;
+    const target = sid ? await p.sessions.findBySid(sid) : undefined;
     // Only the user's own sessions, and never this one through the "other device" form.
     if (!target || target.user_id !== current.user_id || target.sid === current.sid) {
       throw new OAuthError('invalid_request', 'no such sign-in of yours', 400);
@@ -148,9 +140,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   app.post('/account/logout-everywhere', page, async (req, reply) => {
     const session = await verifiedSession(req);
-    const others = (await p.store.sessions.listActiveByUser(session.user_id)).filter(
-      (s) => s.sid !== session.sid,
-    );
+    const others = (await p.sessions.activeOfUser(session.user_id)).filter((s) => s.sid !== session.sid);
     // Other devices first (no browser there: back-channel and push), then this one with its iframes.
     const elsewhere = await p.logout.endSessions(others, {
       reason: 'user',

@@ -3,7 +3,6 @@ import { Interactions, type LoadedInteraction } from '../../protocol/interaction
 import { OAuthError } from '../../protocol/errors.js';
 import type { UniformOutcome } from '../../accounts/account-service.js';
 import { FormError, readFields } from '../../accounts/forms.js';
-import { randomToken, safeEqual } from '../../util/crypto.js';
 import {
   changePasswordPage,
   checkEmailPage,
@@ -310,7 +309,6 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
 
   // ---- change password (signed in) ---------------------------------------------------------------------
 
-  const PASSWORD_KIND = 'password';
   app.get('/account/password', page, async (req, reply) => {
     const session = await flow.currentSession(browserContext(req).sessionCookie);
     if (!session) {
@@ -322,18 +320,13 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
       openSignInPage(ctx, reply, id);
       return reply.redirect(`${base}/interaction/${id}`, 303);
     }
-    const user = (await p.store.users.findById(session.user_id))!;
+    const user = (await p.users.find(session.user_id))!;
     // Bound to this session and to a CSRF token, like the account page's forms.
-    const csrf = randomToken(24);
-    const now = p.now();
-    await p.store.interactions.insert({
-      id: csrf,
-      kind: PASSWORD_KIND,
-      payload: JSON.stringify({ sid: session.sid }),
-      csrf,
-      created_at: now,
-      expires_at: now + 30 * 60_000,
-    });
+    const { csrf } = await ctx.services.interactions.open(
+      'password',
+      { sid: session.sid },
+      { csrfIsId: true },
+    );
     return sendPage(
       reply,
       changePasswordPage({
@@ -351,22 +344,23 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
       csrf: { label: 'csrf', max: 64 },
       current: { label: 'Current password', max: 4096 },
     });
-    const row = form.csrf ? await p.store.interactions.find(form.csrf, p.now()) : undefined;
+    const it = await ctx.services.interactions.fromForm({ interaction: form.csrf, csrf: form.csrf }, [
+      'password',
+    ] as const);
     const session = await flow.currentSession(browserContext(req).sessionCookie);
-    const sid = row?.kind === PASSWORD_KIND ? (JSON.parse(row.payload) as { sid: string }).sid : undefined;
-    if (!row || !session || !form.csrf || !safeEqual(form.csrf, row.csrf) || session.sid !== sid) {
+    if (!it || !session || session.sid !== it.payload.sid) {
       throw new OAuthError(
         'invalid_request',
         'this page has expired or was not sent from your account; reload it',
         403,
       );
     }
-    const user = (await p.store.users.findById(session.user_id))!;
+    const user = (await p.users.find(session.user_id))!;
     const view = (error: FieldError) =>
       changePasswordPage({
         base,
         action: `${base}/account/password`,
-        csrf: row.csrf,
+        csrf: it.csrf,
         policy: accounts.policy,
         username: user.username,
         error,
@@ -384,7 +378,7 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
           429,
         );
       }
-      await p.store.interactions.take(row.id);
+      await ctx.services.interactions.take(it);
       const others = outcome.ended.length;
       return sendPage(
         reply,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Management } from '../../protocol/management.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
-import { OAuthError, invalidRequest, notFound } from '../../protocol/errors.js';
+import { invalidRequest, notFound } from '../../protocol/errors.js';
 import { doctorDeps, runDoctor } from '../../admin/doctor/index.js';
 import { ADMIN_ROLE, authenticateAdmin } from '../../admin/admin-auth.js';
 import { AdminService, readInt } from '../../admin/admin-service.js';
@@ -37,7 +37,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
   app.get<UserParams>('/api/v1/users/:user/roles', async (req, reply) => {
     await admin(req.headers.authorization);
     const user = await m.findUser(req.params.user);
-    return noStore(reply).send({ roles: await p.store.roles.list(user.id) });
+    return noStore(reply).send({ roles: await s.roles(user.id) });
   });
 
   app.put<{ Params: { user: string; role: string } }>(
@@ -46,7 +46,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
       const actor = await admin(req.headers.authorization);
       const role = checkRole(req.params.role);
       const user = await m.findUser(req.params.user);
-      await p.store.roles.grant(user.id, role, `${actor.type}:${actor.id ?? ''}`, p.now());
+      await s.grantRole(user.id, role, actor);
       return reply.code(204).send();
     },
   );
@@ -57,15 +57,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
       const actor = await admin(req.headers.authorization);
       const role = checkRole(req.params.role);
       const user = await m.findUser(req.params.user);
-      // The last way in must not be closed from inside: an admin cannot take their own admin role.
-      if (actor.type === 'user' && actor.id === user.id && role === ADMIN_ROLE) {
-        throw new OAuthError(
-          'invalid_request',
-          'you cannot take your own admin role; ask another admin',
-          409,
-        );
-      }
-      await p.store.roles.revoke(user.id, role);
+      await s.revokeRole(user.id, role, actor);
       return reply.code(204).send();
     },
   );

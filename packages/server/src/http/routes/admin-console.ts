@@ -9,24 +9,14 @@ import { ApiError, FLASH, type ConsoleContext } from '../../admin/console-types.
 import { CONSOLE_CLIENT_ID, authenticateAdmin } from '../../admin/admin-auth.js';
 import { ensureConsoleClient } from '../../admin/console-client.js';
 import { OAuthError } from '../../protocol/errors.js';
-import { digest, randomToken, safeEqual } from '../../util/crypto.js';
+import { randomToken, safeEqual } from '../../util/crypto.js';
+import type { ConsoleLogin, ConsoleSession } from '../../admin/console-sessions.js';
 import { sendPage, type HttpContext } from '../context.js';
 
 const STATIC_DIR = fileURLToPath(new URL('../../../static/', import.meta.url));
 const SESSION_COOKIE = 'adieu_console';
 const LOGIN_COOKIE = 'adieu_console_login';
 const LOGIN_TTL = 10 * 60_000;
-
-interface LoginPayload {
-  state: string;
-  verifier: string;
-  nonce: string;
-  returnTo: string;
-}
-interface SessionPayload {
-  token: string;
-  username: string;
-}
 
 /**
  * The web console at /admin (issue 16). It is an OIDC client of this very provider (code + PKCE, the built-in
@@ -56,23 +46,13 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
 
   /** Anonymous (or expired): sign in through the provider itself, then come back to `returnTo`. */
   async function startLogin(reply: FastifyReply, returnTo: string) {
-    const id = randomToken(24);
-    const payload: LoginPayload = {
+    const payload: ConsoleLogin = {
       state: randomToken(16),
       verifier: randomToken(32),
       nonce: randomToken(16),
       returnTo: returnTo.startsWith(`${base}/admin`) ? returnTo : `${base}/admin`,
     };
-    const now = p.now();
-    await p.store.consoleSessions.insert({
-      id_digest: digest(id),
-      kind: 'login',
-      user_id: null,
-      payload: JSON.stringify(payload),
-      csrf: '',
-      created_at: now,
-      expires_at: now + LOGIN_TTL,
-    });
+    const id = await p.consoleSessions.startLogin(payload, LOGIN_TTL);
     const q = new URLSearchParams({
       response_type: 'code',
       client_id: CONSOLE_CLIENT_ID,
@@ -87,16 +67,13 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
   }
 
   async function currentSession(req: FastifyRequest) {
-    const id = req.cookies[SESSION_COOKIE];
-    if (!id || id.length > 100) return undefined;
-    const row = await p.store.consoleSessions.find(digest(id), 'session', p.now());
-    if (!row) return undefined;
-    return { row, payload: JSON.parse(row.payload) as SessionPayload };
+    const s = await p.consoleSessions.session(req.cookies[SESSION_COOKIE]);
+    return s && { row: { id_digest: s.idDigest, csrf: s.csrf }, payload: s.session };
   }
 
   function context(
     req: FastifyRequest,
-    s: { row: { csrf: string }; payload: SessionPayload },
+    s: { row: { csrf: string }; payload: ConsoleSession },
     params: Record<string, string>,
   ): ConsoleContext {
     return {
@@ -175,15 +152,13 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
 
   app.get('/admin/callback', page, async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
-    const id = req.cookies[LOGIN_COOKIE];
-    const row =
-      id && id.length <= 100 ? await p.store.consoleSessions.find(digest(id), 'login', p.now()) : undefined;
-    const login = row ? (JSON.parse(row.payload) as LoginPayload) : undefined;
+    const started = await p.consoleSessions.login(req.cookies[LOGIN_COOKIE]);
+    const login = started?.login;
     reply.clearCookie(LOGIN_COOKIE, { path: cookiePath });
-    if (!row || !login || typeof q.state !== 'string' || !safeEqual(q.state, login.state)) {
+    if (!started || !login || typeof q.state !== 'string' || !safeEqual(q.state, login.state)) {
       return startLogin(reply, `${base}/admin`);
     }
-    if (!(await p.store.consoleSessions.take(row.id_digest))) return startLogin(reply, login.returnTo);
+    if (!(await p.consoleSessions.take(started.idDigest))) return startLogin(reply, login.returnTo);
     if (typeof q.error === 'string' || typeof q.code !== 'string') {
       return sendPage(
         reply,
@@ -215,7 +190,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
     const claims = await p.signer.verifyOwn(tokens.id_token, { nowMs: p.now() });
     if (claims.aud !== CONSOLE_CLIENT_ID || claims.nonce !== login.nonce)
       return startLogin(reply, login.returnTo);
-    const user = await p.store.users.findById(String(claims.sub));
+    const user = await p.users.find(String(claims.sub));
     try {
       // The same rule as every admin API call: the person must hold the admin role.
       await authenticateAdmin(p, tokens.access_token);
@@ -239,18 +214,12 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
         403,
       );
     }
-    const sid = randomToken(24);
-    const now = p.now();
     const ttl = (tokens.expires_in ?? 300) * 1000;
-    await p.store.consoleSessions.insert({
-      id_digest: digest(sid),
-      kind: 'session',
-      user_id: user?.id ?? null,
-      payload: JSON.stringify({ token: tokens.access_token, username: user?.username ?? String(claims.sub) }),
-      csrf: randomToken(24),
-      created_at: now,
-      expires_at: now + ttl,
-    });
+    const sid = await p.consoleSessions.open(
+      user?.id ?? null,
+      { token: tokens.access_token, username: user?.username ?? String(claims.sub) },
+      ttl,
+    );
     return reply.setCookie(SESSION_COOKIE, sid, cookie(ttl)).redirect(login.returnTo, 303);
   });
 
@@ -258,7 +227,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
     const s = await currentSession(req);
     const form = (req.body ?? {}) as Record<string, unknown>;
     if (s && typeof form.csrf === 'string' && safeEqual(form.csrf, s.row.csrf)) {
-      await p.store.consoleSessions.take(s.row.id_digest);
+      await p.consoleSessions.take(s.row.id_digest);
     }
     reply.clearCookie(SESSION_COOKIE, { path: cookiePath });
     return sendPage(

@@ -2,45 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sendPage, type HttpContext } from '../context.js';
 import { homePage } from '../../views/home-page.js';
-import type { Provider } from '../../provider.js';
 import { invalidToken } from '../../protocol/errors.js';
-
-const PROBE_TIMEOUT_MS = 2000;
-
-type Check = 'ok' | string;
-
-/** Readiness of this process: each check is `ok` or a short reason (never a secret, a host name or an error). */
-export async function readiness(p: Provider): Promise<{ ready: boolean; checks: Record<string, Check> }> {
-  const checks: Record<string, Check> = {};
-  const timeout = () =>
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS).unref(),
-    );
-  try {
-    await Promise.race([p.store.ops.ping(), timeout()]);
-    checks.database = 'ok';
-    try {
-      const s = await Promise.race([p.store.schemaStatus(), timeout()]);
-      checks.migrations =
-        s.unknown.length > 0 ? 'schema newer than code' : s.pending.length > 0 ? 'migrations pending' : 'ok';
-    } catch (e) {
-      p.log.warn({ err: e }, 'readiness: cannot read the schema version');
-      checks.migrations = 'unknown';
-    }
-  } catch (e) {
-    p.log.warn({ err: e }, 'readiness: database unreachable');
-    checks.database = 'unreachable';
-    checks.migrations = 'unknown';
-  }
-  try {
-    p.keys.signingKey();
-    checks.signing_keys = 'ok';
-  } catch {
-    checks.signing_keys = 'no active signing key';
-  }
-  checks.outbox_worker = p.outbox.active ? 'ok' : 'not running';
-  return { ready: Object.values(checks).every((c) => c === 'ok'), checks };
-}
 
 /** Constant-time comparison of a presented bearer token with the configured one. */
 function sameSecret(presented: string, expected: string): boolean {
@@ -58,7 +20,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: HttpContext): Prom
   app.get('/healthz', async (_req, reply) => reply.send({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
-    const { ready, checks } = await readiness(p);
+    const { ready, checks } = await p.readiness();
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 

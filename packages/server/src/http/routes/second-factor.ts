@@ -91,7 +91,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
   };
 
   const enrolView = async (it: LoadedInteraction, sealed: string, error?: string) => {
-    const user = await p.store.users.findById(it.payload.secondFactor!.userId);
+    const user = await p.users.find(it.payload.secondFactor!.userId);
     const label = user?.email ?? user?.username ?? 'account';
     const { secret, qrSvg } = await factors.enrolment(sealed, label);
     return totpEnrolPage({

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { SessionEventsAuth, type Subscription } from '../../protocol/session-events.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
 import { OAuthError, tooManyStreams } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
-import type { SessionEndedEvent } from '../../logout/session-event-bus.js';
 import { noStore, type HttpContext } from '../context.js';
+import { SseWriter } from '../sse.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -74,77 +74,25 @@ export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpConte
     const slot = p.streamLimit.tryOpen(sub.userId, req.ip);
     if (!slot.ok) throw tooManyStreams(slot.limit, slot.max);
 
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      // CORS headers, decided by the app-wide policy before this handler ran.
-      ...(reply.getHeaders() as OutgoingHttpHeaders),
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    open.add(res);
-    res.write('retry: 3000\n\n');
-
-    let done = false;
-    // Events heard before the log was read wait here; then delivery is direct.
-    let live = false;
-    const queue: SessionEndedEvent[] = [];
-    const send = (e: SessionEndedEvent) => {
-      if (done) return;
-      done = true;
-      res.write(
-        `id: ${e.id}\nevent: session_ended\ndata: ${JSON.stringify({ sid: e.sid, reason: e.reason })}\n\n`,
-      );
-      res.end();
-      if (e.logoutId) {
-        p.store.logouts
-          .recordPush(e.logoutId, sub.client.id, 'an open page was told at once', p.now())
-          .catch((err: unknown) => p.log.warn({ err }, 'could not record push delivery'));
-      }
-    };
-    // Subscribe before reading the log, so an event landing between the two is not missed.
-    const unsubscribe = p.events.subscribe((e) => {
-      if (e.sid !== sub.sid) return;
-      if (live) send(e);
-      else queue.push(e);
-    });
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    const sse = new SseWriter(reply);
+    open.add(sse.res);
+    sse.retry(3000);
+    const watch = p.sessionEventStreams.watch(
+      { sid: sub.sid, userId: sub.userId, clientId: sub.client.id },
+      lastId,
+      (e) => {
+        sse.event(e.id, 'session_ended', { sid: e.sid, reason: e.reason });
+        sse.end();
+      },
+    );
+    const heartbeat = setInterval(() => sse.comment('ping'), HEARTBEAT_MS);
     heartbeat.unref();
-    const cleanup = () => {
-      done = true;
+    sse.res.on('close', () => {
+      watch.stop();
       slot.close();
       clearInterval(heartbeat);
-      unsubscribe();
-      open.delete(res);
-    };
-    res.on('close', cleanup);
-
-    const [past] = await p.store.sessionEvents.listAfter(lastId, [sub.sid], 1);
-    if (past) {
-      send({
-        id: past.id,
-        sid: past.sid,
-        userId: past.user_id,
-        reason: past.reason,
-        logoutId: past.logout_id,
-      });
-      return;
-    }
-    const session = await p.store.sessions.findBySid(sub.sid);
-    if (!session || session.ended_at !== null) {
-      // Ended before the event log existed for it (or removed): still say so, with what we know.
-      send({
-        id: lastId,
-        sid: sub.sid,
-        userId: sub.userId,
-        reason: session?.end_reason ?? 'unknown',
-        logoutId: null,
-      });
-      return;
-    }
-    live = true;
-    for (const e of queue.splice(0)) send(e);
+      open.delete(sse.res);
+    });
+    await watch.replayed;
   });
 }
