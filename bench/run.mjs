@@ -108,6 +108,15 @@ const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 // Clients and the user, identical on both providers. High-entropy secrets, client_secret_basic everywhere.
 
 const user = { username: 'alice', password: rand(18), email: 'alice@example.com', name: 'Alice' };
+// The sign_in flow's people: one per worker, as in life. One account signed in by 16 browsers at once would
+// measure the per-account limiter instead (it counts an attempt before the hash is checked, so more parallel
+// checks of one account than its failure budget lock it: docs/security.md).
+const signInUsers = Array.from({ length: settings.concurrency }, (_, i) => ({
+  username: `person${i + 1}`,
+  password: rand(18),
+  email: `person${i + 1}@example.com`,
+  name: `Person ${i + 1}`,
+}));
 const secret = () => rand(32);
 const machine = {
   client_id: 'bench-m2m',
@@ -157,7 +166,7 @@ const targets = [
     start: () =>
       startChild(
         here('./servers/adieu.mjs'),
-        { ...common, engine: 'sqlite', users: [user], scryptLogN: settings.scryptLogN },
+        { ...common, engine: 'sqlite', users: [user, ...signInUsers], scryptLogN: settings.scryptLogN },
         { cpu: settings.cpu },
       ),
   },
@@ -173,7 +182,7 @@ if (process.env.DATABASE_URL) {
           ...common,
           engine: 'postgres',
           databaseUrl: process.env.DATABASE_URL,
-          users: [user],
+          users: [user, ...signInUsers],
           scryptLogN: settings.scryptLogN,
         },
         { cpu: settings.cpu },
@@ -317,6 +326,7 @@ async function benchFlows() {
       const tokens = await browser.signIn(t.rp, web, user);
       if (!tokens.refresh_token) throw new Error(`${t.name}: no refresh token at sign-in`);
       t.workers.push({
+        person: signInUsers[i],
         chain: { rt: tokens.refresh_token },
         cookie: await browser.cookieHeader(t.server.issuer),
       });
@@ -340,7 +350,7 @@ async function benchFlows() {
       // peer's development login checks no password at all, so its number is what the rest of the flow costs.
       id: 'sign_in',
       label: 'password sign-in (login page, password hash, new session, code exchange)',
-      op: (t) => () => new Browser().signIn(t.rp, web, user),
+      op: (t, w) => () => new Browser().signIn(t.rp, web, w.person),
     },
   ];
   const chosen = args.flows ? args.flows.split(',') : flows.map((f) => f.id);

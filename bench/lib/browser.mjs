@@ -83,8 +83,19 @@ export class Browser {
         password: user.password,
       });
     }
-    if (!page.redirectTo) throw new Error(`sign-in did not return to the client: ${page.body.slice(0, 300)}`);
+    if (!page.redirectTo) throw new Error(`sign-in did not return to the client: ${pageText(page.body)}`);
     const code = RelyingParty.codeFrom(page.redirectTo, req.state);
     return rp.exchange(client, code, req.verifier);
   }
+}
+
+/** The visible words of an HTML page (title and main text), short enough for an error line. */
+function pageText(html) {
+  const main = /<main[^>]*>([\s\S]*?)<\/main>/i.exec(html)?.[1] ?? html;
+  return main
+    .replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 300);
 }

@@ -1221,6 +1221,48 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(attempts.map((a) => a.id)).toEqual([...attempts.map((a) => a.id)].sort((x, y) => x - y));
       expect(await s.logouts.listAttempts([])).toEqual([]);
     });
+
+    it('recordAttempts records a burst in one transaction, each row only with its own lease', async () => {
+      const { store: s } = await ownDatabase();
+      const lo = logoutRow();
+      await s.logouts.insert(lo);
+      const rows = [outboxRow(lo.id), outboxRow(lo.id), outboxRow(lo.id)];
+      await s.logouts.insertOutbox(rows);
+      const mine = await s.logouts.claimDue(T0, 2, 'w1', 1000);
+      expect(mine).toHaveLength(2);
+      const [theirs] = await s.logouts.claimDue(T0, 1, 'w2', 1000);
+      const entry = (row: (typeof mine)[number], n: number) => ({
+        row,
+        attempt: {
+          attempt: 1,
+          started_at: T0 + n,
+          duration_ms: 3,
+          status_code: 200,
+          outcome: 'delivered',
+          error: null,
+        },
+        next: {
+          status: 'delivered',
+          next_attempt_at: row.next_attempt_at,
+          completed_at: T0 + 10,
+          last_status_code: 200,
+          last_error: null,
+        },
+      });
+      // w1 also tries to record the row w2 holds: that one entry is refused, the others go through.
+      const updated = await s.transaction((tx) =>
+        tx.logouts.recordAttempts('w1', [entry(mine[0]!, 1), entry(theirs!, 2), entry(mine[1]!, 3)]),
+      );
+      expect(updated).toEqual([true, false, true]);
+      const after = new Map((await s.logouts.listOutbox(lo.id)).map((r) => [r.id, r]));
+      expect(after.get(mine[0]!.id)).toMatchObject({ status: 'delivered', attempts: 1, locked_by: null });
+      expect(after.get(mine[1]!.id)).toMatchObject({ status: 'delivered', attempts: 1, locked_by: null });
+      expect(after.get(theirs!.id)).toMatchObject({ status: 'pending', attempts: 0, locked_by: 'w2' });
+      // Every attempt is in the history, in the order given, including the one whose lease was lost.
+      const history = await s.logouts.listAttempts(rows.map((r) => r.id));
+      expect(history.map((a) => a.started_at)).toEqual([T0 + 1, T0 + 2, T0 + 3]);
+      expect(await s.transaction((tx) => tx.logouts.recordAttempts('w1', []))).toEqual([]);
+    });
   });
 
   describe('session events', () => {

@@ -26,6 +26,15 @@ declare module 'fastify' {
 /** Headers a browser may send cross-origin: bearer tokens, form or JSON bodies, SSE resumption. */
 const ALLOWED_HEADERS = 'authorization, content-type, last-event-id';
 
+const SAME_ORIGIN: FastifyCorsOptions = Object.freeze({ origin: false });
+const ANY_ORIGIN: FastifyCorsOptions = Object.freeze({ origin: '*' });
+const PREFLIGHT: FastifyCorsOptions = Object.freeze({
+  methods: 'GET, POST',
+  allowedHeaders: ALLOWED_HEADERS,
+  maxAge: 600,
+  strictPreflight: false,
+});
+
 /**
  * The one CORS policy, through @fastify/cors, for the routes registered in `app` after it. Preflights are
  * answered for every route that allows cross-origin reads and let any origin ask: whether the real answer may be
@@ -38,28 +47,27 @@ export async function corsPolicy(app: FastifyInstance): Promise<void> {
     if (route.config?.corsReaders && route.method !== 'OPTIONS') preflightPaths.add(route.url);
   });
   app.decorateRequest('clientOrigins', undefined);
+  // A callback delegator handing back prebuilt options: it runs on every request, so no promise and no new
+  // object per request (only a preflight's echoed origin is built on the spot).
   await app.register(fastifyCors, {
     // After route-level preValidation hooks, so client-origins routes can say which client is asking first.
     hook: 'preHandler',
-    delegator: async (req: FastifyRequest): Promise<FastifyCorsOptions> => {
+    delegator: (req: FastifyRequest, done: (error: Error | null, options: FastifyCorsOptions) => void) => {
       const origin = req.headers.origin;
       if (req.method === 'OPTIONS') {
-        if (!preflightPaths.has(req.url.split('?')[0] ?? '')) return { origin: false };
-        return {
-          origin: origin ?? '*',
-          methods: 'GET, POST',
-          allowedHeaders: ALLOWED_HEADERS,
-          maxAge: 600,
-          strictPreflight: false,
-        };
+        if (!preflightPaths.has(req.url.split('?')[0] ?? '')) return done(null, SAME_ORIGIN);
+        return done(null, { ...PREFLIGHT, origin: origin ?? '*' });
       }
       switch (req.routeOptions.config?.corsReaders) {
         case 'any-origin':
-          return { origin: '*' };
+          return done(null, ANY_ORIGIN);
         case 'client-origins':
-          return { origin: origin !== undefined && req.clientOrigins?.has(origin) ? origin : false };
+          return done(
+            null,
+            origin !== undefined && req.clientOrigins?.has(origin) ? { origin } : SAME_ORIGIN,
+          );
         default:
-          return { origin: false };
+          return done(null, SAME_ORIGIN);
       }
     },
   });

@@ -148,18 +148,46 @@ export class LogoutsRepo {
     attempt: Omit<DeliveryAttemptRow, 'id' | 'outbox_id'>,
     next: Pick<OutboxRow, 'status' | 'next_attempt_at' | 'completed_at' | 'last_status_code' | 'last_error'>,
   ): Promise<boolean> {
-    await this.db
-      .insertInto('delivery_attempts')
-      .values({ outbox_id: row.id, ...attempt })
-      .execute();
-    const r = await this.db
-      .updateTable('backchannel_outbox')
-      .set({ ...next, attempts: sql`attempts + 1`, locked_until: null, locked_by: null })
-      .where('id', '=', row.id)
-      .where('locked_by', '=', workerId)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) === 1;
+    const [updated] = await this.recordAttempts(workerId, [{ row, attempt, next }]);
+    return updated === true;
+  }
+
+  /**
+   * Record several finished attempts at once (the outbox worker's group commit): one insert for all attempts,
+   * then each row moves on only while `workerId` still holds its lease. Call inside a transaction. Returns, per
+   * entry, whether its row was updated (false: the lease was lost and another worker owns the row now).
+   */
+  async recordAttempts(
+    workerId: string,
+    entries: readonly {
+      row: OutboxRow;
+      attempt: Omit<DeliveryAttemptRow, 'id' | 'outbox_id'>;
+      next: Pick<
+        OutboxRow,
+        'status' | 'next_attempt_at' | 'completed_at' | 'last_status_code' | 'last_error'
+      >;
+    }[],
+  ): Promise<boolean[]> {
+    if (!entries.length) return [];
+    // 100 attempts x 7 columns stays far below either engine's bind-parameter limit; chunk beyond that.
+    for (let i = 0; i < entries.length; i += 100) {
+      await this.db
+        .insertInto('delivery_attempts')
+        .values(entries.slice(i, i + 100).map((e) => ({ outbox_id: e.row.id, ...e.attempt })))
+        .execute();
+    }
+    const updated: boolean[] = [];
+    for (const { row, next } of entries) {
+      const r = await this.db
+        .updateTable('backchannel_outbox')
+        .set({ ...next, attempts: sql`attempts + 1`, locked_until: null, locked_by: null })
+        .where('id', '=', row.id)
+        .where('locked_by', '=', workerId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      updated.push(Number(r.numUpdatedRows) === 1);
+    }
+    return updated;
   }
 
   listAttempts(outboxIds: readonly string[]): Promise<DeliveryAttemptRow[]> {
