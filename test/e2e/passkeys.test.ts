@@ -1,7 +1,7 @@
 /**
  * Passkeys as a person uses them in Chromium, with the DevTools virtual authenticator (WebAuthn.enable +
  * WebAuthn.addVirtualAuthenticator over a CDP session): add one on /account, sign in with it alone from the login
- * page, then use it as the second step after a password; a prompt that fails leaves a visible message and no
+ * page's username autofill (conditional UI) and from its button, then use it as the second step after a password; a prompt that fails leaves a visible message and no
  * sign-in. Every page is checked at 390 px and 1280 px, light and dark; screenshots in test-results/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,24 @@ describe.skipIf(!enabled)('passkeys in Chromium (virtual authenticator)', () => 
           await listed.waitFor({ state: 'visible' });
           await expect(listed.innerText()).resolves.toMatch(/Test laptop/);
           await fits(page, `account-${scheme}-${width}`);
+
+          // Autofill (conditional UI): signed out, the login page offers the passkey in the username field's
+          // suggestions. Headless Chromium shows no dropdown: its virtual environment answers a conditional
+          // request by itself with the discoverable passkey, as if the person had picked it. No click, no
+          // password: the page's own script posts the answer and the provider signs in.
+          await context.clearCookies();
+          const posted = page.waitForRequest((r) => r.method() === 'POST' && /\/passkey$/.test(r.url()));
+          await page.goto(`${op.issuer}/account`);
+          await posted;
+          await page.getByRole('heading', { name: 'Your sign-ins' }).waitFor({ state: 'visible' });
+          expect(await sessionAmr(user)).toBe('hwk user mfa');
+
+          // A browser without autofill passkeys (no conditional mediation): the button is the way.
+          await context.addInitScript(() => {
+            Object.defineProperty(PublicKeyCredential, 'isConditionalMediationAvailable', {
+              value: undefined,
+            });
+          });
 
           // Passwordless: signed out, the login page's passkey button alone signs in.
           await context.clearCookies();

@@ -6,7 +6,7 @@
  * test/support/soft-authenticator.ts; Chromium's virtual authenticator drives the same pages in test/e2e.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProvider, type TestProvider } from '../src/testing/index.js';
+import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { totpCodeAt } from '../src/mfa/totp.js';
 import { BrowserSession, type Page } from '../../../test/support/browser-session.js';
 import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
@@ -158,6 +158,13 @@ describe.each(engines)('passkeys on %s', (engine) => {
     const s = await start(fresh);
     // The contract's password form is untouched; the passkey has its own form after it.
     expect(s.first.doc.querySelector('form')?.querySelector('input[name=password]')).toBeTruthy();
+    expect(s.first.doc.querySelectorAll('form button[type=submit]')).toHaveLength(1);
+    // Autofill (conditional UI): the username field offers the passkeys too, and its script posts the same form.
+    expect(s.first.doc.querySelector('input[name=username]')?.getAttribute('autocomplete')).toBe(
+      'username webauthn',
+    );
+    expect(s.first.doc.querySelector(passkeyForm)?.hasAttribute('data-autofill')).toBe(true);
+    expect(s.first.doc.querySelectorAll('script:not([src])').length).toBe(1); // the options (JSON), no code
     const options = optionsOf(s.first) as CeremonyOptions & { userVerification?: string };
     expect(options.allowCredentials ?? []).toEqual([]);
     expect(options.userVerification).toBe('required');
@@ -179,6 +186,24 @@ describe.each(engines)('passkeys on %s', (engine) => {
       passkeyForm,
     );
     expect((await claimsOf(s2, done2.redirectTo!)).amr).toEqual(['swk', 'user', 'mfa']);
+  });
+
+  it('an issuer where browsers allow no passkeys (an IP address): no passkey form, no webauthn autofill', async () => {
+    const port = await freePort();
+    const ip = await startTestProvider(
+      { clients: [{ client_id: 'app', client_secret: SECRET, redirect_uris: [cb] }] },
+      { engine, issuer: `http://127.0.0.1:${port}`, port },
+    );
+    try {
+      const page = await new BrowserSession().navigate(
+        `${ip.issuer}/authorize?${new URLSearchParams({ client_id: 'app', redirect_uri: cb, response_type: 'code', scope: 'openid', state: 's', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' })}`,
+      );
+      expect(page.doc.querySelector('input[name=password]')).toBeTruthy();
+      expect(page.doc.querySelector('input[name=username]')?.getAttribute('autocomplete')).toBe('username');
+      expect(page.doc.querySelector(passkeyForm)).toBeNull();
+    } finally {
+      await ip.close();
+    }
   });
 
   it('second step after the password; a step-up to phr keeps the sid', async () => {

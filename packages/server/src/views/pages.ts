@@ -23,7 +23,10 @@ export interface LoginView {
   /** "Forgot password?" (always offered) and "Create account" (when sign-up is open). */
   forgotUrl?: string | undefined;
   signupUrl?: string | undefined;
-  /** "Sign in with a passkey" (passwordless), where the issuer allows passkeys. */
+  /**
+   * "Sign in with a passkey" (passwordless), where the issuer allows passkeys; with `autofill`, the username
+   * field also offers them (`autocomplete="username webauthn"`).
+   */
   passkey?: PasskeyFormView | undefined;
 }
 
@@ -72,7 +75,7 @@ function passwordForm(v: LoginView, invalid: SafeHtml | string): SafeHtml {
         id="username"
         name="username"
         value="${v.username ?? ''}"
-        autocomplete="username"
+        autocomplete="${v.passkey?.autofill ? 'username webauthn' : 'username'}"
         autocapitalize="none"
         spellcheck="false"
         required

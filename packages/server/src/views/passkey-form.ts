@@ -18,6 +18,11 @@ export interface PasskeyFormView {
   separated?: boolean | undefined;
   /** More fields shown with the button (the name of a new passkey). */
   fields?: SafeHtml | undefined;
+  /**
+   * Also offer the passkeys in the username field's autofill (conditional mediation, on the login page whose
+   * username field says `autocomplete="username webauthn"`).
+   */
+  autofill?: boolean | undefined;
 }
 
 /**
@@ -32,6 +37,7 @@ export function passkeyForm(v: PasskeyFormView): SafeHtml {
       class="${v.separated ? 'passkey separated' : 'passkey'}"
       data-adieu="passkey-form"
       data-ceremony="${v.ceremony}"
+      ${v.autofill ? html` data-autofill` : ''}
       hidden
     >
       ${Object.entries({ ...v.hidden, challenge: v.challengeId }).map(

@@ -243,6 +243,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         hidden: { csrf: it.row.csrf },
         label: 'Sign in with a passkey',
         separated: true,
+        // The username field's suggestions offer the passkeys too, where the browser can (conditional UI).
+        autofill: true,
       },
     };
   }
