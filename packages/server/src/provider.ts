@@ -33,6 +33,7 @@ import { InteractionService } from './protocol/interaction-service.js';
 import { readiness } from './telemetry/readiness.js';
 import { ConsoleSessions } from './admin/console-sessions.js';
 import { SessionEventStreams } from './logout/session-event-stream.js';
+import { Registration } from './protocol/registration.js';
 
 export interface ProviderOptions {
   /** Milliseconds since the epoch; tests pass a controllable clock. */
@@ -82,6 +83,8 @@ export class Provider {
   readonly consoleSessions: ConsoleSessions;
   /** Open pages watching their session's end (session events push). */
   readonly sessionEventStreams: SessionEventStreams;
+  /** Dynamic Client Registration (RFC 7591 / 7592). */
+  readonly registration: Registration;
   private housekeeping: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -108,6 +111,13 @@ export class Provider {
     this.interactions = new InteractionService(store.interactions, this.now);
     this.consoleSessions = new ConsoleSessions(store.consoleSessions, this.now);
     this.clients = new ClientRegistry(store, this.now);
+    this.registration = new Registration({
+      clients: store.clients,
+      forget: (id) => this.clients.forget(id),
+      settings: config.registration,
+      issuer: config.issuer,
+      now: this.now,
+    });
     this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now);
     this.sessions = new SessionService(
       store,
@@ -142,7 +152,17 @@ export class Provider {
       allowPrivateNetworkForRegistered: config.registration.allow_private_network,
       extraCa: config.outbound_ca,
     });
-    this.outbox = new OutboxWorker(this);
+    this.outbox = new OutboxWorker({
+      store,
+      findClient: (id) => this.clients.get(id),
+      logoutToken: (subject, nowMs) => this.signer.logoutToken(subject, nowMs),
+      sender: this.sender,
+      settings: config.logout,
+      metrics: this.metrics,
+      tracing: () => this.tracing,
+      now: this.now,
+      log: this.log,
+    });
     this.sessionEventStreams = new SessionEventStreams({
       subscribe: (listener) => this.events.subscribe(listener),
       loggedAfter: async (afterId, sid) => {
@@ -166,8 +186,29 @@ export class Provider {
       now: this.now,
       log: this.log,
     });
-    this.logout = new LogoutService(this);
-    this.sweeper = new SessionSweeper(this);
+    this.logout = new LogoutService({
+      store,
+      clients: this.clients,
+      issuer: config.issuer,
+      settings: config.logout,
+      events: this.events,
+      kickOutbox: () => this.outbox.kick(),
+      metrics: this.metrics,
+      // The federation service is built after the logout path, which it uses in turn.
+      upstream: {
+        planUpstreamLogouts: (ended, why) => this.federation.planUpstreamLogouts(ended, why),
+        upstreamReport: (logoutId) => this.federation.upstreamReport(logoutId),
+      },
+      now: this.now,
+      log: this.log,
+    });
+    this.sweeper = new SessionSweeper({
+      listExpired: (now, limit) => store.sessions.listExpired(now, limit),
+      endSessions: (sessions, opts) => this.logout.endSessions(sessions, opts),
+      intervalSeconds: config.session.sweep_interval,
+      now: this.now,
+      log: this.log,
+    });
     this.connections = new ConnectionRegistry(store, {
       configured: config.connections,
       resolve: config.resolve,

@@ -4,6 +4,7 @@ import type { Store } from '../store/store.js';
 import type { SessionRow, SessionService } from '../domain/sessions.js';
 import type { UserDirectory, UserRow } from '../domain/users.js';
 import type { LogoutService } from '../logout/logout-service.js';
+import type { UpstreamLogoutReport } from '../logout/report-types.js';
 import type { BrowserContext } from '../protocol/authorize.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { connectionUrls, upstreamIssuer, type Connection } from './connection-config.js';
@@ -28,13 +29,7 @@ export interface FederationDeps {
   now: () => number;
 }
 
-/** One row of the receipt: what happened to the upstream session. */
-export interface UpstreamLogoutReport {
-  connection_id: string;
-  name: string;
-  status: 'pending' | 'ended' | 'not_ended' | 'not_attempted';
-  detail: string | null;
-}
+export type { UpstreamLogoutReport } from '../logout/report-types.js';
 
 /** A sign-in through an upstream: the session, its cookie secret, and the browser's accounts to write. */
 export type SignedIn = Awaited<ReturnType<SessionService['signIn']>>;

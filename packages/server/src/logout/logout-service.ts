@@ -1,11 +1,14 @@
-import type { Provider } from '../provider.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Client } from '../domain/clients.js';
 import { SessionService, type SessionRow } from '../domain/sessions.js';
 import type { Store } from '../store/store.js';
 import type { LogoutParticipantRow, LogoutRow, OutboxRow } from '../store/repos/logouts.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { planSessionLogout, type SessionPlan } from './plan.js';
-import type { SessionEndedEvent } from './session-event-bus.js';
+import type { SessionEndedEvent, SessionEventBus } from './session-event-bus.js';
 import { buildReport, type LogoutReport } from './report.js';
+import type { UpstreamLogoutReport } from './report-types.js';
 
 /**
  * Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events.
@@ -65,6 +68,34 @@ export interface EndedLogout {
 }
 
 /**
+ * The upstream side of a logout (federation/ implements it): what will happen at the upstream identity provider
+ * a session was signed in through, and what did.
+ */
+export interface UpstreamLogouts {
+  planUpstreamLogouts(
+    ended: readonly { logoutId: string; sid: string }[],
+    why: { reason: string; browserPresent: boolean; federated: boolean },
+  ): Promise<void>;
+  upstreamReport(logoutId: string): Promise<UpstreamLogoutReport | undefined>;
+}
+
+/** What the logout path needs, wired in provider.ts: no `Provider`. */
+export interface LogoutDeps {
+  /** The ending transaction (sessions, tokens, logouts, outbox, audit, event log), and the report's reads. */
+  store: Store;
+  clients: { getMany(ids: readonly string[]): Promise<Map<string, Client>> };
+  issuer: string;
+  settings: Pick<Config['logout'], 'frontchannel_timeout' | 'receipt_wait' | 'backchannel_deadline'>;
+  events: Pick<SessionEventBus, 'record' | 'published'>;
+  /** Back-channel rows were committed: deliver now rather than at the next poll. */
+  kickOutbox(): void;
+  metrics: { logout(reason: string): void };
+  upstream: UpstreamLogouts;
+  now: () => number;
+  log: FastifyBaseLogger;
+}
+
+/**
  * The one logout path: plan -> end -> notify -> report. RP-initiated logout, the account page, admin and
  * self-service revocation, password change, disabling a user and idle/absolute expiry all come through here.
  *
@@ -76,16 +107,16 @@ export interface EndedLogout {
  * ```
  */
 export class LogoutService {
-  constructor(private readonly p: Provider) {}
+  constructor(private readonly d: LogoutDeps) {}
 
   /** End one or more SSO sessions. Sessions that already ended are skipped (logout is idempotent). */
   async endSessions(sessions: readonly SessionRow[], opts: LogoutOptions): Promise<EndedLogout[]> {
     if (sessions.length === 0 && !opts.revokeUserTokens) return [];
     const plans = await this.plan(sessions);
-    const { ended, events } = await this.p.store.transaction((tx) => this.end(tx, plans, opts));
+    const { ended, events } = await this.d.store.transaction((tx) => this.end(tx, plans, opts));
     this.notify(ended, events);
     // What happens at the upstream providers these sessions were signed in through (the receipt's upstream row).
-    await this.p.federation.planUpstreamLogouts(ended, {
+    await this.d.upstream.planUpstreamLogouts(ended, {
       reason: opts.reason,
       browserPresent: opts.browserPresent ?? false,
       federated: opts.federated ?? false,
@@ -95,11 +126,11 @@ export class LogoutService {
 
   /** Step 1: participants and their channels, for each session. */
   async plan(sessions: readonly SessionRow[]): Promise<SessionPlan[]> {
-    const rows = await this.p.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
-    const clients = await this.p.clients.getMany([...new Set(rows.map((r) => r.client_id))]);
+    const rows = await this.d.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
+    const clients = await this.d.clients.getMany([...new Set(rows.map((r) => r.client_id))]);
     return sessions.map((s) =>
       planSessionLogout(
-        this.p.issuer,
+        this.d.issuer,
         s,
         rows.filter((r) => r.sid === s.sid),
         clients,
@@ -116,8 +147,8 @@ export class LogoutService {
     plans: readonly SessionPlan[],
     opts: LogoutOptions,
   ): Promise<{ ended: EndedLogout[]; events: SessionEndedEvent[] }> {
-    const now = this.p.now();
-    const cfg = this.p.config.logout;
+    const now = this.d.now();
+    const cfg = this.d.settings;
     const ended: EndedLogout[] = [];
     const events: SessionEndedEvent[] = [];
     const u = opts.revokeUserTokens;
@@ -218,7 +249,7 @@ export class LogoutService {
         }),
       });
       events.push(
-        await this.p.events.record(
+        await this.d.events.record(
           tx,
           { sid: session.sid, userId: session.user_id, reason: opts.reason, logoutId },
           now,
@@ -231,11 +262,11 @@ export class LogoutService {
 
   /** Step 3, after commit: deliver back-channel now, and tell push subscribers. */
   private notify(ended: readonly EndedLogout[], events: readonly SessionEndedEvent[]): void {
-    if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) this.p.outbox.kick();
-    this.p.events.published(events);
-    for (const e of events) this.p.metrics.logout(e.reason);
+    if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) this.d.kickOutbox();
+    this.d.events.published(events);
+    for (const e of events) this.d.metrics.logout(e.reason);
     for (const e of ended) {
-      this.p.log.info(
+      this.d.log.info(
         {
           event: 'logout.end',
           logout_id: e.logoutId,
@@ -252,7 +283,7 @@ export class LogoutService {
    */
   async keepIfLive(session: SessionRow | undefined): Promise<SessionRow | undefined> {
     if (!session || session.ended_at !== null) return undefined;
-    if (SessionService.isLive(session, this.p.now())) return session;
+    if (SessionService.isLive(session, this.d.now())) return session;
     await this.endSessions([session], { reason: 'expired', initiator: 'system' });
     return undefined;
   }
@@ -264,7 +295,7 @@ export class LogoutService {
 
   /** End every live session of a user (and, with revokeUserTokens, all their refresh tokens) in one go. */
   async endUserSessions(userId: string, opts: LogoutOptions & { keepSid?: string }): Promise<EndedLogout[]> {
-    const sessions = (await this.p.store.sessions.listActiveByUser(userId)).filter(
+    const sessions = (await this.d.store.sessions.listActiveByUser(userId)).filter(
       (s) => s.sid !== opts.keepSid,
     );
     return this.endSessions(sessions, opts);
@@ -272,7 +303,7 @@ export class LogoutService {
 
   /** Step 4: what happened, per app and per channel. */
   async report(logout: string | LogoutRow): Promise<LogoutReport | undefined> {
-    const store = this.p.store;
+    const store = this.d.store;
     const record = typeof logout === 'string' ? await store.logouts.find(logout) : logout;
     if (!record) return undefined;
     const logoutId = record.id;
@@ -284,23 +315,23 @@ export class LogoutService {
     const clientIds = [
       ...new Set([...participants.map((p) => p.client_id), ...outbox.map((o) => o.client_id)]),
     ];
-    const clients = await this.p.clients.getMany(clientIds);
+    const clients = await this.d.clients.getMany(clientIds);
     const user = record.user_id ? await store.users.findById(record.user_id) : undefined;
-    const report = buildReport(record, participants, outbox, attempts, clients, user, this.p.now());
-    const upstream = await this.p.federation.upstreamReport(logoutId);
+    const report = buildReport(record, participants, outbox, attempts, clients, user, this.d.now());
+    const upstream = await this.d.upstream.upstreamReport(logoutId);
     return upstream ? { ...report, upstream } : report;
   }
 
   /** The logout record itself (for steps that prove their right to it otherwise, e.g. an upstream's state). */
   record(logoutId: string): Promise<LogoutRow | undefined> {
-    return this.p.store.logouts.find(logoutId);
+    return this.d.store.logouts.find(logoutId);
   }
 
   /** Does this browser-held token open this logout's receipt? */
   /** The logout record, if this browser-held token opens its receipt. */
   async findForReceipt(logoutId: string, token: string | undefined): Promise<LogoutRow | undefined> {
     if (!token) return undefined;
-    const record = await this.p.store.logouts.find(logoutId);
+    const record = await this.d.store.logouts.find(logoutId);
     return record?.receipt_digest && safeEqual(record.receipt_digest, digest(token)) ? record : undefined;
   }
 
@@ -311,13 +342,13 @@ export class LogoutService {
     status: 'acknowledged' | 'reached' | 'timeout' | 'failed',
     detail: string | null,
   ) {
-    return this.p.store.logouts.setParticipantStatus(
+    return this.d.store.logouts.setParticipantStatus(
       logoutId,
       clientId,
       'frontchannel',
       status,
       detail,
-      this.p.now(),
+      this.d.now(),
     );
   }
 }

@@ -1,11 +1,35 @@
 import { randomToken } from '../util/crypto.js';
-import type { Provider } from '../provider.js';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/schema.js';
+import type { Client } from '../domain/clients.js';
+import type { Store } from '../store/store.js';
+import type { Tracing } from '../telemetry/tracing.js';
+import type { LogoutTokenSubject } from './logout-token.js';
 import type { OutboxRow } from '../store/repos/logouts.js';
-import type { SendResult } from './backchannel-sender.js';
+import type { BackchannelSender, SendResult } from './backchannel-sender.js';
 import { isStoreUnavailable, logBackgroundFailure } from '../store/unavailable.js';
 import { GroupCommit } from '../util/group-commit.js';
 
-type AttemptRecord = Parameters<Provider['store']['logouts']['recordAttempts']>[1][number];
+type AttemptRecord = Parameters<Store['logouts']['recordAttempts']>[1][number];
+
+/** What the worker needs, wired in provider.ts: no `Provider`. */
+export interface OutboxDeps {
+  /** The outbox rows (claim, next due) and the transaction that records an attempt. */
+  store: Pick<Store, 'logouts' | 'transaction'>;
+  findClient(clientId: string): Promise<Client | undefined>;
+  /** A signed logout token (logout/logout-token.ts), fresh for every attempt. */
+  logoutToken(subject: LogoutTokenSubject, nowMs: number): Promise<string>;
+  sender: Pick<BackchannelSender, 'send' | 'close'>;
+  settings: Pick<
+    Config['logout'],
+    'backchannel_timeout' | 'worker_poll_interval' | 'backchannel_concurrency' | 'backchannel_backoff'
+  >;
+  metrics: { delivery(outcome: SendResult['outcome'], durationMs: number): void };
+  /** The provider's tracing, which is set up after the worker is built. */
+  tracing(): Tracing;
+  now: () => number;
+  log: FastifyBaseLogger;
+}
 
 /**
  * Delivers back-channel logout tokens from the durable outbox. One worker runs in every provider process; rows
@@ -34,13 +58,13 @@ export class OutboxWorker {
    * the slots of the next wave free sooner and a logout to 100 apps costs a handful of commits.
    */
   private readonly records = new GroupCommit<AttemptRecord, boolean>((entries) =>
-    this.provider.store.transaction((tx) => tx.logouts.recordAttempts(this.workerId, entries)),
+    this.d.store.transaction((tx) => tx.logouts.recordAttempts(this.workerId, entries)),
   );
 
-  constructor(private readonly provider: Provider) {}
+  constructor(private readonly d: OutboxDeps) {}
 
   private get settings() {
-    return this.provider.config.logout;
+    return this.d.settings;
   }
 
   /** Lease on a claimed row: long enough for one request with margin, short enough to recover from a crash. */
@@ -69,7 +93,7 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.loop = this.drain()
-      .catch((e: unknown) => logBackgroundFailure(this.provider.log, e, 'outbox worker failed'))
+      .catch((e: unknown) => logBackgroundFailure(this.d.log, e, 'outbox worker failed'))
       .finally(() => {
         this.loop = undefined;
         if (this.again) {
@@ -85,8 +109,8 @@ export class OutboxWorker {
     if (!this.running) return;
     let delay = this.settings.worker_poll_interval * 1000;
     try {
-      const next = await this.provider.store.logouts.nextDueAt();
-      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - this.provider.now()));
+      const next = await this.d.store.logouts.nextDueAt();
+      if (next !== undefined) delay = Math.max(0, Math.min(delay, next - this.d.now()));
     } catch {
       // The store may be briefly unavailable; the normal poll interval covers it.
     }
@@ -106,15 +130,11 @@ export class OutboxWorker {
         await Promise.race(this.inFlight);
         continue;
       }
-      const rows = await this.provider.store.logouts.claimDue(
-        this.provider.now(),
-        free,
-        this.workerId,
-        this.leaseMs,
-      );
+      const rows = await this.d.store.logouts.claimDue(this.d.now(), free, this.workerId, this.leaseMs);
       if (rows.length === 0) break;
       for (const row of rows) {
-        const p: Promise<void> = this.provider.tracing
+        const p: Promise<void> = this.d
+          .tracing()
           .span(
             'backchannel.delivery',
             {
@@ -132,23 +152,23 @@ export class OutboxWorker {
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
-    const p = this.provider;
-    const claimedAt = p.now();
-    const client = await p.clients.get(row.client_id);
-    const started = p.now();
+    const d = this.d;
+    const claimedAt = d.now();
+    const client = await d.findClient(row.client_id);
+    const started = d.now();
     let result: SendResult;
     if (!client) {
       result = { outcome: 'rejected', statusCode: null, error: 'client no longer registered', durationMs: 0 };
     } else {
       // A fresh token (new jti, iat, exp) for every attempt: a retry must not look like a replay.
-      const token = await p.signer.logoutToken(
+      const token = await d.logoutToken(
         { sub: row.sub, aud: row.client_id, sid: row.sid ?? undefined, reason: row.reason },
         started,
       );
-      result = await p.sender.send(row.uri, token, client.source === 'registration');
+      result = await d.sender.send(row.uri, token, client.source === 'registration');
     }
-    p.metrics.delivery(result.outcome, result.durationMs);
-    const now = p.now();
+    d.metrics.delivery(result.outcome, result.durationMs);
+    const now = d.now();
     const attempt = row.attempts + 1;
     let status = 'pending';
     let nextAt = row.next_attempt_at;
@@ -187,9 +207,9 @@ export class OutboxWorker {
       status_code: result.statusCode,
     };
     if (result.outcome === 'delivered')
-      p.log.info({ event: 'backchannel.success', ...fields }, 'back-channel logout delivered');
+      d.log.info({ event: 'backchannel.success', ...fields }, 'back-channel logout delivered');
     else
-      p.log.warn(
+      d.log.warn(
         { event: 'backchannel.error', ...fields, status, error: result.error, recorded },
         'back-channel logout not delivered',
       );
@@ -206,7 +226,7 @@ export class OutboxWorker {
       try {
         return await record();
       } catch (e) {
-        if (!isStoreUnavailable(e) || this.provider.now() + wait > claimedAt + this.leaseMs - 500) throw e;
+        if (!isStoreUnavailable(e) || this.d.now() + wait > claimedAt + this.leaseMs - 500) throw e;
         await new Promise((r) => setTimeout(r, wait));
       }
     }
@@ -225,6 +245,6 @@ export class OutboxWorker {
     if (this.timer) clearTimeout(this.timer);
     await this.loop;
     await Promise.all(this.inFlight);
-    await this.provider.sender.close();
+    await this.d.sender.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { LogoutReport, SignedOut } from './report.js';
-import type { UpstreamLogoutReport } from '../federation/federation-service.js';
+import type { UpstreamLogoutReport } from './report-types.js';
 
 /** One app on the user-facing receipt: its status and a short plain reason, never an app's own error text. */
 export interface ReceiptParticipant {

@@ -1,4 +1,4 @@
-import type { ParticipantReport } from './report.js';
+import type { ParticipantReport } from './report-types.js';
 
 const FRONT_TEXT: Record<string, string> = {
   pending: 'clearing in this browser…',

@@ -1,75 +1,21 @@
 import type { Client } from '../domain/clients.js';
 import { channelText } from './report-text.js';
 import type { UserRow } from '../store/repos/users.js';
-import type { UpstreamLogoutReport } from '../federation/federation-service.js';
+import type { BackchannelStatus, LogoutReport, ParticipantReport } from './report-types.js';
+export type {
+  BackchannelStatus,
+  FrontchannelStatus,
+  LogoutReport,
+  ParticipantReport,
+  SignedOut,
+  UpstreamLogoutReport,
+} from './report-types.js';
 import type {
   DeliveryAttemptRow,
   LogoutParticipantRow,
   LogoutRow,
   OutboxRow,
 } from '../store/repos/logouts.js';
-
-/**
- * `confirmed`: the app said it signed the user out (front-channel acknowledgement, back-channel 200, or a push
- * reached an open page). `told`: its front-channel page loaded in the user's browser, which is all a spec-only
- * front-channel page can show (Front-Channel Logout 1.0 has no acknowledgement). `not_confirmed`: no channel
- * answered.
- */
-export type SignedOut = 'confirmed' | 'pending' | 'told' | 'not_confirmed';
-
-export interface FrontchannelStatus {
-  status: string;
-  detail: string | null;
-}
-
-export interface BackchannelStatus {
-  status: 'pending' | 'retrying' | 'delivered' | 'rejected' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  completed_at: string | null;
-  history: {
-    attempt: number;
-    started_at: string;
-    duration_ms: number;
-    status_code: number | null;
-    outcome: string;
-    error: string | null;
-  }[];
-}
-
-export interface ParticipantReport {
-  client_id: string;
-  client_name: string;
-  signed_out: SignedOut;
-  /** What each channel said, in words a person understands (the receipt shows this). */
-  text: string;
-  /** Refresh tokens of the session were revoked in the same transaction that ended it. */
-  tokens_revoked: true;
-  channels: {
-    frontchannel?: FrontchannelStatus;
-    backchannel?: BackchannelStatus;
-    push?: FrontchannelStatus;
-  };
-}
-
-export interface LogoutReport {
-  id: string;
-  sid: string | null;
-  reason: string;
-  initiator: string;
-  initiator_client_id: string | null;
-  created_at: string;
-  user: { id: string; username: string; name: string | null } | null;
-  /** Every channel of every participant has a final answer (retries may still turn "failed so far" into delivered). */
-  complete: boolean;
-  /** The receipt may stop waiting: front-channel settled or past its deadline, and each back-channel tried once. */
-  receipt_ready: boolean;
-  participants: ParticipantReport[];
-  /** The upstream identity provider this session was signed in through, and what became of its session. */
-  upstream?: UpstreamLogoutReport | undefined;
-}
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 

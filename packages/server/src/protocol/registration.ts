@@ -1,4 +1,5 @@
-import type { Provider } from '../provider.js';
+import type { Config } from '../config/schema.js';
+import type { ClientsRepo } from '../store/repos/clients.js';
 import { Client } from '../domain/clients.js';
 import { describeIssue, registrationMetadataSchema, type ClientMetadata } from '../domain/client-metadata.js';
 import {
@@ -9,15 +10,25 @@ import {
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { OAuthError, invalidClientMetadata, invalidRedirectUri, invalidToken } from './errors.js';
 
+/** What registration needs, wired by its route: the clients table, the registry's cache, its config slice. */
+export interface RegistrationDeps {
+  clients: Pick<ClientsRepo, 'upsert' | 'find' | 'delete'>;
+  /** Drop a deleted client from the registry's cache. */
+  forget(clientId: string): void;
+  settings: Pick<Config['registration'], 'initial_access_token' | 'allow_private_network'>;
+  issuer: string;
+  now: () => number;
+}
+
 /**
  * Dynamic Client Registration (RFC 7591) behind an initial access token, and the read/delete half of its
  * management protocol (RFC 7592) behind the registration access token it hands out.
  */
 export class Registration {
-  constructor(private readonly p: Provider) {}
+  constructor(private readonly d: RegistrationDeps) {}
 
   checkInitialAccessToken(token: string | undefined): void {
-    const expected = this.p.config.registration.initial_access_token;
+    const expected = this.d.settings.initial_access_token;
     if (!expected) throw new OAuthError('not_found', 'dynamic client registration is disabled', 404);
     if (!token || !safeEqual(token, expected)) throw invalidToken('a valid initial access token is required');
   }
@@ -45,21 +56,21 @@ export class Registration {
         : invalidClientMetadata(text);
     }
     const metadata = parsed.data as ClientMetadata;
-    if (!this.p.config.registration.allow_private_network) rejectInternalUris(metadata);
+    if (!this.d.settings.allow_private_network) rejectInternalUris(metadata);
     const registrationToken = randomToken(32);
-    const now = this.p.now();
-    await this.p.store.clients.upsert(Client.toRow(metadata, 'registration', now, registrationToken));
+    const now = this.d.now();
+    await this.d.clients.upsert(Client.toRow(metadata, 'registration', now, registrationToken));
     return {
       ...metadata,
       client_id_issued_at: Math.floor(now / 1000),
       ...(secret ? { client_secret: secret, client_secret_expires_at: 0 } : {}),
       registration_access_token: registrationToken,
-      registration_client_uri: `${this.p.issuer}/register/${encodeURIComponent(metadata.client_id)}`,
+      registration_client_uri: `${this.d.issuer}/register/${encodeURIComponent(metadata.client_id)}`,
     };
   }
 
   private async authorized(clientId: string, token: string | undefined) {
-    const row = await this.p.store.clients.find(clientId);
+    const row = await this.d.clients.find(clientId);
     if (
       !row ||
       !row.registration_token_digest ||
@@ -77,13 +88,13 @@ export class Registration {
     return {
       ...JSON.parse(row.metadata),
       client_id_issued_at: Math.floor(row.created_at / 1000),
-      registration_client_uri: `${this.p.issuer}/register/${encodeURIComponent(clientId)}`,
+      registration_client_uri: `${this.d.issuer}/register/${encodeURIComponent(clientId)}`,
     };
   }
 
   async delete(clientId: string, token: string | undefined): Promise<void> {
     await this.authorized(clientId, token);
-    await this.p.store.clients.delete(clientId);
-    this.p.clients.forget(clientId);
+    await this.d.clients.delete(clientId);
+    this.d.forget(clientId);
   }
 }

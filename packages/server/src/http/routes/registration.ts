@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { Registration } from '../../protocol/registration.js';
 import { bearerToken } from '../../protocol/access-tokens.js';
 import { noStore, type HttpContext } from '../context.js';
 
 export async function registrationRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
-  const registration = new Registration(p);
+  const registration = p.registration;
   app.post('/register', async (req, reply) => {
     registration.checkInitialAccessToken(bearerToken(req.headers.authorization));
     return noStore(reply)

@@ -21,7 +21,11 @@ declare module 'fastify' {
  * any provider process. This is how SPAs learn of logout when third-party cookies are blocked.
  */
 export async function sessionEventsRoutes(app: FastifyInstance, { p }: HttpContext): Promise<void> {
-  const auth = new SessionEventsAuth(p);
+  const auth = new SessionEventsAuth({
+    tokens: p,
+    findClient: (id) => p.clients.get(id),
+    interactions: p.interactions,
+  });
   const open = new Set<ServerResponse>();
 
   // Open streams would hold a graceful shutdown forever; clients reconnect with Last-Event-ID.
