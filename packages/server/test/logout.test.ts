@@ -449,6 +449,40 @@ describe('back-channel delivery', () => {
       .toBe('not_confirmed');
   });
 
+  // Issue 11 §8: an app's own error text (here its JSON error body) reaches admins, never the person signing out.
+  it("the receipt shows a short plain reason; the app's error body stays in the admin API", async () => {
+    const { browser, tokens, sid } = await sessionWithParticipants(['portal', 'expenses']);
+    receivers.expenses!.respondWith = 400;
+    const page = await browser.navigate(endSessionUrl({ id_token_hint: tokens.portal!.id_token! }));
+    const m = /\/end_session\/receipt\/([\w-]+)\?t=([\w-]+)/.exec(
+      page.doc.querySelector('#adieu-logout')!.text,
+    );
+    expect(m, 'a receipt URL on the logout page').toBeTruthy();
+    const receiptUrl = `${op.issuer}/end_session/receipt/${m![1]}?t=${m![2]}`;
+    const expensesRow = async () =>
+      (
+        (await (await fetch(receiptUrl)).json()) as { participants: { client_id: string; text: string }[] }
+      ).participants.find((x) => x.client_id === 'expenses')!;
+    await expect.poll(async () => (await expensesRow()).text, { timeout: 10_000 }).toMatch(/refused/);
+    const row = await expensesRow();
+    expect(row.text).toContain('HTTP 400');
+    expect(JSON.stringify(row)).not.toContain('"error":"test"');
+    expect(JSON.stringify(row)).not.toContain('error\\":\\"test');
+    const done = await finishReceipt(browser, page);
+    expect(done.body).toContain('HTTP 400');
+    expect(done.body).not.toMatch(/&quot;error&quot;|"error":"test"|error&#34;/);
+
+    const [logout] = await op.provider.store.logouts.listBySid(sid);
+    const admin = await fetch(`${op.issuer}/api/v1/logouts/${logout!.id}`, {
+      headers: { authorization: `Bearer ${ADMIN_SECRET}` },
+    });
+    const full = (await admin.json()) as {
+      participants: { client_id: string; channels: { backchannel: { last_error: string } } }[];
+    };
+    const expenses = full.participants.find((x) => x.client_id === 'expenses')!;
+    expect(expenses.channels.backchannel.last_error).toBe('HTTP 400: {"error":"test"}');
+  });
+
   it('a redirect is not followed and not counted as delivered', async () => {
     const { browser, tokens, sid } = await sessionWithParticipants(['portal']);
     receivers.portal!.respondWith = 302;
