@@ -10,6 +10,7 @@ import {
 } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
+import { nameStatements } from './named-statements.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './tables.js';
@@ -66,6 +67,8 @@ export async function connect(databaseUrl: string): Promise<Connection> {
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
+  const prepared = url.searchParams.get('prepared_statements') !== 'off';
+  url.searchParams.delete('prepared_statements');
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error('database: schema must be a lower-case SQL identifier');
   }
@@ -103,7 +106,10 @@ export async function connect(databaseUrl: string): Promise<Connection> {
   pool.on('error', (e) => stats.onConnectionLost?.(e));
   // The same for a connection lost while checked out (between two statements of a transaction): the pool listens
   // only to idle clients. The statement in progress fails on its own, and the pool discards the broken client.
-  pool.on('connect', (client) => client.on('error', (e) => stats.onConnectionLost?.(e)));
+  pool.on('connect', (client) => {
+    client.on('error', (e) => stats.onConnectionLost?.(e));
+    if (prepared) nameStatements(client);
+  });
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log: counter(stats) });
   return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
 }

@@ -1,0 +1,81 @@
+/**
+ * Issue 18: on PostgreSQL, the queries requests run are named prepared statements (parsed and planned once per
+ * connection), bounded per connection, off with `?prepared_statements=off`, and a connection whose statements
+ * went stale (a migration by another process changed a `select *` result) goes back to unnamed ones.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { connect, type Connection } from '../src/store/connect.js';
+import { testDatabase } from '../src/testing/index.js';
+import { hasPostgres } from '../../../test/support/env.js';
+
+const postgres = hasPostgres();
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function open(query = ''): Promise<Connection> {
+  const db = testDatabase('postgres');
+  const c = await connect(db.url + query);
+  cleanups.push(db.cleanup, () => c.db.destroy());
+  return c;
+}
+
+/** The statements prepared on the one connection `run` is given (a pinned connection, as in a transaction). */
+async function onOneConnection(c: Connection, run: (db: Kysely<unknown>) => Promise<unknown>) {
+  return c.db.connection().execute(async (db) => {
+    await run(db as unknown as Kysely<unknown>);
+    const { rows } = await sql<{
+      name: string;
+      statement: string;
+    }>`select name, statement from pg_prepared_statements`.execute(db);
+    return rows;
+  });
+}
+
+describe.skipIf(!postgres)('named prepared statements on PostgreSQL', () => {
+  it('a query run twice on a connection is prepared once, by name', async () => {
+    const c = await open();
+    await sql`create table probe (id int primary key, v text)`.execute(c.db);
+    const prepared = await onOneConnection(c, async (db) => {
+      for (let i = 0; i < 2; i++) await sql`select * from probe where id = ${i}`.execute(db);
+    });
+    const mine = prepared.filter((p) => p.statement.includes('from probe'));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.name).toMatch(/^adieu_\d+$/);
+    // DDL and transaction control are never kept.
+    expect(prepared.some((p) => /create table/i.test(p.statement))).toBe(false);
+  });
+
+  it('?prepared_statements=off sends them unnamed', async () => {
+    const c = await open('&prepared_statements=off');
+    await sql`create table probe (id int primary key)`.execute(c.db);
+    const prepared = await onOneConnection(c, async (db) => {
+      await sql`select * from probe where id = ${1}`.execute(db);
+    });
+    expect(prepared.filter((p) => p.statement.includes('from probe'))).toEqual([]);
+  });
+
+  it('a statement made stale by a migration fails once, then the connection works unnamed', async () => {
+    const c = await open();
+    await sql`create table probe (id int primary key)`.execute(c.db);
+    await sql`insert into probe values (1)`.execute(c.db);
+    const outcome = await c.db.connection().execute(async (db) => {
+      await sql`select * from probe where id = ${1}`.execute(db);
+      // Another process adds a column: the prepared `select *` would now return another row type.
+      await sql`alter table probe add column extra text`.execute(c.db);
+      const stale = await sql`select * from probe where id = ${1}`.execute(db).then(
+        () => 'ok',
+        (e: { code?: string }) => e.code,
+      );
+      const after = await sql<{
+        id: number;
+        extra: string | null;
+      }>`select * from probe where id = ${1}`.execute(db);
+      return { stale, after: after.rows };
+    });
+    expect(outcome.stale).toBe('0A000');
+    expect(outcome.after).toEqual([{ id: 1, extra: null }]);
+  });
+});
