@@ -1,6 +1,6 @@
 import { html } from '../views/html.js';
 import { actionForm, when } from '../views/admin/layout.js';
-import { device, enc } from './console-format.js';
+import { device, enc, linkedName } from './console-format.js';
 import { ApiError, type ConsoleContext, type ConsolePage } from './console-types.js';
 
 /** `GET /api/v1/connections`: an upstream identity provider as the admin API shows it (never its secret). */
@@ -77,9 +77,7 @@ export const connectionsPage: ConsolePage = {
                   (x) =>
                     html`<tr>
                       <td data-label="Connection">
-                        <a href="${c.base}/admin/connections/${enc(x.id)}">${x.name}</a><br /><code
-                          >${x.id}</code
-                        >
+                        ${linkedName(`${c.base}/admin/connections/${enc(x.id)}`, x.name, x.id)}
                         <span class="muted">from ${x.source}</span>
                       </td>
                       <td data-label="Type">${x.type === 'oidc' ? 'OpenID Connect' : 'OAuth 2'}</td>

@@ -46,3 +46,11 @@ export function statusBadge(s: string): SafeHtml {
       : 'warn';
   return html`<span class="badge ${kind}">${s.replace(/_/g, ' ')}</span>`;
 }
+
+/**
+ * The first cell of a console list row: the item's name, linked to its page, above its id in `<code>` (clients,
+ * connections: the name is what people read, the id what they type).
+ */
+export function linkedName(href: string, name: string, id: string): SafeHtml {
+  return html`<a href="${href}">${name}</a><br /><code>${id}</code>`;
+}
