@@ -81,6 +81,22 @@ export function makeCurrent<T extends AccountEntry>(accounts: readonly T[], secr
 }
 
 /**
+ * Session Management 1.0 §3's browser state, one per account (issue 19 §4): what an app's `session_state` is
+ * computed from and what the check_session iframe compares it against. Derived from the account's session cookie
+ * digest, which changes at every sign-in of that account and nowhere else, so signing account X in or out changes
+ * what X's apps see and leaves the other accounts' apps "unchanged". A digest of a digest: it is script-readable
+ * and reveals neither the cookie secret nor the row it looks up.
+ */
+export function accountBrowserState(cookieDigest: string): string {
+  return digest(`browser_state\u0000${cookieDigest}`).slice(0, 22);
+}
+
+/** The script-readable browser-state cookie: every account's state (the iframe accepts any one of them). */
+export function encodeBrowserStates(cookieDigests: readonly string[]): string {
+  return cookieDigests.map(accountBrowserState).join(SEPARATOR);
+}
+
+/**
  * The `login_hint` claim of an account's ID tokens (issue 19, as Entra's): opaque, not the username, and stable
  * for this user in this browser (the browser cookie's digest, or the session for sessions from before it), so an
  * app can name the account at end_session (`logout_hint`) or authorize without a picker.

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { encodeAccountList, mergeAccountCookies } from '../domain/browser-accounts.js';
+import { encodeAccountList, encodeBrowserStates, mergeAccountCookies } from '../domain/browser-accounts.js';
 import { browserId, type BrowserAccount } from '../domain/sessions.js';
 import { endClosedBrowserSessions } from '../logout/closed-browser.js';
-import { randomToken } from '../util/crypto.js';
-import { BROWSER_COOKIE, KEPT_SESSION_COOKIE, SESSION_COOKIE } from './cookies.js';
+import { digest, randomToken } from '../util/crypto.js';
+import { BROWSER_COOKIE, BROWSER_STATE_COOKIE, KEPT_SESSION_COOKIE, SESSION_COOKIE } from './cookies.js';
 import type { HttpContext } from './context.js';
 
 /** Requests that arrived with the SSO cookie itself (not only the kept accounts): the browser was not closed. */
@@ -72,15 +72,21 @@ export function browserCookies(app: FastifyInstance, ctx: HttpContext): void {
       );
       // The kept accounts came back alone: the browser is open again, with them (current first, as it was).
       const keptOnly = req.cookies[SESSION_COOKIE];
-      if (keptOnly !== undefined) reply.setCookie(names.session, keptOnly, cookies.session());
+      if (keptOnly !== undefined) {
+        reply.setCookie(names.session, keptOnly, cookies.session());
+        // The browser-state cookie died with the browser too; the kept accounts' apps should still see "unchanged".
+        const digests = keptOnly.split('.').map((secret) => digest(secret));
+        reply.setCookie(BROWSER_STATE_COOKIE, encodeBrowserStates(digests), cookies.browserState());
+      }
     }
   });
 }
 
 /**
  * Write the browser's accounts (current first): every one in the SSO cookie that dies with the browser, the
- * "keep me signed in" ones also in the kept cookie, which lives as long as the longest of them. No accounts: both
- * cookies go.
+ * "keep me signed in" ones also in the kept cookie, which lives as long as the longest of them, and each one's
+ * Session Management browser state in the script-readable cookie the check_session iframe reads (so a sign-in
+ * or sign-out changes the state of that account only). No accounts: every one of these cookies goes.
  */
 export function setAccountCookies(
   ctx: HttpContext,
@@ -91,9 +97,15 @@ export function setAccountCookies(
   if (accounts.length === 0) {
     reply.clearCookie(cookies.names.session, cookies.clear());
     reply.clearCookie(cookies.names.kept, cookies.clear());
+    reply.clearCookie(BROWSER_STATE_COOKIE, cookies.clear());
     return;
   }
   reply.setCookie(cookies.names.session, encodeAccountList(accounts.map((a) => a.secret)), cookies.session());
+  reply.setCookie(
+    BROWSER_STATE_COOKIE,
+    encodeBrowserStates(accounts.map((a) => a.session.cookie_digest)),
+    cookies.browserState(),
+  );
   const kept = accounts.filter((a) => a.session.remember_me === 1);
   if (kept.length === 0) {
     reply.clearCookie(cookies.names.kept, cookies.clear());

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Provider } from '../provider.js';
 import type { BrowserContext } from '../protocol/authorize.js';
-import { BROWSER_COOKIE, BROWSER_STATE_COOKIE, SESSION_COOKIE, type cookieOptions } from './cookies.js';
+import { BROWSER_COOKIE, SESSION_COOKIE, type cookieOptions } from './cookies.js';
 import type { SafeHtml } from '../views/html.js';
 import type { ClientResponse } from '../protocol/responses.js';
 import { formPostPage } from '../views/pages.js';
@@ -20,7 +20,6 @@ export function browserContext(req: FastifyRequest): BrowserContext {
   return {
     sessionCookie: req.cookies[SESSION_COOKIE],
     browserCookie: req.cookies[BROWSER_COOKIE],
-    browserState: req.cookies[BROWSER_STATE_COOKIE],
     ip: req.ip ?? null,
     userAgent: req.headers['user-agent'] ?? null,
   };

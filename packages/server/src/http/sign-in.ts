@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import type { AuthorizeOutcome, BrowserContext } from '../protocol/authorize.js';
+import type { AuthorizeOutcome } from '../protocol/authorize.js';
 import type { Authenticated, LoadedInteraction } from '../protocol/interaction.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from './cookies.js';
+import { INTERACTION_COOKIE } from './cookies.js';
 import { withPendingSignIn, withoutPendingSignIn } from '../protocol/pending-sign-ins.js';
 import { sendClientResponse, type HttpContext } from './context.js';
 import { setAccountCookies } from './browser-cookies.js';
@@ -46,19 +46,10 @@ export async function finishSignIn(
   reply: FastifyReply,
   it: LoadedInteraction,
   result: Authenticated,
-  browser: BrowserContext,
 ): Promise<FastifyReply> {
-  const { p, base, cookies } = ctx;
+  const { p, base } = ctx;
   setAccountCookies(ctx, reply, result.accounts);
-  reply.setCookie(BROWSER_STATE_COOKIE, result.browserState, cookies.browserState());
   closeSignInPage(ctx, reply, it.row.id);
   if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
-  return sendOutcome(
-    ctx,
-    reply,
-    await p.authorization.resume(it.payload, result.session, {
-      ...browser,
-      browserState: result.browserState,
-    }),
-  );
+  return sendOutcome(ctx, reply, await p.authorization.resume(it.payload, result.session));
 }

@@ -1,7 +1,7 @@
 import type { SignInBudget } from '../domain/sign-in-budget.js';
 import type { Client } from '../domain/clients.js';
 import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessions.js';
-import { loginHintFor } from '../domain/browser-accounts.js';
+import { accountBrowserState, loginHintFor } from '../domain/browser-accounts.js';
 import { selectAccount, type AccountChoice, type SelectableAccount } from './select-account.js';
 import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
 import type { InteractionsRepo } from '../store/repos/interactions.js';
@@ -16,7 +16,7 @@ import {
 } from './authorization-request.js';
 import { OAuthError, loginRequired } from './errors.js';
 import { clientResponse, type ClientResponse } from './responses.js';
-import { sessionState, NO_SESSION_BROWSER_STATE } from './session-state.js';
+import { sessionState } from './session-state.js';
 import { stepUpNeed } from './second-factor-step.js';
 import { parseAmr } from '../domain/acr.js';
 import { mustNameAccountFirst } from './check-returning-app.js';
@@ -25,7 +25,6 @@ export interface BrowserContext {
   sessionCookie?: string | undefined;
   /** The long-lived browser cookie (http/browser-cookies.ts): new sessions record its digest. */
   browserCookie?: string | undefined;
-  browserState?: string | undefined;
   ip: string | null;
   userAgent: string | null;
 }
@@ -113,7 +112,7 @@ export class AuthorizationFlow {
     try {
       const choice = await this.chooseAccount(request, accounts);
       if (choice.kind === 'use' && !this.tooOld(request, choice.account.session)) {
-        return await this.continueAs(request, raw, choice.account.session, browser, 'arriving');
+        return await this.continueAs(request, raw, choice.account.session, 'arriving');
       }
       if (choice.kind === 'error') throw new OAuthError(choice.error, SILENT_ERRORS[choice.error]);
       if (request.prompt.has('none')) throw loginRequired('the user is not signed in (prompt=none)');
@@ -165,7 +164,6 @@ export class AuthorizationFlow {
     request: AuthorizationRequest,
     raw: RawAuthorizationParams,
     session: SessionRow,
-    browser: BrowserContext,
     arriving?: 'arriving',
   ): Promise<AuthorizeOutcome> {
     const amr = parseAmr(session.amr);
@@ -196,20 +194,16 @@ export class AuthorizationFlow {
         interactionId: await this.createInteraction('login', { raw, confirmAccount: session.sid }),
       };
     }
-    return this.afterAuthentication(request, raw, session, browser);
+    return this.afterAuthentication(request, raw, session);
   }
 
   /**
    * The person chose the account (on the picker, or "Continue" on the page naming it): the stored request
    * continues as that account (step-up included).
    */
-  async continueAsPicked(
-    payload: InteractionPayload,
-    session: SessionRow,
-    browser: BrowserContext,
-  ): Promise<AuthorizeOutcome> {
+  async continueAsPicked(payload: InteractionPayload, session: SessionRow): Promise<AuthorizeOutcome> {
     const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
-    return this.answeringTheApp(request, () => this.continueAs(request, raw, session, browser));
+    return this.answeringTheApp(request, () => this.continueAs(request, raw, session));
   }
 
   /**
@@ -227,13 +221,9 @@ export class AuthorizationFlow {
   }
 
   /** Resume the stored request after login/consent: the request is validated again (the client may have changed). */
-  async resume(
-    payload: InteractionPayload,
-    session: SessionRow,
-    browser: BrowserContext,
-  ): Promise<AuthorizeOutcome> {
+  async resume(payload: InteractionPayload, session: SessionRow): Promise<AuthorizeOutcome> {
     const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
-    return this.answeringTheApp(request, () => this.afterAuthentication(request, raw, session, browser));
+    return this.answeringTheApp(request, () => this.afterAuthentication(request, raw, session));
   }
 
   /** A stored request resumed: its errors go back to the app (its redirect_uri was validated again). */
@@ -284,7 +274,6 @@ export class AuthorizationFlow {
     request: AuthorizationRequest,
     raw: RawAuthorizationParams,
     session: SessionRow,
-    browser: BrowserContext,
   ): Promise<AuthorizeOutcome> {
     const needsConsent = await this.needsConsent(request, session);
     if (needsConsent) {
@@ -295,7 +284,7 @@ export class AuthorizationFlow {
         interactionId: await this.createInteraction('consent', { raw, sid: session.sid }),
       };
     }
-    return { kind: 'respond', response: await this.issueCode(request, session, browser) };
+    return { kind: 'respond', response: await this.issueCode(request, session) };
   }
 
   /** Only dynamically registered clients ask for consent; operators vouch for the ones they configure. */
@@ -356,11 +345,7 @@ export class AuthorizationFlow {
     return id;
   }
 
-  private async issueCode(
-    request: AuthorizationRequest,
-    session: SessionRow,
-    browser: BrowserContext,
-  ): Promise<ClientResponse> {
+  private async issueCode(request: AuthorizationRequest, session: SessionRow): Promise<ClientResponse> {
     const now = this.deps.now();
     const code = randomToken(32);
     await this.deps.codes.insertCode({
@@ -391,7 +376,7 @@ export class AuthorizationFlow {
       session_state: sessionState(
         request.client.id,
         request.redirectUri,
-        browser.browserState ?? NO_SESSION_BROWSER_STATE,
+        accountBrowserState(session.cookie_digest),
       ),
     });
   }

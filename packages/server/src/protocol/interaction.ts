@@ -2,7 +2,7 @@ import type { Provider } from '../provider.js';
 import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessions.js';
 import { loginHintFor, makeCurrent } from '../domain/browser-accounts.js';
 import type { InteractionRow } from '../store/repos/interactions.js';
-import { safeEqual, randomToken } from '../util/crypto.js';
+import { safeEqual } from '../util/crypto.js';
 import { isPendingSignIn } from './pending-sign-ins.js';
 import { OAuthError } from './errors.js';
 import type { BrowserContext, InteractionPayload, PendingSecondFactor } from './authorize.js';
@@ -21,9 +21,7 @@ export type LoginResult =
   | { kind: 'second_factor' }
   | Authenticated;
 
-export type Authenticated = { kind: 'authenticated'; browserState: string } & Awaited<
-  ReturnType<SessionService['signIn']>
->;
+export type Authenticated = { kind: 'authenticated' } & Awaited<ReturnType<SessionService['signIn']>>;
 
 /** An account on the picker: its session, the value its button sends (its opaque hint), what it shows. */
 export interface PickableAccount {
@@ -240,7 +238,7 @@ export class Interactions {
           p.logout.endSessions(sessions, { reason: 'replaced', initiator: 'user', browserPresent: false }),
       },
     );
-    return { kind: 'authenticated', ...signed, browserState: randomToken(16) };
+    return { kind: 'authenticated', ...signed };
   }
 
   /** The browser's accounts as the picker shows them, current first (issue 19). */

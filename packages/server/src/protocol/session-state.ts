@@ -3,8 +3,8 @@ import { randomToken } from '../util/crypto.js';
 
 /**
  * Session Management 1.0 §3: session_state = sha256(client_id " " origin " " browser_state " " salt) "." salt.
- * The browser state is a random value in a script-readable cookie that changes at every login and logout; it
- * identifies nothing by itself.
+ * The browser state is that of the session's account (`accountBrowserState`): the script-readable cookie lists
+ * one per account of the browser, each changing only when its own account signs in or out.
  */
 export function sessionState(
   clientId: string,
@@ -16,6 +16,3 @@ export function sessionState(
   const hash = createHash('sha256').update(`${clientId} ${origin} ${browserState} ${salt}`).digest('hex');
   return `${hash}.${salt}`;
 }
-
-/** Browser state for a browser without an SSO session: constant, so "changed" is detected on login. */
-export const NO_SESSION_BROWSER_STATE = 'none';

@@ -3,9 +3,8 @@ import { Management } from '../../protocol/management.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import type { SessionRow } from '../../domain/sessions.js';
-import { randomToken } from '../../util/crypto.js';
 import { accountPage, deviceLabel } from '../../views/account-page.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE } from '../cookies.js';
+import { INTERACTION_COOKIE } from '../cookies.js';
 import { openSignInPage } from '../sign-in.js';
 import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
@@ -19,7 +18,7 @@ import { loginHintFor } from '../../domain/browser-accounts.js';
  * another device, and "sign out everywhere" — each through the one logout path, each followed by its receipt.
  */
 export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
-  const { p, base, cookies } = ctx;
+  const { p, base } = ctx;
   const flow = p.authorization;
   const management = new Management(p);
   const page = { config: { page: true } };
@@ -69,7 +68,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   /** This account is signed out here; the browser's other accounts stay (issue 19). */
   const endThisBrowser = async (req: FastifyRequest, reply: FastifyReply) => {
     await keepLiveAccounts(ctx, req, reply);
-    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
   };
 
   // One of this browser's accounts (issue 19): only that account's session ends, through the one logout path;
@@ -90,7 +88,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       browserPresent: true,
     });
     const left = await keepLiveAccounts(ctx, req, reply);
-    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
     if (!ended) return reply.redirect(`${base}/account`, 303);
     return sendReceipt(ctx, reply, {
       logouts: [{ ended, title: user ? (user.name ?? user.username) : undefined }],

@@ -11,8 +11,6 @@ import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { keepLiveAccounts, setAccountCookies } from '../browser-cookies.js';
 import { continueAsPage } from '../../views/continue-page.js';
 import { sendReceipt } from '../receipt.js';
-import { BROWSER_STATE_COOKIE } from '../cookies.js';
-import { randomToken } from '../../util/crypto.js';
 import { closeSignInPage, finishSignIn, sendOutcome } from '../sign-in.js';
 import { startUpstreamTrip } from './connections.js';
 import { connectionForEmail } from '../../federation/home-realm.js';
@@ -54,7 +52,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         closeSignInPage(ctx, reply, it.row.id);
         if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
         // The same continuation as a picked account: step-up and consent still apply to this app's request.
-        return respond(reply, await flow.continueAsPicked(it.payload, session, browser));
+        return respond(reply, await flow.continueAsPicked(it.payload, session));
       }
     }
     // These helpers answer true once they sent their page: a Fastify reply is thenable, so one returned from an
@@ -143,7 +141,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (!session) return reply.redirect(`${base}/interaction/${it.row.id}?another=1`, 303);
     await interactions.finish(it);
     closeSignInPage(ctx, reply, it.row.id);
-    return respond(reply, await flow.continueAsPicked(it.payload, session, browserContext(req)));
+    return respond(reply, await flow.continueAsPicked(it.payload, session));
   };
   app.get<IdParams>('/interaction/:id/continue', page, continueAs);
   app.post<IdParams>('/interaction/:id/continue', page, continueAs);
@@ -164,7 +162,6 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
         })
       : [];
     await keepLiveAccounts(ctx, req, reply);
-    reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), ctx.cookies.browserState());
     if (!ended) return reply.redirect(signIn, 303);
     return sendReceipt(ctx, reply, {
       logouts: [{ ended }],
@@ -193,7 +190,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     }
     setAccountCookies(ctx, reply, picked.accounts);
     closeSignInPage(ctx, reply, it.row.id);
-    return respond(reply, await flow.continueAsPicked(it.payload, picked.session, browser));
+    return respond(reply, await flow.continueAsPicked(it.payload, picked.session));
   });
 
   /** The login page of an interaction (shown first, and again after a failed attempt). */
@@ -272,7 +269,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
       };
       return sendPage(reply, loginPage(await withPasskey(view, it, reply)), result.status);
     }
-    return finishSignIn(ctx, reply, it, result, browser);
+    return finishSignIn(ctx, reply, it, result);
   });
 
   async function showConsent(reply: FastifyReply, it: LoadedInteraction) {
@@ -328,7 +325,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     if (result.kind === 'second_factor') {
       return reply.redirect(`${base}/interaction/${it.row.id}/second-factor`, 303);
     }
-    return finishSignIn(ctx, reply, it, result, browser);
+    return finishSignIn(ctx, reply, it, result);
   });
 
   app.post<IdParams>('/interaction/:id/consent', page, async (req, reply) => {
@@ -348,7 +345,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const scopes = splitScope(it.payload.raw.scope).filter((s) => client?.allowedScopes.has(s));
     await interactions.consent(it, session, scopes);
-    return respond(reply, await flow.resume(it.payload, session, browser));
+    return respond(reply, await flow.resume(it.payload, session));
   });
 
   // A link, not a second form: the login page keeps exactly one form with one submit button (the contract).

@@ -9,8 +9,7 @@ import { setAccountCookies } from '../browser-cookies.js';
 import { linkAccountPage, upstreamErrorPage } from '../../views/connection-pages.js';
 import { errorPage } from '../../views/pages.js';
 import { signedOutPage } from '../../views/logout-pages.js';
-import { randomToken } from '../../util/crypto.js';
-import { BROWSER_STATE_COOKIE, INTERACTION_COOKIE, REAUTH_COOKIE } from '../cookies.js';
+import { INTERACTION_COOKIE, REAUTH_COOKIE } from '../cookies.js';
 import { closeSignInPage, sendOutcome } from '../sign-in.js';
 import { isPendingSignIn, pendingSignIns } from '../../protocol/pending-sign-ins.js';
 import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
@@ -93,9 +92,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
     signed: SignedIn & { interactionId: string },
     connectionId: string,
   ) {
-    const browserState = randomToken(16);
     setAccountCookies(ctx, reply, signed.accounts);
-    reply.setCookie(BROWSER_STATE_COOKIE, browserState, cookies.browserState());
     const reauth = reauthList(req).filter((c) => c !== connectionId);
     if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());
     else if (req.cookies[REAUTH_COOKIE]) reply.clearCookie(REAUTH_COOKIE, cookies.clear());
@@ -113,8 +110,7 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
       );
     }
     if (it.payload.returnTo) return reply.redirect(`${base}${it.payload.returnTo}`, 303);
-    const browser = { ...browserContext(req), browserState };
-    return sendOutcome(ctx, reply, await flow.resume(it.payload, signed.session, browser));
+    return sendOutcome(ctx, reply, await flow.resume(it.payload, signed.session));
   }
 
   app.get<ConnParams>('/connections/:id/callback', page, async (req, reply) => {

@@ -3,13 +3,12 @@ import { EndSessionService, type EndSessionOutcome } from '../../protocol/end-se
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
 import { readFrontchannelResults, receiptJson } from '../../logout/receipt.js';
-import { randomToken } from '../../util/crypto.js';
 import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views/logout-pages.js';
 import { pageLang } from '../../views/layout.js';
 import { logoutChooserPage } from '../../views/account-picker.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
-import { BROWSER_STATE_COOKIE, REAUTH_COOKIE } from '../cookies.js';
+import { REAUTH_COOKIE } from '../cookies.js';
 import { reauthList } from './connections.js';
 import { upstreamUnreachablePage } from '../../views/connection-pages.js';
 import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
@@ -44,8 +43,6 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
           const merged = [...new Set([...reauthList(req), ...reauth])];
           reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());
         }
-        // Session Management: the browser state changes at logout, so RPs polling check_session see "changed".
-        reply.setCookie(BROWSER_STATE_COOKIE, randomToken(16), cookies.browserState());
         return sendReceipt(ctx, reply, {
           // One account: the receipt as ever; several: a section per account, named.
           // Every ended session is of this browser: each one's front-channel apps get their frame here.

@@ -140,7 +140,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     if (checked.outcome === 'wrong')
       return sendPage(reply, await codeView(it, pending, reply, checked.message), 401);
     const result = await interactions.completeSecondFactor(it, pending, checked.amr, browser);
-    return finishSignIn(ctx, reply, it, result, browser);
+    return finishSignIn(ctx, reply, it, result);
   });
 
   // The second step with a passkey: it must be one of this user's; user verification adds `user` (and so phr).
@@ -162,7 +162,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
       return sendPage(reply, await codeView(it, pending, reply, used.message), 400);
     const browser = browserContext(req);
     const result = await interactions.completeSecondFactor(it, pending, used.amr, browser);
-    return finishSignIn(ctx, reply, it, result, browser);
+    return finishSignIn(ctx, reply, it, result);
   });
 
   app.post<IdParams>('/interaction/:id/second-factor/enrol', page, async (req, reply) => {
@@ -189,6 +189,6 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     if (!pending.enrolled) return reply.redirect(here(it), 303);
     const browser = browserContext(req);
     const result = await interactions.completeSecondFactor(it, pending, ['otp'], browser);
-    return finishSignIn(ctx, reply, it, result, browser);
+    return finishSignIn(ctx, reply, it, result);
   });
 }
