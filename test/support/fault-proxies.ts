@@ -18,6 +18,8 @@ export interface UpstreamAnswer {
   path: string;
   status: number;
   retryAfter: string | undefined;
+  /** From the request's arrival at the front to the upstream's response headers. */
+  ms: number;
 }
 
 export interface ProxyFailure {
@@ -46,6 +48,7 @@ export async function startRoundRobin(upstreams: number[]): Promise<RoundRobin> 
   const answers: UpstreamAnswer[] = [];
   const failures: ProxyFailure[] = [];
   const server = createHttpServer((req, res) => {
+    const arrived = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -74,6 +77,7 @@ export async function startRoundRobin(upstreams: number[]): Promise<RoundRobin> 
               path: req.url!.split('?')[0]!,
               status: upRes.statusCode!,
               retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+              ms: performance.now() - arrived,
             });
             res.writeHead(upRes.statusCode!, upRes.headers);
             upRes.pipe(res);

@@ -353,6 +353,47 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
         `${abandoned} flows abandoned by a fault; requests per process ${perProcess.join('/')}; ` +
         `503s ${fiveHundreds.length}; front failures at the kill ${front.failures.length}`,
     );
+    // `npm run bench` runs this test as its scale-out scenario and reports these numbers (bench/lib/scale-out.mjs).
+    if (process.env.ADIEU_SCALE_OUT_REPORT) {
+      const seconds = (loadEnded - start) / 1000;
+      const percentile = (xs: number[], p: number) =>
+        xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : null;
+      const byPath = new Map<string, number[]>();
+      for (const a of front.answers) {
+        const key = `${a.method} ${a.path.replace(/\/[\w-]{16,}/g, '/:id')}`;
+        byPath.set(key, [...(byPath.get(key) ?? []), a.ms]);
+      }
+      writeFileSync(
+        process.env.ADIEU_SCALE_OUT_REPORT,
+        JSON.stringify({
+          seconds,
+          processes: ports.length,
+          signIns: flows,
+          refreshes,
+          logouts: loggedOut.length,
+          deliveredTwice: repeated.length,
+          kept: kept.length,
+          abandoned,
+          unavailable503: fiveHundreds.length,
+          frontFailuresAtKill: front.failures.length,
+          faults: {
+            killAt: (killedAt - start) / 1000,
+            outage: [(cutAt - start) / 1000, (restoredAt - start) / 1000],
+          },
+          perProcess: perProcess.map((requests) => ({ requests, perSecond: requests / seconds })),
+          latency: [...byPath].map(([route, ms]) => {
+            ms.sort((x, y) => x - y);
+            return {
+              route,
+              n: ms.length,
+              p50: percentile(ms, 50),
+              p95: percentile(ms, 95),
+              p99: percentile(ms, 99),
+            };
+          }),
+        }),
+      );
+    }
     // Enough happened for the assertions above to mean something, even on a loaded machine.
     expect(flows).toBeGreaterThanOrEqual(2 * VIRTUAL_USERS);
     expect(loggedOut.length).toBeGreaterThanOrEqual(VIRTUAL_USERS);
