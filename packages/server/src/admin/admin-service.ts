@@ -6,7 +6,7 @@ import { readParams } from '../protocol/params.js';
 import { LOGOUT_EVENT } from '../logout/logout-token.js';
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { randomToken } from '../util/crypto.js';
-import { ADMIN_ROLE, type Actor } from './admin-auth.js';
+import { Roles } from './roles.js';
 import type { AuditEventRow } from '../store/repos/audit.js';
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
@@ -39,7 +39,12 @@ const OUTCOMES = ['delivered', 'failed', 'pending'] as const;
 
 /** The console's admin operations that are not the management API's: lists, filters, clients, keys, live. */
 export class AdminService {
-  constructor(private readonly p: Provider) {}
+  /** Roles, with the rule that an admin cannot take their own admin role. */
+  readonly roles: Roles;
+
+  constructor(private readonly p: Provider) {
+    this.roles = new Roles(p.store.roles, p.now);
+  }
 
   async listUsers(q: string | undefined, after: string | undefined, limit: number) {
     const rows = await this.p.store.consoleQueries.searchUsers(q, after, limit + 1);
@@ -57,27 +62,6 @@ export class AdminService {
       });
     }
     return { items, next: rows.length > limit ? page[page.length - 1]!.username : null };
-  }
-
-  /** The roles a user holds. */
-  roles(userId: string): Promise<string[]> {
-    return this.p.store.roles.list(userId);
-  }
-
-  /** Grant a role, recording who granted it. */
-  async grantRole(userId: string, role: string, actor: Actor) {
-    await this.p.store.roles.grant(userId, role, `${actor.type}:${actor.id ?? ''}`, this.p.now());
-  }
-
-  /**
-   * Take a role away. The last way in must not be closed from inside: an admin cannot take their own admin
-   * role (409).
-   */
-  async revokeRole(userId: string, role: string, actor: Actor) {
-    if (actor.type === 'user' && actor.id === userId && role === ADMIN_ROLE) {
-      throw new OAuthError('invalid_request', 'you cannot take your own admin role; ask another admin', 409);
-    }
-    await this.p.store.roles.revoke(userId, role);
   }
 
   async audit(query: unknown) {

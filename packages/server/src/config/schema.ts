@@ -7,6 +7,10 @@ import { connectionSchema } from '../federation/connection-config.js';
  * The provider's configuration file, validated once at start. Every key is documented here because the README
  * table is generated from these descriptions. Unknown keys are refused so that a typo cannot silently disable a
  * security setting.
+ *
+ * This file stays long on purpose: it is one schema, read top to bottom as the configuration reference
+ * (`adieu config-reference` generates docs/configuration.md from it), and splitting it would scatter the
+ * sections a reader compares with one another.
  */
 const seconds = (def: number, what: string) => z.number().int().positive().default(def).describe(what);
 

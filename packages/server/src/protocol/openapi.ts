@@ -1,7 +1,12 @@
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { adminOpenApi } from './openapi-admin.js';
 
-/** The OpenAPI 3.1 document of the management and session APIs, served at /api/v1/openapi.json. */
+/**
+ * The OpenAPI 3.1 document of the management and session APIs, served at /api/v1/openapi.json.
+ *
+ * Long on purpose: it is one document, data rather than logic, kept in the order it is served so it reads like
+ * the API reference; the admin API's part already lives in openapi-admin.ts.
+ */
 export function openApiDocument(issuer: string) {
   const error = { $ref: '#/components/schemas/Error' };
   const errors = {

@@ -37,7 +37,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
   app.get<UserParams>('/api/v1/users/:user/roles', async (req, reply) => {
     await admin(req.headers.authorization);
     const user = await m.findUser(req.params.user);
-    return noStore(reply).send({ roles: await s.roles(user.id) });
+    return noStore(reply).send({ roles: await s.roles.list(user.id) });
   });
 
   app.put<{ Params: { user: string; role: string } }>(
@@ -46,7 +46,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
       const actor = await admin(req.headers.authorization);
       const role = checkRole(req.params.role);
       const user = await m.findUser(req.params.user);
-      await s.grantRole(user.id, role, actor);
+      await s.roles.grant(user.id, role, actor);
       return reply.code(204).send();
     },
   );
@@ -57,7 +57,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
       const actor = await admin(req.headers.authorization);
       const role = checkRole(req.params.role);
       const user = await m.findUser(req.params.user);
-      await s.revokeRole(user.id, role, actor);
+      await s.roles.revoke(user.id, role, actor);
       return reply.code(204).send();
     },
   );
