@@ -11,6 +11,7 @@ import { Listener } from './server-app.js';
 import { portalApp } from './portal.js';
 import { expensesApp } from './expenses.js';
 import { bookingsApp } from './bookings.js';
+import { startAcmeProcess, type AcmeProcess } from './acme-process.js';
 
 export type AppName = 'portal' | 'bookings' | 'expenses';
 
@@ -27,6 +28,8 @@ export interface Demo {
   sites: DemoSites;
   certs: DemoCerts;
   provider: RunningServer;
+  /** "Acme Corp", the upstream identity provider, in its own process. */
+  acme: AcmeProcess;
   /** Take an app off the network (its sessions stay in memory) and bring it back: "down during the logout". */
   stopApp(name: AppName): Promise<void>;
   startApp(name: AppName): Promise<void>;
@@ -34,7 +37,8 @@ export interface Demo {
 }
 
 /**
- * Start the whole seed scenario: the provider and three apps on four sites (seed 000). Portal and Expenses are
+ * Start the whole seed scenario: the provider and three apps on four sites (seed 000), and "Acme Corp", an
+ * upstream identity provider on a fifth site in a process of its own (issue 13). Portal and Expenses are
  * server-rendered (Express and Fastify with @adieu/node), Bookings is a single-page app (@adieu/browser).
  */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
@@ -46,11 +50,35 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const secrets = demoSecrets(dataDir);
   const fetch = demoFetch(hosts, certs.ca);
 
-  const provider = await startDemoProvider(
-    providerConfig(sites, certs, secrets, dataDir),
-    dataDir,
-    options.quiet ?? false,
-  );
+  const quiet = options.quiet ?? false;
+  // Acme and Adieu start side by side: Adieu reads Acme's discovery document only at the first sign-in through
+  // it, and a shorter start leaves less time for another program to take a chosen port.
+  const [acmeStarted, providerStarted] = await Promise.allSettled([
+    startAcmeProcess(
+      {
+        issuer: sites.origin('acme'),
+        adieuIssuer: sites.origin('idp'),
+        clientSecret: secrets.acme,
+        dataDir,
+        port: sites.ports.acme,
+        hosts,
+        caFile: certs.caFile,
+        certFile: certs.certFile,
+        keyFile: certs.keyFile,
+      },
+      quiet,
+    ),
+    startDemoProvider(providerConfig(sites, certs, secrets, dataDir), dataDir, quiet),
+  ]);
+  if (acmeStarted.status === 'rejected' || providerStarted.status === 'rejected') {
+    if (acmeStarted.status === 'fulfilled') await acmeStarted.value.stop();
+    if (providerStarted.status === 'fulfilled') await providerStarted.value.close();
+    throw acmeStarted.status === 'rejected'
+      ? acmeStarted.reason
+      : (providerStarted as PromiseRejectedResult).reason;
+  }
+  const acme = acmeStarted.value;
+  const provider = providerStarted.value;
   const lastLogout = new LastLogout(sites.origin('idp'), secrets.ops, fetch);
   const listeners: Record<AppName, Listener> = {} as Record<AppName, Listener>;
   try {
@@ -69,17 +97,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   } catch (e) {
     for (const l of Object.values(listeners)) await l.stop();
     await provider.close();
+    await acme.stop();
     throw e;
   }
   return {
     sites,
     certs,
     provider,
+    acme,
     stopApp: (name) => listeners[name].stop(),
     startApp: (name) => listeners[name].start(),
     async close() {
       for (const l of Object.values(listeners)) await l.stop();
       await provider.close();
+      await acme.stop();
     },
   };
 }

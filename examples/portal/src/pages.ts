@@ -77,7 +77,24 @@ export function lastLogoutPanel(report: LogoutReport | undefined): SafeHtml {
             ><span class="status ${p.signed_out}">${STATUS[p.signed_out]}</span>
           </li>`,
       )}
+      ${upstreamRow(report.upstream)}
     </ul>`;
+}
+
+/** What the record says of the upstream provider (Acme Corp) the person signed in through, when there was one. */
+function upstreamRow(u: LogoutReport['upstream']): SafeHtml {
+  if (!u) return html``;
+  const [status, text] =
+    u.status === 'ended'
+      ? ['confirmed', `Signed out at ${u.name} too`]
+      : u.status === 'pending'
+        ? ['pending', `Signing out at ${u.name} next`]
+        : ['not_confirmed', u.detail ?? `You may still be signed in at ${u.name}`];
+  const label = { confirmed: 'Signed out', pending: 'Next…', not_confirmed: 'Still signed in?' }[status];
+  return html`<li data-upstream="${u.connection_id}">
+    <span><strong>${u.name}</strong><span class="channels">${text} (where you signed in)</span></span
+    ><span class="status ${status}">${label}</span>
+  </li>`;
 }
 
 export interface AppPageOptions {

@@ -65,7 +65,9 @@ export function portalApp(o: { sites: DemoSites; secret: string; fetch: FetchLik
       : html`<p class="who" id="who">Nobody</p>
           <div class="row"><a class="button primary" id="signin" href="/login">Sign in</a></div>
           <p class="note">
-            Demo users: <code>alice</code> / <code>alice</code> and <code>bob</code> / <code>bob</code>.
+            Demo users: <code>alice</code> / <code>alice</code> and <code>bob</code> / <code>bob</code>; or
+            <strong>Continue with Acme Corp</strong> as <code>dave</code> / <code>dave</code> (Acme's own
+            account).
           </p>`;
     res.type('html').send(
       serverAppPage({

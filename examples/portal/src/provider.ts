@@ -4,20 +4,32 @@ import { join } from 'node:path';
 import { parseConfig, startServer, type ConfigInput, type RunningServer } from '@adieu/server';
 import type { DemoCerts } from './certs.js';
 import type { DemoSites } from './sites.js';
+import { ACME_CONNECTION } from './acme-people.js';
 
 export interface DemoSecrets {
   portal: string;
   expenses: string;
   ops: string;
+  /** Adieu's client secret at the Acme Corp upstream. */
+  acme: string;
 }
 
-/** Client secrets made at first start and kept with the demo's data (a demo still deserves real secrets). */
+/**
+ * Client secrets made at first start and kept with the demo's data (a demo still deserves real secrets). A data
+ * folder from an older demo gets the secrets it lacks added.
+ */
 export function demoSecrets(dataDir: string): DemoSecrets {
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DemoSecrets>) : {};
   const make = () => randomBytes(24).toString('base64url');
-  const secrets = { portal: make(), expenses: make(), ops: make() };
-  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const secrets: DemoSecrets = {
+    portal: kept.portal ?? make(),
+    expenses: kept.expenses ?? make(),
+    ops: kept.ops ?? make(),
+    acme: kept.acme ?? make(),
+  };
+  if (Object.keys(kept).length !== Object.keys(secrets).length)
+    writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
@@ -28,7 +40,8 @@ export const DEMO_USERS = [
 
 /**
  * The provider's configuration for the demo: the three apps, each with front-channel and back-channel logout
- * URIs, an admin client the apps use to show the "last logout" panel, and the two seed users.
+ * URIs, an admin client the apps use to show the "last logout" panel, the two seed users, and the "Acme Corp"
+ * upstream (a connection: "Continue with Acme Corp" on the sign-in page).
  */
 export function providerConfig(
   sites: DemoSites,
@@ -45,7 +58,7 @@ export function providerConfig(
     database: `sqlite:${join(dataDir, 'adieu.db')}`,
     outbound_ca: [certs.caFile],
     resolve: Object.fromEntries(
-      (['portal', 'bookings', 'expenses'] as const).map((n) => [sites.host(n), '127.0.0.1']),
+      (['portal', 'bookings', 'expenses', 'acme'] as const).map((n) => [sites.host(n), '127.0.0.1']),
     ),
     login: { scrypt_log_n: 15 },
     // "Create account" on the login page; with no mail server the messages land as .eml files in .data/mail.
@@ -53,6 +66,21 @@ export function providerConfig(
     email: { folder: join(dataDir, 'mail') },
     // Short retries, so "an app that was down is logged out once it is back" shows within seconds.
     logout: { backchannel_backoff: { initial: 1, max: 5 }, backchannel_timeout: 3 },
+    connections: [
+      {
+        ...ACME_CONNECTION,
+        type: 'oidc',
+        issuer: o('acme'),
+        client_id: 'adieu',
+        client_secret: secrets.acme,
+        // offline_access: an Acme ID token that expired by logout time is refreshed first (docs/federation.md).
+        scope: 'openid email profile offline_access',
+        // Signing out of the apps signs you out of Acme too, and the receipt says so.
+        logout: 'upstream',
+        // Home-realm discovery: typing dave@acme.example into the sign-in form goes to Acme.
+        domains: ['acme.example'],
+      },
+    ],
     clients: [
       {
         client_id: 'portal',

@@ -8,17 +8,21 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@adieu/server/testing';
 
-it('names the busy port and ADIEU_DEMO_PORTS', { timeout: 120_000 }, async () => {
+// The portal's port (a listener in the demo's process) and Acme Corp's (its own process, issue 13).
+it.each([
+  ['the portal', 1],
+  ['Acme Corp', 4],
+])('names the busy port of %s and ADIEU_DEMO_PORTS', { timeout: 120_000 }, async (_name, index) => {
   const busy = createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
   const taken = (busy.address() as { port: number }).port;
   const cwd = mkdtempSync(join(tmpdir(), 'adieu-demo-ports-'));
   try {
-    const ports = [await freePort(), taken, await freePort(), await freePort()].join(',');
+    const ports = await Promise.all([0, 1, 2, 3, 4].map((i) => (i === index ? taken : freePort())));
     const r = spawnSync(process.execPath, [fileURLToPath(new URL('../dist/main.js', import.meta.url))], {
       cwd,
       encoding: 'utf8',
-      env: { ...process.env, ADIEU_DEMO_PORTS: ports },
+      env: { ...process.env, ADIEU_DEMO_PORTS: ports.join(',') },
       timeout: 100_000,
     });
     expect(r.status).toBe(1);

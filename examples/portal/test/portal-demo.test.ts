@@ -44,6 +44,7 @@ describe.skipIf(!enabled).each(COOKIE_MODES)('portal demo, third-party cookies %
         portal: await freePort(),
         bookings: await freePort(),
         expenses: await freePort(),
+        acme: await freePort(),
       },
     });
   });

@@ -32,6 +32,7 @@ describe.skipIf(!enabled)('portal demo: what shows, and the error paths', () => 
         portal: await freePort(),
         bookings: await freePort(),
         expenses: await freePort(),
+        acme: await freePort(),
       },
     });
     browser = await launchBrowser('allowed');
