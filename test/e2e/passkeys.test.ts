@@ -10,8 +10,12 @@ import { chromium } from 'playwright-core';
 import { startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
 import { CHROMIUM_PATH, hasChromium } from '../support/env.js';
 import { snapshot } from './support/chromium.js';
+import { authorizationRequest, discover, oidc } from '../support/oidc.js';
 
 const enabled = hasChromium();
+const SECRET = 'app-secret-0123456789abcdef';
+/** The app's callback: never served, the test takes the code from the browser's request for it. */
+const APP_CALLBACK = 'http://localhost:5002/app/callback';
 
 describe.skipIf(!enabled)('passkeys in Chromium (virtual authenticator)', () => {
   let op: TestProvider;
@@ -19,11 +23,22 @@ describe.skipIf(!enabled)('passkeys in Chromium (virtual authenticator)', () => 
 
   beforeAll(async () => {
     op = await startTestProvider({
-      users: ['light-390', 'dark-390', 'light-1280', 'dark-1280'].map((u) => ({
-        username: `pk-${u}`,
-        password: `pk-${u}-password`,
-        email: `pk-${u}@example.com`,
-      })),
+      users: ['light-390', 'dark-390', 'light-1280', 'dark-1280'].flatMap((u) =>
+        ['pk', 'req'].map((kind) => ({
+          username: `${kind}-${u}`,
+          password: `${kind}-${u}-password`,
+          email: `${kind}-${u}@example.com`,
+        })),
+      ),
+      clients: [
+        {
+          client_id: 'required-app',
+          client_secret: SECRET,
+          redirect_uris: [APP_CALLBACK],
+          grant_types: ['authorization_code'],
+          mfa: 'required',
+        },
+      ],
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
@@ -150,6 +165,64 @@ describe.skipIf(!enabled)('passkeys in Chromium (virtual authenticator)', () => 
           await fits(page, `second-factor-${scheme}-${width}`);
           await use.click();
           await page.getByRole('heading', { name: 'Your sign-ins' }).waitFor({ state: 'visible' });
+          expect(await sessionAmr(user)).toBe('pwd hwk user mfa');
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+  for (const scheme of ['light', 'dark'] as const) {
+    for (const width of [390, 1280]) {
+      it(`an app that requires a second factor: add a passkey while signing in, on to the app at phr (${scheme}, ${width} px)`, async () => {
+        const user = `req-${scheme}-${width}`;
+        const context = await browser.newContext({ viewport: { width, height: 900 }, colorScheme: scheme });
+        const page = await context.newPage();
+        try {
+          const { cdp, id } = await virtualAuthenticator(page);
+          const config = await discover({
+            issuer: op.issuer,
+            clientId: 'required-app',
+            clientSecret: SECRET,
+            redirectUri: APP_CALLBACK,
+          });
+          const req = await authorizationRequest(config, APP_CALLBACK);
+          let reached: string | undefined;
+          await page.route(`${APP_CALLBACK}**`, async (route) => {
+            reached = route.request().url();
+            await route.fulfill({ contentType: 'text/html', body: '<h1>Back in the app</h1>' });
+          });
+          await page.goto(req.url.toString());
+          await page.fill('input[name=username]', user);
+          await page.fill('input[name=password]', `${user}-password`);
+          await page.click('button[type=submit]');
+
+          // Set up a factor: the app's QR code and, beside it, "Add a passkey".
+          await page.getByRole('heading', { name: 'Set up two-step sign-in' }).waitFor({ state: 'visible' });
+          const add = page.getByRole('button', { name: 'Add a passkey' });
+          await add.waitFor({ state: 'visible' });
+          await expect(
+            page.getByRole('img', { name: 'QR code to scan with your authenticator app' }).isVisible(),
+          ).resolves.toBe(true);
+          await fits(page, `required-enrol-${scheme}-${width}`);
+          await add.click();
+          await page.locator('[data-adieu=recovery-codes]').waitFor({ state: 'visible' });
+          expect(await page.locator('[data-adieu=recovery-codes] li').count()).toBe(10);
+          const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId: id });
+          expect(credentials).toHaveLength(1);
+          await fits(page, `required-codes-${scheme}-${width}`);
+          await page.getByRole('button', { name: 'I saved them, continue' }).click();
+          await page.getByRole('heading', { name: 'Back in the app' }).waitFor({ state: 'visible' });
+
+          const tokens = await oidc.authorizationCodeGrant(config, new URL(reached!), {
+            pkceCodeVerifier: req.verifier,
+            expectedState: req.state,
+            expectedNonce: req.nonce,
+            idTokenExpected: true,
+          });
+          const claims = tokens.claims()!;
+          expect(claims.acr).toBe('urn:adieu:phr');
+          expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
           expect(await sessionAmr(user)).toBe('pwd hwk user mfa');
         } finally {
           await context.close();

@@ -35,6 +35,13 @@ describe.each(engines)('passkeys on %s', (engine) => {
             redirect_uris: [cb],
             grant_types: ['authorization_code', 'refresh_token'],
           },
+          {
+            client_id: 'required-app',
+            client_secret: SECRET,
+            redirect_uris: [cb],
+            grant_types: ['authorization_code'],
+            mfa: 'required',
+          },
         ],
       },
       { clock: () => now, engine },
@@ -58,10 +65,10 @@ describe.each(engines)('passkeys on %s', (engine) => {
     return { who, browser, user };
   }
 
-  async function start(browser: BrowserSession, extra: Record<string, string> = {}) {
+  async function start(browser: BrowserSession, extra: Record<string, string> = {}, clientId = 'app') {
     const config = await discover({
       issuer: op.issuer,
-      clientId: 'app',
+      clientId,
       clientSecret: SECRET,
       redirectUri: cb,
     });
@@ -367,6 +374,108 @@ describe.each(engines)('passkeys on %s', (engine) => {
     expect(foreign.status).toBe(400);
     expect(alert(foreign)).toMatch(/not one of this account/);
     expect(Number((await factorRows(user.id))[0]!.sign_count)).toBe(counter);
+  });
+
+  it('mfa "required": a user without a factor may add a passkey instead of an app, and goes on in the same sid at phr', async () => {
+    const who = { username: `pk${++n}`, password: `pk${n}-password-1`, email: `pk${n}@example.com` };
+    await op.provider.users.createSeeds([who]);
+    const user = (await op.provider.store.users.findByUsername(who.username))!;
+    const browser = new BrowserSession();
+    // Signed in with the password to an app that asks nothing more.
+    const s0 = await start(browser);
+    const signedIn = await browser.submit(s0.first, { username: who.username, password: who.password });
+    const before = await claimsOf(s0, signedIn.redirectTo!);
+    expect(before.acr).toBe('urn:adieu:pwd');
+
+    // The app that requires a second factor: set one up, no password again; both kinds are offered.
+    const s = await start(browser, {}, 'required-app');
+    expect(s.first.doc.querySelector('h1')?.text).toBe('Set up two-step sign-in');
+    expect(s.first.doc.querySelector('[data-adieu=totp-secret]')).toBeTruthy();
+    const form = s.first.doc.querySelector(passkeyForm);
+    expect(form?.getAttribute('data-ceremony')).toBe('register');
+    expect(form?.querySelector('button')?.text.trim()).toBe('Add a passkey');
+    const options = optionsOf(s.first) as CeremonyOptions & Record<string, unknown>;
+    expect(options.rp).toEqual({ name: new URL(op.issuer).host, id: 'localhost' });
+    expect(Buffer.from(options.user!.id, 'base64url').toString()).toBe(user.id);
+    expect(options.authenticatorSelection).toMatchObject({
+      residentKey: 'required',
+      userVerification: 'required',
+    });
+
+    // Bad answers: a readable 400 on the same page with a fresh challenge, and nothing stored.
+    const auth = new SoftAuthenticator({ origin: op.issuer });
+    let page = s.first;
+    for (const [label, answer] of [
+      ['garbage', () => '{'],
+      [
+        'wrong origin',
+        (o: CeremonyOptions) => JSON.stringify(auth.create(o, { origin: 'https://evil.example' })),
+      ],
+      [
+        'no user verification',
+        (o: CeremonyOptions) => JSON.stringify(auth.create(o, { userVerified: false })),
+      ],
+    ] as const) {
+      const res = await browser.submit(page, { response: answer(optionsOf(page)) }, passkeyForm);
+      expect(res.status, label).toBe(400);
+      expect(alert(res), label).toMatch(/could not be verified/);
+      expect(res.doc.querySelector('h1')?.text, label).toBe('Set up two-step sign-in');
+      expect(optionsOf(res).challenge, label).not.toBe(optionsOf(page).challenge);
+      page = res;
+    }
+    expect(await factorRows(user.id)).toHaveLength(0);
+    // A challenge made for the account page is bound to that page: not taken here.
+    const accountPage = await browser.navigate(`${op.issuer}/account/two-step/passkey`);
+    expect(accountPage.doc.querySelector('h1')?.text).toBe('Add a passkey');
+    const elsewhere = await browser.submit(
+      page,
+      {
+        challenge: accountPage.doc.querySelector('input[name=challenge]')!.getAttribute('value')!,
+        response: JSON.stringify(auth.create(optionsOf(accountPage))),
+      },
+      passkeyForm,
+    );
+    expect(elsewhere.status).toBe(400);
+    expect(alert(elsewhere)).toMatch(/expired or was already used/);
+    expect(await factorRows(user.id)).toHaveLength(0);
+
+    const codes = await browser.submit(
+      elsewhere,
+      { response: JSON.stringify(auth.create(optionsOf(elsewhere))) },
+      passkeyForm,
+    );
+    expect(codes.doc.querySelectorAll('[data-adieu=recovery-codes] li')).toHaveLength(10);
+    const [row] = await factorRows(user.id);
+    expect(row).toMatchObject({
+      kind: 'passkey',
+      credential_id: Buffer.from(auth.credentials.at(-1)!.id).toString('base64url'),
+    });
+    // The same page posted again (its challenge is spent): nothing more is stored.
+    await browser.submit(
+      elsewhere,
+      { response: JSON.stringify(auth.create(optionsOf(elsewhere))) },
+      passkeyForm,
+    );
+    expect(await factorRows(user.id)).toHaveLength(1);
+
+    const cont = await browser.submit(codes, {});
+    expect(cont.redirectTo, cont.body.slice(0, 300)).toBeTruthy();
+    const claims = await claimsOf(s, cont.redirectTo!);
+    expect(claims.sid).toBe(before.sid);
+    expect(claims.acr).toBe('urn:adieu:phr');
+    expect(claims.amr).toEqual(['pwd', 'hwk', 'user', 'mfa']);
+
+    // Next time, the passkey is the second step this app asks for.
+    const fresh = new BrowserSession();
+    const s2 = await start(fresh, {}, 'required-app');
+    const step2 = await fresh.submit(s2.first, { username: who.username, password: who.password });
+    expect(step2.doc.querySelector('h1')?.text).toBe('Two-step sign-in');
+    const done = await fresh.submit(
+      step2,
+      { response: JSON.stringify(auth.get(optionsOf(step2))) },
+      passkeyForm,
+    );
+    expect((await claimsOf(s2, done.redirectTo!)).acr).toBe('urn:adieu:phr');
   });
 
   it('a TOTP user who adds a passkey gets the choice of both on the second step', async () => {

@@ -61,7 +61,8 @@ export type PasskeyUse =
   { outcome: 'ok'; userId: string; amr: string[] } | { outcome: 'failed'; message: string };
 
 export type PasskeyEnrolment =
-  | { outcome: 'enrolled'; factorId: string; recoveryCodes?: string[] }
+  /** `amr`: what the new passkey proved while it was made (`hwk`/`swk`, `user`), for a sign-in that sets it up. */
+  | { outcome: 'enrolled'; factorId: string; amr: string[]; recoveryCodes?: string[] }
   | { outcome: 'failed'; message: string };
 
 export interface PasskeyDeps {
@@ -157,10 +158,13 @@ export class Passkeys {
     return row?.kind === CHALLENGE_KIND ? row.csrf : undefined;
   }
 
-  /** Options to create a passkey for `user` on the account page of session `sid`. */
+  /**
+   * Options to create a passkey for `user`, bound to `owner`: the account page's session (sid), or the sign-in
+   * interaction of a user who must set up a second factor before going on to the app.
+   */
   async registrationOptions(
     user: { id: string; username: string; email: string | null; name: string | null },
-    sid: string,
+    owner: string,
   ): Promise<Ceremony<PublicKeyCredentialCreationOptionsJSON>> {
     const options = await generateRegistrationOptions({
       rpName: this.rp.name,
@@ -174,7 +178,7 @@ export class Passkeys {
       // Discoverable and user-verified: a passkey, usable without a password (docs/mfa.md).
       authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
     });
-    return this.store({ purpose: 'register', owner: sid, userId: user.id }, options);
+    return this.store({ purpose: 'register', owner, userId: user.id }, options);
   }
 
   /**
@@ -183,12 +187,12 @@ export class Passkeys {
    */
   async register(
     userId: string,
-    sid: string,
+    owner: string,
     challengeId: string | undefined,
     responseText: string | undefined,
     name: string | undefined,
   ): Promise<PasskeyEnrolment> {
-    const ceremony = await this.spend(challengeId, 'register', sid);
+    const ceremony = await this.spend(challengeId, 'register', owner);
     if (!ceremony || ceremony.userId !== userId) return { outcome: 'failed', message: EXPIRED };
     const response = parseResponse<RegistrationResponseJSON>(responseText);
     if (!response) return this.refuse('register', 'not a WebAuthn registration response', UNREADABLE);
@@ -213,6 +217,7 @@ export class Passkeys {
     const first = !(await this.deps.factors.hasAny(userId));
     const recoveryCodes = first ? newRecoveryCodes() : undefined;
     const factorId = randomToken(12);
+    const backupEligible = info.credentialDeviceType === 'multiDevice';
     await this.deps.factors.add(
       {
         id: factorId,
@@ -225,16 +230,17 @@ export class Passkeys {
         public_key: isoBase64URL.fromBuffer(info.credential.publicKey),
         sign_count: info.credential.counter,
         transports: info.credential.transports?.join(' ') || null,
-        backup_eligible: info.credentialDeviceType === 'multiDevice' ? 1 : 0,
+        backup_eligible: backupEligible ? 1 : 0,
         backed_up: info.credentialBackedUp ? 1 : 0,
         created_at: now,
         last_used_at: null,
       },
       recoveryCodes?.map(recoveryCodeDigest),
     );
+    const amr = passkeyAmr({ backupEligible, userVerified: info.userVerified });
     return recoveryCodes
-      ? { outcome: 'enrolled', factorId, recoveryCodes }
-      : { outcome: 'enrolled', factorId };
+      ? { outcome: 'enrolled', factorId, amr, recoveryCodes }
+      : { outcome: 'enrolled', factorId, amr };
   }
 
   /** Options for a passwordless sign-in on login page `interactionId`: any passkey of this site, verified. */

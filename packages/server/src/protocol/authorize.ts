@@ -42,6 +42,11 @@ export interface PendingSecondFactor {
   enrolment?: string | undefined;
   /** Set once a factor was set up here: the recovery codes page continues the sign-in. */
   enrolled?: boolean | undefined;
+  /**
+   * What the factor set up here proved, added to the session's methods when the sign-in continues: the new
+   * passkey's (`hwk`/`swk`, `user`); absent for an authenticator app (`otp`).
+   */
+  enrolledMethods?: string[] | undefined;
 }
 
 export interface InteractionPayload {

@@ -97,6 +97,11 @@ export interface TotpEnrolView {
   cancelUrl: string;
   /** For the account page form: its interaction id field. */
   hidden?: Record<string, string> | undefined;
+  /**
+   * "Add a passkey" instead of the app (a sign-in that must set up a factor, where the issuer allows passkeys):
+   * a registration form, shown only to a browser that can make one.
+   */
+  passkey?: Omit<PasskeyFormView, 'fields' | 'label' | 'ceremony' | 'separated'> | undefined;
 }
 
 /** Set up an authenticator app: scan or type the secret, then prove it with one code. */
@@ -135,6 +140,21 @@ export function totpEnrolPage(v: TotpEnrolView): SafeHtml {
         ${codeField('Code from the app', v.error)}
         <div class="actions"><button type="submit" class="primary">Turn on</button></div>
       </form>
+      ${
+        v.passkey
+          ? passkeyForm({
+              ...v.passkey,
+              ceremony: 'register',
+              label: 'Add a passkey',
+              separated: true,
+              fields: html`<h2>Or add a passkey</h2>
+                <p class="note">
+                  Instead of the app: your fingerprint, face or screen lock, on this device. It also signs you
+                  in without a password.
+                </p>`,
+            })
+          : ''
+      }
       <p class="note"><a href="${v.cancelUrl}">Cancel</a></p>`,
   });
 }
@@ -153,8 +173,8 @@ export function recoveryCodesPage(v: RecoveryCodesView): SafeHtml {
     title: 'Save your recovery codes',
     body: html`<h1>Two-step sign-in is on</h1>
       <p class="lede">
-        Save these recovery codes somewhere safe. Each one works once, in place of a code from your app, if
-        you lose your phone. They are shown only now.
+        Save these recovery codes somewhere safe. Each one works once, in place of your app's code or your
+        passkey, if you lose your phone or device. They are shown only now.
       </p>
       ${
         v.codes.length

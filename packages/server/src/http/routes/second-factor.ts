@@ -8,6 +8,7 @@ import { recoveryCodesPage, secondFactorPage, totpEnrolPage } from '../../views/
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { browserContext, sendPage, type HttpContext } from '../context.js';
 import { finishSignIn } from '../sign-in.js';
+import { deviceLabel } from '../../views/account-page.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -90,19 +91,42 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     });
   };
 
-  const enrolView = async (it: LoadedInteraction, sealed: string, error?: string) => {
+  /**
+   * Set up a factor while signing in: an authenticator app (the sealed secret), or — where the issuer allows
+   * passkeys — a passkey, whose registration challenge is bound to this interaction.
+   */
+  const enrolView = async (
+    it: LoadedInteraction,
+    sealed: string,
+    req: FastifyRequest,
+    reply: FastifyReply,
+    error?: string,
+  ) => {
     const user = await p.users.find(it.payload.secondFactor!.userId);
     const label = user?.email ?? user?.username ?? 'account';
     const { secret, qrSvg } = await factors.enrolment(sealed, label);
+    const ceremony =
+      user && p.passkeys.available ? await p.passkeys.registrationOptions(user, it.row.id) : undefined;
     return totpEnrolPage({
       base,
       action: `${here(it)}/enrol`,
       csrf: it.row.csrf,
       qrSvg,
       secret,
-      lede: `${await clientName(it)} asks for a second step at sign-in. Set up an authenticator app on your phone; from now on you will enter a code from it after your password.`,
+      lede: ceremony
+        ? `${await clientName(it)} asks for a second step at sign-in. Set up an authenticator app on your phone, or add a passkey; from now on you will use it after your password.`
+        : `${await clientName(it)} asks for a second step at sign-in. Set up an authenticator app on your phone; from now on you will enter a code from it after your password.`,
       cancelUrl: cancelUrl(it),
       error,
+      passkey: ceremony && {
+        base,
+        action: `${here(it)}/enrol-passkey`,
+        nonce: reply.cspNonce,
+        challengeId: ceremony.challengeId,
+        options: ceremony.options,
+        // The name the account page lists it by: this browser (it can be told apart from later ones there).
+        hidden: { csrf: it.row.csrf, name: deviceLabel(browserContext(req).userAgent) },
+      },
     });
   };
 
@@ -118,7 +142,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     // No factor yet, but one is needed: set one up. The secret waits (sealed) in the interaction until confirmed.
     const sealed = pending.enrolment ?? (await factors.startTotp());
     if (!pending.enrolment) await interactions.awaitSecondFactor(it, { ...pending, enrolment: sealed });
-    return sendPage(reply, await enrolView(it, sealed));
+    return sendPage(reply, await enrolView(it, sealed, req, reply));
   });
 
   app.post<IdParams>('/interaction/:id/second-factor', page, async (req, reply) => {
@@ -171,7 +195,7 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     const enrolled = await factors.confirmTotp(pending.userId, pending.enrolment, code ?? '');
     if (enrolled.kind === 'wrong') {
       const message = 'That code is not correct. Enter the 6-digit code your app shows now.';
-      return sendPage(reply, await enrolView(it, pending.enrolment, message), 400);
+      return sendPage(reply, await enrolView(it, pending.enrolment, req, reply, message), 400);
     }
     await interactions.awaitSecondFactor(it, { ...pending, enrolment: undefined, enrolled: true });
     return sendPage(
@@ -184,11 +208,49 @@ export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext)
     );
   });
 
+  // A passkey instead of the app: the same page's other form. Only a verified registration stores anything; the
+  // new passkey (made with user verification) counts as this sign-in's second factor, as a confirmed app code does.
+  app.post<IdParams>('/interaction/:id/second-factor/enrol-passkey', page, async (req, reply) => {
+    const { it, pending } = await pendingOf(req, false);
+    const form = readParams(req.body, ['csrf', 'challenge', 'response', 'name'] as const, {
+      challenge: 64,
+      response: MAX_RESPONSE_CHARS,
+      name: 200,
+    });
+    interactions.checkCsrf(it, form.csrf);
+    if (!pending.enrolment || pending.enrolled || !p.passkeys.available) return reply.redirect(here(it), 303);
+    const added = await p.passkeys.register(
+      pending.userId,
+      it.row.id,
+      form.challenge,
+      form.response,
+      form.name,
+    );
+    if (added.outcome === 'failed') {
+      return sendPage(reply, await enrolView(it, pending.enrolment, req, reply, added.message), 400);
+    }
+    await interactions.awaitSecondFactor(it, {
+      ...pending,
+      enrolment: undefined,
+      enrolled: true,
+      enrolledMethods: added.amr,
+    });
+    return sendPage(
+      reply,
+      recoveryCodesPage({
+        base,
+        codes: added.recoveryCodes ?? [],
+        next: { action: `${here(it)}/continue`, csrf: it.row.csrf },
+      }),
+    );
+  });
+
   app.post<IdParams>('/interaction/:id/second-factor/continue', page, async (req, reply) => {
     const { it, pending } = await pendingOf(req, true);
     if (!pending.enrolled) return reply.redirect(here(it), 303);
     const browser = browserContext(req);
-    const result = await interactions.completeSecondFactor(it, pending, ['otp'], browser);
+    const methods = pending.enrolledMethods ?? ['otp'];
+    const result = await interactions.completeSecondFactor(it, pending, methods, browser);
     return finishSignIn(ctx, reply, it, result);
   });
 }
