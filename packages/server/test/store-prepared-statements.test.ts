@@ -57,25 +57,40 @@ describe.skipIf(!postgres)('named prepared statements on PostgreSQL', () => {
     expect(prepared.filter((p) => p.statement.includes('from probe'))).toEqual([]);
   });
 
-  it('a statement made stale by a migration fails once, then the connection works unnamed', async () => {
+  it('a statement made stale by a migration is run again unnamed; inside a transaction it fails once', async () => {
     const c = await open();
     await sql`create table probe (id int primary key)`.execute(c.db);
     await sql`insert into probe values (1)`.execute(c.db);
     const outcome = await c.db.connection().execute(async (db) => {
-      await sql`select * from probe where id = ${1}`.execute(db);
+      const select = () =>
+        sql<{ id: number; extra?: string | null }>`select * from probe where id = ${1}`.execute(db);
+      await select();
       // Another process adds a column: the prepared `select *` would now return another row type.
       await sql`alter table probe add column extra text`.execute(c.db);
-      const stale = await sql`select * from probe where id = ${1}`.execute(db).then(
-        () => 'ok',
-        (e: { code?: string }) => e.code,
-      );
-      const after = await sql<{
-        id: number;
-        extra: string | null;
-      }>`select * from probe where id = ${1}`.execute(db);
-      return { stale, after: after.rows };
+      const standalone = await select();
+      return { standalone: standalone.rows };
     });
-    expect(outcome.stale).toBe('0A000');
-    expect(outcome.after).toEqual([{ id: 1, extra: null }]);
+    expect(outcome.standalone).toEqual([{ id: 1, extra: null }]);
+
+    // A fresh pool: the connection above has gone back to unnamed statements for good.
+    const d = await open();
+    await sql`create table probe2 (id int primary key)`.execute(d.db);
+    await sql`insert into probe2 values (1)`.execute(d.db);
+    const inTx = await d.db.connection().execute(async (db) => {
+      const select = (on: Kysely<unknown> = db) => sql`select * from probe2 where id = ${1}`.execute(on);
+      await select();
+      await sql`alter table probe2 add column extra text`.execute(d.db);
+      const failed = await db
+        .transaction()
+        .execute((trx) => select(trx))
+        .then(
+          () => 'ok',
+          (e: { code?: string }) => e.code,
+        );
+      const after = await select();
+      return { failed, after: after.rows };
+    });
+    expect(inTx.failed).toBe('0A000');
+    expect(inTx.after).toEqual([{ id: 1, extra: null }]);
   });
 });

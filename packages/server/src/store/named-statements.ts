@@ -20,16 +20,23 @@ type Query = (...args: unknown[]) => unknown;
  *
  * Bounded: at most `max` statements per connection (texts with a varying number of `in (...)` parameters are not
  * all worth keeping; beyond the limit they run unnamed, as before). After an error that says the server's
- * statements no longer match (see {@link GIVE_UP}), the connection goes back to unnamed statements for good: that
- * one query fails like any database error, the next ones work. Turn it off for a database URL with
+ * statements no longer match (see {@link GIVE_UP}), the connection goes back to unnamed statements for good: a
+ * query outside a transaction is run again unnamed and succeeds; one inside a transaction fails like any database
+ * error (the transaction is already aborted), and the next ones work. Turn it off for a database URL with
  * `?prepared_statements=off` (for example behind PgBouncer in transaction mode without prepared-statement support).
  */
 export function nameStatements(client: pg.PoolClient, max = 256): void {
   const names = new Map<string, string>();
   let enabled = true;
+  // Outside a transaction a stale statement is simply run again unnamed; inside one the transaction has failed.
+  let inTransaction = false;
   const query = client.query.bind(client) as Query;
   const named = (...args: unknown[]): unknown => {
     const [text, values, callback] = args;
+    if (typeof text === 'string') {
+      if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
+      else if (/^\s*(commit|rollback|end)\b/i.test(text)) inTransaction = false;
+    }
     if (!enabled || typeof text !== 'string' || !Array.isArray(values) || !PREPARABLE.test(text)) {
       return query(...args);
     }
@@ -41,8 +48,11 @@ export function nameStatements(client: pg.PoolClient, max = 256): void {
     }
     const result = query({ name, text, values }, callback);
     if (result instanceof Promise) {
+      const standalone = !inTransaction;
       return result.catch((e: unknown) => {
-        if (GIVE_UP.has((e as { code?: string }).code ?? '')) enabled = false;
+        if (!GIVE_UP.has((e as { code?: string }).code ?? '')) throw e;
+        enabled = false;
+        if (standalone) return query(text, values);
         throw e;
       });
     }
