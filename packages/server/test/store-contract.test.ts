@@ -34,10 +34,10 @@ function userRow(over: Partial<UserRow> = {}): UserRow {
     id: uid('usr'),
     username: uid('name'),
     email: null,
-    email_verified: 0,
+    email_verified: false,
     name: null,
     password_hash: 'scrypt$not-a-real-hash',
-    disabled: 0,
+    disabled: false,
     password_changed_at: T0,
     created_at: T0,
     updated_at: T0,
@@ -293,7 +293,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
 
   describe('users and consents', () => {
     it('inserts and finds users by id, username, or either', async () => {
-      const u = userRow({ email: 'a@example.com', name: 'A', email_verified: 1 });
+      const u = userRow({ email: 'a@example.com', name: 'A', email_verified: true });
       await store.users.insert(u);
       expect(await store.users.findById(u.id)).toEqual(u);
       expect(await store.users.findByUsername(u.username)).toEqual(u);
@@ -312,11 +312,11 @@ describe.each(engines)('Store contract on %s', (engine) => {
     it('updates only the given fields', async () => {
       const u = userRow({ name: 'Before', email: 'before@example.com' });
       await store.users.insert(u);
-      await store.users.update(u.id, { name: 'After', disabled: 1, updated_at: T0 + 1 });
+      await store.users.update(u.id, { name: 'After', disabled: true, updated_at: T0 + 1 });
       expect(await store.users.findById(u.id)).toEqual({
         ...u,
         name: 'After',
-        disabled: 1,
+        disabled: true,
         updated_at: T0 + 1,
       });
     });

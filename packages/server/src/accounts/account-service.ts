@@ -221,7 +221,7 @@ export class AccountService {
   }
 
   private async markVerified(user: UserRow): Promise<void> {
-    await this.d.store.users.update(user.id, { email_verified: 1, updated_at: this.d.now() });
+    await this.d.store.users.update(user.id, { email_verified: true, updated_at: this.d.now() });
     this.d.users.forget(user.id);
   }
 
@@ -331,7 +331,7 @@ export class AccountService {
         throw new FormError('email', `Sign-up is open to addresses at ${domains.join(', ')} only.`);
       }
       const name = readName(form.name, this.d.settings.name);
-      const candidate = { username: email, email, name: name ?? null, email_verified: 0 } as UserRow;
+      const candidate = { username: email, email, name: name ?? null, email_verified: false } as UserRow;
       await this.checkNewPassword(form.password, form.confirm, candidate);
       const throttled = await this.throttle('signup', email, ip);
       if (throttled) return throttled;
@@ -394,6 +394,6 @@ export class AccountService {
 
   /** Whether this user may sign in as far as email verification goes (`accounts.unverified_sign_in`). */
   maySignIn(user: UserRow): boolean {
-    return this.d.settings.unverified_sign_in || !user.email || user.email_verified === 1;
+    return this.d.settings.unverified_sign_in || !user.email || user.email_verified;
   }
 }

@@ -53,10 +53,10 @@ export class UserDirectory {
       id: `usr_${randomToken(16)}`,
       username: u.username,
       email: u.email ?? null,
-      email_verified: u.email_verified ? 1 : 0,
+      email_verified: Boolean(u.email_verified),
       name: u.name ?? null,
       password_hash: await hashPassword(u.password, this.passwordHash),
-      disabled: u.disabled ? 1 : 0,
+      disabled: Boolean(u.disabled),
       password_changed_at: now,
       created_at: now,
       updated_at: now,
@@ -114,7 +114,7 @@ export class UserDirectory {
 
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
     this.forget(userId);
-    await this.store.users.update(userId, { disabled: disabled ? 1 : 0, updated_at: this.now() });
+    await this.store.users.update(userId, { disabled, updated_at: this.now() });
   }
 }
 
@@ -128,7 +128,7 @@ export function userClaims(user: UserRow, scopes: ReadonlySet<string>): Record<s
   }
   if (scopes.has('email') && user.email) {
     claims.email = user.email;
-    claims.email_verified = user.email_verified === 1;
+    claims.email_verified = user.email_verified;
   }
   return claims;
 }

@@ -138,10 +138,10 @@ export class UpstreamSignIn {
       username: `${connection.id}:${identity.sub}`.slice(0, 200),
       // An address another account already uses is not copied: it would be unverified and ambiguous.
       email: sameEmail ? null : (identity.email ?? null),
-      email_verified: !sameEmail && identity.emailVerified ? 1 : 0,
+      email_verified: !sameEmail && Boolean(identity.emailVerified),
       name: identity.name ?? identity.preferredUsername ?? null,
       password_hash: NO_PASSWORD,
-      disabled: 0,
+      disabled: false,
       password_changed_at: now,
       created_at: now,
       updated_at: now,
@@ -173,7 +173,7 @@ export class UpstreamSignIn {
       const taken = await this.findByEmail(identity.email);
       if (!taken || taken.id === user.id) {
         patch.email = identity.email;
-        patch.email_verified = 1;
+        patch.email_verified = true;
       }
     }
     if (Object.keys(patch).length)

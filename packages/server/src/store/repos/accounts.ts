@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AccountTokenTable, Database } from '../tables.js';
-import type { UserRow } from './users.js';
+import { toUserRow, type UserRow } from './users.js';
 
 export type AccountTokenRow = Selectable<AccountTokenTable>;
 export type AccountTokenKind = 'verify' | 'reset' | 'invite';
@@ -74,17 +74,23 @@ export class AccountsRepo {
       .execute();
   }
 
-  findUserByEmail(email: string): Promise<UserRow | undefined> {
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-      .orderBy('created_at')
-      .executeTakeFirst();
+  async findUserByEmail(email: string): Promise<UserRow | undefined> {
+    return toUserRow(
+      await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .orderBy('created_at')
+        .executeTakeFirst(),
+    );
   }
 
   /** Users ordered by username, optionally matching `q` in username, email or name; one page after `after`. */
-  listUsers(o: { q?: string | undefined; after?: string | undefined; limit: number }): Promise<UserRow[]> {
+  async listUsers(o: {
+    q?: string | undefined;
+    after?: string | undefined;
+    limit: number;
+  }): Promise<UserRow[]> {
     let query = this.db.selectFrom('users').selectAll();
     if (o.q) {
       const like = `%${o.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -97,7 +103,7 @@ export class AccountsRepo {
       );
     }
     if (o.after !== undefined) query = query.where('username', '>', o.after);
-    return query.orderBy('username').limit(o.limit).execute();
+    return (await query.orderBy('username').limit(o.limit).execute()).map((r) => toUserRow(r));
   }
 
   /**

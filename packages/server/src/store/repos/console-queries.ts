@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../tables.js';
 import type { LogoutRow, OutboxRow } from './logouts.js';
-import type { UserRow } from './users.js';
+import { toUserRow, type UserRow } from './users.js';
 
 export interface LogoutSearch {
   userId?: string | undefined;
@@ -21,7 +21,7 @@ export class ConsoleQueriesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Users whose username, name or email contains `q` (case-insensitive), ordered by username, after `after`. */
-  searchUsers(q: string | undefined, after: string | undefined, limit: number): Promise<UserRow[]> {
+  async searchUsers(q: string | undefined, after: string | undefined, limit: number): Promise<UserRow[]> {
     let s = this.db.selectFrom('users').selectAll();
     if (q) {
       // LIKE wildcards in the query are dropped (escaping differs between the engines).
@@ -35,7 +35,7 @@ export class ConsoleQueriesRepo {
       );
     }
     if (after) s = s.where('username', '>', after);
-    return s.orderBy('username').limit(limit).execute();
+    return (await s.orderBy('username').limit(limit).execute()).map((r) => toUserRow(r));
   }
 
   searchLogouts(f: LogoutSearch): Promise<LogoutRow[]> {

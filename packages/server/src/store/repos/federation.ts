@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { toUserRow, type UserRow } from './users.js';
 import type {
   ConnectionTable,
   Database,
@@ -46,13 +47,15 @@ export class FederationRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Email addresses compare case-insensitively (their domain always does; local parts in practice). */
-  findUserByEmail(email: string): Promise<Selectable<Database['users']> | undefined> {
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-      .orderBy('created_at')
-      .executeTakeFirst();
+  async findUserByEmail(email: string): Promise<UserRow | undefined> {
+    return toUserRow(
+      await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .orderBy('created_at')
+        .executeTakeFirst(),
+    );
   }
 
   findLink(connectionId: string, iss: string, sub: string): Promise<UpstreamLinkRow | undefined> {

@@ -1,38 +1,80 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, UserTable } from '../tables.js';
 
-export type UserRow = Selectable<UserTable>;
+type UserRecord = Selectable<UserTable>;
+
+/**
+ * A user as it leaves the store: its flags are booleans. The columns hold 0|1 on both engines (SQLite has no
+ * boolean); the conversion happens here, at the repository edge, and nowhere else.
+ */
+export type UserRow = Omit<UserRecord, 'email_verified' | 'disabled'> & {
+  email_verified: boolean;
+  disabled: boolean;
+};
+
+/** A users row as the rest of the server sees it. */
+export function toUserRow(r: UserRecord): UserRow;
+export function toUserRow(r: UserRecord | undefined): UserRow | undefined;
+export function toUserRow(r: UserRecord | undefined): UserRow | undefined {
+  return r && { ...r, email_verified: r.email_verified === 1, disabled: r.disabled === 1 };
+}
+
+/** The columns of a (partial) user: booleans back to 0|1. */
+function toColumns<T extends Partial<UserRow>>(
+  u: T,
+): Omit<T, 'email_verified' | 'disabled'> & Partial<Pick<UserRecord, 'email_verified' | 'disabled'>> {
+  const { email_verified, disabled, ...rest } = u;
+  return {
+    ...rest,
+    ...(email_verified === undefined ? {} : { email_verified: email_verified ? 1 : 0 }),
+    ...(disabled === undefined ? {} : { disabled: disabled ? 1 : 0 }),
+  };
+}
 
 export class UsersRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  findById(id: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  async findById(id: string): Promise<UserRow | undefined> {
+    return toUserRow(await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst());
   }
 
-  findByUsername(username: string): Promise<UserRow | undefined> {
-    return this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+  async findByUsername(username: string): Promise<UserRow | undefined> {
+    return toUserRow(
+      await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst(),
+    );
   }
 
   /** Admin APIs accept either the opaque id or the username (Graph's {id | userPrincipalName}). */
-  findByIdOrUsername(key: string): Promise<UserRow | undefined> {
-    return this.db
-      .selectFrom('users')
-      .selectAll()
-      .where((eb) => eb.or([eb('id', '=', key), eb('username', '=', key)]))
-      .executeTakeFirst();
+  async findByIdOrUsername(key: string): Promise<UserRow | undefined> {
+    return toUserRow(
+      await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) => eb.or([eb('id', '=', key), eb('username', '=', key)]))
+        .executeTakeFirst(),
+    );
   }
 
   async insert(row: UserRow): Promise<void> {
-    await this.db.insertInto('users').values(row).execute();
+    await this.db
+      .insertInto('users')
+      .values({ ...row, email_verified: row.email_verified ? 1 : 0, disabled: row.disabled ? 1 : 0 })
+      .execute();
   }
 
   async update(id: string, patch: Partial<Omit<UserRow, 'id' | 'created_at'>>): Promise<void> {
-    await this.db.updateTable('users').set(patch).where('id', '=', id).execute();
+    await this.db.updateTable('users').set(toColumns(patch)).where('id', '=', id).execute();
   }
 
-  list(limit = 100, offset = 0): Promise<UserRow[]> {
-    return this.db.selectFrom('users').selectAll().orderBy('username').limit(limit).offset(offset).execute();
+  async list(limit = 100, offset = 0): Promise<UserRow[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .selectAll()
+      .orderBy('username')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map((r) => toUserRow(r));
   }
 }
 

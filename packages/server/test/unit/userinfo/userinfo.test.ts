@@ -8,9 +8,9 @@ const ALICE = {
   id: 'usr_alice',
   username: 'alice',
   email: 'alice@example.com',
-  email_verified: 1,
+  email_verified: true,
   name: 'Alice',
-  disabled: 0,
+  disabled: false,
 } as UserRow;
 
 /** Our own token checks over fixed claims: the signer accepts `good-<scope>` tokens. */
