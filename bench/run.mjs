@@ -22,6 +22,7 @@ import { Browser } from './lib/browser.mjs';
 import { runLoad, median, machineBusyMs } from './lib/load.mjs';
 import { startReceivers } from './lib/receivers.mjs';
 import { runScaleOut, scaleOutReport } from './lib/scale-out.mjs';
+import { benchFederation, federationReport } from './lib/federation.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,7 +48,8 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 2.5] [--warmup 2] [--runs 5]
-  [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|scale-out] [--scrypt-log-n 16]
+  [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|scale-out|federation]
+  [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
 Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
@@ -78,6 +80,7 @@ const doLogout = !args.only || args.only === 'logout';
 const doSessions = !args.only || args.only === 'sessions';
 // The scale-out scenario needs PostgreSQL; it is part of the full run when DATABASE_URL is set.
 const doScaleOut = process.env.DATABASE_URL && (!args.only || args.only === 'scale-out') && !quick;
+const doFederation = !args.only || args.only === 'federation';
 
 /** RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). */
 const signaturesPerFlow = { client_credentials: 1, refresh: 2, silent_sso: 2, sign_in: 2 };
@@ -265,6 +268,22 @@ try {
   if (doLogout) await benchLogout();
   if (doSessions) await benchSessions();
   if (doScaleOut) results.scaleOut = await runScaleOut({ databaseUrl: process.env.DATABASE_URL, log });
+  if (doFederation) {
+    results.federation = await benchFederation({
+      settings: { ...settings, quick },
+      log,
+      common,
+      web,
+      user,
+      otherCpus:
+        settings.cpu === undefined
+          ? undefined
+          : cpus()
+              .map((_, i) => i)
+              .filter((i) => i !== settings.cpu)
+              .join(',') || undefined,
+    });
+  }
   await measureFloor();
 } catch (e) {
   exitCode = 1;
@@ -737,6 +756,7 @@ function report() {
     }
   }
   if (results.scaleOut) out.push(scaleOutReport(results.scaleOut));
+  if (results.federation) out.push(...federationReport(results.federation, floorMs(), fmt));
   if (Object.keys(results.logoutTokens).length) {
     out.push('\nLogout tokens received:');
     for (const [target, desc] of Object.entries(results.logoutTokens)) out.push(`- ${target}: ${desc}`);

@@ -17,6 +17,7 @@ import { freePort } from '../../packages/server/dist/testing/index.js';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
 import { probes } from './probes.mjs';
+import { federationProbes } from './federation-probes.mjs';
 
 let server;
 let cleanup = () => {};
@@ -25,8 +26,10 @@ let trace;
 serve({
   ...profiler,
   ...probes,
+  ...federationProbes(() => server),
   async start(o) {
-    const port = await freePort();
+    // A port chosen by the parent when an upstream must know Adieu's address before Adieu starts (federation).
+    const port = o.port ?? (await freePort());
     const issuer = `http://127.0.0.1:${port}`;
     let database;
     if (o.engine === 'postgres') {
@@ -63,6 +66,7 @@ serve({
       logout: { backchannel_timeout: o.backchannelTimeoutSeconds },
       clients: o.clients,
       users: o.users,
+      ...(o.connections ? { connections: o.connections } : {}),
     });
     try {
       server = await startServer(config, { logger: pino({ level: 'silent' }) });
