@@ -1,5 +1,5 @@
 /**
- * A local certificate authority and one certificate for the demo's four hosts, made once with openssl and kept
+ * A local certificate authority and one certificate for the demo's five hosts, made once with openssl and kept
  * in `.data/certs` (never committed). Trust `ca.pem` in your browser to avoid warnings, or accept the warning
  * once per site. The demo's own Node code trusts the CA explicitly; nothing turns certificate checks off.
  */
