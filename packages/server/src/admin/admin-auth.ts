@@ -1,5 +1,7 @@
-import type { Provider } from '../provider.js';
-import { checkAccessToken } from '../protocol/access-tokens.js';
+import type { Config } from '../config/schema.js';
+import type { ClientRegistry } from '../domain/clients.js';
+import type { RolesRepo } from '../store/repos/audit.js';
+import { checkAccessToken, type TokenCheckDeps } from '../protocol/access-tokens.js';
 import { insufficientScope, invalidToken } from '../protocol/errors.js';
 import { digest, safeEqual } from '../util/crypto.js';
 
@@ -18,6 +20,13 @@ export interface Actor {
   clientId: string | null;
 }
 
+/** What admin authentication reads (the provider satisfies it). */
+export interface AdminAuthDeps extends TokenCheckDeps {
+  config: { admin: Pick<Config['admin'], 'bearer_secret'> };
+  clients: Pick<ClientRegistry, 'get'>;
+  store: TokenCheckDeps['store'] & { roles: Pick<RolesRepo, 'has'> };
+}
+
 /**
  * Admin authentication. Three ways in:
  * - the configured static bearer secret;
@@ -25,22 +34,22 @@ export interface Actor {
  * - a person's access token issued to the built-in console client with scope `admin`, while that person holds
  *   the `admin` role and is enabled. The role is checked on every call, so taking it away takes effect at once.
  */
-export async function authenticateAdmin(p: Provider, token: string | undefined): Promise<Actor> {
+export async function authenticateAdmin(d: AdminAuthDeps, token: string | undefined): Promise<Actor> {
   if (!token) throw invalidToken('an admin access token is required');
-  const secret = p.config.admin.bearer_secret;
+  const secret = d.config.admin.bearer_secret;
   if (secret && safeEqual(token, secret))
     return remember(token, { type: 'secret', id: null, name: null, clientId: null });
-  const r = await checkAccessToken(p, token);
+  const r = await checkAccessToken(d, token);
   if (!r.active) throw invalidToken(r.why);
   const c = r.claims;
   const scopes = c.scope.split(' ');
-  const client = await p.clients.get(c.client_id);
+  const client = await d.clients.get(c.client_id);
   if (scopes.includes('admin') && client?.allowedScopes.has('admin')) {
     if (c.sub === c.client_id && !c.sid) {
       return remember(token, { type: 'client', id: c.client_id, name: client.name, clientId: c.client_id });
     }
     if (c.client_id === CONSOLE_CLIENT_ID && r.user && !r.user.disabled) {
-      if (await p.store.roles.has(r.user.id, ADMIN_ROLE)) {
+      if (await d.store.roles.has(r.user.id, ADMIN_ROLE)) {
         return remember(token, { type: 'user', id: r.user.id, name: r.user.username, clientId: c.client_id });
       }
     }

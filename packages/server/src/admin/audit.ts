@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Provider } from '../provider.js';
+import type { AuditRepo } from '../store/repos/audit.js';
 import { bearerToken } from '../protocol/access-tokens.js';
 import { recentActor } from './admin-auth.js';
 
@@ -36,7 +36,7 @@ const BODY_TARGETS: Record<string, string> = { 'POST /api/v1/clients': 'client_i
  * not recorded (an anonymous caller must not be able to grow the table); self-service (/api/v1/me) is not an
  * admin action.
  */
-export function auditAdminRequests(p: Provider) {
+export function auditAdminRequests(d: { store: { audit: Pick<AuditRepo, 'append'> }; now: () => number }) {
   return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
     const route = req.routeOptions.url ?? '';
@@ -53,8 +53,8 @@ export function auditAdminRequests(p: Provider) {
       Object.entries(params)[0] ??
       (field && typeof named === 'string' ? [field.replace(/_id$/, ''), named] : undefined);
     try {
-      await p.store.audit.append({
-        at: p.now(),
+      await d.store.audit.append({
+        at: d.now(),
         actor_type: actor.type,
         actor_id: actor.id,
         actor_name: actor.name,

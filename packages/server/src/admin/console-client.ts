@@ -1,5 +1,5 @@
-import type { Provider } from '../provider.js';
-import { Client } from '../domain/clients.js';
+import { Client, type ClientRegistry } from '../domain/clients.js';
+import type { ClientsRepo } from '../store/repos/clients.js';
 import { clientMetadataSchema } from '../domain/client-metadata.js';
 import { CONSOLE_CLIENT_ID } from './admin-auth.js';
 
@@ -8,8 +8,13 @@ import { CONSOLE_CLIENT_ID } from './admin-auth.js';
  * exchange happens inside the provider process, so there is no secret to keep). Created or refreshed at every
  * start, so its redirect URI always follows the issuer.
  */
-export async function ensureConsoleClient(p: Provider): Promise<void> {
-  const base = p.issuer.replace(/\/$/, '');
+export async function ensureConsoleClient(d: {
+  issuer: string;
+  now: () => number;
+  store: { clients: Pick<ClientsRepo, 'find' | 'upsert'> };
+  clients: Pick<ClientRegistry, 'forget'>;
+}): Promise<void> {
+  const base = d.issuer.replace(/\/$/, '');
   const metadata = clientMetadataSchema.parse({
     client_id: CONSOLE_CLIENT_ID,
     client_name: 'Adieu console',
@@ -20,9 +25,9 @@ export async function ensureConsoleClient(p: Provider): Promise<void> {
     response_types: ['code'],
     scope: 'openid profile admin',
   });
-  const existing = await p.store.clients.find(CONSOLE_CLIENT_ID);
-  const row = Client.toRow(metadata, 'cli', p.now());
+  const existing = await d.store.clients.find(CONSOLE_CLIENT_ID);
+  const row = Client.toRow(metadata, 'cli', d.now());
   if (existing?.metadata === row.metadata) return;
-  await p.store.clients.upsert(existing ? { ...row, created_at: existing.created_at } : row);
-  p.clients.forget(CONSOLE_CLIENT_ID);
+  await d.store.clients.upsert(existing ? { ...row, created_at: existing.created_at } : row);
+  d.clients.forget(CONSOLE_CLIENT_ID);
 }

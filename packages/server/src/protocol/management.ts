@@ -1,5 +1,17 @@
-import type { Provider } from '../provider.js';
-import { authenticateAdmin } from '../admin/admin-auth.js';
+import { authenticateAdmin, type AdminAuthDeps } from '../admin/admin-auth.js';
+import type { AccountService } from '../accounts/account-service.js';
+import type { ClientRegistry } from '../domain/clients.js';
+import type { LoginThrottle } from '../domain/throttle.js';
+import type { UserDirectory } from '../domain/users.js';
+import type { ConnectionRegistry } from '../federation/connection-registry.js';
+import type { LogoutService } from '../logout/logout-service.js';
+import type { AccountsRepo } from '../store/repos/accounts.js';
+import type { RolesRepo } from '../store/repos/audit.js';
+import type { FederationRepo } from '../store/repos/federation.js';
+import type { LogoutsRepo } from '../store/repos/logouts.js';
+import type { SessionsRepo } from '../store/repos/sessions.js';
+import type { TokensRepo } from '../store/repos/tokens.js';
+import type { UsersRepo } from '../store/repos/users.js';
 import type { BrowserAccount, SessionRow } from '../domain/sessions.js';
 import { loginHintFor } from '../domain/browser-accounts.js';
 import type { UserRow } from '../store/repos/users.js';
@@ -48,19 +60,43 @@ export interface SessionView {
 
 const iso = (t: number) => new Date(t).toISOString();
 
+/** What the management operations read and call (the provider satisfies it; `provider.ts` is not imported). */
+export interface ManagementDeps extends AdminAuthDeps {
+  issuer: string;
+  now: () => number;
+  store: AdminAuthDeps['store'] & {
+    logouts: Pick<LogoutsRepo, 'listBySid' | 'listByParticipant'>;
+    users: Pick<UsersRepo, 'findById' | 'findByIdOrUsername'>;
+    roles: Pick<RolesRepo, 'has' | 'list'>;
+    tokens: Pick<TokensRepo, 'isAccessTokenDenied' | 'findRefresh' | 'revokeRefresh'>;
+    sessions: Pick<SessionsRepo, 'findBySid' | 'listActiveByUser' | 'listParticipantsOf'>;
+    federation: Pick<FederationRepo, 'bindingsOf'>;
+    accounts: Pick<AccountsRepo, 'personalData'>;
+  };
+  clients: Pick<ClientRegistry, 'get' | 'getMany'>;
+  connections: Pick<ConnectionRegistry, 'get'>;
+  logout: Pick<LogoutService, 'report' | 'endSessions' | 'endUserSessions'>;
+  accounts: Pick<
+    AccountService,
+    'invite' | 'deleteUser' | 'updateProfile' | 'passwordProblem' | 'changePassword'
+  >;
+  throttle: Pick<LoginThrottle, 'checkPassword' | 'unlock'>;
+  users: Pick<UserDirectory, 'authenticate' | 'setDisabled'>;
+}
+
 /**
  * The management and self-service operations (Microsoft Graph names, seed 000). Every way of ending sessions
  * goes through the one logout path, so apps are told exactly as when the user signs out.
  */
 export class Management {
-  constructor(private readonly p: Provider) {}
+  constructor(private readonly d: ManagementDeps) {}
 
   /**
    * Admin authentication (admin/admin-auth.ts): the static bearer secret, a client_credentials token with
    * scope `admin`, or a console token of a person with the admin role.
    */
   async requireAdmin(token: string | undefined): Promise<{ clientId: string | null }> {
-    const actor = await authenticateAdmin(this.p, token);
+    const actor = await authenticateAdmin(this.d, token);
     return { clientId: actor.clientId };
   }
 
@@ -69,9 +105,9 @@ export class Management {
    * user, and a token for signing in only (`openid`) does not reach the user's other sessions.
    */
   async requireUser(token: string | undefined): Promise<{ user: UserRow; sid: string | undefined }> {
-    const r = await requireAccessToken(this.p, token);
+    const r = await requireAccessToken(this.d, token);
     if (!r.user) throw insufficientScope('this API needs an access token issued to a user');
-    requireAccountScope(r.claims, this.p.issuer);
+    requireAccountScope(r.claims, this.d.issuer);
     return { user: r.user, sid: r.claims.sid };
   }
 
@@ -79,15 +115,15 @@ export class Management {
   async listLogouts(of: { sid: string } | { clientId: string }, limit: number) {
     const rows =
       'sid' in of
-        ? await this.p.store.logouts.listBySid(of.sid, limit)
-        : await this.p.store.logouts.listByParticipant(of.clientId, limit);
+        ? await this.d.store.logouts.listBySid(of.sid, limit)
+        : await this.d.store.logouts.listByParticipant(of.clientId, limit);
     const reports = [];
-    for (const row of rows) reports.push(await this.p.logout.report(row.id));
+    for (const row of rows) reports.push(await this.d.logout.report(row.id));
     return reports.filter((r) => r !== undefined);
   }
 
   async findUser(key: string): Promise<UserRow> {
-    const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
+    const user = key.length <= 200 ? await this.d.store.users.findByIdOrUsername(key) : undefined;
     if (!user) throw notFound('no such user');
     return user;
   }
@@ -95,11 +131,11 @@ export class Management {
   /** One user as the admin API shows it. */
   async getUser(key: string) {
     const user = await this.findUser(key);
-    return userView(user, await this.p.store.roles.list(user.id));
+    return userView(user, await this.d.store.roles.list(user.id));
   }
 
   async revokeSignInSessions(user: UserRow, by: 'admin' | 'user', adminClientId?: string | null) {
-    return this.p.logout.endUserSessions(user.id, {
+    return this.d.logout.endUserSessions(user.id, {
       reason: by === 'admin' ? 'admin' : 'user',
       initiator: by,
       initiatorClientId: adminClientId ?? undefined,
@@ -109,21 +145,21 @@ export class Management {
   }
 
   async invalidateAllRefreshTokens(user: UserRow): Promise<number> {
-    return this.p.store.tokens.revokeRefresh({ user_id: user.id }, this.p.now(), 'invalidate_all');
+    return this.d.store.tokens.revokeRefresh({ user_id: user.id }, this.d.now(), 'invalidate_all');
   }
 
   async listSessions(user: UserRow, currentSid?: string): Promise<SessionView[]> {
-    const now = this.p.now();
-    const sessions = (await this.p.store.sessions.listActiveByUser(user.id)).filter(
+    const now = this.d.now();
+    const sessions = (await this.d.store.sessions.listActiveByUser(user.id)).filter(
       (s) => s.idle_expires_at > now && s.absolute_expires_at > now,
     );
-    const participants = await this.p.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
-    const clients = await this.p.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
-    const bindings = await this.p.store.federation.bindingsOf(sessions.map((s) => s.sid));
+    const participants = await this.d.store.sessions.listParticipantsOf(sessions.map((s) => s.sid));
+    const clients = await this.d.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
+    const bindings = await this.d.store.federation.bindingsOf(sessions.map((s) => s.sid));
     const connections = new Map<string, { id: string; name: string }>();
     for (const id of new Set(bindings.map((b) => b.connection_id))) {
       // A connection removed since keeps its id as its name: the session still came from there.
-      connections.set(id, { id, name: (await this.p.connections.get(id))?.name ?? id });
+      connections.set(id, { id, name: (await this.d.connections.get(id))?.name ?? id });
     }
     const through = new Map(bindings.map((b) => [b.sid, connections.get(b.connection_id)!]));
     return sessions.map((s) => ({
@@ -153,11 +189,11 @@ export class Management {
    */
   async browserAccounts(accounts: readonly BrowserAccount[]): Promise<BrowserAccountView[]> {
     const sids = accounts.map((a) => a.session.sid);
-    const participants = await this.p.store.sessions.listParticipantsOf(sids);
-    const clients = await this.p.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
+    const participants = await this.d.store.sessions.listParticipantsOf(sids);
+    const clients = await this.d.clients.getMany([...new Set(participants.map((x) => x.client_id))]);
     const out: BrowserAccountView[] = [];
     for (const [i, a] of accounts.entries()) {
-      const user = await this.p.store.users.findById(a.userId);
+      const user = await this.d.store.users.findById(a.userId);
       if (!user) continue;
       out.push({
         sid: a.session.sid,
@@ -174,9 +210,9 @@ export class Management {
   }
 
   async endSession(sid: string, adminClientId: string | null): Promise<void> {
-    const s = sid.length <= 100 ? await this.p.store.sessions.findBySid(sid) : undefined;
+    const s = sid.length <= 100 ? await this.d.store.sessions.findBySid(sid) : undefined;
     if (!s) throw notFound('no such session');
-    await this.p.logout.endSessions([s], {
+    await this.d.logout.endSessions([s], {
       reason: 'admin',
       initiator: 'admin',
       initiatorClientId: adminClientId ?? undefined,
@@ -187,9 +223,9 @@ export class Management {
   async setPassword(user: UserRow, body: unknown, keep?: SessionRow['sid']): Promise<void> {
     const { password } = readParams(body, ['password'] as const, { password: 4096 });
     if (!password) throw invalidRequest('password is required');
-    const problem = await this.p.accounts.passwordProblem(password, user);
+    const problem = await this.d.accounts.passwordProblem(password, user);
     if (problem) throw invalidRequest(problem);
-    await this.p.accounts.changePassword(user, password, {
+    await this.d.accounts.changePassword(user, password, {
       initiator: keep ? 'user' : 'admin',
       keepSid: keep,
     });
@@ -201,8 +237,8 @@ export class Management {
       current_password: 1024,
     });
     if (!current) throw invalidRequest('current_password is missing');
-    const attempt = await this.p.throttle.checkPassword(user.username, ip, this.p.now(), () =>
-      this.p.users.authenticate(user.username, current),
+    const attempt = await this.d.throttle.checkPassword(user.username, ip, this.d.now(), () =>
+      this.d.users.authenticate(user.username, current),
     );
     if (attempt.outcome === 'throttled') throw tooManyAttempts(attempt.retryAfterSeconds);
     if (attempt.outcome === 'wrong') {
@@ -214,13 +250,13 @@ export class Management {
 
   /** Lift a lockout after too many failed passwords (the lock would also expire on its own). */
   async unlock(user: UserRow): Promise<void> {
-    await this.p.throttle.unlock(user.username);
+    await this.d.throttle.unlock(user.username);
   }
 
   async setDisabled(user: UserRow, disabled: boolean, adminClientId: string | null): Promise<void> {
-    await this.p.users.setDisabled(user.id, disabled);
+    await this.d.users.setDisabled(user.id, disabled);
     if (disabled) {
-      await this.p.logout.endUserSessions(user.id, {
+      await this.d.logout.endUserSessions(user.id, {
         reason: 'disabled',
         initiator: 'admin',
         initiatorClientId: adminClientId ?? undefined,
@@ -232,19 +268,19 @@ export class Management {
 
   /** Invite a person by email (an account and a mailed set-password link); 409 if the address is taken. */
   async invite(body: unknown) {
-    const user = await asApiError(() => this.p.accounts.invite(body));
+    const user = await asApiError(() => this.d.accounts.invite(body));
     return userView(user, []);
   }
 
   /** Delete a user: sessions end (reason account_deleted, apps told), then the personal data goes. */
   async deleteUser(user: UserRow, adminClientId: string | null): Promise<void> {
-    await this.p.accounts.deleteUser(user, { initiator: 'admin', adminClientId });
+    await this.d.accounts.deleteUser(user, { initiator: 'admin', adminClientId });
   }
 
   /** A user's own data (`GET /api/v1/me`): profile, roles, grants to apps, linked accounts, live sessions. */
   async exportMe(user: UserRow, sid: string | undefined) {
-    const data = await this.p.store.accounts.personalData(user.id);
-    const clients = await this.p.clients.getMany(data.consents.map((c) => c.client_id));
+    const data = await this.d.store.accounts.personalData(user.id);
+    const clients = await this.d.clients.getMany(data.consents.map((c) => c.client_id));
     return {
       ...userView(user, data.roles),
       password_changed_at: iso(user.password_changed_at),
@@ -266,8 +302,8 @@ export class Management {
 
   /** `PATCH /api/v1/me`: change one's display name; anything else is a 400 naming the field. */
   async updateMe(user: UserRow, body: unknown) {
-    const updated = await asApiError(() => this.p.accounts.updateProfile(user, body));
-    return userView(updated, await this.p.store.roles.list(user.id));
+    const updated = await asApiError(() => this.d.accounts.updateProfile(user, body));
+    return userView(updated, await this.d.store.roles.list(user.id));
   }
 }
 
