@@ -135,6 +135,14 @@
       : 'No applications had used this sign-in.';
   }
 
+  /** Who is still signed in in this browser, as the provider says now (another tab may have changed it). */
+  function stillSignedIn(r) {
+    var line = document.querySelector('[data-adieu="still-signed-in"]');
+    if (!line || !r) return;
+    line.textContent = r.still_signed_in ? r.still_signed_in.text : '';
+    line.hidden = !r.still_signed_in;
+  }
+
   var polling = false;
   function poll() {
     if (polling) return;
@@ -156,12 +164,13 @@
         }),
       ).then(function (reports) {
         summarize(reports);
+        stillSignedIn(reports[0]);
         var ready = reports.every(function (r) {
           return r && r.receipt_ready;
         });
         var waited = Date.now() - started;
         if (ready || waited > cfg.frontchannelTimeoutMs + cfg.receiptWaitMs + 2000) {
-          title.textContent = 'You are signed out';
+          title.textContent = cfg.doneTitle || 'You are signed out';
           document.body.setAttribute('data-receipt', 'ready');
           if (cfg.next) countdown();
           return;

@@ -314,6 +314,60 @@ describe('several accounts in one browser', () => {
     });
   }
 
+  it('the receipt of one account’s sign-out names who left and who is still signed in here (page, JSON, final page)', async () => {
+    const { browser, alice, bob } = await aliceAndBob();
+    const line = (page: {
+      doc: {
+        querySelector: (
+          s: string,
+        ) => { text: string; getAttribute: (a: string) => string | undefined } | null;
+      };
+    }) => {
+      const el = page.doc.querySelector('[data-adieu=still-signed-in]');
+      return el && el.getAttribute('hidden') === undefined ? el.text.trim() : '';
+    };
+    const receiptOf = async (params: Record<string, string>) => {
+      const page = await browser.navigate(`${op.issuer}/end_session?${new URLSearchParams(params)}`);
+      const cfg = JSON.parse(page.doc.querySelector('#adieu-logout')!.text) as {
+        sections: { statusUrl: string }[];
+        doneUrl: string;
+        doneTitle: string;
+      };
+      const json = await (
+        await browser.request(new URL(cfg.sections[0]!.statusUrl, page.url).toString())
+      ).json();
+      const done = await browser.navigate(new URL(cfg.doneUrl, page.url).toString());
+      return { page, cfg, json, done };
+    };
+
+    const first = await receiptOf({ logout_hint: alice.claims.login_hint as string, client_id: 'portal' });
+    expect(first.page.doc.querySelector('h1')!.text).toBe('Signing out alice…');
+    expect(line(first.page)).toBe('bob is still signed in in this browser.');
+    expect(first.cfg.doneTitle).toBe('Signed out alice');
+    expect(first.json).toMatchObject({
+      account: 'alice',
+      still_signed_in: { accounts: ['bob'], text: 'bob is still signed in in this browser.' },
+    });
+    expect(first.done.doc.querySelector('h1')!.text).toBe('Signed out alice');
+    expect(line(first.done)).toBe('bob is still signed in in this browser.');
+    expect(await live(bob.sid)).toBe(true);
+
+    // Bob signs out too: nobody is left, and the receipt says so the way it always did.
+    const last = await receiptOf({ id_token_hint: bob.idToken });
+    expect(last.page.doc.querySelector('h1')!.text).toBe('Signing you out…');
+    expect(line(last.page)).toBe('');
+    expect(last.cfg.doneTitle).toBe('You are signed out');
+    expect(last.json).toMatchObject({ account: 'bob' });
+    expect(last.json).not.toHaveProperty('still_signed_in');
+    expect(last.done.doc.querySelector('h1')!.text).toBe('You are signed out');
+    expect(line(last.done)).toBe('');
+    // Alice's receipt, read again now, no longer claims Bob is signed in here.
+    const again = await (
+      await browser.request(new URL(first.cfg.sections[0]!.statusUrl, first.page.url).toString())
+    ).json();
+    expect(again).not.toHaveProperty('still_signed_in');
+  });
+
   it('a logout_hint that names no account here ends nothing by itself: the chooser asks', async () => {
     const { browser, alice, bob } = await aliceAndBob();
     const page = await browser.navigate(

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { encodeAccountList, encodeBrowserStates, mergeAccountCookies } from '../domain/browser-accounts.js';
 import { browserId, type BrowserAccount } from '../domain/sessions.js';
 import { endClosedBrowserSessions } from '../logout/closed-browser.js';
+import { accountName } from '../logout/report-text.js';
 import { digest, randomToken } from '../util/crypto.js';
 import { BROWSER_COOKIE, BROWSER_STATE_COOKIE, KEPT_SESSION_COOKIE, SESSION_COOKIE } from './cookies.js';
 import type { HttpContext } from './context.js';
@@ -132,4 +133,19 @@ export async function keepLiveAccounts(
   const live = await p.sessions.accounts(req.cookies[SESSION_COOKIE], (s) => p.logout.endExpired(s));
   setAccountCookies(ctx, reply, live);
   return live;
+}
+
+/** The names of these accounts, current first, as a receipt says who is still signed in here (issue 19). */
+export async function accountNames(ctx: HttpContext, accounts: readonly BrowserAccount[]): Promise<string[]> {
+  const users = await Promise.all(accounts.map((a) => ctx.p.users.findCached(a.userId)));
+  return users.flatMap((u) => accountName(u ?? null) ?? []);
+}
+
+/** The names of the accounts this request's browser still has signed in, read now (for a receipt). */
+export async function liveAccountNames(ctx: HttpContext, req: FastifyRequest): Promise<string[]> {
+  const { p } = ctx;
+  return accountNames(
+    ctx,
+    await p.sessions.accounts(req.cookies[SESSION_COOKIE], (s) => p.logout.endExpired(s)),
+  );
 }

@@ -1,6 +1,9 @@
 import type { FastifyReply } from 'fastify';
 import type { EndedLogout } from '../logout/logout-service.js';
 import { receiptPage } from '../views/logout-pages.js';
+import type { BrowserAccount } from '../domain/sessions.js';
+import { accountName, stillSignedInText } from '../logout/report-text.js';
+import { accountNames } from './browser-cookies.js';
 import { sendPage, type HttpContext } from './context.js';
 
 export interface ReceiptInput {
@@ -18,6 +21,8 @@ export interface ReceiptInput {
   /** Whether the first logout is this browser's session (render its front-channel iframes). */
   thisBrowser: boolean;
   lang?: string | undefined;
+  /** The browser's accounts still signed in after this logout (issue 19): the receipt names them. */
+  staying?: readonly BrowserAccount[] | undefined;
 }
 
 const receiptQuery = (e: EndedLogout) => `t=${encodeURIComponent(e.receiptToken)}`;
@@ -63,6 +68,10 @@ export async function sendReceipt(
         })),
     );
   const doneUrl = input.doneUrl ?? receiptDoneUrl(base, first);
+  // One account signed out while others stay: "you" would be ambiguous, so the receipt names who left and who
+  // is still signed in here.
+  const staying = input.staying?.length ? await accountNames(ctx, input.staying) : [];
+  const account = staying.length && sections.length === 1 ? accountName(sections[0]!.report.user) : undefined;
   const cfg = p.config.logout;
   // The receipt moves on by itself only when there is somewhere to go: back to the app that asked, or to the
   // upstream provider's own sign-out. Otherwise it is the last page, and stays until the person leaves.
@@ -86,7 +95,10 @@ export async function sendReceipt(
       lang: input.lang,
       redirectNote: first.redirectNote,
       continues,
+      account,
+      stillSignedIn: stillSignedInText(staying),
       config: {
+        doneTitle: account ? `Signed out ${account}` : 'You are signed out',
         sections: input.logouts.map(({ ended }) => ({
           logoutId: ended.logoutId,
           statusUrl: `${base}/end_session/receipt/${ended.logoutId}?${receiptQuery(ended)}`,

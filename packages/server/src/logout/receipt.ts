@@ -1,5 +1,6 @@
 import type { LogoutReport, SignedOut } from './report.js';
 import type { UpstreamLogoutReport } from './report-types.js';
+import { accountName, stillSignedInText } from './report-text.js';
 
 /** One app on the user-facing receipt: its status and a short plain reason, never an app's own error text. */
 export interface ReceiptParticipant {
@@ -21,16 +22,28 @@ export interface ReceiptJson {
   participants: ReceiptParticipant[];
   /** The upstream provider the person signed in through: name, status and plain words. */
   upstream?: { name: string; status: string; text: string } | undefined;
+  /** Whose sign-in this logout ended (the account's display name), when it was a person's. */
+  account?: string | undefined;
+  /**
+   * The accounts still signed in in the browser asking (issue 19), read when asked, and the sentence the page
+   * shows for them. Absent when none is left.
+   */
+  still_signed_in?: { accounts: string[]; text: string } | undefined;
 }
 
 /**
  * The receipt as the user's browser sees it (issue 11 §8). Statuses and plain words only: error bodies,
  * status details and delivery history stay in the admin API (`GET /api/v1/logouts/{id}`).
  */
-export function receiptJson(report: LogoutReport): ReceiptJson {
+export function receiptJson(report: LogoutReport, stillSignedIn: readonly string[] = []): ReceiptJson {
   const u = report.upstream;
+  const account = accountName(report.user);
   return {
     ...(u ? { upstream: { name: u.name, status: u.status, text: upstreamText(u) } } : {}),
+    ...(account ? { account } : {}),
+    ...(stillSignedIn.length
+      ? { still_signed_in: { accounts: [...stillSignedIn], text: stillSignedInText(stillSignedIn) } }
+      : {}),
     complete: report.complete,
     receipt_ready: report.receipt_ready,
     participants: report.participants.map((x) => {

@@ -59,3 +59,19 @@ export function plainReason(error: string): string {
   if (error === 'client no longer registered') return 'no longer registered';
   return 'could not be reached';
 }
+
+/**
+ * The receipt's line about the browser's other accounts (issue 19): signing one account out leaves the others
+ * signed in, and the person should not have to guess which. Empty when nobody is left.
+ */
+export function stillSignedInText(names: readonly string[]): string {
+  if (names.length === 0) return '';
+  const list =
+    names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
+  return `${list} ${names.length === 1 ? 'is' : 'are'} still signed in in this browser.`;
+}
+
+/** How the receipt names the account a logout signed out: its display name, else its username. */
+export function accountName(user: { username: string; name: string | null } | null): string | undefined {
+  return user ? (user.name ?? user.username) : undefined;
+}

@@ -1,6 +1,7 @@
 import { html, jsonForScript, page, raw, type SafeHtml } from './index.js';
 import type { LogoutReport, ParticipantReport } from '../logout/report.js';
 import { upstreamText } from '../logout/receipt.js';
+import { accountName, stillSignedInText } from '../logout/report-text.js';
 
 export interface ConfirmView {
   base: string;
@@ -116,7 +117,15 @@ export interface ReceiptView {
   redirectNote?: string | undefined;
   /** The browser goes on by itself once the receipt is ready (to the app, or the upstream's sign-out). */
   continues: boolean;
+  /** Who was signed out, named when other accounts stay signed in here (issue 19). */
+  account?: string | undefined;
+  /** "Bob is still signed in in this browser.", or empty. */
+  stillSignedIn?: string | undefined;
 }
+
+/** The line naming the accounts that stay signed in here; kept (hidden) when empty so the page can fill it. */
+const stillSignedInLine = (text: string | undefined) =>
+  html`<p class="lede" data-adieu="still-signed-in" ${text ? '' : raw('hidden')}>${text ?? ''}</p>`;
 
 /**
  * The logout receipt, live: one hidden iframe per front-channel participant, all at once, and the status of
@@ -133,11 +142,11 @@ export function receiptPage(v: ReceiptView): SafeHtml {
     head: html`<noscript
       ><meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}"
     /></noscript>`,
-    body: html`<h1 id="title">Signing you out…</h1>
+    body: html`<h1 id="title">${v.account ? `Signing out ${v.account}…` : 'Signing you out…'}</h1>
       <p class="lede" role="status" aria-live="polite" id="summary">
-        Your sign-in has ended. Telling your apps now.
+        ${v.account ? 'This sign-in has ended' : 'Your sign-in has ended'}. Telling your apps now.
       </p>
-      ${redirectNote(v.redirectNote)}
+      ${stillSignedInLine(v.stillSignedIn)} ${redirectNote(v.redirectNote)}
       ${v.sections.map(
         (s) =>
           html`<section data-logout="${s.logoutId}">
@@ -176,17 +185,20 @@ export function signedOutPage(
   report: LogoutReport | undefined,
   lang?: string,
   note?: string,
+  stillSignedIn: readonly string[] = [],
 ): SafeHtml {
+  const account = stillSignedIn.length ? accountName(report?.user ?? null) : undefined;
   return page({
     base,
     lang,
     title: 'Signed out',
-    body: html`<h1>You are signed out</h1>
+    body: html`<h1>${account ? `Signed out ${account}` : 'You are signed out'}</h1>
       <p class="lede">
         ${report?.user ? html`<strong>${report.user.name ?? report.user.username}</strong> is no longer signed in on this browser.` : 'There is no sign-in on this browser.'}
       </p>
-      ${redirectNote(note)} ${report ? participantList(report) : ''}
-      ${report ? notConfirmedNote(unconfirmed(report)) : ''} ${upstreamList(report)}
+      ${stillSignedIn.length ? stillSignedInLine(stillSignedInText(stillSignedIn)) : ''} ${redirectNote(note)}
+      ${report ? participantList(report) : ''} ${report ? notConfirmedNote(unconfirmed(report)) : ''}
+      ${upstreamList(report)}
       <p class="note">You can close this window.</p>`,
   });
 }

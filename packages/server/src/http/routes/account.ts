@@ -66,9 +66,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   const verifiedSession = (req: FastifyRequest): Promise<SessionRow> => verifiedAccountSession(ctx, req);
 
   /** This account is signed out here; the browser's other accounts stay (issue 19). */
-  const endThisBrowser = async (req: FastifyRequest, reply: FastifyReply) => {
-    await keepLiveAccounts(ctx, req, reply);
-  };
+  const endThisBrowser = (req: FastifyRequest, reply: FastifyReply) => keepLiveAccounts(ctx, req, reply);
 
   // One of this browser's accounts (issue 19): only that account's session ends, through the one logout path;
   // its apps are told and the receipt shows which, the browser's other accounts stay signed in.
@@ -93,6 +91,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       logouts: [{ ended, title: user ? (user.name ?? user.username) : undefined }],
       redirect: false,
       thisBrowser: true,
+      staying: left,
       ...(left.length ? { doneUrl: `${base}/account` } : {}),
     });
   });
@@ -104,12 +103,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       initiator: 'user',
       browserPresent: true,
     });
-    await endThisBrowser(req, reply);
+    const staying = await endThisBrowser(req, reply);
     if (!ended) return reply.redirect(`${base}/account`, 303);
     return sendReceipt(ctx, reply, {
       logouts: [{ ended, title: 'This device' }],
       redirect: false,
       thisBrowser: true,
+      staying,
     });
   });
 
@@ -151,7 +151,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       revokeOffline: true,
       revokeUserTokens: { userId: session.user_id },
     });
-    await endThisBrowser(req, reply);
+    const staying = await endThisBrowser(req, reply);
     const logouts = [
       ...(here ? [{ ended: here, title: 'This device' }] : []),
       ...elsewhere.map((ended) => ({
@@ -160,6 +160,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       })),
     ];
     if (!logouts.length) return reply.redirect(`${base}/account`, 303);
-    return sendReceipt(ctx, reply, { logouts, redirect: false, thisBrowser: Boolean(here) });
+    return sendReceipt(ctx, reply, { logouts, redirect: false, thisBrowser: Boolean(here), staying });
   });
 }

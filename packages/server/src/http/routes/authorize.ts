@@ -161,9 +161,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           redirectTo: signIn,
         })
       : [];
-    await keepLiveAccounts(ctx, req, reply);
+    const staying = await keepLiveAccounts(ctx, req, reply);
     if (!ended) return reply.redirect(signIn, 303);
     return sendReceipt(ctx, reply, {
+      staying,
       logouts: [{ ended }],
       redirect: true,
       next: 'Going on to sign in',

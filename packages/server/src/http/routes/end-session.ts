@@ -7,7 +7,7 @@ import { confirmLogoutPage, signedOutPage, stillSignedInPage } from '../../views
 import { pageLang } from '../../views/layout.js';
 import { logoutChooserPage } from '../../views/account-picker.js';
 import { sendReceipt } from '../receipt.js';
-import { keepLiveAccounts } from '../browser-cookies.js';
+import { keepLiveAccounts, liveAccountNames } from '../browser-cookies.js';
 import { REAUTH_COOKIE } from '../cookies.js';
 import { reauthList } from './connections.js';
 import { upstreamUnreachablePage } from '../../views/connection-pages.js';
@@ -35,7 +35,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         if (o.target) return reply.redirect(o.target, 303);
         return sendPage(reply, signedOutPage(base, undefined, o.lang, o.note));
       case 'ended': {
-        await keepLiveAccounts(ctx, req, reply);
+        const staying = await keepLiveAccounts(ctx, req, reply);
         // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
         // browser through that connection asks the upstream for credentials again (docs/federation.md).
         const reauth = await p.federation.reauthConnectionsOf(o.ended.map((e) => e.ended.logoutId));
@@ -53,6 +53,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
           redirect: Boolean(o.target),
           thisBrowser: true,
           lang: o.lang,
+          staying,
         });
       }
     }
@@ -103,7 +104,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
 
   app.get<ReceiptParams>('/end_session/receipt/:id', async (req, reply) => {
     const report = await p.logout.report(await checkReceipt(req));
-    return noStore(reply).send(receiptJson(report!));
+    return noStore(reply).send(receiptJson(report!, await liveAccountNames(ctx, req)));
   });
 
   app.post<ReceiptParams>('/end_session/receipt/:id/frontchannel', async (req, reply) => {
@@ -128,7 +129,13 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
     if (record.redirect_to) return reply.redirect(record.redirect_to, 303);
     return sendPage(
       reply,
-      signedOutPage(base, await p.logout.report(record), undefined, record.redirect_note ?? undefined),
+      signedOutPage(
+        base,
+        await p.logout.report(record),
+        undefined,
+        record.redirect_note ?? undefined,
+        await liveAccountNames(ctx, req),
+      ),
     );
   });
 }
