@@ -1,4 +1,19 @@
-import type { Provider } from '../provider.js';
+import type { Config } from '../config/schema.js';
+import type { ClientRegistry } from '../domain/clients.js';
+import type { LoginThrottle } from '../domain/throttle.js';
+import type { ConnectionRegistry } from '../federation/connection-registry.js';
+import type { KeyStore } from '../keys/keystore.js';
+import type { LogoutService } from '../logout/logout-service.js';
+import type { SessionEventBus } from '../logout/session-event-bus.js';
+import type { OutboxWorker } from '../logout/outbox-worker.js';
+import type { RolesRepo } from '../store/repos/audit.js';
+import type { AuditRepo } from '../store/repos/audit.js';
+import type { ClientsRepo } from '../store/repos/clients.js';
+import type { ConsoleQueriesRepo } from '../store/repos/console-queries.js';
+import type { FactorsRepo } from '../store/repos/factors.js';
+import type { KeysRepo } from '../store/repos/keys.js';
+import type { LogoutsRepo } from '../store/repos/logouts.js';
+import type { UsersRepo } from '../store/repos/users.js';
 import { Client } from '../domain/clients.js';
 import { clientMetadataSchema, describeIssue } from '../domain/client-metadata.js';
 import { OAuthError, invalidRequest, notFound } from '../protocol/errors.js';
@@ -37,17 +52,42 @@ function readTime(v: string | undefined, name: string): number | undefined {
 const REASONS: readonly string[] = LOGOUT_REASONS;
 const OUTCOMES = ['delivered', 'failed', 'pending'] as const;
 
+/** What the console's admin operations read and call (the provider satisfies it; provider.ts is not imported). */
+export interface AdminServiceDeps {
+  issuer: string;
+  now: () => number;
+  config: { logout: Pick<Config['logout'], 'backchannel_deadline'> };
+  store: {
+    audit: Pick<AuditRepo, 'list'>;
+    clients: Pick<ClientsRepo, 'find' | 'list' | 'upsert'>;
+    /** The console's own read models (live figures, searches, deliveries). */
+    consoleQueries: ConsoleQueriesRepo;
+    factors: Pick<FactorsRepo, 'countUnusedRecoveryCodes' | 'listByUser'>;
+    keys: Pick<KeysRepo, 'listUsable'>;
+    logouts: Pick<LogoutsRepo, 'find' | 'listAttempts' | 'listOutbox'>;
+    roles: Pick<RolesRepo, 'list' | 'grant' | 'revoke'>;
+    users: Pick<UsersRepo, 'findByIdOrUsername'>;
+  };
+  clients: Pick<ClientRegistry, 'forget'>;
+  connections: Pick<ConnectionRegistry, 'get'>;
+  keys: Pick<KeyStore, 'signingKey'>;
+  logout: Pick<LogoutService, 'report'>;
+  events: Pick<SessionEventBus, 'subscriberCount'>;
+  outbox: Pick<OutboxWorker, 'kick'>;
+  throttle: Pick<LoginThrottle, 'locks'>;
+}
+
 /** The console's admin operations that are not the management API's: lists, filters, clients, keys, live. */
 export class AdminService {
   /** Roles, with the rule that an admin cannot take their own admin role. */
   readonly roles: Roles;
 
-  constructor(private readonly p: Provider) {
-    this.roles = new Roles(p.store.roles, p.now);
+  constructor(private readonly d: AdminServiceDeps) {
+    this.roles = new Roles(d.store.roles, d.now);
   }
 
   async listUsers(q: string | undefined, after: string | undefined, limit: number) {
-    const rows = await this.p.store.consoleQueries.searchUsers(q, after, limit + 1);
+    const rows = await this.d.store.consoleQueries.searchUsers(q, after, limit + 1);
     const page = rows.slice(0, limit);
     const items = [];
     for (const u of page) {
@@ -57,7 +97,7 @@ export class AdminService {
         name: u.name,
         email: u.email,
         disabled: Boolean(u.disabled),
-        roles: await this.p.store.roles.list(u.id),
+        roles: await this.d.store.roles.list(u.id),
         created_at: iso(u.created_at),
       });
     }
@@ -75,7 +115,7 @@ export class AdminService {
       limit: 3,
     });
     const limit = readInt(q.limit, 'limit', 1, 200, 50);
-    const rows = await this.p.store.audit.list({
+    const rows = await this.d.store.audit.list({
       actor: q.actor,
       action: q.action,
       target: q.target,
@@ -103,7 +143,7 @@ export class AdminService {
       throw invalidRequest(`outcome must be one of ${OUTCOMES.join(', ')}`);
     let userId: string | undefined;
     if (q.user) {
-      const user = await this.p.store.users.findByIdOrUsername(q.user);
+      const user = await this.d.store.users.findByIdOrUsername(q.user);
       if (!user) return { items: [], next: null };
       userId = user.id;
     }
@@ -114,7 +154,7 @@ export class AdminService {
       before = { at: Number(m[1]), id: m[2]! };
     }
     const limit = readInt(q.limit, 'limit', 1, 50, 20);
-    const rows = await this.p.store.consoleQueries.searchLogouts({
+    const rows = await this.d.store.consoleQueries.searchLogouts({
       userId,
       clientId: q.client_id,
       reason: q.reason,
@@ -126,17 +166,17 @@ export class AdminService {
     });
     const page = rows.slice(0, limit);
     const items = [];
-    for (const row of page) items.push(await this.p.logout.report(row));
+    for (const row of page) items.push(await this.d.logout.report(row));
     const last = page[page.length - 1];
     return { items, next: rows.length > limit && last ? `${last.created_at}~${last.id}` : null };
   }
 
   /** One logout's back-channel deliveries with their ids (for "Retry now"), attempts and the token's claims. */
   async deliveries(logoutId: string) {
-    const record = logoutId.length <= 100 ? await this.p.store.logouts.find(logoutId) : undefined;
+    const record = logoutId.length <= 100 ? await this.d.store.logouts.find(logoutId) : undefined;
     if (!record) throw notFound('no such logout');
-    const rows = await this.p.store.logouts.listOutbox(record.id);
-    const attempts = await this.p.store.logouts.listAttempts(rows.map((r) => r.id));
+    const rows = await this.d.store.logouts.listOutbox(record.id);
+    const attempts = await this.d.store.logouts.listAttempts(rows.map((r) => r.id));
     return rows.map((o) => ({
       id: o.id,
       client_id: o.client_id,
@@ -149,7 +189,7 @@ export class AdminService {
       completed_at: iso(o.completed_at),
       // What every attempt's logout token carried; jti, iat and exp are fresh for each attempt.
       token_claims: {
-        iss: this.p.issuer,
+        iss: this.d.issuer,
         sub: o.sub,
         aud: o.client_id,
         ...(o.sid ? { sid: o.sid } : {}),
@@ -170,13 +210,13 @@ export class AdminService {
   }
 
   async retryDelivery(id: string): Promise<void> {
-    const row = id.length <= 100 ? await this.p.store.consoleQueries.findOutbox(id) : undefined;
+    const row = id.length <= 100 ? await this.d.store.consoleQueries.findOutbox(id) : undefined;
     if (!row) throw notFound('no such delivery');
-    const now = this.p.now();
-    const ok = await this.p.store.consoleQueries.retryDelivery(
+    const now = this.d.now();
+    const ok = await this.d.store.consoleQueries.retryDelivery(
       id,
       now,
-      now + this.p.config.logout.backchannel_deadline * 1000,
+      now + this.d.config.logout.backchannel_deadline * 1000,
     );
     if (!ok) {
       throw new OAuthError(
@@ -185,16 +225,16 @@ export class AdminService {
         409,
       );
     }
-    this.p.outbox.kick();
+    this.d.outbox.kick();
   }
 
   async listClients() {
-    const rows = await this.p.store.clients.list();
+    const rows = await this.d.store.clients.list();
     return rows.map((r) => clientView(Client.fromRow(r), r.updated_at));
   }
 
   async getClient(clientId: string) {
-    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    const row = clientId.length <= 200 ? await this.d.store.clients.find(clientId) : undefined;
     if (!row) throw notFound('no such client');
     return clientView(Client.fromRow(row), row.updated_at);
   }
@@ -204,7 +244,7 @@ export class AdminService {
    * 409 instead of overwriting another admin's change. Clients from the config file are edited there.
    */
   async updateLogoutUris(clientId: string, body: unknown) {
-    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    const row = clientId.length <= 200 ? await this.d.store.clients.find(clientId) : undefined;
     if (!row) throw notFound('no such client');
     const b = readParams(
       body,
@@ -247,19 +287,19 @@ export class AdminService {
     if (!parsed.success) {
       throw new OAuthError('invalid_client_metadata', describeIssue(parsed.error), 400);
     }
-    const now = Math.max(this.p.now(), row.updated_at + 1);
-    await this.p.store.clients.upsert({
+    const now = Math.max(this.d.now(), row.updated_at + 1);
+    await this.d.store.clients.upsert({
       ...row,
       metadata: JSON.stringify(parsed.data),
       updated_at: now,
     });
-    this.p.clients.forget(clientId);
+    this.d.clients.forget(clientId);
     return clientView(new Client(parsed.data, row.secret_digest, client.source), now);
   }
 
   /** A new client secret, shown once; the old one stops working at once. */
   async rotateSecret(clientId: string) {
-    const row = clientId.length <= 200 ? await this.p.store.clients.find(clientId) : undefined;
+    const row = clientId.length <= 200 ? await this.d.store.clients.find(clientId) : undefined;
     if (!row) throw notFound('no such client');
     if (row.source === 'config') {
       throw new OAuthError(
@@ -274,26 +314,26 @@ export class AdminService {
     const fresh = Client.toRow(
       clientMetadataSchema.parse(metadata),
       row.source as Client['source'],
-      this.p.now(),
+      this.d.now(),
     );
-    await this.p.store.clients.upsert({
+    await this.d.store.clients.upsert({
       ...row,
       secret_digest: fresh.secret_digest,
-      updated_at: Math.max(this.p.now(), row.updated_at + 1),
+      updated_at: Math.max(this.d.now(), row.updated_at + 1),
     });
-    this.p.clients.forget(clientId);
+    this.d.clients.forget(clientId);
     return { client_id: clientId, client_secret: secret };
   }
 
   /** What decides between "Unlock" and "Reset second factors": the locks, the factors (never their secrets). */
   async userSecurity(key: string) {
-    const user = key.length <= 200 ? await this.p.store.users.findByIdOrUsername(key) : undefined;
+    const user = key.length <= 200 ? await this.d.store.users.findByIdOrUsername(key) : undefined;
     if (!user) throw notFound('no such user');
-    const now = this.p.now();
+    const now = this.d.now();
     const [locks, factors, codes] = await Promise.all([
-      this.p.throttle.locks(user.username, user.id, now),
-      this.p.store.factors.listByUser(user.id),
-      this.p.store.factors.countUnusedRecoveryCodes(user.id),
+      this.d.throttle.locks(user.username, user.id, now),
+      this.d.store.factors.listByUser(user.id),
+      this.d.store.factors.countUnusedRecoveryCodes(user.id),
     ]);
     return {
       password_locked_until: locks.password === undefined ? null : iso(locks.password),
@@ -310,9 +350,9 @@ export class AdminService {
 
   /** Live sessions signed in through a connection (newest first, at most 100), for the Connections page. */
   async connectionSessions(connectionId: string) {
-    const c = connectionId.length <= 40 ? await this.p.connections.get(connectionId) : undefined;
+    const c = connectionId.length <= 40 ? await this.d.connections.get(connectionId) : undefined;
     if (!c) throw notFound('no such connection');
-    const rows = await this.p.store.consoleQueries.sessionsThroughConnection(c.id, this.p.now(), 100);
+    const rows = await this.d.store.consoleQueries.sessionsThroughConnection(c.id, this.d.now(), 100);
     return rows.map((r) => ({
       sid: r.sid,
       user: { id: r.user_id, username: r.username },
@@ -325,9 +365,9 @@ export class AdminService {
   }
 
   async listKeys() {
-    const now = this.p.now();
-    const signer = this.p.keys.signingKey().kid;
-    return (await this.p.store.keys.listUsable(now)).map((k) => ({
+    const now = this.d.now();
+    const signer = this.d.keys.signingKey().kid;
+    return (await this.d.store.keys.listUsable(now)).map((k) => ({
       kid: k.kid,
       alg: k.alg,
       state: k.kid === signer ? 'signing' : k.sign_from > now ? 'published' : 'retired',
@@ -339,9 +379,9 @@ export class AdminService {
 
   /** Outbox depth, failures in the last hour, SSE subscribers, and the figures the console draws. */
   async live() {
-    const now = this.p.now();
+    const now = this.d.now();
     const hour = now - 3_600_000;
-    const q = this.p.store.consoleQueries;
+    const q = this.d.store.consoleQueries;
     const [outbox, deliveries, sessions, byConnection] = await Promise.all([
       q.outboxFigures(hour),
       q.deliveriesSince(now - 24 * 3_600_000),
@@ -352,7 +392,7 @@ export class AdminService {
       at: iso(now),
       outbox_pending: outbox.pending,
       failed_last_hour: outbox.failedSince,
-      sse_subscribers: this.p.events.subscriberCount,
+      sse_subscribers: this.d.events.subscriberCount,
       sessions_per_client: sessions,
       sessions_per_connection: byConnection,
       deliveries_last_24h: deliveries.map((d) => ({

@@ -1,5 +1,5 @@
-import type { Provider } from '../provider.js';
-import { Client, type ClientSource } from '../domain/clients.js';
+import type { ClientsRepo } from '../store/repos/clients.js';
+import { Client, type ClientRegistry, type ClientSource } from '../domain/clients.js';
 import { clientMetadataSchema, describeIssue, type ClientMetadata } from '../domain/client-metadata.js';
 import { defaultPostLogoutRedirectUris } from '../cli/client-defaults.js';
 import { OAuthError, invalidRequest } from '../protocol/errors.js';
@@ -86,7 +86,11 @@ export function readNewClient(body: unknown): NewClient {
  * id that exists is a 409, also when two admins race for it: the insert itself refuses.
  */
 export async function registerClient(
-  p: Provider,
+  d: {
+    now: () => number;
+    store: { clients: Pick<ClientsRepo, 'insertNew'> };
+    clients: Pick<ClientRegistry, 'forget'>;
+  },
   input: NewClient,
   source: ClientSource,
 ): Promise<{ metadata: ClientMetadata; client_secret: string | undefined }> {
@@ -105,9 +109,9 @@ export async function registerClient(
   });
   if (!parsed.success) throw new OAuthError('invalid_client_metadata', describeIssue(parsed.error), 400);
   const { client_secret: _secret, ...metadata } = parsed.data;
-  if (!(await p.store.clients.insertNew(Client.toRow(parsed.data, source, p.now())))) {
+  if (!(await d.store.clients.insertNew(Client.toRow(parsed.data, source, d.now())))) {
     throw new OAuthError('conflict', `a client with the id ${parsed.data.client_id} exists`, 409);
   }
-  p.clients.forget(parsed.data.client_id);
+  d.clients.forget(parsed.data.client_id);
   return { metadata: metadata as ClientMetadata, client_secret: secret };
 }
