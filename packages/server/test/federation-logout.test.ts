@@ -169,6 +169,37 @@ describe('logout outward', () => {
     expect(again.redirectTo?.startsWith(CB)).toBe(true);
   });
 
+  // The return to logged-out proves nothing: an upstream may let the person decline ("stay signed in") and still
+  // send the browser back. The next person at this browser must be asked by the upstream either way.
+  it('coming back from the upstream is no proof it signed out: the next sign-in there still re-asks', async () => {
+    const browser = new BrowserSession();
+    const tokens = await signIn(browser, 'acme', acme, 'yolanda');
+    const { done } = await logout(browser, tokens.id_token!);
+    const endUrl = new URL((await browser.navigate(done, {}, origins())).redirectTo!);
+    // The upstream sends the browser straight back, its own session untouched.
+    const back = await browser.navigate(
+      `${op.issuer}/connections/acme/logged-out?${new URLSearchParams({ state: endUrl.searchParams.get('state')! })}`,
+    );
+    expect(back.redirectTo).toBe(`${HOME}?state=app-state`);
+
+    const config = await rp();
+    const req = await authorizationRequest(config, CB, { connection: 'acme' });
+    const start = await browser.navigate(req.url.toString(), {}, origins());
+    const asked = new URL(start.redirectTo!);
+    expect(asked.searchParams.get('prompt')).toBe('login');
+    expect(asked.searchParams.get('max_age')).toBe('0');
+    // Once someone has signed in through Acme again, the protection has done its work and is lifted.
+    const reauthCookie = async () => (await browser.jar.getCookieString(op.issuer)).includes('adieu_reauth=');
+    expect(await reauthCookie()).toBe(true);
+    await throughUpstream(
+      browser,
+      await browser.navigate(asked.toString(), {}, origins(acme)),
+      acme,
+      'yolanda',
+    );
+    expect(await reauthCookie()).toBe(false);
+  });
+
   it('policy "local": the upstream is left alone, the receipt says so, and shared-device protection re-asks', async () => {
     const browser = new BrowserSession();
     const tokens = await signIn(browser, 'acme-local', acme, 'victor');

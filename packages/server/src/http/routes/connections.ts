@@ -221,9 +221,9 @@ export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): 
         ),
       );
     }
-    const reauth = reauthList(req).filter((c) => c !== req.params.id);
-    if (reauth.length) reply.setCookie(REAUTH_COOKIE, reauth.join('.'), cookies.reauth());
-    else if (req.cookies[REAUTH_COOKIE]) reply.clearCookie(REAUTH_COOKIE, cookies.clear());
+    // Shared-device protection stays on: coming back here is no proof the upstream ended its session (it may have
+    // let the person decline and still sent the browser back). The next sign-in through this connection asks the
+    // upstream to authenticate (harmless when its session is really gone) and lifts the protection once it succeeds.
     const record = await p.logout.record(logoutId);
     if (record?.redirect_to) return reply.redirect(record.redirect_to, 303);
     const report = await p.logout.report(logoutId);
