@@ -196,19 +196,16 @@ export class Passkeys {
     if (!ceremony || ceremony.userId !== userId) return { outcome: 'failed', message: EXPIRED };
     const response = parseResponse<RegistrationResponseJSON>(responseText);
     if (!response) return this.refuse('register', 'not a WebAuthn registration response', UNREADABLE);
-    let verified;
-    try {
-      verified = await verifyRegistrationResponse({
+    const verified = await this.verify('register', () =>
+      verifyRegistrationResponse({
         response,
         expectedChallenge: ceremony.challenge,
         expectedOrigin: this.rp.origin,
         expectedRPID: this.rp.id,
         requireUserVerification: true,
-      });
-    } catch (e) {
-      return this.refuse('register', (e as Error).message, UNREADABLE);
-    }
-    if (!verified.verified) return this.refuse('register', 'not verified', UNREADABLE);
+      }),
+    );
+    if ('outcome' in verified) return verified;
     const info = verified.registrationInfo;
     if (await this.deps.factors.findByCredentialId(info.credential.id)) {
       return { outcome: 'failed', message: 'This passkey is already registered.' };
@@ -300,28 +297,24 @@ export class Passkeys {
     if (handle === undefined ? !userId : handle !== this.userHandle(row.user_id)) {
       return this.refuse(purpose, 'user handle does not match the credential', UNREADABLE);
     }
-    let verified;
-    try {
-      verified = await verifyAuthenticationResponse({
+    const publicKey = isoBase64URL.toBuffer(row.public_key);
+    const verified = await this.verify(purpose, () =>
+      verifyAuthenticationResponse({
         response,
         expectedChallenge: ceremony.challenge,
         expectedOrigin: this.rp.origin,
         expectedRPID: this.rp.id,
         credential: {
           id: row.credential_id!,
-          publicKey: isoBase64URL.toBuffer(row.public_key),
+          publicKey,
           counter: Number(row.sign_count ?? 0),
           ...(row.transports ? { transports: row.transports.split(' ') } : {}),
         },
         // Alone, the passkey must be two factors in one: possession and the user's PIN or biometrics.
         requireUserVerification: purpose === 'sign-in',
-      });
-    } catch (e) {
-      const reason = (e as Error).message;
-      if (/counter/i.test(reason)) return this.refuse(purpose, reason, COUNTER);
-      return this.refuse(purpose, reason, UNREADABLE);
-    }
-    if (!verified.verified) return this.refuse(purpose, 'not verified', UNREADABLE);
+      }),
+    );
+    if ('outcome' in verified) return verified;
     const info = verified.authenticationInfo;
     // WebAuthn §7.2 step 18: backup eligibility never changes for a credential; a change means another key.
     const backupEligible = info.credentialDeviceType === 'multiDevice';
@@ -341,6 +334,27 @@ export class Passkeys {
       userId: row.user_id,
       amr: passkeyAmr({ backupEligible, userVerified: info.userVerified }),
     };
+  }
+
+  /**
+   * The library's verification of an answer (origin, RP ID, type, challenge, signature, flags): a thrown error or
+   * `verified: false` is a refusal with a readable message, its reason logged; a counter that did not grow (a
+   * cloned authenticator, or a replay) gets its own message.
+   */
+  private async verify<T extends { verified: boolean }>(
+    purpose: PasskeyPurpose,
+    check: () => Promise<T>,
+  ): Promise<(T & { verified: true }) | { outcome: 'failed'; message: string }> {
+    let result: T;
+    try {
+      result = await check();
+    } catch (e) {
+      const reason = (e as Error).message;
+      return this.refuse(purpose, reason, /counter/i.test(reason) ? COUNTER : UNREADABLE);
+    }
+    return result.verified
+      ? (result as T & { verified: true })
+      : this.refuse(purpose, 'not verified', UNREADABLE);
   }
 
   private refuse(
