@@ -106,7 +106,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
     it: LoadedInteraction,
   ): Promise<boolean> {
     const session = await accountToConfirm(req, it);
-    const user = session ? await p.store.users.findById(session.user_id) : undefined;
+    const user = session ? await p.users.find(session.user_id) : undefined;
     if (!user) return false;
     const client = await p.clients.get(it.payload.raw.client_id ?? '');
     const at = `${base}/interaction/${it.row.id}`;
