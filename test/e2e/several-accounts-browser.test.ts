@@ -240,6 +240,20 @@ describe.runIf(run).each(COOKIE_MODES)('several accounts in one browser, third-p
         const s = await aliceAndBob();
         const params = new URLSearchParams({ logout_hint: s.alice.hint, client_id: 'portal' });
         await s.tab.goto(`${op.issuer}/end_session?${params}`);
+        // The receipt says who was signed out and who is still signed in here.
+        await s.tab.waitForSelector('body[data-receipt=ready]', { timeout: 30_000 });
+        expect(await s.tab.locator('h1').innerText()).toBe('Signed out Alice');
+        const staying = s.tab.locator('[data-adieu=still-signed-in]');
+        expect(await staying.isVisible()).toBe(true);
+        expect(await staying.innerText()).toBe('Bob is still signed in in this browser.');
+        for (const width of [390, 1280]) {
+          for (const colorScheme of ['light', 'dark'] as const) {
+            await s.tab.setViewportSize({ width, height: 800 });
+            await s.tab.emulateMedia({ colorScheme });
+            await snapshot(s.tab, `several-accounts-${mode}-one-receipt-${width}-${colorScheme}`);
+          }
+        }
+        await s.tab.emulateMedia({ colorScheme: null });
         await aliceGoneBobUntouched(s, 'logout-hint');
         expect(portal.ended.flatMap((e) => e.sessions.map((x) => x.sid))).toContain(s.alice.sid);
       }),
@@ -274,6 +288,59 @@ describe.runIf(run).each(COOKIE_MODES)('several accounts in one browser, third-p
         await snapshot(s.tab, `several-accounts-${mode}-chooser`);
         await s.tab.locator(`button[name=account][value="${s.alice.hint}"]`).click();
         await aliceGoneBobUntouched(s, 'chooser');
+      }),
+    120_000,
+  );
+
+  it(
+    '"Sign out of all accounts": the receipt lists every app of both accounts, and each account’s front-channel frame ran',
+    () =>
+      withSnapshots(b, 'several-accounts-all', async () => {
+        const s = await aliceAndBob();
+        await s.tab.goto(`${op.issuer}/end_session`);
+        await s.tab.locator('[data-adieu=all-accounts]').click();
+        await s.tab.waitForSelector('body[data-receipt=ready]', { timeout: 30_000 });
+        await snapshot(s.tab, `several-accounts-${mode}-all-receipt`);
+        // One frame per ended session's front-channel app: the single-page app, once for Alice, once for Bob.
+        const frames = await s.tab
+          .locator('.frames iframe')
+          .evaluateAll((fs) =>
+            fs.map(
+              (f) =>
+                `${f.getAttribute('data-client')} ${new URL(f.getAttribute('src')!).searchParams.get('sid')}`,
+            ),
+          );
+        expect(frames.sort()).toEqual([`spa ${s.alice.sid}`, `spa ${s.bob.sid}`].sort());
+        // Each account's section shows a visible row per app it used.
+        const sections = s.tab.locator('section[data-logout]');
+        expect(await sections.count()).toBe(2);
+        const rows: Record<string, string[]> = {};
+        for (const section of await sections.all()) {
+          const items = section.locator('li[data-client]');
+          for (const li of await items.all()) expect(await li.isVisible()).toBe(true);
+          const clients = await items.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-client')!));
+          rows[(await op.provider.logout.report((await section.getAttribute('data-logout'))!))!.sid] =
+            clients.sort();
+        }
+        expect(rows).toEqual({ [s.alice.sid]: ['portal', 'spa'], [s.bob.sid]: ['expenses', 'spa'] });
+        // Each frame's own script ran and answered: it cleared the account (cookies allowed), or said that this
+        // browser partitions its storage in a frame (blocked). Either way not a silent timeout.
+        for (const sid of [s.alice.sid, s.bob.sid]) {
+          const [logout] = await op.provider.store.logouts.listBySid(sid);
+          const report = await op.provider.logout.report(logout!.id);
+          const spa = report!.participants.find((x) => x.client_id === 'spa')!;
+          expect(spa.channels.frontchannel).toMatchObject(
+            mode === 'allowed'
+              ? { status: 'acknowledged' }
+              : { status: 'failed', detail: 'storage-partitioned' },
+          );
+        }
+        // Both accounts are gone from the provider and from the server-rendered apps.
+        for (const sid of [s.alice.sid, s.bob.sid]) {
+          expect((await op.provider.store.sessions.findBySid(sid))!.ended_at).not.toBeNull();
+        }
+        await expect.poll(() => shown(s.tab, portal), { timeout: 20_000, interval: 500 }).toBe('nobody');
+        await expect.poll(() => shown(s.tab, expenses), { timeout: 20_000, interval: 500 }).toBe('nobody');
       }),
     120_000,
   );
