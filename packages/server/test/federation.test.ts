@@ -396,6 +396,52 @@ describe('logout from the upstream (inward)', () => {
     expect(await sessionAlive(browser)).toBe(false);
   });
 
+  // Front-Channel Logout 1.0 from the upstream's iframe (issue 13 §6): by `sid`, or the browser's own session.
+  describe("the upstream's front-channel logout", () => {
+    const frame = (browser: BrowserSession, q: Record<string, string>) =>
+      browser.navigate(`${op.issuer}/connections/acme/frontchannel-logout?${new URLSearchParams(q)}`);
+
+    it('with iss and sid: ends the Adieu sessions bound to that upstream session, and its apps are told', async () => {
+      const browser = new BrowserSession();
+      const tokens = await signInThroughAcme(browser, 'ivy');
+      const sid = tokens.claims()!.sid as string;
+      const binding = await op.provider.store.federation.findSessionBinding(sid);
+      expect(binding?.upstream_sid).toBeTruthy();
+      const before = receiver.received.length;
+      // Another browser (the upstream's frame may come without Adieu's cookie): the sid alone names the session.
+      const page = await frame(new BrowserSession(), { iss: acme.issuer, sid: binding!.upstream_sid! });
+      expect(page.status).toBe(200);
+      expect(await sessionAlive(browser)).toBe(false);
+      await expect.poll(() => receiver.received.length, { timeout: 10_000 }).toBeGreaterThan(before);
+      const told = receiver.received.slice(before).find((r) => r.claims.sid === sid);
+      expect(told?.claims.reason).toBe('upstream');
+    });
+
+    it("without sid: ends only this browser's session that came through the upstream", async () => {
+      const mine = new BrowserSession();
+      const other = new BrowserSession();
+      await signInThroughAcme(mine, 'jack');
+      await signInThroughAcme(other, 'jack');
+      const page = await frame(mine, { iss: acme.issuer });
+      expect(page.status).toBe(200);
+      expect(await sessionAlive(mine)).toBe(false);
+      expect(await sessionAlive(other)).toBe(true);
+    });
+
+    it('a wrong iss, an unknown sid or an unknown connection ends nothing and is no error page', async () => {
+      const browser = new BrowserSession();
+      const tokens = await signInThroughAcme(browser, 'kim');
+      const binding = await op.provider.store.federation.findSessionBinding(tokens.claims()!.sid as string);
+      const wrongIss = await frame(browser, { iss: 'https://evil.example', sid: binding!.upstream_sid! });
+      const unknownSid = await frame(browser, { iss: acme.issuer, sid: 'no-such-session' });
+      const unknownConnection = await browser.navigate(
+        `${op.issuer}/connections/nope/frontchannel-logout?${new URLSearchParams({ iss: acme.issuer })}`,
+      );
+      for (const r of [wrongIss, unknownSid, unknownConnection]) expect(r.status).toBeLessThan(500);
+      expect(await sessionAlive(browser)).toBe(true);
+    });
+  });
+
   describe('refuses every bad logout token with 400, and nothing ends', () => {
     let browser: BrowserSession;
     let upstreamSub: string;
