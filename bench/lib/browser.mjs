@@ -68,8 +68,8 @@ export class Browser {
    * Sign in interactively through `client` (login form with any of the usual field names), exchange the code,
    * and return the token response. The browser keeps the SSO session cookie.
    */
-  async signIn(rp, client, user, { scope } = {}) {
-    const req = rp.authorizationRequest(client, { scope });
+  async signIn(rp, client, user, { scope, prompt } = {}) {
+    const req = rp.authorizationRequest(client, { scope, prompt });
     let page = await this.navigate(req.url);
     for (let i = 0; i < 4 && !page.redirectTo; i++) {
       const form =

@@ -47,7 +47,7 @@ export class RelyingParty {
     return new RelyingParty(JSON.parse(res.text), pool);
   }
 
-  authorizationRequest(client, { prompt, scope = 'openid', state = rand(), nonce = rand() } = {}) {
+  authorizationRequest(client, { prompt, loginHint, scope = 'openid', state = rand(), nonce = rand() } = {}) {
     const { verifier, challenge } = pkce();
     const q = new URLSearchParams({
       response_type: 'code',
@@ -60,6 +60,7 @@ export class RelyingParty {
       code_challenge_method: 'S256',
     });
     if (prompt) q.set('prompt', prompt);
+    if (loginHint) q.set('login_hint', loginHint);
     return {
       url: `${this.meta.authorization_endpoint}?${q}`,
       path: `${this.authorizePath}?${q}`,
@@ -120,8 +121,8 @@ export class RelyingParty {
   }
 
   /** Silent SSO sign-in: prompt=none with the browser's SSO cookie, then the code exchange. */
-  async silentSignIn(client, cookie, scope) {
-    const req = this.authorizationRequest(client, { prompt: 'none', scope });
+  async silentSignIn(client, cookie, scope, { loginHint } = {}) {
+    const req = this.authorizationRequest(client, { prompt: 'none', scope, loginHint });
     const res = await send(this.pool, { path: req.path, headers: { cookie } });
     const location = res.headers.location;
     if (res.status < 300 || res.status >= 400 || !location) {

@@ -253,6 +253,7 @@ export class Provider {
       findSession: (sid) => store.sessions.findBySid(sid),
       isParticipant: (sid, clientId) => store.sessions.isParticipant(sid, clientId),
       findUser: (id) => store.users.findById(id),
+      findUserCached: (id) => this.users.findCached(id),
       now: this.now,
       issuer: config.issuer,
       codeTtl: config.ttl.code,

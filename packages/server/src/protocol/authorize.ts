@@ -93,6 +93,8 @@ export interface AuthorizeDeps {
   /** Whether the client already got tokens in the session (an app coming back to it). */
   isParticipant: (sid: string, clientId: string) => Promise<boolean>;
   findUser: (id: string) => Promise<UserRow | undefined>;
+  /** A user row that may be a few seconds old: enough to match a typed login_hint against names. */
+  findUserCached: (id: string) => Promise<UserRow | undefined>;
   now: () => number;
   issuer: string;
   /** Authorization code lifetime, seconds. */
@@ -147,7 +149,7 @@ export class AuthorizationFlow {
     const hint = request.loginHint;
     if (hint !== undefined && !selectable.some((a) => a.loginHint === hint)) {
       for (const a of selectable) {
-        const user = await this.deps.findUser(a.userId);
+        const user = await this.deps.findUserCached(a.userId);
         (a as SelectableAccount).names = [user?.username, user?.email].filter((n): n is string => !!n);
       }
     }
