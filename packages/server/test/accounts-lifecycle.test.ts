@@ -193,7 +193,7 @@ describe('user lifecycle API', () => {
     // Its access token no longer reaches the self-service API.
     expect((await api('GET', '/me', undefined, tokens.access_token)).status).toBeGreaterThanOrEqual(401);
     expect((await api('GET', '/users/bob')).status).toBe(404);
-    expect(await op.provider.store.accounts.findUserByEmail('bob@example.com')).toBeUndefined();
+    expect(await op.provider.store.users.findByEmail('bob@example.com')).toBeUndefined();
     expect(await canSignIn('bob', 'bob-password')).toBe(false);
     // The logout record stays readable to admins, with the reason.
     const [logout] = await op.provider.store.logouts.listBySid(tokens.claims()!.sid as string);

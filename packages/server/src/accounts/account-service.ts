@@ -125,7 +125,7 @@ export class AccountService {
       const throttled = await this.throttle('reset', email, ip);
       if (throttled) return throttled;
       this.jobs.run('reset', async () => {
-        const user = await this.d.store.accounts.findUserByEmail(email);
+        const user = await this.d.store.users.findByEmail(email);
         if (!user || user.disabled || !user.email) return;
         const url = await this.issueLink('reset', user, email);
         await this.mail(this.d.templates.resetPassword(user.email, user.name, url, this.ttl('reset')));
@@ -244,8 +244,7 @@ export class AccountService {
     if (/\p{Cc}/u.test(username))
       throw new FormError('username', 'The username must not contain control characters.');
     const taken =
-      (await this.d.store.accounts.findUserByEmail(email)) ??
-      (await this.d.store.users.findByUsername(username));
+      (await this.d.store.users.findByEmail(email)) ?? (await this.d.store.users.findByUsername(username));
     if (taken) throw new AlreadyExists('email', 'A user with this email address or username exists.');
     let user: UserRow;
     try {
@@ -338,8 +337,7 @@ export class AccountService {
       const password = form.password!;
       this.jobs.run('signup', async () => {
         const existing =
-          (await this.d.store.accounts.findUserByEmail(email)) ??
-          (await this.d.store.users.findByUsername(email));
+          (await this.d.store.users.findByEmail(email)) ?? (await this.d.store.users.findByUsername(email));
         if (existing) {
           if (existing.disabled || !existing.email) return;
           const url = await this.issueLink('reset', existing, email);
@@ -368,7 +366,7 @@ export class AccountService {
       const throttled = await this.throttle('verify', email, ip);
       if (throttled) return throttled;
       this.jobs.run('resend', async () => {
-        const user = await this.d.store.accounts.findUserByEmail(email);
+        const user = await this.d.store.users.findByEmail(email);
         if (!user || user.disabled || user.email_verified || !user.email) return;
         const url = await this.issueLink('verify', user, email);
         await this.mail(this.d.templates.verifyEmail(user.email, user.name, url, this.ttl('verify')));

@@ -3,6 +3,7 @@ import { html, type SafeHtml } from '../views/html.js';
 import { actionForm, when } from '../views/admin/layout.js';
 import { formatMs, timelineChart, type TimelineRow } from '../views/admin/svg.js';
 import type { LogoutReport } from '../logout/report.js';
+import type { DeliveryAttemptView } from '../logout/report-types.js';
 import { LOGOUT_REASONS } from '../logout/logout-service.js';
 import { type ConsoleContext, type ConsolePage } from './console-types.js';
 import { enc, qs, statusBadge } from './console-format.js';
@@ -16,14 +17,7 @@ interface Delivery {
   created_at: string;
   next_attempt_at: string | null;
   token_claims: Record<string, unknown>;
-  history: {
-    attempt: number;
-    started_at: string;
-    duration_ms: number;
-    status_code: number | null;
-    outcome: string;
-    error: string | null;
-  }[];
+  history: DeliveryAttemptView[];
 }
 
 export function logoutTable(c: ConsoleContext, items: readonly LogoutReport[]): SafeHtml {

@@ -161,7 +161,7 @@ export class UpstreamSignIn {
   }
 
   private findByEmail(email: string): Promise<UserRow | undefined> {
-    return this.d.store.federation.findUserByEmail(email);
+    return this.d.store.users.findByEmail(email);
   }
 
   /** Profile claims follow the upstream at each sign-in; an email only when the upstream verified it. */

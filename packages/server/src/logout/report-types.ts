@@ -31,14 +31,17 @@ export interface BackchannelStatus {
   last_error: string | null;
   next_attempt_at: string | null;
   completed_at: string | null;
-  history: {
-    attempt: number;
-    started_at: string;
-    duration_ms: number;
-    status_code: number | null;
-    outcome: string;
-    error: string | null;
-  }[];
+  history: DeliveryAttemptView[];
+}
+
+/** One back-channel delivery attempt as the admin API and console show it (times as ISO strings). */
+export interface DeliveryAttemptView {
+  attempt: number;
+  started_at: string;
+  duration_ms: number;
+  status_code: number | null;
+  outcome: string;
+  error: string | null;
 }
 
 export interface ParticipantReport {

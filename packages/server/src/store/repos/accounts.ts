@@ -74,17 +74,6 @@ export class AccountsRepo {
       .execute();
   }
 
-  async findUserByEmail(email: string): Promise<UserRow | undefined> {
-    return toUserRow(
-      await this.db
-        .selectFrom('users')
-        .selectAll()
-        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-        .orderBy('created_at')
-        .executeTakeFirst(),
-    );
-  }
-
   /** Users ordered by username, optionally matching `q` in username, email or name; one page after `after`. */
   async listUsers(o: {
     q?: string | undefined;

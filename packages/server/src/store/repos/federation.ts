@@ -1,5 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { toUserRow, type UserRow } from './users.js';
+import type { Kysely, Selectable } from 'kysely';
 import type {
   ConnectionTable,
   Database,
@@ -45,18 +44,6 @@ export class ConnectionsRepo {
  */
 export class FederationRepo {
   constructor(private readonly db: Kysely<Database>) {}
-
-  /** Email addresses compare case-insensitively (their domain always does; local parts in practice). */
-  async findUserByEmail(email: string): Promise<UserRow | undefined> {
-    return toUserRow(
-      await this.db
-        .selectFrom('users')
-        .selectAll()
-        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
-        .orderBy('created_at')
-        .executeTakeFirst(),
-    );
-  }
 
   findLink(connectionId: string, iss: string, sub: string): Promise<UpstreamLinkRow | undefined> {
     return this.db

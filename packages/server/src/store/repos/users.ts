@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, UserTable } from '../tables.js';
 
 type UserRecord = Selectable<UserTable>;
@@ -36,6 +36,21 @@ export class UsersRepo {
 
   async findById(id: string): Promise<UserRow | undefined> {
     return toUserRow(await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst());
+  }
+
+  /**
+   * The oldest user with this email address. Email addresses compare case-insensitively (their domain always
+   * does; local parts in practice).
+   */
+  async findByEmail(email: string): Promise<UserRow | undefined> {
+    return toUserRow(
+      await this.db
+        .selectFrom('users')
+        .selectAll()
+        .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+        .orderBy('created_at')
+        .executeTakeFirst(),
+    );
   }
 
   async findByUsername(username: string): Promise<UserRow | undefined> {
