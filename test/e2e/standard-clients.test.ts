@@ -95,6 +95,21 @@ document.body.dataset.ready = 'yes';
 
 const js = (body: string) => () => ({ type: 'text/javascript; charset=utf-8', body });
 
+/**
+ * The app's page committed again after the browser went to end_session (the return from the logout). Waiting for
+ * the app's URL instead would match at once: the page is still on the app until the logout navigation commits.
+ */
+function returnFromEndSession(page: Page, appOrigin: string): Promise<unknown> {
+  let left = false;
+  page.on('request', (r) => {
+    if (r.isNavigationRequest() && new URL(r.url()).pathname.endsWith('/end_session')) left = true;
+  });
+  return page.waitForEvent('framenavigated', {
+    predicate: (f) => left && f === page.mainFrame() && f.url().startsWith(appOrigin),
+    timeout: 20_000,
+  });
+}
+
 for (const mode of COOKIE_MODES) {
   describe.skipIf(!hasChromium())(`standard client libraries, third-party cookies ${mode}`, () => {
     let op: TestProvider;
@@ -213,8 +228,9 @@ for (const mode of COOKIE_MODES) {
       await openApp(page, msalSite);
       if ((await page.locator('#who').textContent()) !== 'alice') await signIn(page, msalSite);
       expect(await page.locator('#who').textContent()).toBe('alice');
+      const back = returnFromEndSession(page, msalSite.origin);
       await page.click('#logout-hint');
-      await page.waitForURL(`${msalSite.origin}/**`, { timeout: 20_000 });
+      await back;
       await page.waitForSelector('body[data-ready=yes]');
       expect(await page.locator('#who').textContent()).toBe('nobody');
       expect(await page.locator('#error').isVisible()).toBe(false);
@@ -232,9 +248,10 @@ for (const mode of COOKIE_MODES) {
       expect(await signIn(page, oidcSite)).toBe(true);
       expect(await page.locator('#who').textContent()).toBe('alice');
       const sent = page.waitForRequest((r) => r.url().startsWith(`${op.issuer}/end_session`));
+      const back = returnFromEndSession(page, oidcSite.origin);
       await page.click('#logout');
       expect(new URL((await sent).url()).searchParams.has('id_token_hint')).toBe(true);
-      await page.waitForURL(`${oidcSite.origin}/**`, { timeout: 20_000 });
+      await back;
       await page.waitForSelector('body[data-ready=yes]');
       expect(await page.locator('#who').textContent()).toBe('nobody');
       expect(await page.locator('#error').isVisible()).toBe(false);
