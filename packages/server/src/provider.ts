@@ -30,6 +30,7 @@ import { SecondFactors } from './mfa/second-factors.js';
 import { KeyEncryption } from './keys/key-encryption.js';
 import { endSessionsAfterCredentialChange } from './logout/credentials-changed.js';
 import { InteractionService } from './protocol/interaction-service.js';
+import { Interactions } from './protocol/interaction.js';
 import { readiness } from './telemetry/readiness.js';
 import { ConsoleSessions } from './admin/console-sessions.js';
 import { SessionEventStreams } from './logout/session-event-stream.js';
@@ -79,6 +80,8 @@ export class Provider {
   readonly passkeys: Passkeys;
   /** Provider pages' short-lived forms: typed payloads, CSRF, lifetime, single use. */
   readonly interactions: InteractionService;
+  /** The login and consent pages of an authorization request (and of the account page's sign-in). */
+  readonly signInPages: Interactions;
   /** The admin console's own sign-ins and sessions. */
   readonly consoleSessions: ConsoleSessions;
   /** Open pages watching their session's end (session events push). */
@@ -287,6 +290,22 @@ export class Provider {
       issuer: config.issuer,
       signup: config.signup,
       settings: config.accounts,
+    });
+    const authorization = this.authorization;
+    this.signInPages = new Interactions({
+      interactions: store.interactions,
+      now: this.now,
+      currentSession: (cookie) => authorization.currentSession(cookie),
+      browserSession: (cookie, sid) => authorization.browserSession(cookie, sid),
+      findClient: (id) => this.clients.get(id),
+      throttle: this.throttle,
+      users: this.users,
+      findUser: (id) => store.users.findById(id),
+      accounts: this.accounts,
+      secondFactors: this.secondFactors,
+      sessions,
+      logout: this.logout,
+      consents: store.consents,
     });
   }
 

@@ -408,7 +408,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
     const row = (over: Partial<{ id: string; expires_at: number }> = {}) => ({
       id: uid('int'),
       kind: 'login',
-      payload: '{"raw":{}}',
+      payload: { raw: {} },
       csrf: 'csrf',
       created_at: T0,
       expires_at: T0 + 30 * MIN,
@@ -420,8 +420,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
       await store.interactions.insert(r);
       expect(await store.interactions.find(r.id, T0)).toEqual(r);
       expect(await store.interactions.find(r.id, r.expires_at)).toBeUndefined();
-      await store.interactions.update(r.id, '{"raw":{"x":"1"}}');
-      expect((await store.interactions.find(r.id, T0))?.payload).toBe('{"raw":{"x":"1"}}');
+      await store.interactions.update(r.id, { raw: { x: '1' } });
+      expect((await store.interactions.find(r.id, T0))?.payload).toEqual({ raw: { x: '1' } });
     });
 
     it('take is single use, even when many callers race', async () => {

@@ -129,7 +129,7 @@ export class Passkeys {
     await this.deps.challenges.insert({
       ...row,
       kind: CHALLENGE_KIND,
-      payload: JSON.stringify(stored),
+      payload: stored,
       created_at: now,
       expires_at: now + CEREMONY_MS,
     });
@@ -143,9 +143,9 @@ export class Passkeys {
     owner: string,
   ): Promise<ChallengePayload | undefined> {
     if (!challengeId) return undefined;
-    const row = await this.deps.challenges.find(challengeId, this.deps.now());
+    const row = await this.deps.challenges.find<ChallengePayload>(challengeId, this.deps.now());
     if (row?.kind !== CHALLENGE_KIND) return undefined;
-    const payload = JSON.parse(row.payload) as ChallengePayload;
+    const payload = row.payload;
     if (payload.purpose !== purpose || payload.owner !== owner) return undefined;
     // Spent before the answer is even read: a wrong answer does not leave the challenge for another try.
     return (await this.deps.challenges.take(row.id)) ? payload : undefined;

@@ -319,11 +319,8 @@ export class AuthorizationFlow {
     returnTo: NonNullable<InteractionPayload['returnTo']> = '/account',
   ): Promise<string> {
     for (const id of pendingIds) {
-      const pending = await this.deps.interactions.find(id, this.deps.now());
-      if (
-        pending?.kind === 'login' &&
-        (JSON.parse(pending.payload) as InteractionPayload).returnTo === returnTo
-      ) {
+      const pending = await this.deps.interactions.find<InteractionPayload>(id, this.deps.now());
+      if (pending?.kind === 'login' && pending.payload.returnTo === returnTo) {
         return pending.id;
       }
     }
@@ -344,7 +341,7 @@ export class AuthorizationFlow {
     await this.deps.interactions.insert({
       id,
       kind,
-      payload: JSON.stringify(payload),
+      payload,
       csrf: randomToken(24),
       created_at: now,
       expires_at: now + INTERACTION_TTL_MS,

@@ -50,10 +50,10 @@ export type Interaction<K extends InteractionKind = InteractionKind> = {
   };
 }[K];
 
-/** The store port this service needs: four calls on the interactions table. */
+/** The store port this service needs: three calls on the interactions table. */
 export interface InteractionsPort {
-  insert(row: InteractionRow): Promise<void>;
-  find(id: string, now: number): Promise<InteractionRow | undefined>;
+  insert<P>(row: InteractionRow<P>): Promise<void>;
+  find<P>(id: string, now: number): Promise<InteractionRow<P> | undefined>;
   take(id: string): Promise<boolean>;
 }
 
@@ -92,7 +92,7 @@ export class InteractionService {
     await this.store.insert({
       id: it.id,
       kind,
-      payload: JSON.stringify(payload),
+      payload,
       csrf: it.csrf,
       created_at: now,
       expires_at: it.expiresAt,
@@ -106,14 +106,14 @@ export class InteractionService {
     kinds: readonly K[],
   ): Promise<Interaction<K> | undefined> {
     if (!id || id.length > 100) return undefined;
-    const row = await this.store.find(id, this.now());
+    // The row was written by open() with the payload type of its kind; the kind check below is what types it.
+    const row = await this.store.find<InteractionKinds[K]>(id, this.now());
     if (!row || !(kinds as readonly string[]).includes(row.kind)) return undefined;
-    // The row was written by open() with the payload type of its kind; the kind check above is what types it.
     return {
       id: row.id,
       kind: row.kind as K,
       csrf: row.csrf,
-      payload: JSON.parse(row.payload) as InteractionKinds[K],
+      payload: row.payload,
       expiresAt: row.expires_at,
     } as Interaction<K>;
   }

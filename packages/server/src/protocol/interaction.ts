@@ -1,7 +1,13 @@
-import type { Provider } from '../provider.js';
 import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessions.js';
+import type { Client } from '../domain/clients.js';
+import type { LoginThrottle } from '../domain/throttle.js';
+import type { UserDirectory } from '../domain/users.js';
 import { loginHintFor, makeCurrent } from '../domain/browser-accounts.js';
-import type { InteractionRow } from '../store/repos/interactions.js';
+import type { InteractionRow, InteractionsRepo } from '../store/repos/interactions.js';
+import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
+import type { LogoutService } from '../logout/logout-service.js';
+import type { SecondFactors } from '../mfa/second-factors.js';
+import type { AccountService } from '../accounts/account-service.js';
 import { safeEqual } from '../util/crypto.js';
 import { isPendingSignIn } from './pending-sign-ins.js';
 import { OAuthError } from './errors.js';
@@ -10,9 +16,30 @@ import { combineAmr, requiredLevel } from '../domain/acr.js';
 import { splitScope } from './params.js';
 import { secondFactorStep, type SecondFactorStep } from './second-factor-step.js';
 
+/** A login or consent interaction: its stored fields (`row`) and its payload, which the steps of a sign-in update. */
 export interface LoadedInteraction {
-  row: InteractionRow;
+  row: Omit<InteractionRow, 'payload'>;
   payload: InteractionPayload;
+}
+
+/** What the login and consent pages read and call, and only that (provider.ts wires it). */
+export interface InteractionsDeps {
+  interactions: Pick<InteractionsRepo, 'find' | 'take' | 'update'>;
+  now: () => number;
+  /** The live session behind the browser's current account (protocol/authorize.ts `currentSession`). */
+  currentSession: (cookie: string | undefined) => Promise<SessionRow | undefined>;
+  /** The live session `sid` if it is one of this browser's accounts. */
+  browserSession: (cookie: string | undefined, sid: string | undefined) => Promise<SessionRow | undefined>;
+  findClient: (id: string) => Promise<Client | undefined>;
+  throttle: Pick<LoginThrottle, 'checkPassword'>;
+  users: Pick<UserDirectory, 'authenticate'>;
+  /** The user row as stored now (not a cached one: a disabled user must not sign in a moment longer). */
+  findUser: (id: string) => Promise<UserRow | undefined>;
+  accounts: Pick<AccountService, 'maySignIn'>;
+  secondFactors: Pick<SecondFactors, 'hasAny'>;
+  sessions: Pick<SessionService, 'signIn' | 'accounts'>;
+  logout: Pick<LogoutService, 'endExpired' | 'endSessions'>;
+  consents: Pick<ConsentsRepo, 'grant'>;
 }
 
 export type LoginResult =
@@ -42,7 +69,7 @@ const expired = () =>
  * and every form post carries its CSRF token, so neither can be driven from another site.
  */
 export class Interactions {
-  constructor(private readonly p: Provider) {}
+  constructor(private readonly d: InteractionsDeps) {}
 
   /**
    * Load an interaction of one of `kinds`, bound to this browser (one of the sign-in pages its interaction cookie
@@ -54,9 +81,11 @@ export class Interactions {
     ...kinds: ('login' | 'consent')[]
   ): Promise<LoadedInteraction> {
     if (!isPendingSignIn(pendingCookie, id)) throw expired();
-    const row = await this.p.store.interactions.find(id, this.p.now());
-    if (!row || !(kinds as string[]).includes(row.kind)) throw expired();
-    return { row, payload: JSON.parse(row.payload) as InteractionPayload };
+    // Written by AuthorizationFlow.createInteraction with this payload type; the kind check below is what types it.
+    const found = await this.d.interactions.find<InteractionPayload>(id, this.d.now());
+    if (!found || !(kinds as string[]).includes(found.kind)) throw expired();
+    const { payload, ...row } = found;
+    return { row, payload };
   }
 
   /**
@@ -70,7 +99,7 @@ export class Interactions {
   ): Promise<SessionRow | undefined> {
     const { row, payload } = interaction;
     if (row.kind !== 'login' || payload.secondFactor || payload.pick) return undefined;
-    const session = await this.p.authorization.currentSession(browser.sessionCookie);
+    const session = await this.d.currentSession(browser.sessionCookie);
     return session && session.auth_time >= row.created_at ? session : undefined;
   }
 
@@ -81,7 +110,7 @@ export class Interactions {
   async passwordOffered(interaction: LoadedInteraction): Promise<boolean> {
     const clientId = interaction.payload.raw.client_id;
     if (interaction.payload.returnTo || !clientId) return true;
-    return (await this.p.clients.get(clientId))?.passwordLogin ?? true;
+    return (await this.d.findClient(clientId))?.passwordLogin ?? true;
   }
 
   /** Refuse a password, sign-up or reset form on a page whose app signs in only through its connections. */
@@ -107,7 +136,7 @@ export class Interactions {
 
   /** Single use: only the first submission that completes an interaction may continue. */
   async finish(interaction: LoadedInteraction): Promise<void> {
-    if (!(await this.p.store.interactions.take(interaction.row.id))) throw expired();
+    if (!(await this.d.interactions.take(interaction.row.id))) throw expired();
   }
 
   async login(
@@ -115,10 +144,10 @@ export class Interactions {
     form: { username: string; password: string; rememberMe: boolean },
     browser: BrowserContext,
   ): Promise<LoginResult> {
-    const p = this.p;
+    const d = this.d;
     const ip = browser.ip ?? 'unknown';
-    const attempt = await p.throttle.checkPassword(form.username, ip, p.now(), () =>
-      p.users.authenticate(form.username, form.password),
+    const attempt = await d.throttle.checkPassword(form.username, ip, d.now(), () =>
+      d.users.authenticate(form.username, form.password),
     );
     if (attempt.outcome === 'throttled') {
       return {
@@ -131,7 +160,7 @@ export class Interactions {
     if (attempt.outcome === 'wrong')
       return { kind: 'retry', status: 401, message: 'The username or password is not correct.' };
     const user = attempt.value;
-    if (!p.accounts.maySignIn(user)) {
+    if (!d.accounts.maySignIn(user)) {
       return {
         kind: 'retry',
         status: 403,
@@ -158,11 +187,11 @@ export class Interactions {
     methods: readonly string[],
     browser: BrowserContext,
   ): Promise<Exclude<LoginResult, { kind: 'second_factor' }>> {
-    const user = await this.p.store.users.findById(userId);
+    const user = await this.d.findUser(userId);
     if (!user || user.disabled) {
       return { kind: 'retry', status: 403, message: 'This account is disabled. Ask your administrator.' };
     }
-    if (!this.p.accounts.maySignIn(user)) {
+    if (!this.d.accounts.maySignIn(user)) {
       return {
         kind: 'retry',
         status: 403,
@@ -176,16 +205,16 @@ export class Interactions {
   /** What follows the password for this user in this interaction (protocol/second-factor-step.ts). */
   async secondFactorStep(interaction: LoadedInteraction, userId: string): Promise<SecondFactorStep> {
     const raw = interaction.payload.raw;
-    const client = raw.client_id ? await this.p.clients.get(raw.client_id) : undefined;
+    const client = raw.client_id ? await this.d.findClient(raw.client_id) : undefined;
     const policy = client?.mfa ?? 'optional';
     const level = requiredLevel(splitScope(raw.acr_values), policy);
-    return secondFactorStep(level, policy, await this.p.secondFactors.hasAny(userId));
+    return secondFactorStep(level, policy, await this.d.secondFactors.hasAny(userId));
   }
 
   /** Keep the first factor's result in the stored interaction until the second factor is given. */
   async awaitSecondFactor(interaction: LoadedInteraction, pending: PendingSecondFactor): Promise<void> {
     interaction.payload = { ...interaction.payload, secondFactor: pending };
-    await this.p.store.interactions.update(interaction.row.id, JSON.stringify(interaction.payload));
+    await this.d.interactions.update(interaction.row.id, interaction.payload);
   }
 
   /**
@@ -199,13 +228,13 @@ export class Interactions {
     browser: BrowserContext,
   ): Promise<Authenticated> {
     await this.finish(interaction);
-    const user = await this.p.store.users.findById(pending.userId);
+    const user = await this.d.findUser(pending.userId);
     if (!user || user.disabled) throw expired();
     const amr = combineAmr(pending.amr, methods);
     if (pending.sid) {
       // A step-up: the session that asked must still be one of the browser's accounts (issue 19: not
       // necessarily the current one). Signing in as its user re-authenticates that very session.
-      const asked = await this.p.authorization.browserSession(browser.sessionCookie, pending.sid);
+      const asked = await this.d.browserSession(browser.sessionCookie, pending.sid);
       if (!asked) {
         throw new OAuthError('invalid_request', 'your sign-in session changed; start again from the app');
       }
@@ -221,8 +250,8 @@ export class Interactions {
     signedIn: { userId: string; amr: string[]; rememberMe: boolean },
     browser: BrowserContext,
   ): Promise<Authenticated> {
-    const p = this.p;
-    const signed = await p.sessions.signIn(
+    const d = this.d;
+    const signed = await d.sessions.signIn(
       {
         userId: signedIn.userId,
         rememberMe: signedIn.rememberMe,
@@ -233,9 +262,9 @@ export class Interactions {
         amr: signedIn.amr,
       },
       {
-        expired: (s) => p.logout.endExpired(s),
+        expired: (s) => d.logout.endExpired(s),
         evicted: (sessions) =>
-          p.logout.endSessions(sessions, { reason: 'replaced', initiator: 'user', browserPresent: false }),
+          d.logout.endSessions(sessions, { reason: 'replaced', initiator: 'user', browserPresent: false }),
       },
     );
     return { kind: 'authenticated', ...signed };
@@ -243,11 +272,11 @@ export class Interactions {
 
   /** The browser's accounts as the picker shows them, current first (issue 19). */
   async pickerAccounts(browser: BrowserContext): Promise<PickableAccount[]> {
-    const p = this.p;
-    const accounts = await p.sessions.accounts(browser.sessionCookie, (s) => p.logout.endExpired(s));
+    const d = this.d;
+    const accounts = await d.sessions.accounts(browser.sessionCookie, (s) => d.logout.endExpired(s));
     const out: PickableAccount[] = [];
     for (const account of accounts) {
-      const user = await p.store.users.findById(account.userId);
+      const user = await d.findUser(account.userId);
       if (!user) continue;
       out.push({
         account,
@@ -287,6 +316,6 @@ export class Interactions {
   ): Promise<void> {
     await this.finish(interaction);
     const clientId = interaction.payload.raw.client_id;
-    if (clientId) await this.p.store.consents.grant(session.user_id, clientId, scopes, this.p.now());
+    if (clientId) await this.d.consents.grant(session.user_id, clientId, scopes, this.d.now());
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
+import type { LoadedInteraction } from '../../protocol/interaction.js';
 import { OAuthError } from '../../protocol/errors.js';
 import type { UniformOutcome } from '../../accounts/account-service.js';
 import { FormError, readFields } from '../../accounts/forms.js';
@@ -31,7 +31,7 @@ const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base } = ctx;
   const accounts = p.accounts;
-  const interactions = new Interactions(p);
+  const interactions = p.signInPages;
   const flow = p.authorization;
   const page = { config: { page: true } };
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizeOutcome } from '../../protocol/authorize.js';
-import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
+import type { LoadedInteraction } from '../../protocol/interaction.js';
 import { readParams, splitScope } from '../../protocol/params.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { consentPage, errorPage, loginPage, type LoginView } from '../../views/pages.js';
@@ -25,7 +25,7 @@ const CONTINUE_AS_SECONDS = 5;
 export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base } = ctx;
   const flow = p.authorization;
-  const interactions = new Interactions(p);
+  const interactions = p.signInPages;
   const page = { config: { page: true } };
 
   const respond = (reply: FastifyReply, outcome: AuthorizeOutcome) => sendOutcome(ctx, reply, outcome);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
+import type { LoadedInteraction } from '../../protocol/interaction.js';
 import { readParams } from '../../protocol/params.js';
 import { OAuthError, invalidRequest } from '../../protocol/errors.js';
 import { UpstreamError } from '../../federation/upstream-client.js';
@@ -74,7 +74,7 @@ export async function startUpstreamTrip(
 export async function connectionRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base, cookies } = ctx;
   const flow = p.authorization;
-  const interactions = new Interactions(p);
+  const interactions = p.signInPages;
   const page = { config: { page: true } };
 
   app.post<ConnParams>('/interaction/:id/connection', page, async (req, reply) => {

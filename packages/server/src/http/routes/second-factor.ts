@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Interactions, type LoadedInteraction } from '../../protocol/interaction.js';
+import type { LoadedInteraction } from '../../protocol/interaction.js';
 import type { PendingSecondFactor } from '../../protocol/authorize.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { readParams } from '../../protocol/params.js';
@@ -19,7 +19,7 @@ type IdParams = { Params: { id: string } };
  */
 export async function secondFactorRoutes(app: FastifyInstance, ctx: HttpContext): Promise<void> {
   const { p, base } = ctx;
-  const interactions = new Interactions(p);
+  const interactions = p.signInPages;
   const factors = p.secondFactors;
   const page = { config: { page: true } };
   const here = (it: LoadedInteraction) => `${base}/interaction/${it.row.id}/second-factor`;
