@@ -67,41 +67,31 @@ export class MailTemplates {
   constructor(private readonly s: MailStrings = en) {}
 
   verifyEmail(to: string, name: string | null, url: string, ttlSeconds: number): MailMessage {
-    const t = this.s.verify;
-    return compose(this.s, {
-      to,
-      name,
-      subject: t.subject,
-      paragraphs: [t.body],
-      action: { label: t.action, url, minutes: minutes(ttlSeconds) },
-    });
+    return this.linkMail(this.s.verify, to, name, url, ttlSeconds);
   }
 
   resetPassword(to: string, name: string | null, url: string, ttlSeconds: number): MailMessage {
-    const t = this.s.reset;
-    return compose(this.s, {
-      to,
-      name,
-      subject: t.subject,
-      paragraphs: [t.body],
-      action: { label: t.action, url, minutes: minutes(ttlSeconds) },
-    });
+    return this.linkMail(this.s.reset, to, name, url, ttlSeconds);
   }
 
   invite(to: string, name: string | null, url: string, ttlSeconds: number, issuer: string): MailMessage {
     const t = this.s.invite;
-    return compose(this.s, {
-      to,
-      name,
-      subject: t.subject,
-      paragraphs: [t.body(new URL(issuer).host)],
-      action: { label: t.action, url, minutes: minutes(ttlSeconds) },
-    });
+    return this.linkMail({ ...t, body: t.body(new URL(issuer).host) }, to, name, url, ttlSeconds);
   }
 
   /** Sign-up with an address that has an account: tell its owner, never the person at the form. */
   alreadyRegistered(to: string, name: string | null, url: string, ttlSeconds: number): MailMessage {
-    const t = this.s.alreadyRegistered;
+    return this.linkMail(this.s.alreadyRegistered, to, name, url, ttlSeconds);
+  }
+
+  /** The shape every single-link message shares: one paragraph, then the link and how long it lasts. */
+  private linkMail(
+    t: { subject: string; body: string; action: string },
+    to: string,
+    name: string | null,
+    url: string,
+    ttlSeconds: number,
+  ): MailMessage {
     return compose(this.s, {
       to,
       name,

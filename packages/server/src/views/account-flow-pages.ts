@@ -26,6 +26,22 @@ function errorBox(e: FieldError | undefined) {
 const csrfField = (csrf: string | undefined) =>
   csrf ? html`<input type="hidden" name="csrf" value="${csrf}" />` : '';
 
+/** The email field of the forms that start from an address (forgot password, sign-up); it takes the focus. */
+function emailField(value: string | undefined, e: FieldError | undefined) {
+  return html`<label for="email">Email</label>
+    <input
+      type="email"
+      id="email"
+      name="email"
+      value="${value ?? ''}"
+      autocomplete="email"
+      autocapitalize="none"
+      spellcheck="false"
+      required
+      autofocus${invalid(e, 'email')}
+    />`;
+}
+
 function policyHint(policy: PasswordPolicy) {
   return html`<p class="note" id="password-hint">
     At least ${policy.minLength} characters. Long phrases are good; commonly used passwords are refused.
@@ -72,19 +88,7 @@ export function forgotPasswordPage(v: ForgotView): SafeHtml {
       </p>
       ${errorBox(v.error)}
       <form method="post" action="${v.action}" novalidate>
-        ${csrfField(v.csrf)}
-        <label for="email">Email</label>
-        <input
-          type="email"
-          id="email"
-          name="email"
-          value="${v.email ?? ''}"
-          autocomplete="email"
-          autocapitalize="none"
-          spellcheck="false"
-          required
-          autofocus${invalid(v.error, 'email')}
-        />
+        ${csrfField(v.csrf)} ${emailField(v.email, v.error)}
         <div class="actions"><button type="submit" class="primary">Send the link</button></div>
       </form>
       <p class="note"><a href="${v.backUrl}">Back to sign in</a></p>`,
@@ -190,19 +194,7 @@ export function signupPage(v: SignupView): SafeHtml {
       </p>
       ${errorBox(v.error)}
       <form method="post" action="${v.action}" novalidate>
-        ${csrfField(v.csrf)}
-        <label for="email">Email</label>
-        <input
-          type="email"
-          id="email"
-          name="email"
-          value="${v.values.email ?? ''}"
-          autocomplete="email"
-          autocapitalize="none"
-          spellcheck="false"
-          required
-          autofocus${invalid(v.error, 'email')}
-        />
+        ${csrfField(v.csrf)} ${emailField(v.values.email, v.error)}
         ${
           v.nameMode === 'off'
             ? ''
