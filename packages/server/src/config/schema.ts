@@ -238,7 +238,7 @@ export const configSchema = z
           .int()
           .positive()
           .max(1000)
-          .default(32)
+          .default(128)
           .describe('back-channel POSTs in flight at once, per provider process'),
         backchannel_backoff: z
           .object({ initial: z.number().positive().default(2), max: z.number().positive().default(3600) })
