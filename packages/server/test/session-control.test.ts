@@ -158,7 +158,7 @@ describe('timeouts', () => {
     expect(cookie(kept, 'adieu_kept')!.TTL()).toBeLessThanOrEqual(60_000);
     const s = await op.provider.store.sessions.findBySid(tokens.claims()!.sid as string);
     expect(s!.absolute_expires_at - s!.created_at).toBe(60_000);
-    expect(s!.remember_me).toBe(1);
+    expect(s!.remember_me).toBe(true);
   });
 });
 

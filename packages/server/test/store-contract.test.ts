@@ -55,7 +55,7 @@ function sessionRow(over: Partial<SessionRow> = {}): SessionRow {
     last_active_at: T0,
     idle_expires_at: T0 + 30 * MIN,
     absolute_expires_at: T0 + 720 * MIN,
-    remember_me: 0,
+    remember_me: false,
     idle_seconds: 1800,
     ended_at: null,
     end_reason: null,
@@ -452,6 +452,27 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await store.sessions.findBySid(s.sid)).toEqual(s);
       expect(await store.sessions.findBySid(uid('missing'))).toBeUndefined();
       await expect(store.sessions.insert(sessionRow({ cookie_digest: s.cookie_digest }))).rejects.toThrow();
+    });
+
+    it('remember_me leaves the store as a boolean on every path, prepared statements included', async () => {
+      const browser = uid('br');
+      const kept = sessionRow({ remember_me: true, browser_id: browser });
+      const plain = sessionRow({ remember_me: false, browser_id: browser });
+      for (const s of [kept, plain]) await store.sessions.insert(s);
+      expect((await store.sessions.findBySid(kept.sid))?.remember_me).toBe(true);
+      expect((await store.sessions.findByCookieDigest(kept.cookie_digest))?.remember_me).toBe(true);
+      expect((await store.sessions.findBySid(plain.sid))?.remember_me).toBe(false);
+      const both = await store.sessions.findByCookieDigests([kept.cookie_digest, plain.cookie_digest]);
+      expect(both.map((s) => [s.sid, s.remember_me]).sort()).toEqual(
+        [
+          [kept.sid, true],
+          [plain.sid, false],
+        ].sort(),
+      );
+      expect(await store.sessions.listLiveNonPersistentInBrowser(browser)).toEqual([plain]);
+      expect((await store.sessions.listActiveByUser(kept.user_id)).find((s) => s.sid === kept.sid)).toEqual(
+        kept,
+      );
     });
 
     it('finds the sessions behind several cookie digests (one browser’s accounts) in one question', async () => {
@@ -910,8 +931,8 @@ describe.each(engines)('Store contract on %s', (engine) => {
         public_key: 'pk',
         sign_count: 4,
         transports: 'internal',
-        backup_eligible: 0,
-        backed_up: 0,
+        backup_eligible: false,
+        backed_up: false,
       });
       expect(await store.factors.hasKind(user, 'passkey')).toBe(false);
       await store.factors.add(f);
@@ -929,7 +950,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await store.factors.acceptPasskeyUse(f.id, 5, 9, false, T0 + 7)).toBe(true);
       const [row] = await store.factors.listByUser(user);
       expect(Number(row!.sign_count)).toBe(9);
-      expect(row).toMatchObject({ backed_up: 0, last_used_at: T0 + 7 });
+      expect(row).toMatchObject({ backup_eligible: false, backed_up: false, last_used_at: T0 + 7 });
     });
 
     it('a TOTP step is accepted once, only later than the last, by exactly one of racing callers', async () => {

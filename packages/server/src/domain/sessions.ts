@@ -158,7 +158,7 @@ export class SessionService {
       this.policy.maxAccounts,
     );
     if (evicted.length) await end.evicted(evicted.map((a) => a.session));
-    return { ...signed, rememberMe: signed.session.remember_me === 1, accounts };
+    return { ...signed, rememberMe: signed.session.remember_me, accounts };
   }
 
   /** Start a session for a freshly authenticated user. Returns the cookie value to set. */
@@ -176,7 +176,7 @@ export class SessionService {
       last_active_at: now,
       idle_expires_at: now + idle * 1000,
       absolute_expires_at: now + absolute * 1000,
-      remember_me: input.rememberMe ? 1 : 0,
+      remember_me: input.rememberMe,
       idle_seconds: idle,
       ended_at: null,
       end_reason: null,

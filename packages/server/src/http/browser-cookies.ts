@@ -107,7 +107,7 @@ export function setAccountCookies(
     encodeBrowserStates(accounts.map((a) => a.session.cookie_digest)),
     cookies.browserState(),
   );
-  const kept = accounts.filter((a) => a.session.remember_me === 1);
+  const kept = accounts.filter((a) => a.session.remember_me);
   if (kept.length === 0) {
     reply.clearCookie(cookies.names.kept, cookies.clear());
     return;

@@ -227,8 +227,8 @@ export class Passkeys {
         public_key: isoBase64URL.fromBuffer(info.credential.publicKey),
         sign_count: info.credential.counter,
         transports: info.credential.transports?.join(' ') || null,
-        backup_eligible: backupEligible ? 1 : 0,
-        backed_up: info.credentialBackedUp ? 1 : 0,
+        backup_eligible: backupEligible,
+        backed_up: info.credentialBackedUp,
         created_at: now,
         last_used_at: null,
       },
@@ -318,7 +318,7 @@ export class Passkeys {
     const info = verified.authenticationInfo;
     // WebAuthn §7.2 step 18: backup eligibility never changes for a credential; a change means another key.
     const backupEligible = info.credentialDeviceType === 'multiDevice';
-    if (row.backup_eligible !== null && Number(row.backup_eligible) !== (backupEligible ? 1 : 0)) {
+    if (row.backup_eligible !== null && row.backup_eligible !== backupEligible) {
       return this.refuse(purpose, 'backup eligibility changed', UNREADABLE);
     }
     const accepted = await this.deps.factors.acceptPasskeyUse(

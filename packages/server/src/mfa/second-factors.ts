@@ -76,7 +76,7 @@ export class SecondFactors {
       label: f.label,
       createdAt: f.created_at,
       lastUsedAt: f.last_used_at,
-      ...(f.kind === 'passkey' ? { synced: Number(f.backup_eligible) === 1 } : {}),
+      ...(f.kind === 'passkey' ? { synced: f.backup_eligible === true } : {}),
     }));
   }
 

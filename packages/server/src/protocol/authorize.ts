@@ -185,7 +185,7 @@ export class AuthorizationFlow {
       const secondFactor = {
         userId: session.user_id,
         amr,
-        rememberMe: session.remember_me === 1,
+        rememberMe: session.remember_me,
         sid: session.sid,
       };
       return {

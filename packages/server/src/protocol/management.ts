@@ -167,7 +167,7 @@ export class Management {
       created_at: iso(s.created_at),
       last_active_at: iso(s.last_active_at),
       expires_at: iso(Math.min(s.idle_expires_at, s.absolute_expires_at)),
-      remember_me: s.remember_me === 1,
+      remember_me: s.remember_me,
       ip: s.ip,
       user_agent: s.user_agent,
       ...(currentSid !== undefined ? { current: s.sid === currentSid } : {}),

@@ -89,7 +89,7 @@ export async function issueTokens(
         ...(sid ? { sid } : {}),
         // Adieu extension (docs/protocol-extensions.md §4): whether the user chose "keep me signed in". When
         // false, the SDKs make the app's session a browser-session cookie, so it ends with the provider's.
-        ...(g.session ? { session_persistent: g.session.remember_me === 1 } : {}),
+        ...(g.session ? { session_persistent: g.session.remember_me } : {}),
         // Issue 19: names this account in this browser without naming the user (logout_hint, login_hint).
         ...(g.session ? { login_hint: loginHintFor(g.session) } : {}),
         ...(g.nonce ? { nonce: g.nonce } : {}),

@@ -1,7 +1,22 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, UserFactorTable } from '../tables.js';
 
-export type FactorRow = Selectable<UserFactorTable>;
+type FactorRecord = Selectable<UserFactorTable>;
+/**
+ * A factor as the rest of the server sees it: a passkey's WebAuthn flags are booleans (the columns hold 0|1;
+ * null for an authenticator app).
+ */
+export type FactorRow = Omit<FactorRecord, 'backup_eligible' | 'backed_up'> & {
+  backup_eligible: boolean | null;
+  backed_up: boolean | null;
+};
+
+const flag = (v: number | null): boolean | null => (v === null ? null : Number(v) === 1);
+const column = (v: boolean | null): number | null => (v === null ? null : v ? 1 : 0);
+
+function toFactorRow(r: FactorRecord): FactorRow {
+  return { ...r, backup_eligible: flag(r.backup_eligible), backed_up: flag(r.backed_up) };
+}
 
 /** Second factors and recovery codes (issue 15). Each method answers one whole question. */
 export class FactorsRepo {
@@ -13,13 +28,14 @@ export class FactorsRepo {
     return this.db.transaction().execute((trx: Transaction<Database>) => fn(trx));
   }
 
-  listByUser(userId: string): Promise<FactorRow[]> {
-    return this.db
+  async listByUser(userId: string): Promise<FactorRow[]> {
+    const rows = await this.db
       .selectFrom('user_factors')
       .selectAll()
       .where('user_id', '=', userId)
       .orderBy('created_at')
       .execute();
+    return rows.map(toFactorRow);
   }
 
   async hasAny(userId: string): Promise<boolean> {
@@ -44,12 +60,13 @@ export class FactorsRepo {
     return row !== undefined;
   }
 
-  findByCredentialId(credentialId: string): Promise<FactorRow | undefined> {
-    return this.db
+  async findByCredentialId(credentialId: string): Promise<FactorRow | undefined> {
+    const row = await this.db
       .selectFrom('user_factors')
       .selectAll()
       .where('credential_id', '=', credentialId)
       .executeTakeFirst();
+    return row && toFactorRow(row);
   }
 
   /**
@@ -58,7 +75,10 @@ export class FactorsRepo {
    */
   async add(row: FactorRow, recoveryDigests?: readonly string[]): Promise<void> {
     await this.inTransaction(async (tx) => {
-      await tx.insertInto('user_factors').values(row).execute();
+      await tx
+        .insertInto('user_factors')
+        .values({ ...row, backup_eligible: column(row.backup_eligible), backed_up: column(row.backed_up) })
+        .execute();
       if (recoveryDigests) {
         await tx.deleteFrom('recovery_codes').where('user_id', '=', row.user_id).execute();
         if (recoveryDigests.length) {

@@ -3,7 +3,9 @@ import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { Database, SessionParticipantTable, SessionTable } from '../tables.js';
 
-export type SessionRow = Selectable<SessionTable>;
+type SessionRecord = Selectable<SessionTable>;
+/** A sessions row as the rest of the server sees it: `remember_me` is a boolean (the column holds 0|1). */
+export type SessionRow = Omit<SessionRecord, 'remember_me'> & { remember_me: boolean };
 export type ParticipantRow = Selectable<SessionParticipantTable>;
 
 // The queries of every token and authorization request, compiled once (store/prepared-query.ts).
@@ -54,6 +56,15 @@ const isParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: st
     .where('client_id', '=', p.clientId),
 );
 
+/** A sessions row as it leaves the store. */
+function toSessionRow(r: SessionRecord): SessionRow;
+function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined;
+function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined {
+  return r && { ...r, remember_me: r.remember_me === 1 };
+}
+
+const toSessionRows = (rows: SessionRecord[]): SessionRow[] => rows.map((r) => toSessionRow(r));
+
 /** SSO sessions and their participants (the clients that got tokens in them; logout fans out to these). */
 export class SessionsRepo {
   constructor(
@@ -62,11 +73,16 @@ export class SessionsRepo {
   ) {}
 
   async insert(row: SessionRow): Promise<void> {
-    await this.db.insertInto('sessions').values(row).execute();
+    await this.db
+      .insertInto('sessions')
+      .values({ ...row, remember_me: row.remember_me ? 1 : 0 })
+      .execute();
   }
 
   async findByCookieDigest(cookieDigest: string): Promise<SessionRow | undefined> {
-    return (await findByCookieDigestQuery.execute(this.db, this.engine, { cookieDigest })).rows[0];
+    return toSessionRow(
+      (await findByCookieDigestQuery.execute(this.db, this.engine, { cookieDigest })).rows[0],
+    );
   }
 
   /**
@@ -79,22 +95,26 @@ export class SessionsRepo {
       const one = await this.findByCookieDigest(cookieDigests[0]!);
       return one ? [one] : [];
     }
-    return this.db.selectFrom('sessions').selectAll().where('cookie_digest', 'in', cookieDigests).execute();
+    return toSessionRows(
+      await this.db.selectFrom('sessions').selectAll().where('cookie_digest', 'in', cookieDigests).execute(),
+    );
   }
 
   async findBySid(sid: string): Promise<SessionRow | undefined> {
-    return (await findBySidQuery.execute(this.db, this.engine, { sid })).rows[0];
+    return toSessionRow((await findBySidQuery.execute(this.db, this.engine, { sid })).rows[0]);
   }
 
   /** Live sessions of a user, newest first. */
-  listActiveByUser(userId: string): Promise<SessionRow[]> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('ended_at', 'is', null)
-      .orderBy('created_at', 'desc')
-      .execute();
+  async listActiveByUser(userId: string): Promise<SessionRow[]> {
+    return toSessionRows(
+      await this.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('user_id', '=', userId)
+        .where('ended_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .execute(),
+    );
   }
 
   /** Slide the idle window. Only a live session moves; the absolute limit never does. */
@@ -143,26 +163,30 @@ export class SessionsRepo {
    * Live sessions created in this browser without "keep me signed in": the ones whose cookie dies with the
    * browser. Several may share a browser (several accounts per browser).
    */
-  listLiveNonPersistentInBrowser(browserId: string): Promise<SessionRow[]> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('browser_id', '=', browserId)
-      .where('ended_at', 'is', null)
-      .where('remember_me', '=', 0)
-      .execute();
+  async listLiveNonPersistentInBrowser(browserId: string): Promise<SessionRow[]> {
+    return toSessionRows(
+      await this.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('browser_id', '=', browserId)
+        .where('ended_at', 'is', null)
+        .where('remember_me', '=', 0)
+        .execute(),
+    );
   }
 
   /** Live sessions whose idle or absolute limit has passed. */
-  listExpired(now: number, limit: number): Promise<SessionRow[]> {
-    return this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('ended_at', 'is', null)
-      .where((eb) => eb.or([eb('idle_expires_at', '<=', now), eb('absolute_expires_at', '<=', now)]))
-      .orderBy('idle_expires_at')
-      .limit(limit)
-      .execute();
+  async listExpired(now: number, limit: number): Promise<SessionRow[]> {
+    return toSessionRows(
+      await this.db
+        .selectFrom('sessions')
+        .selectAll()
+        .where('ended_at', 'is', null)
+        .where((eb) => eb.or([eb('idle_expires_at', '<=', now), eb('absolute_expires_at', '<=', now)]))
+        .orderBy('idle_expires_at')
+        .limit(limit)
+        .execute(),
+    );
   }
 
   /** Record a client's token time in a session; times only widen (see addParticipantQuery). */

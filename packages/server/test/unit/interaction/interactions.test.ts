@@ -40,7 +40,7 @@ function session(over: Partial<SessionRow> = {}): SessionRow {
     last_active_at: T0,
     idle_expires_at: T0 + 3_600_000,
     absolute_expires_at: T0 + 86_400_000,
-    remember_me: 0,
+    remember_me: false,
     idle_seconds: 3600,
     ended_at: null,
     end_reason: null,
