@@ -1032,6 +1032,56 @@ describe.each(engines)('Store contract on %s', (engine) => {
       await store.throttle.clear(key);
       expect(await store.throttle.get(key)).toBeUndefined();
     });
+
+    it('countAttempt counts on both counters in one statement, and nothing while either is locked', async () => {
+      const keys = { account: `acct:${uid('u')}`, ip: `ip:${uid('a')}` };
+      const windows = { quietMs: 10 * MIN, windowMs: 5 * MIN };
+      const before = store.queryCount;
+      const first = await store.throttle.countAttempt(keys, T0, windows);
+      expect(store.queryCount - before).toBe(1);
+      expect(first).toEqual({
+        account: { key: keys.account, failures: 1, window_started_at: T0, locked_until: 0 },
+        ip: { key: keys.ip, failures: 1, window_started_at: T0, locked_until: 0 },
+      });
+      // The account's window moves to the last attempt; the address's stays where it began.
+      const second = await store.throttle.countAttempt(keys, T0 + MIN, windows);
+      expect(second?.account).toMatchObject({ failures: 2, window_started_at: T0 + MIN });
+      expect(second?.ip).toMatchObject({ failures: 2, window_started_at: T0 });
+      // Past the address's window it starts again at 1; the account's quiet period has not passed.
+      const third = await store.throttle.countAttempt(keys, T0 + 7 * MIN, windows);
+      expect(third?.account).toMatchObject({ failures: 3, window_started_at: T0 + 7 * MIN });
+      expect(third?.ip).toMatchObject({ failures: 1, window_started_at: T0 + 7 * MIN });
+      // Locked (either counter): nothing counted, on either.
+      await store.throttle.lock(keys.ip, T0 + 8 * MIN);
+      expect(await store.throttle.countAttempt(keys, T0 + 7 * MIN + 1, windows)).toBeUndefined();
+      const rows = await store.throttle.getMany([keys.account, keys.ip]);
+      expect(rows.map((r) => [r.key, r.failures]).sort()).toEqual(
+        [
+          [keys.account, 3],
+          [keys.ip, 1],
+        ].sort(),
+      );
+      // The lock ended: counted again. The account's quiet period runs from the end of its own lock.
+      await store.throttle.lock(keys.account, T0 + 20 * MIN);
+      expect(await store.throttle.countAttempt(keys, T0 + 19 * MIN, windows)).toBeUndefined();
+      const after = await store.throttle.countAttempt(keys, T0 + 25 * MIN, windows);
+      expect(after?.account).toMatchObject({ failures: 4, locked_until: T0 + 20 * MIN });
+      const quiet = await store.throttle.countAttempt(keys, T0 + 36 * MIN, windows);
+      expect(quiet?.account).toMatchObject({ failures: 1, window_started_at: T0 + 36 * MIN });
+    });
+
+    it('forgive drops the account counter and takes one attempt back from the address', async () => {
+      const keys = { account: `acct:${uid('u')}`, ip: `ip:${uid('a')}` };
+      const windows = { quietMs: 10 * MIN, windowMs: 5 * MIN };
+      await store.throttle.countAttempt(keys, T0, windows);
+      await store.throttle.countAttempt(keys, T0, windows);
+      await store.throttle.forgive(keys.account, keys.ip);
+      expect(await store.throttle.get(keys.account)).toBeUndefined();
+      expect(await store.throttle.get(keys.ip)).toMatchObject({ failures: 1 });
+      await store.throttle.forgive(keys.account, keys.ip);
+      await store.throttle.forgive(keys.account, keys.ip);
+      expect(await store.throttle.get(keys.ip)).toMatchObject({ failures: 0 });
+    });
   });
 
   describe('logouts and the back-channel outbox', () => {

@@ -98,30 +98,42 @@ export class LoginThrottle {
 
   private async beginKey(aKey: string, ip: string, now: number): Promise<ThrottleVerdict> {
     const p = this.policy;
-    const iKey = LoginThrottle.ipKey(ip);
-    const [acct, byIp] = await Promise.all([this.store.throttle.get(aKey), this.store.throttle.get(iKey)]);
-    const lockedUntil = Math.max(acct?.locked_until ?? 0, byIp?.locked_until ?? 0);
-    if (lockedUntil > now) return refuse(lockedUntil, now);
-
-    const windowMs = p.ipWindowSeconds * 1000;
-    const quietMs = (p.accountQuietSeconds ?? DEFAULT_QUIET_MS / 1000) * 1000;
-    const [a, i] = await Promise.all([
-      this.store.throttle.bumpUntilQuiet(aKey, now, quietMs),
-      this.store.throttle.bump(iKey, now, windowMs),
-    ]);
+    const keys = { account: aKey, ip: LoginThrottle.ipKey(ip) };
+    const windows = {
+      windowMs: p.ipWindowSeconds * 1000,
+      quietMs: (p.accountQuietSeconds ?? DEFAULT_QUIET_MS / 1000) * 1000,
+    };
+    // Counted only while neither the account nor the address is locked (one statement reads and counts).
+    let counted = await this.store.throttle.countAttempt(keys, now, windows);
+    if (!counted) {
+      const lockedUntil = await this.lockedUntil(keys);
+      if (lockedUntil > now) return refuse(lockedUntil, now);
+      // The lock was lifted between the two statements (an unlock, a success): count the attempt after all.
+      counted = await this.store.throttle.countAttempt(keys, now, windows);
+      if (!counted) return refuse(Math.max(await this.lockedUntil(keys), now), now);
+    }
+    const { account: a, ip: i } = counted;
     if (a.failures > p.accountMaxFailures) {
       const over = a.failures - p.accountMaxFailures - 1;
       const until = now + Math.min(p.accountLockSeconds * 1000 * 2 ** over, MAX_LOCK_MS);
-      const expired = acct?.locked_until ?? 0;
+      // The count leaves the lock as it found it: none, one that has expired, or (on PostgreSQL, if another
+      // process took the expired lock meanwhile) a live one, which this attempt must not take over.
+      const expired = a.locked_until;
       // The one attempt an expired lock grants: it locks again first (so parallel attempts are refused), and
       // its password is checked; a success clears the lock.
-      if (expired > 0 && a.locked_until === expired) {
+      if (expired > 0 && expired <= now) {
         if (await this.store.throttle.claimExpiredLock(aKey, expired, until)) return this.ipVerdict(i, now);
       }
       await this.store.throttle.lock(aKey, until);
       return refuse(until, now);
     }
     return this.ipVerdict(i, now);
+  }
+
+  /** The later of the account's and the address's locks (0: neither is locked). */
+  private async lockedUntil(keys: { account: string; ip: string }): Promise<number> {
+    const rows = await this.store.throttle.getMany([keys.account, keys.ip]);
+    return Math.max(0, ...rows.map((r) => r.locked_until));
   }
 
   private async ipVerdict(
@@ -140,8 +152,7 @@ export class LoginThrottle {
   }
 
   private async succeededKey(aKey: string, ip: string): Promise<void> {
-    await this.store.throttle.clear(aKey);
-    await this.store.throttle.unbump(LoginThrottle.ipKey(ip));
+    await this.store.throttle.forgive(aKey, LoginThrottle.ipKey(ip));
   }
 
   /** Lift the second-factor lock of a user and forget its failures (admin factor reset). */

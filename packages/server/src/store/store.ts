@@ -57,7 +57,7 @@ export class Store {
     this.interactions = new InteractionsRepo(db);
     this.sessions = new SessionsRepo(db, connection.engine);
     this.tokens = new TokensRepo(db, connection.engine);
-    this.throttle = new ThrottleRepo(db);
+    this.throttle = new ThrottleRepo(db, connection.engine);
     this.logouts = new LogoutsRepo(db, connection.engine);
     this.sessionEvents = new SessionEventsRepo(db, connection.engine, connection.schema);
     this.audit = new AuditRepo(db);
