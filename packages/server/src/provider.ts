@@ -266,7 +266,7 @@ export class Provider {
     this.tokenEndpoint = new TokenEndpoint({
       tokens: store.tokens,
       sessions: {
-        live: async (sid) => this.logout.keepIfLive(await store.sessions.findBySid(sid)),
+        keepIfLive: (session) => this.logout.keepIfLive(session),
         participantWriteDue: (sid, clientId) => sessions.participantWriteDue(sid, clientId),
         participantWritten: (sid, clientId) => sessions.participantWritten(sid, clientId),
         touch: (session) => sessions.touch(session),

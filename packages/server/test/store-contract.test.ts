@@ -710,6 +710,40 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect((await store.sessions.listParticipants(plain.sid)).map((p) => p.client_id)).toEqual(['solo']);
     });
 
+    it('findCodeWithSession and findRefreshWithSession read the row and its session in one statement', async () => {
+      const s = sessionRow({ amr: 'pwd otp', ended_at: null, browser_id: 'b', user_agent: null });
+      await store.sessions.insert(s);
+      const c = codeRow({ sid: s.sid, user_id: s.user_id });
+      await store.tokens.insertCode(c);
+      const before = store.queryCount;
+      expect(await store.tokens.findCodeWithSession(c.code_digest)).toEqual({ code: c, session: s });
+      expect(store.queryCount - before).toBe(1);
+      const rt = refreshRow({ sid: s.sid, user_id: s.user_id, offline: true });
+      await store.tokens.insertRefresh(rt);
+      expect(await store.tokens.findRefreshWithSession(rt.token_digest)).toEqual({ token: rt, session: s });
+
+      // Ended sessions come back as they are (the caller decides); a missing one, or no sid, is undefined.
+      await store.sessions.end(s.sid, T0 + 1, 'user', null);
+      expect((await store.tokens.findCodeWithSession(c.code_digest))?.session).toMatchObject({
+        sid: s.sid,
+        ended_at: T0 + 1,
+      });
+      const orphan = codeRow();
+      await store.tokens.insertCode(orphan);
+      expect(await store.tokens.findCodeWithSession(orphan.code_digest)).toEqual({
+        code: orphan,
+        session: undefined,
+      });
+      const unbound = refreshRow({ sid: null });
+      await store.tokens.insertRefresh(unbound);
+      expect(await store.tokens.findRefreshWithSession(unbound.token_digest)).toEqual({
+        token: unbound,
+        session: undefined,
+      });
+      expect(await store.tokens.findCodeWithSession(uid('missing'))).toBeUndefined();
+      expect(await store.tokens.findRefreshWithSession(uid('missing'))).toBeUndefined();
+    });
+
     it('revokeCodeGrant revokes the family and access token a code produced; nothing for an unknown code', async () => {
       const rt = refreshRow();
       const c = codeRow();

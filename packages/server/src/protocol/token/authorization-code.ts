@@ -85,13 +85,15 @@ export async function authorizationCodeGrant(
   if (!params.code) throw invalidRequest('code is missing');
   const now = deps.now();
   const codeDigest = digest(params.code);
-  const code = await deps.tokens.findCode(codeDigest);
+  // The code and its session in one read: the session is checked below, after the code's own rules.
+  const found = await deps.tokens.findCodeWithSession(codeDigest);
+  const code = found?.code;
   rejectUnknownCode(code, client);
   await rejectReplayedCode(code.consumed_at !== null ? 'consumed' : 'none', codeDigest, deps.tokens, now);
   rejectExpiredCode(code, now);
   requireSameRedirectUri(code, params.redirect_uri);
   verifyCodeVerifier(code, params.code_verifier);
-  const session = await deps.sessions.live(code.sid);
+  const session = await deps.sessions.keepIfLive(found?.session);
   rejectEndedSession(session);
 
   // Sign first, then write everything in one transaction: one commit per exchange, and a lost race leaves

@@ -7,13 +7,21 @@ import type { TokenSigner } from '../jwt.js';
 /** The store questions the token endpoint asks, nothing more. */
 export type TokenStore = Pick<
   TokensRepo,
-  'findCode' | 'exchangeCode' | 'revokeCodeGrant' | 'findRefresh' | 'rotateRefresh' | 'revokeRefresh'
+  | 'findCodeWithSession'
+  | 'exchangeCode'
+  | 'revokeCodeGrant'
+  | 'findRefreshWithSession'
+  | 'rotateRefresh'
+  | 'revokeRefresh'
 >;
 
 /** The SSO sessions a grant depends on. */
 export interface GrantSessions {
-  /** The session if it is live; an expired one is ended through the logout path and answers undefined. */
-  live(sid: string): Promise<SessionRow | undefined>;
+  /**
+   * The session (read with the code or token) if it is live; one past its limits is ended through the logout
+   * path and answers undefined.
+   */
+  keepIfLive(session: SessionRow | undefined): Promise<SessionRow | undefined>;
   /** Whether this process should write the (sid, client) participant row now (writes are rate-limited). */
   participantWriteDue(sid: string, clientId: string): boolean;
   /** The participant row was written (after commit). */

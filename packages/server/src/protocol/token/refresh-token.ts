@@ -87,12 +87,14 @@ export async function refreshTokenGrant(
   if (!params.refresh_token) throw invalidRequest('refresh_token is missing');
   const now = deps.now();
   const tokenDigest = digest(params.refresh_token);
-  const rt = await deps.tokens.findRefresh(tokenDigest);
+  // The token and its session in one read: the session is checked below, after the token's own rules.
+  const found = await deps.tokens.findRefreshWithSession(tokenDigest);
+  const rt = found?.token;
   rejectUnknownRefreshToken(rt, client);
   rejectRevokedRefreshToken(rt);
   await rejectReusedRefreshToken(rt.used_at !== null, rt.family_id, deps.tokens, now);
   rejectExpiredRefreshToken(rt, now);
-  const session = rt.sid ? await deps.sessions.live(rt.sid) : undefined;
+  const session = rt.sid ? await deps.sessions.keepIfLive(found?.session) : undefined;
   rejectEndedSession(rt, session);
   const user = await deps.findUser(rt.user_id);
   rejectInactiveUser(user);

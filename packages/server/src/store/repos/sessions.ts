@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type AliasedRawBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { Database, SessionParticipantTable, SessionTable } from '../tables.js';
@@ -7,6 +7,47 @@ type SessionRecord = Selectable<SessionTable>;
 /** A sessions row as the rest of the server sees it: `remember_me` is a boolean (the column holds 0|1). */
 export type SessionRow = Omit<SessionRecord, 'remember_me'> & { remember_me: boolean };
 export type ParticipantRow = Selectable<SessionParticipantTable>;
+
+/** Every column of sessions: a Record, so that a column added to the table fails to compile until it is listed. */
+const SESSION_COLUMN_SET: Record<keyof SessionTable, true> = {
+  sid: true,
+  cookie_digest: true,
+  user_id: true,
+  auth_time: true,
+  created_at: true,
+  last_active_at: true,
+  idle_expires_at: true,
+  absolute_expires_at: true,
+  remember_me: true,
+  idle_seconds: true,
+  ended_at: true,
+  end_reason: true,
+  logout_id: true,
+  ip: true,
+  user_agent: true,
+  browser_id: true,
+  amr: true,
+};
+const SESSION_COLUMNS = Object.keys(SESSION_COLUMN_SET) as (keyof SessionTable)[];
+
+/** Joined session columns are selected as `session_<column>`, apart from the other table's. */
+export type JoinedSession = { [K in keyof SessionTable as `session_${K}`]: SessionTable[K] | null };
+
+/**
+ * The columns of the session joined (left join) under `alias`, for a query that reads a row together with its
+ * session in one statement; {@link joinedSession} takes them back out.
+ */
+export function joinedSessionColumns(alias: string): AliasedRawBuilder<unknown, string>[] {
+  return SESSION_COLUMNS.map((c) => sql.ref(`${alias}.${c}`).as(`session_${c}`));
+}
+
+/** The session of a row read with {@link joinedSessionColumns}; undefined when the join found none. */
+export function joinedSession(row: JoinedSession): SessionRow | undefined {
+  if (row.session_sid === null) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const c of SESSION_COLUMNS) out[c] = row[`session_${c}`];
+  return out as SessionRow;
+}
 
 // The queries of every token and authorization request, compiled once (store/prepared-query.ts).
 const findByCookieDigestQuery = new PreparedQuery((db, p: { cookieDigest: string }) =>

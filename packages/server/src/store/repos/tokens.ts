@@ -1,8 +1,14 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Compilable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { AuthCodeTable, Database, RefreshTokenTable } from '../tables.js';
-import { SessionsRepo } from './sessions.js';
+import {
+  joinedSession,
+  joinedSessionColumns,
+  SessionsRepo,
+  type JoinedSession,
+  type SessionRow,
+} from './sessions.js';
 
 export type AuthCodeRow = Selectable<AuthCodeTable>;
 /** A refresh token as the rest of the server sees it (the table stores `offline` as 0/1). */
@@ -53,6 +59,15 @@ const insertCodeQuery = new PreparedQuery((db, p: AuthCodeRow) =>
 const findCodeQuery = new PreparedQuery((db, p: { codeDigest: string }) =>
   db.selectFrom('auth_codes').selectAll().where('code_digest', '=', p.codeDigest),
 );
+const findCodeWithSessionQuery = new PreparedQuery(
+  (db, p: { codeDigest: string }) =>
+    db
+      .selectFrom('auth_codes as c')
+      .leftJoin('sessions as s', 's.sid', 'c.sid')
+      .selectAll('c')
+      .select(joinedSessionColumns('s'))
+      .where('c.code_digest', '=', p.codeDigest) as unknown as Compilable<AuthCodeRow & JoinedSession>,
+);
 const consumeCodeQuery = new PreparedQuery(
   (
     db,
@@ -98,6 +113,17 @@ const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTabl
 const findRefreshQuery = new PreparedQuery((db, p: { tokenDigest: string }) =>
   db.selectFrom('refresh_tokens').selectAll().where('token_digest', '=', p.tokenDigest),
 );
+const findRefreshWithSessionQuery = new PreparedQuery(
+  (db, p: { tokenDigest: string }) =>
+    db
+      .selectFrom('refresh_tokens as r')
+      .leftJoin('sessions as s', 's.sid', 'r.sid')
+      .selectAll('r')
+      .select(joinedSessionColumns('s'))
+      .where('r.token_digest', '=', p.tokenDigest) as unknown as Compilable<
+      Selectable<RefreshTokenTable> & JoinedSession
+    >,
+);
 const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; now: number }) =>
   db
     .updateTable('refresh_tokens')
@@ -137,6 +163,35 @@ const REFRESH_COLUMN_TYPES: Record<keyof RefreshTokenTable, 'text' | 'bigint' | 
   access_expires_at: 'bigint',
 };
 const REFRESH_COLUMNS = Object.keys(REFRESH_COLUMN_TYPES) as (keyof RefreshTokenTable)[];
+
+/** Every column of auth_codes (a Record, so that a new column fails to compile until it is listed). */
+const CODE_COLUMN_SET: Record<keyof AuthCodeTable, true> = {
+  code_digest: true,
+  client_id: true,
+  user_id: true,
+  sid: true,
+  redirect_uri: true,
+  scope: true,
+  nonce: true,
+  code_challenge: true,
+  code_challenge_method: true,
+  auth_time: true,
+  amr: true,
+  created_at: true,
+  expires_at: true,
+  consumed_at: true,
+  family_id: true,
+  access_jti: true,
+  access_expires_at: true,
+};
+const CODE_COLUMNS = Object.keys(CODE_COLUMN_SET) as (keyof AuthCodeTable)[];
+
+/** The columns of one table out of a joined row. */
+function pick<T, K extends keyof T>(row: T, columns: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const c of columns) out[c] = row[c];
+  return out;
+}
 
 /**
  * PostgreSQL: a whole rotation or code exchange in one statement, so one round trip instead of four or five
@@ -383,6 +438,17 @@ export class TokensRepo {
     return (await findCodeQuery.execute(this.db, this.engine, { codeDigest })).rows[0];
   }
 
+  /**
+   * A code and the SSO session it was issued in, read in one statement (the session is undefined when it is
+   * gone); undefined when no such code exists.
+   */
+  async findCodeWithSession(
+    codeDigest: string,
+  ): Promise<{ code: AuthCodeRow; session: SessionRow | undefined } | undefined> {
+    const row = (await findCodeWithSessionQuery.execute(this.db, this.engine, { codeDigest })).rows[0];
+    return row && { code: pick(row, CODE_COLUMNS), session: joinedSession(row) };
+  }
+
   /** Mark a code used, recording what it produced; false if someone else consumed it first. */
   async consumeCode(
     codeDigest: string,
@@ -406,6 +472,17 @@ export class TokensRepo {
   async findRefresh(tokenDigest: string): Promise<RefreshTokenRow | undefined> {
     const row = (await findRefreshQuery.execute(this.db, this.engine, { tokenDigest })).rows[0];
     return row && toRefreshToken(row);
+  }
+
+  /**
+   * A refresh token and the SSO session it is bound to, read in one statement (the session is undefined when
+   * the token has none or it is gone); undefined when no such token exists.
+   */
+  async findRefreshWithSession(
+    tokenDigest: string,
+  ): Promise<{ token: RefreshTokenRow; session: SessionRow | undefined } | undefined> {
+    const row = (await findRefreshWithSessionQuery.execute(this.db, this.engine, { tokenDigest })).rows[0];
+    return row && { token: toRefreshToken(pick(row, REFRESH_COLUMNS)), session: joinedSession(row) };
   }
 
   /** Rotation: the presented token becomes used; false if it was already used or revoked (reuse). */
