@@ -46,7 +46,7 @@ export function joinedSession(row: JoinedSession): SessionRow | undefined {
   if (row.session_sid === null) return undefined;
   const out: Record<string, unknown> = {};
   for (const c of SESSION_COLUMNS) out[c] = row[`session_${c}`];
-  return out as SessionRow;
+  return toSessionRow(out as unknown as SessionRecord);
 }
 
 // The queries of every token and authorization request, compiled once (store/prepared-query.ts).
