@@ -1,7 +1,8 @@
 /** Small builders for unit tests of protocol rules: a client from metadata, rows with defaults. */
 import { Client } from '../../src/domain/clients.js';
 import { clientMetadataSchema } from '../../src/domain/client-metadata.js';
-import type { AuthCodeRow, RefreshTokenRow } from '../../src/store/repos/tokens.js';
+import type { AuthCodeRow } from '../../src/store/repos/auth-codes.js';
+import type { RefreshTokenRow } from '../../src/store/repos/refresh-tokens.js';
 
 export const T0 = 1_700_000_000_000;
 

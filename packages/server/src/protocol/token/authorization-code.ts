@@ -5,7 +5,7 @@
  */
 import type { Client } from '../../domain/clients.js';
 import type { SessionRow } from '../../domain/sessions.js';
-import type { AuthCodeRow } from '../../store/repos/tokens.js';
+import type { AuthCodeRow } from '../../store/repos/auth-codes.js';
 import { digest, randomToken } from '../../util/crypto.js';
 import { invalidGrant, invalidRequest } from '../errors.js';
 import { readParams, splitScope } from '../params.js';

@@ -2,7 +2,7 @@ import type { Client } from '../../domain/clients.js';
 import { loginHintFor } from '../../domain/browser-accounts.js';
 import type { SessionRow } from '../../domain/sessions.js';
 import { userClaims } from '../../domain/users.js';
-import type { RefreshTokenRow } from '../../store/repos/tokens.js';
+import type { RefreshTokenRow } from '../../store/repos/refresh-tokens.js';
 import type { UserRow } from '../../store/repos/users.js';
 import { digest, randomToken } from '../../util/crypto.js';
 import { invalidGrant } from '../errors.js';

@@ -4,7 +4,7 @@
  */
 import type { Client } from '../../domain/clients.js';
 import type { SessionRow } from '../../domain/sessions.js';
-import type { RefreshTokenRow, RotationOutcome } from '../../store/repos/tokens.js';
+import type { RefreshTokenRow, RotationOutcome } from '../../store/repos/refresh-tokens.js';
 import type { UserRow } from '../../store/repos/users.js';
 import { digest } from '../../util/crypto.js';
 import { invalidGrant, invalidRequest, invalidScope } from '../errors.js';
