@@ -291,12 +291,11 @@ export class Provider {
       signup: config.signup,
       settings: config.accounts,
     });
-    const authorization = this.authorization;
     this.signInPages = new Interactions({
       interactions: store.interactions,
       now: this.now,
-      currentSession: (cookie) => authorization.currentSession(cookie),
-      browserSession: (cookie, sid) => authorization.browserSession(cookie, sid),
+      currentSession: (cookie) => this.authorization.currentSession(cookie),
+      browserSession: (cookie, sid) => this.authorization.browserSession(cookie, sid),
       findClient: (id) => this.clients.get(id),
       throttle: this.throttle,
       users: this.users,

@@ -90,7 +90,7 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
 
   app.get('/api/v1/clients', async (req, reply) => {
     await admin(req.headers.authorization);
-    return noStore(reply).send(await s.listClients());
+    return noStore(reply).send(await s.clients.list());
   });
 
   // Register a client (the console's "Register a client", the CLI's `client add`): one set of rules for all three.
@@ -99,22 +99,22 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
     const { metadata, client_secret } = await registerClient(p, readNewClient(req.body), 'admin');
     return noStore(reply)
       .code(201)
-      .send({ ...(await s.getClient(metadata.client_id)), ...(client_secret ? { client_secret } : {}) });
+      .send({ ...(await s.clients.get(metadata.client_id)), ...(client_secret ? { client_secret } : {}) });
   });
 
   app.get<ClientParams>('/api/v1/clients/:client', async (req, reply) => {
     await admin(req.headers.authorization);
-    return noStore(reply).send(await s.getClient(req.params.client));
+    return noStore(reply).send(await s.clients.get(req.params.client));
   });
 
   app.patch<ClientParams>('/api/v1/clients/:client', async (req, reply) => {
     await admin(req.headers.authorization);
-    return noStore(reply).send(await s.updateLogoutUris(req.params.client, req.body));
+    return noStore(reply).send(await s.clients.updateLogoutUris(req.params.client, req.body));
   });
 
   app.post<ClientParams>('/api/v1/clients/:client/secret', async (req, reply) => {
     await admin(req.headers.authorization);
-    return noStore(reply).send(await s.rotateSecret(req.params.client));
+    return noStore(reply).send(await s.clients.rotateSecret(req.params.client));
   });
 
   app.get<{ Params: { id: string } }>('/api/v1/connections/:id/sessions', async (req, reply) => {
