@@ -1120,6 +1120,88 @@ describe.each(engines)('Store contract on %s', (engine) => {
   });
 
   describe('logouts and the back-channel outbox', () => {
+    it('sessions ended together: each table written set-based, each session with its own rows', async () => {
+      const live = [sessionRow(), sessionRow(), sessionRow()];
+      const gone = sessionRow({ ended_at: T0, end_reason: 'user', logout_id: 'lo_before' });
+      for (const s of [...live, gone]) await store.sessions.insert(s);
+      const ids = new Map([...live, gone].map((s) => [s.sid, uid('lo')]));
+      const before = store.queryCount;
+      const ended = await store.sessions.endMany(
+        [...live, gone].map((s) => ({ sid: s.sid, logoutId: ids.get(s.sid)! })),
+        T0 + 1,
+        'admin',
+      );
+      expect(store.queryCount - before).toBe(1);
+      expect(ended.sort()).toEqual(live.map((s) => s.sid).sort());
+      for (const s of live) {
+        expect(await store.sessions.findBySid(s.sid)).toMatchObject({
+          ended_at: T0 + 1,
+          end_reason: 'admin',
+          logout_id: ids.get(s.sid),
+        });
+      }
+      expect(await store.sessions.findBySid(gone.sid)).toMatchObject({
+        end_reason: 'user',
+        logout_id: 'lo_before',
+      });
+      expect(await store.sessions.endMany([], T0, 'admin')).toEqual([]);
+
+      // Refresh tokens of the sessions (offline ones kept unless asked), their live access tokens deny-listed.
+      const plain = live.map((s) => refreshRow({ sid: s.sid, access_expires_at: T0 + 10 * MIN }));
+      const offline = refreshRow({ sid: live[0]!.sid, offline: true });
+      const other = refreshRow({ sid: uid('sid') });
+      for (const t of [...plain, offline, other]) await store.tokens.insertRefresh(t);
+      const sids = live.map((s) => s.sid);
+      expect(await store.tokens.revokeRefresh({ sids, offline: false }, T0 + 2, 'logout:admin')).toBe(3);
+      for (const t of plain) {
+        expect(await store.tokens.findRefresh(t.token_digest)).toMatchObject({ revoked_at: T0 + 2 });
+        expect(await store.tokens.isAccessTokenDenied(t.access_jti!)).toBe(true);
+      }
+      expect((await store.tokens.findRefresh(offline.token_digest))?.revoked_at).toBeNull();
+      expect((await store.tokens.findRefresh(other.token_digest))?.revoked_at).toBeNull();
+      expect(await store.tokens.revokeRefresh({ sids }, T0 + 3, 'logout:admin')).toBe(1);
+      expect(await store.tokens.revokeRefresh({ sids: [] }, T0 + 3, 'logout:admin')).toBe(0);
+
+      // Their logout records, audit events and session events, one each, in one statement per table.
+      const records = live.map((s) => logoutRow({ id: ids.get(s.sid)!, sid: s.sid }));
+      await store.logouts.insertMany(records);
+      for (const r of records) expect(await store.logouts.find(r.id)).toEqual(r);
+      const audit = live.map((s) => ({
+        at: T0,
+        actor_type: 'admin',
+        actor_id: null,
+        actor_name: null,
+        client_id: null,
+        action: 'logout',
+        target_type: 'session',
+        target_id: s.sid,
+        status: null,
+        ip: null,
+        user_agent: null,
+        detail: JSON.stringify({ logout_id: ids.get(s.sid) }),
+      }));
+      await store.audit.appendMany(audit);
+      for (const a of audit) {
+        expect(await store.audit.list({ target: a.target_id, limit: 5 })).toEqual([
+          expect.objectContaining({ detail: a.detail }),
+        ]);
+      }
+      const wanted = live.map((s) => ({
+        sid: s.sid,
+        userId: s.user_id,
+        reason: 'admin',
+        logoutId: ids.get(s.sid)!,
+      }));
+      const events = await store.sessionEvents.appendAndAnnounceMany(wanted, T0);
+      expect(events.map(({ id: _, ...e }) => e)).toEqual(wanted);
+      expect(new Set(events.map((e) => e.id)).size).toBe(live.length);
+      const logged = await store.sessionEvents.listAfter(0, sids);
+      for (const e of events) {
+        expect(logged.find((l) => l.id === e.id)).toMatchObject({ sid: e.sid, logout_id: e.logoutId });
+      }
+      expect(await store.sessionEvents.appendAndAnnounceMany([], T0)).toEqual([]);
+    });
+
     it('inserts a logout with its participants and finds it by id, sid and participant', async () => {
       const lo = logoutRow();
       await store.logouts.insert(lo);

@@ -1,5 +1,4 @@
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
-import type { SessionRow } from '../domain/sessions.js';
 import type { BrowserContext } from '../protocol/authorize.js';
 import { digest } from '../util/crypto.js';
 import { upstreamIssuer } from './connection-config.js';
@@ -87,12 +86,12 @@ export class InwardLogout {
     issuer: string,
     by: { sid?: string | undefined; sub?: string | undefined },
   ): Promise<number> {
-    const sids = await this.d.store.federation.liveSessionsBoundTo(connectionId, issuer, by, this.d.now());
-    const sessions: SessionRow[] = [];
-    for (const sid of sids) {
-      const s = await this.d.store.sessions.findBySid(sid);
-      if (s) sessions.push(s);
-    }
+    const sessions = await this.d.store.federation.liveSessionsBoundTo(
+      connectionId,
+      issuer,
+      by,
+      this.d.now(),
+    );
     const ended = await this.d.logout.endSessions(sessions, {
       reason: 'upstream',
       initiator: 'system',

@@ -1,5 +1,6 @@
 import * as oc from 'openid-client';
 import type { UpstreamLogoutReport } from '../logout/report-types.js';
+import type { UpstreamLogoutRow } from '../store/repos/federation.js';
 import { digest } from '../util/crypto.js';
 import { connectionUrls } from './connection-config.js';
 import type { FederationDeps } from './federation-types.js';
@@ -24,6 +25,7 @@ export class OutwardLogout {
     if (ended.length === 0) return;
     const bindings = await this.d.store.federation.bindingsOf(ended.map((e) => e.sid));
     const now = this.d.now();
+    const rows: UpstreamLogoutRow[] = [];
     for (const e of ended) {
       const binding = bindings.find((b) => b.sid === e.sid);
       if (!binding) continue;
@@ -44,7 +46,7 @@ export class OutwardLogout {
         status = 'not_attempted';
         detail = `ending the session at ${name} needs your browser: you may still be signed in there`;
       }
-      await this.d.store.federation.insertUpstreamLogout({
+      rows.push({
         logout_id: e.logoutId,
         sid: e.sid,
         connection_id: binding.connection_id,
@@ -55,6 +57,7 @@ export class OutwardLogout {
         updated_at: now,
       });
     }
+    await this.d.store.federation.insertUpstreamLogouts(rows);
   }
 
   /** The connections bound to these logouts' sessions that protect shared devices. */

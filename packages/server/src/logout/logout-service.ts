@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Client } from '../domain/clients.js';
 import { SessionService, type SessionRow } from '../domain/sessions.js';
 import type { Store } from '../store/store.js';
+import type { NewAuditEvent } from '../store/repos/audit.js';
 import type { LogoutParticipantRow, LogoutRow, OutboxRow } from '../store/repos/logouts.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { planSessionLogout, type SessionPlan } from './plan.js';
@@ -86,7 +87,7 @@ export interface LogoutDeps {
   clients: { getMany(ids: readonly string[]): Promise<Map<string, Client>> };
   issuer: string;
   settings: Pick<Config['logout'], 'frontchannel_timeout' | 'receipt_wait' | 'backchannel_deadline'>;
-  events: Pick<SessionEventBus, 'record' | 'published'>;
+  events: Pick<SessionEventBus, 'recordMany' | 'published'>;
   /** Back-channel rows were committed: deliver now rather than at the next poll. */
   kickOutbox(): void;
   metrics: { logout(reason: string): void };
@@ -140,7 +141,10 @@ export class LogoutService {
 
   /**
    * Step 2, inside ONE transaction: the session is dead and its tokens revoked before anyone is told, and every
-   * back-channel notification is durable the moment the session ends.
+   * back-channel notification is durable the moment the session ends. Set-based: however many sessions end
+   * together (a user's, an upstream subject's), each table is written with one statement (a few for very large
+   * sets), and every session still gets its own logout id, record, participant rows, outbox rows, audit event
+   * and session event.
    */
   private async end(
     tx: Store,
@@ -149,23 +153,38 @@ export class LogoutService {
   ): Promise<{ ended: EndedLogout[]; events: SessionEndedEvent[] }> {
     const now = this.d.now();
     const cfg = this.d.settings;
-    const ended: EndedLogout[] = [];
-    const events: SessionEndedEvent[] = [];
     const u = opts.revokeUserTokens;
     if (u) {
       const filter = u.keepSid ? { user_id: u.userId, except_sid: u.keepSid } : { user_id: u.userId };
       await tx.tokens.revokeRefresh(filter, now, `user:${opts.reason}`);
     }
-    for (const plan of plans) {
-      const { session } = plan;
-      const logoutId = `lo_${randomToken(18)}`;
-      if (!(await tx.sessions.end(session.sid, now, opts.reason, logoutId))) continue;
-      if (opts.revokeOffline)
-        await tx.tokens.revokeRefresh({ sid: session.sid }, now, `logout:${opts.reason}`);
-      else await tx.tokens.revokeRefresh({ sid: session.sid, offline: false }, now, `logout:${opts.reason}`);
+    // One plan per session, even if a caller named a session twice.
+    const unique = [...new Map(plans.map((p) => [p.session.sid, p])).values()];
+    const logoutIds = new Map(unique.map((p) => [p.session.sid, `lo_${randomToken(18)}`]));
+    // Sessions that already ended (another process or request got there first) are skipped: logout is idempotent.
+    const endedSids = new Set(
+      await tx.sessions.endMany(
+        unique.map((p) => ({ sid: p.session.sid, logoutId: logoutIds.get(p.session.sid)! })),
+        now,
+        opts.reason,
+      ),
+    );
+    const ending = unique.filter((p) => endedSids.has(p.session.sid));
+    if (ending.length === 0) return { ended: [], events: [] };
+    const sids = ending.map((p) => p.session.sid);
+    if (opts.revokeOffline) await tx.tokens.revokeRefresh({ sids }, now, `logout:${opts.reason}`);
+    else await tx.tokens.revokeRefresh({ sids, offline: false }, now, `logout:${opts.reason}`);
 
+    const ended: EndedLogout[] = [];
+    const records: LogoutRow[] = [];
+    const participantRows: LogoutParticipantRow[] = [];
+    const outbox: OutboxRow[] = [];
+    const audit: NewAuditEvent[] = [];
+    for (const plan of ending) {
+      const { session } = plan;
+      const logoutId = logoutIds.get(session.sid)!;
       const receiptToken = randomToken(24);
-      await tx.logouts.insert({
+      records.push({
         id: logoutId,
         sid: session.sid,
         user_id: session.user_id,
@@ -179,9 +198,6 @@ export class LogoutService {
         redirect_to: opts.redirectTo ?? null,
         redirect_note: opts.redirectNote ?? null,
       });
-
-      const participantRows: LogoutParticipantRow[] = [];
-      const outbox: OutboxRow[] = [];
       for (const part of plan.participants) {
         if (part.frontchannelUrl) {
           participantRows.push({
@@ -226,10 +242,8 @@ export class LogoutService {
           });
         }
       }
-      await tx.logouts.insertParticipants(participantRows);
-      await tx.logouts.insertOutbox(outbox);
       // The audit log records every logout, in the transaction that ends the session (issue 16).
-      await tx.audit.append({
+      audit.push({
         at: now,
         actor_type: opts.initiator,
         actor_id: opts.initiator === 'user' ? session.user_id : (opts.initiatorClientId ?? null),
@@ -248,15 +262,22 @@ export class LogoutService {
           participants: plan.participants.map((x) => x.clientId),
         }),
       });
-      events.push(
-        await this.d.events.record(
-          tx,
-          { sid: session.sid, userId: session.user_id, reason: opts.reason, logoutId },
-          now,
-        ),
-      );
       ended.push({ logoutId, sid: session.sid, receiptToken, plan, redirectNote: opts.redirectNote });
     }
+    await tx.logouts.insertMany(records);
+    await tx.logouts.insertParticipants(participantRows);
+    await tx.logouts.insertOutbox(outbox);
+    await tx.audit.appendMany(audit);
+    const events = await this.d.events.recordMany(
+      tx,
+      ending.map(({ session }) => ({
+        sid: session.sid,
+        userId: session.user_id,
+        reason: opts.reason,
+        logoutId: logoutIds.get(session.sid)!,
+      })),
+      now,
+    );
     return { ended, events };
   }
 

@@ -47,9 +47,16 @@ export class SessionEventBus {
     this.emitter.emit('ended', event);
   }
 
-  /** Record the event in the log inside the caller's transaction (other processes hear it on commit). */
-  async record(tx: Store, e: Omit<SessionEndedEvent, 'id'>, now: number): Promise<SessionEndedEvent> {
-    return tx.sessionEvents.appendAndAnnounce(e, now);
+  /**
+   * Record the events of sessions ended together in the log, inside the caller's transaction (other processes
+   * hear them on commit): one write, and on PostgreSQL one NOTIFY statement.
+   */
+  async recordMany(
+    tx: Store,
+    events: readonly Omit<SessionEndedEvent, 'id'>[],
+    now: number,
+  ): Promise<SessionEndedEvent[]> {
+    return tx.sessionEvents.appendAndAnnounceMany(events, now);
   }
 
   /** After commit: deliver in this process without waiting for the round trip. */

@@ -10,7 +10,7 @@ interface FeedLog {
 }
 
 /**
- * Hears the session events every provider process appends (`sessionEvents.appendAndAnnounce`). On PostgreSQL
+ * Hears the session events every provider process appends (`sessionEvents.appendAndAnnounceMany`). On PostgreSQL
  * they ride LISTEN/NOTIFY, which the database delivers only on commit; after a lost connection the log is read
  * from where this process left off, so nothing is missed. On SQLite (one host) the log is polled. Events may
  * arrive twice (the caller drops repeats by id); engine differences stay here.

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { Database } from '../tables.js';
+import { inBatches } from '../batches.js';
 import type { AuditEventTable } from './console-tables.js';
 
 export type AuditEventRow = Selectable<AuditEventTable>;
@@ -25,6 +26,11 @@ export class AuditRepo {
 
   async append(row: NewAuditEvent): Promise<void> {
     await this.db.insertInto('audit_events').values(row).execute();
+  }
+
+  /** Several events, in this order, in as few statements as the engine's parameter limit allows. */
+  async appendMany(rows: readonly NewAuditEvent[]): Promise<void> {
+    for (const batch of inBatches(rows)) await this.db.insertInto('audit_events').values(batch).execute();
   }
 
   /** Newest first; `before` continues a page (ids only grow, so pages never shift while events arrive). */

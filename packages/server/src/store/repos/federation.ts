@@ -1,4 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
+import { inBatches } from '../batches.js';
+import { toSessionRow, type SessionRow } from './sessions.js';
 import type {
   ConnectionTable,
   Database,
@@ -119,25 +121,25 @@ export class FederationRepo {
 
   /**
    * The live SSO sessions bound to an upstream session (by its `sid`) or, when the upstream names no `sid`, to
-   * every session of that upstream subject (Back-Channel Logout 1.0 §2.7).
+   * every session of that upstream subject (Back-Channel Logout 1.0 §2.7), read whole in one statement.
    */
   async liveSessionsBoundTo(
     connectionId: string,
     iss: string,
     by: { sid?: string | undefined; sub?: string | undefined },
     now: number,
-  ): Promise<string[]> {
+  ): Promise<SessionRow[]> {
     let q = this.db
       .selectFrom('session_upstreams as su')
       .innerJoin('sessions as s', 's.sid', 'su.sid')
-      .select('s.sid')
+      .selectAll('s')
       .where('su.connection_id', '=', connectionId)
       .where('su.upstream_iss', '=', iss)
       .where('s.ended_at', 'is', null)
       .where('s.absolute_expires_at', '>', now);
     if (by.sid !== undefined) q = q.where('su.upstream_sid', '=', by.sid);
     if (by.sub !== undefined) q = q.where('su.upstream_sub', '=', by.sub);
-    return (await q.execute()).map((r) => r.sid);
+    return (await q.execute()).map((r) => toSessionRow(r));
   }
 
   /** Record a logout token's jti; false when it was seen before (a replay). */
@@ -173,12 +175,15 @@ export class FederationRepo {
     return Number(r.numDeletedRows) === 1;
   }
 
-  async insertUpstreamLogout(row: UpstreamLogoutRow): Promise<void> {
-    await this.db
-      .insertInto('upstream_logouts')
-      .values(row)
-      .onConflict((oc) => oc.column('logout_id').doNothing())
-      .execute();
+  /** Several upstream logout rows at once (sessions ended together); one already there is kept. */
+  async insertUpstreamLogouts(rows: readonly UpstreamLogoutRow[]): Promise<void> {
+    for (const batch of inBatches(rows)) {
+      await this.db
+        .insertInto('upstream_logouts')
+        .values(batch)
+        .onConflict((oc) => oc.column('logout_id').doNothing())
+        .execute();
+    }
   }
 
   findUpstreamLogout(logoutId: string): Promise<UpstreamLogoutRow | undefined> {

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
+import { inBatches } from '../batches.js';
 import type {
   BackchannelOutboxTable,
   Database,
@@ -27,16 +28,21 @@ export class LogoutsRepo {
     await this.db.insertInto('logouts').values(row).execute();
   }
 
+  /** Several logout records in as few statements as the engine's parameter limit allows. */
+  async insertMany(rows: readonly LogoutRow[]): Promise<void> {
+    for (const batch of inBatches(rows)) {
+      await this.db.insertInto('logouts').values(batch).execute();
+    }
+  }
+
   find(id: string): Promise<LogoutRow | undefined> {
     return this.db.selectFrom('logouts').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   async insertParticipants(rows: readonly LogoutParticipantRow[]): Promise<void> {
-    if (rows.length)
-      await this.db
-        .insertInto('logout_participants')
-        .values([...rows])
-        .execute();
+    for (const batch of inBatches(rows)) {
+      await this.db.insertInto('logout_participants').values(batch).execute();
+    }
   }
 
   listParticipants(logoutId: string): Promise<LogoutParticipantRow[]> {
@@ -87,12 +93,8 @@ export class LogoutsRepo {
   }
 
   async insertOutbox(rows: readonly OutboxRow[]): Promise<void> {
-    // Chunked: 100 participants x 17 columns stays far below either engine's bind-parameter limit.
-    for (let i = 0; i < rows.length; i += 50) {
-      await this.db
-        .insertInto('backchannel_outbox')
-        .values(rows.slice(i, i + 50))
-        .execute();
+    for (const batch of inBatches(rows)) {
+      await this.db.insertInto('backchannel_outbox').values(batch).execute();
     }
   }
 

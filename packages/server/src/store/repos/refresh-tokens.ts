@@ -1,6 +1,7 @@
 import type { Compilable, Kysely, Selectable, Transaction } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
+import { inBatches } from '../batches.js';
 import type { Database, RefreshTokenTable } from '../tables.js';
 import {
   joinedSession,
@@ -303,6 +304,8 @@ export class RefreshTokensRepo {
     filter:
       | { family_id: string }
       | { sid: string; offline?: false }
+      /** The tokens of several sessions at once (a logout that ends many). */
+      | { sids: readonly string[]; offline?: false }
       | { user_id: string }
       | { user_id: string; client_id: string }
       /** Every token of a user except those bound to one session (self-service password change keeps it). */
@@ -310,16 +313,36 @@ export class RefreshTokensRepo {
     now: number,
     reason: string,
   ): Promise<number> {
+    if ('sids' in filter) {
+      const { sids, ...rest } = filter;
+      let revoked = 0;
+      for (const batch of inBatches(sids, 1)) {
+        revoked += await this.revokeWhere({ ...rest, sid_in: batch }, now, reason);
+      }
+      return revoked;
+    }
+    return this.revokeWhere(filter, now, reason);
+  }
+
+  private async revokeWhere(
+    filter: Record<string, string | false | readonly string[]>,
+    now: number,
+    reason: string,
+  ): Promise<number> {
     let upd = this.db
       .updateTable('refresh_tokens')
       .set({ revoked_at: now, revoke_reason: reason })
       .where('revoked_at', 'is', null);
-    for (const [k, v] of Object.entries(filter) as [string, string | false][]) {
+    for (const [k, v] of Object.entries(filter)) {
+      if (k === 'sid_in') {
+        upd = upd.where('sid', 'in', v as readonly string[]);
+        continue;
+      }
       if (k === 'except_sid') {
         upd = upd.where((eb) => eb.or([eb('sid', 'is', null), eb('sid', '!=', v as string)]));
         continue;
       }
-      upd = upd.where(k as keyof RefreshTokenTable, '=', v === false ? 0 : v);
+      upd = upd.where(k as keyof RefreshTokenTable, '=', v === false ? 0 : (v as string));
     }
     let revoked = 0;
     for (;;) {
@@ -337,12 +360,13 @@ export class RefreshTokensRepo {
   }
 
   async denyAccessTokens(tokens: readonly { jti: string; expires_at: number }[]): Promise<void> {
-    if (tokens.length === 0) return;
-    await this.db
-      .insertInto('revoked_access_tokens')
-      .values([...tokens])
-      .onConflict((oc) => oc.column('jti').doNothing())
-      .execute();
+    for (const batch of inBatches(tokens)) {
+      await this.db
+        .insertInto('revoked_access_tokens')
+        .values(batch)
+        .onConflict((oc) => oc.column('jti').doNothing())
+        .execute();
+    }
   }
 
   async isAccessTokenDenied(jti: string): Promise<boolean> {

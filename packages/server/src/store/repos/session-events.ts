@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
 import type { Database, SessionEventTable } from '../tables.js';
+import { inBatches } from '../batches.js';
 
 /** A "session ended" event as it travels between provider processes (the NOTIFY payload, as JSON). */
 export interface SessionEventMessage {
@@ -30,25 +31,43 @@ export class SessionEventsRepo {
   ) {}
 
   /**
-   * Append an event and tell every provider process (SessionEventFeed). Call it inside the transaction that
-   * ends the session: on PostgreSQL the NOTIFY is delivered only on commit, so it is heard only once the
-   * session is really dead. SQLite processes poll the log instead.
+   * Append events (sessions ended together, one event each, in this order) and tell every provider process
+   * (SessionEventFeed): one INSERT and, on PostgreSQL, one statement that sends a NOTIFY per event. Call it inside
+   * the transaction that ends the sessions: on PostgreSQL a NOTIFY is delivered only on commit, so it is heard
+   * only once the session is really dead. SQLite processes poll the log instead.
    */
-  async appendAndAnnounce(e: Omit<SessionEventMessage, 'id'>, now: number): Promise<SessionEventMessage> {
-    const id = await this.append({
-      sid: e.sid,
-      user_id: e.userId,
-      reason: e.reason,
-      logout_id: e.logoutId,
-      created_at: now,
-    });
-    const event = { id, ...e };
-    if (this.engine === 'postgres') {
-      await sql`select pg_notify(${sessionEventChannel(this.schema)}, ${JSON.stringify(event)})`.execute(
-        this.db,
-      );
+  async appendAndAnnounceMany(
+    events: readonly Omit<SessionEventMessage, 'id'>[],
+    now: number,
+  ): Promise<SessionEventMessage[]> {
+    const out: SessionEventMessage[] = [];
+    for (const batch of inBatches(events, 5)) {
+      const rows = await this.db
+        .insertInto('session_events')
+        .values(
+          batch.map((e) => ({
+            sid: e.sid,
+            user_id: e.userId,
+            reason: e.reason,
+            logout_id: e.logoutId,
+            created_at: now,
+          })),
+        )
+        .returning(['id', 'sid'])
+        .execute();
+      // One event per session: the sid names the row an id belongs to (RETURNING promises no order).
+      const ids = new Map(rows.map((r) => [r.sid, Number(r.id)]));
+      const made = batch.map((e) => ({ id: ids.get(e.sid)!, ...e }));
+      if (this.engine === 'postgres' && made.length) {
+        const channel = sessionEventChannel(this.schema);
+        // Notifications are delivered in the order they were sent, on commit: the select list's order.
+        await sql`select ${sql.join(made.map((e) => sql`pg_notify(${channel}, ${JSON.stringify(e)})`))}`.execute(
+          this.db,
+        );
+      }
+      out.push(...made);
     }
-    return event;
+    return out;
   }
 
   async append(row: Omit<SessionEventRow, 'id'>): Promise<number> {

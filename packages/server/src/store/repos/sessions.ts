@@ -1,5 +1,6 @@
 import { sql, type AliasedRawBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
+import { inBatches } from '../batches.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { Database, SessionParticipantTable, SessionTable } from '../tables.js';
 
@@ -98,9 +99,10 @@ const isParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: st
 );
 
 /** A sessions row as it leaves the store. */
-function toSessionRow(r: SessionRecord): SessionRow;
-function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined;
-function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined {
+/** A sessions row as it leaves the store (`remember_me` a boolean). */
+export function toSessionRow(r: SessionRecord): SessionRow;
+export function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined;
+export function toSessionRow(r: SessionRecord | undefined): SessionRow | undefined {
   return r && { ...r, remember_me: r.remember_me === 1 };
 }
 
@@ -187,6 +189,37 @@ export class SessionsRepo {
       .where('sid', '=', sid)
       .where('ended_at', 'is', null)
       .execute();
+  }
+
+  /**
+   * End several live sessions at once, each with its own logout id; returns the sids this call ended (those
+   * that had already ended, by another process or request, are left as they are and not returned).
+   */
+  async endMany(
+    sessions: readonly { sid: string; logoutId: string | null }[],
+    now: number,
+    reason: string,
+  ): Promise<string[]> {
+    const ended: string[] = [];
+    for (const batch of inBatches(sessions, 3)) {
+      const logoutId = sql<string | null>`case sid ${sql.join(
+        batch.map((s) => sql`when ${s.sid} then ${s.logoutId}`),
+        sql` `,
+      )} end`;
+      const rows = await this.db
+        .updateTable('sessions')
+        .set({ ended_at: now, end_reason: reason, logout_id: logoutId })
+        .where(
+          'sid',
+          'in',
+          batch.map((s) => s.sid),
+        )
+        .where('ended_at', 'is', null)
+        .returning('sid')
+        .execute();
+      ended.push(...rows.map((r) => r.sid));
+    }
+    return ended;
   }
 
   /** End a live session; false when it had already ended (another process or request got there first). */
