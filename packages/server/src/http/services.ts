@@ -1,6 +1,7 @@
 import type { Provider } from '../provider.js';
 import type { EndSessionDeps } from '../protocol/end-session/end-session-service.js';
 import type { InteractionService } from '../protocol/interaction-service.js';
+import type { SignOutEverywhereDeps } from '../logout/sign-out-everywhere.js';
 
 /**
  * The narrow dependencies each logout-side service receives, built once from the provider. Services never see
@@ -9,6 +10,7 @@ import type { InteractionService } from '../protocol/interaction-service.js';
 export interface Services {
   interactions: InteractionService;
   endSession: EndSessionDeps;
+  signOutEverywhere: SignOutEverywhereDeps;
 }
 
 export function buildServices(p: Provider): Services {
@@ -34,5 +36,6 @@ export function buildServices(p: Provider): Services {
       },
       requireIdTokenHint: p.config.logout.require_id_token_hint,
     },
+    signOutEverywhere: { activeOfUser: (userId) => p.sessions.activeOfUser(userId), logout: p.logout },
   };
 }

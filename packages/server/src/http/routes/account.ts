@@ -12,6 +12,7 @@ import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
 import { verifiedAccountPage, verifiedAccountSession } from '../account-session.js';
 import { loginHintFor } from '../../domain/browser-accounts.js';
+import { signOutEverywhere } from '../../logout/sign-out-everywhere.js';
 
 /**
  * The account page: the user's live sign-ins with their apps, and "sign out this device", "sign out" for
@@ -137,27 +138,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   app.post('/account/logout-everywhere', page, async (req, reply) => {
     const session = await verifiedSession(req);
-    const others = (await p.sessions.activeOfUser(session.user_id)).filter((s) => s.sid !== session.sid);
-    // Other devices first (no browser there: back-channel and push), then this one with its iframes.
-    const elsewhere = await p.logout.endSessions(others, {
-      reason: 'user',
-      initiator: 'user',
-      browserPresent: false,
-    });
-    const [here] = await p.logout.endSessions([session], {
-      reason: 'user',
-      initiator: 'user',
-      browserPresent: true,
-      revokeOffline: true,
-      revokeUserTokens: { userId: session.user_id },
-    });
+    const { here, elsewhere } = await signOutEverywhere(ctx.services.signOutEverywhere, session);
     const staying = await endThisBrowser(req, reply);
     const logouts = [
       ...(here ? [{ ended: here, title: 'This device' }] : []),
-      ...elsewhere.map((ended) => ({
-        ended,
-        title: deviceLabel(others.find((s) => s.sid === ended.sid)?.user_agent ?? null),
-      })),
+      ...elsewhere.map((e) => ({ ended: e.ended, title: deviceLabel(e.session?.user_agent ?? null) })),
     ];
     if (!logouts.length) return reply.redirect(`${base}/account`, 303);
     return sendReceipt(ctx, reply, { logouts, redirect: false, thisBrowser: Boolean(here), staying });
