@@ -280,7 +280,7 @@ try {
   if (doScaleOut) results.scaleOut = await runScaleOut({ databaseUrl: process.env.DATABASE_URL, log });
   if (doFederation) {
     results.federation = await benchFederation({
-      settings: { ...settings, quick },
+      settings: { ...settings, quick, explain: args.explain },
       log,
       common,
       web,

@@ -154,6 +154,14 @@ async function signInBench({ settings, log, web, rp, adieu, upstream, workers, o
   for (let w = 0; w < workers; w++) await federatedSignIn(rp, web, `person-${w}`);
   const first = decodeJwt((await federatedSignIn(rp, web, 'person-0')).id_token).payload;
   out.claims = Object.keys(first).sort().join(' ');
+  if (settings.explain) {
+    // The SQL of one returning user's sign-in, untimed (as --explain lists the other flows').
+    await adieu.call('traceStart');
+    await federatedSignIn(rp, web, 'person-0');
+    const sql = await adieu.call('traceStop');
+    console.log(`\nfederated sign-in of a returning user on Adieu (SQLite file): ${sql.length} statements`);
+    for (const s of sql) console.log(`  ${s.replace(/\s+/g, ' ').slice(0, 160)}`);
+  }
   for (const kind of kinds) {
     const ops = Array.from({ length: workers }, (_, w) => kind.op(w));
     log(`federation sign-in (${kind.id}): warming up`);

@@ -1513,6 +1513,115 @@ describe.each(engines)('Store contract on %s', (engine) => {
     });
   });
 
+  describe('federation', () => {
+    it('takeRequest deletes and returns a trip in one statement, once; an expired one is gone and not returned', async () => {
+      const trip = {
+        state_digest: uid('st'),
+        connection_id: 'up',
+        interaction_id: uid('int'),
+        browser_digest: 'b',
+        nonce: 'n',
+        code_verifier: 'v',
+        created_at: T0,
+        expires_at: T0 + MIN,
+      };
+      await store.federation.insertRequest(trip);
+      const before = store.queryCount;
+      expect(await store.federation.takeRequest(trip.state_digest, T0 + 1)).toEqual(trip);
+      expect(store.queryCount - before).toBe(1);
+      expect(await store.federation.takeRequest(trip.state_digest, T0 + 1)).toBeUndefined();
+      const old = { ...trip, state_digest: uid('st') };
+      await store.federation.insertRequest(old);
+      expect(await store.federation.takeRequest(old.state_digest, T0 + MIN)).toBeUndefined();
+      await store.federation.insertRequest(old);
+      expect(await store.federation.takeRequest(old.state_digest, T0)).toEqual(old);
+    });
+
+    it('touchLinkOfActiveUser records the time on a link of a user who may sign in, and only then', async () => {
+      const active = userRow();
+      const disabled = userRow({ disabled: true });
+      for (const u of [active, disabled]) {
+        await store.users.insert(u);
+        await store.federation.insertLink({
+          connection_id: 'up',
+          upstream_iss: 'https://up.example',
+          upstream_sub: u.id,
+          user_id: u.id,
+          created_at: T0,
+          last_login_at: T0,
+        });
+      }
+      const before = store.queryCount;
+      expect(
+        await store.federation.touchLinkOfActiveUser('up', 'https://up.example', active.id, T0 + 5),
+      ).toEqual({
+        connection_id: 'up',
+        upstream_iss: 'https://up.example',
+        upstream_sub: active.id,
+        user_id: active.id,
+        created_at: T0,
+        last_login_at: T0 + 5,
+      });
+      expect(store.queryCount - before).toBe(1);
+      expect(
+        await store.federation.touchLinkOfActiveUser('up', 'https://up.example', disabled.id, T0 + 5),
+      ).toBeUndefined();
+      expect(await store.federation.findLink('up', 'https://up.example', disabled.id)).toMatchObject({
+        last_login_at: T0,
+      });
+      expect(
+        await store.federation.touchLinkOfActiveUser('up', 'https://up.example', uid('x'), T0),
+      ).toBeUndefined();
+    });
+
+    it('liveSessionsBoundTo reads the bound live sessions whole; insertUpstreamLogouts writes many at once', async () => {
+      const sub = uid('sub');
+      const bound = [sessionRow({ remember_me: true }), sessionRow(), sessionRow()];
+      const ended = sessionRow({ ended_at: T0, end_reason: 'user' });
+      for (const [i, s] of [...bound, ended].entries()) {
+        await store.sessions.insert(s);
+        await store.federation.bindSession({
+          sid: s.sid,
+          connection_id: 'up',
+          upstream_iss: 'https://up.example',
+          upstream_sub: sub,
+          upstream_sid: i === 0 ? 'usid' : null,
+          id_token: null,
+          id_token_expires_at: null,
+          refresh_token: null,
+          end_session_endpoint: null,
+          created_at: T0,
+        });
+      }
+      const bySub = await store.federation.liveSessionsBoundTo('up', 'https://up.example', { sub }, T0);
+      expect(bySub.sort((a, b) => a.sid.localeCompare(b.sid))).toEqual(
+        [...bound].sort((a, b) => a.sid.localeCompare(b.sid)),
+      );
+      expect(
+        await store.federation.liveSessionsBoundTo('up', 'https://up.example', { sid: 'usid' }, T0),
+      ).toEqual([bound[0]]);
+      expect(await store.federation.liveSessionsBoundTo('up', 'https://other.example', { sub }, T0)).toEqual(
+        [],
+      );
+
+      const rows = bound.map((s) => ({
+        logout_id: uid('lo'),
+        sid: s.sid,
+        connection_id: 'up',
+        status: 'not_attempted',
+        detail: 'the sign-out came from Up',
+        state_digest: null,
+        created_at: T0,
+        updated_at: T0,
+      }));
+      await store.federation.insertUpstreamLogouts(rows);
+      // One already there is kept as it is.
+      await store.federation.insertUpstreamLogouts([{ ...rows[0]!, status: 'pending' }]);
+      for (const r of rows) expect(await store.federation.findUpstreamLogout(r.logout_id)).toEqual(r);
+      await store.federation.insertUpstreamLogouts([]);
+    });
+  });
+
   describe('console sessions', () => {
     it('purgeExpired drops only expired console sign-ins', async () => {
       const row = (id: string, expires_at: number) => ({

@@ -119,15 +119,24 @@ export class UpstreamSignIn {
   ): Promise<{ kind: 'user'; user: UserRow } | { kind: 'link_required'; user: UserRow }> {
     const store = this.d.store;
     const now = this.d.now();
-    const link = await store.federation.findLink(connection.id, identity.iss, identity.sub);
+    // The usual case first: a link to a user who may sign in, its time recorded as it is found (one statement).
+    // Anything else (no link, a deleted or disabled user) is read apart, and the link is left as it was.
+    const touched = await store.federation.touchLinkOfActiveUser(
+      connection.id,
+      identity.iss,
+      identity.sub,
+      now,
+    );
+    const link = touched ?? (await store.federation.findLink(connection.id, identity.iss, identity.sub));
     if (link) {
       const user = await store.users.findById(link.user_id);
       if (!user)
         throw new UpstreamError('upstream_error', 'the account linked to this sign-in no longer exists');
       if (user.disabled) throw new UpstreamError('access_denied', 'this account is disabled');
-      await this.refreshProfile(user, identity);
-      await store.federation.touchLink(connection.id, identity.iss, identity.sub, now);
-      return { kind: 'user', user: (await store.users.findById(user.id)) ?? user };
+      const changed = await this.refreshProfile(user, identity);
+      if (!touched) await store.federation.touchLink(connection.id, identity.iss, identity.sub, now);
+      // Read again only what was just written: an unchanged profile is the row read above.
+      return { kind: 'user', user: changed ? ((await store.users.findById(user.id)) ?? user) : user };
     }
     const sameEmail = identity.email ? await this.findByEmail(identity.email) : undefined;
     if (sameEmail && identity.emailVerified && !sameEmail.disabled) {
@@ -164,8 +173,11 @@ export class UpstreamSignIn {
     return this.d.store.users.findByEmail(email);
   }
 
-  /** Profile claims follow the upstream at each sign-in; an email only when the upstream verified it. */
-  private async refreshProfile(user: UserRow, identity: UpstreamIdentity): Promise<void> {
+  /**
+   * Profile claims follow the upstream at each sign-in; an email only when the upstream verified it. True when
+   * the user's row was changed.
+   */
+  private async refreshProfile(user: UserRow, identity: UpstreamIdentity): Promise<boolean> {
     const patch: Partial<UserRow> = {};
     const name = identity.name ?? identity.preferredUsername;
     if (name && name !== user.name) patch.name = name;
@@ -176,8 +188,9 @@ export class UpstreamSignIn {
         patch.email_verified = true;
       }
     }
-    if (Object.keys(patch).length)
-      await this.d.store.users.update(user.id, { ...patch, updated_at: this.d.now() });
+    if (Object.keys(patch).length === 0) return false;
+    await this.d.store.users.update(user.id, { ...patch, updated_at: this.d.now() });
+    return true;
   }
 
   /**

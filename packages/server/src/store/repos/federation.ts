@@ -75,24 +75,45 @@ export class FederationRepo {
       .execute();
   }
 
+  /**
+   * A returning sign-in through a link, in one statement: record the time on the link and return it, but only
+   * when its user exists and is not disabled (undefined otherwise: no such link, or a user who may not sign in,
+   * whose link is left as it was).
+   */
+  async touchLinkOfActiveUser(
+    connectionId: string,
+    iss: string,
+    sub: string,
+    now: number,
+  ): Promise<UpstreamLinkRow | undefined> {
+    return this.db
+      .updateTable('upstream_links')
+      .set({ last_login_at: now })
+      .where('connection_id', '=', connectionId)
+      .where('upstream_iss', '=', iss)
+      .where('upstream_sub', '=', sub)
+      .where('user_id', 'in', (eb) =>
+        eb.selectFrom('users').select('users.id').where('users.disabled', '=', 0),
+      )
+      .returningAll()
+      .executeTakeFirst();
+  }
+
   async insertRequest(row: UpstreamRequestRow): Promise<void> {
     await this.db.insertInto('upstream_requests').values(row).execute();
   }
 
-  /** Delete and return a pending trip: a callback can be completed once, by one process. */
+  /**
+   * Delete and return a pending trip, in one statement: a callback can be completed once, by one process (only
+   * the caller whose DELETE removed the row gets it back). An expired trip is deleted and not returned.
+   */
   async takeRequest(stateDigest: string, now: number): Promise<UpstreamRequestRow | undefined> {
     const row = await this.db
-      .selectFrom('upstream_requests')
-      .selectAll()
-      .where('state_digest', '=', stateDigest)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const r = await this.db
       .deleteFrom('upstream_requests')
       .where('state_digest', '=', stateDigest)
+      .returningAll()
       .executeTakeFirst();
-    if (Number(r.numDeletedRows) !== 1 || row.expires_at <= now) return undefined;
-    return row;
+    return row && row.expires_at > now ? row : undefined;
   }
 
   async bindSession(row: SessionUpstreamRow): Promise<void> {
