@@ -47,6 +47,9 @@ export interface ProviderOptions {
 /**
  * Everything a provider process holds, wired once: config, store, keys, and the domain services. HTTP routes
  * receive this and stay thin.
+ *
+ * About 400 lines on purpose: this is the one place that builds every service's narrow dependencies (no service
+ * takes the whole provider), so each new service adds its wiring here rather than a rule.
  */
 export class Provider {
   readonly now: () => number;
