@@ -137,7 +137,7 @@ describe.skipIf(!planned)('the container image', () => {
   afterAll(async () => {
     for (const r of receivers) await r.stop().catch(() => undefined);
     for (const c of [name, `${name}-a`, `${name}-b`])
-      await run('docker', ['rm', '-f', c]).catch(() => undefined);
+      await run('docker', ['rm', '-f', '-v', c]).catch(() => undefined);
     await run('docker', ['volume', 'rm', '-f', volume]).catch(() => undefined);
     await run('docker', ['rmi', '-f', tag]).catch(() => undefined);
   });
