@@ -711,6 +711,26 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect((await store.sessions.listParticipants(plain.sid)).map((p) => p.client_id)).toEqual(['solo']);
     });
 
+    it('insertCode with a participant stores both (one statement on PostgreSQL); times only widen', async () => {
+      const c = codeRow();
+      const before = store.queryCount;
+      await store.tokens.insertCode(c, { sid: c.sid, clientId: 'joiner' }, T0 + 5);
+      expect(store.queryCount - before).toBe(engine === 'postgres' ? 1 : 2);
+      expect(await store.tokens.findCode(c.code_digest)).toEqual(c);
+      expect(await store.sessions.listParticipants(c.sid)).toEqual([
+        { sid: c.sid, client_id: 'joiner', first_at: T0 + 5, last_at: T0 + 5 },
+      ]);
+      const again = codeRow({ sid: c.sid });
+      await store.tokens.insertCode(again, { sid: c.sid, clientId: 'joiner' }, T0 + 9);
+      await store.tokens.insertCode(codeRow({ sid: c.sid }), { sid: c.sid, clientId: 'joiner' }, T0 + 1);
+      expect(await store.sessions.listParticipants(c.sid)).toEqual([
+        { sid: c.sid, client_id: 'joiner', first_at: T0 + 1, last_at: T0 + 9 },
+      ]);
+      // A code whose digest exists already is refused, and no participant is written with it.
+      await expect(store.tokens.insertCode(again, { sid: c.sid, clientId: 'other' }, T0)).rejects.toThrow();
+      expect((await store.sessions.listParticipants(c.sid)).map((p) => p.client_id)).toEqual(['joiner']);
+    });
+
     it('findCodeWithSession and findRefreshWithSession read the row and its session in one statement', async () => {
       const s = sessionRow({ amr: 'pwd otp', ended_at: null, browser_id: 'b', user_agent: null });
       await store.sessions.insert(s);

@@ -82,7 +82,10 @@ const INTERACTION_TTL_MS = 30 * 60_000;
 /** What the authorization endpoint needs, and only that (not the whole provider). */
 export interface AuthorizeDeps {
   findClient: (id: string) => Promise<Client | undefined>;
-  sessions: Pick<SessionService, 'current' | 'accounts' | 'join' | 'touch'>;
+  sessions: Pick<
+    SessionService,
+    'current' | 'accounts' | 'join' | 'touch' | 'participantWriteDue' | 'participantWritten'
+  >;
   /** End a session found past its limits, through the logout path (its apps hear of it). */
   endExpired: (session: SessionRow) => Promise<unknown>;
   signer: Pick<TokenSigner, 'verifyOwn'>;
@@ -352,25 +355,36 @@ export class AuthorizationFlow {
   private async issueCode(request: AuthorizationRequest, session: SessionRow): Promise<ClientResponse> {
     const now = this.deps.now();
     const code = randomToken(32);
-    await this.deps.codes.insertCode({
-      code_digest: digest(code),
-      client_id: request.client.id,
-      user_id: session.user_id,
-      sid: session.sid,
-      redirect_uri: request.redirectUri,
-      scope: request.scope.join(' '),
-      nonce: request.nonce ?? null,
-      code_challenge: request.codeChallenge ?? null,
-      code_challenge_method: request.codeChallenge ? 'S256' : null,
-      auth_time: session.auth_time,
-      amr: session.amr,
-      created_at: now,
-      expires_at: now + this.deps.codeTtl * 1000,
-      consumed_at: null,
-      family_id: null,
-      access_jti: null,
-      access_expires_at: null,
-    });
+    const { sessions } = this.deps;
+    // The client joins the session with its code (one statement on PostgreSQL); join() below then only applies
+    // its tighter lifetime, if any.
+    const participant = sessions.participantWriteDue(session.sid, request.client.id)
+      ? { sid: session.sid, clientId: request.client.id }
+      : undefined;
+    await this.deps.codes.insertCode(
+      {
+        code_digest: digest(code),
+        client_id: request.client.id,
+        user_id: session.user_id,
+        sid: session.sid,
+        redirect_uri: request.redirectUri,
+        scope: request.scope.join(' '),
+        nonce: request.nonce ?? null,
+        code_challenge: request.codeChallenge ?? null,
+        code_challenge_method: request.codeChallenge ? 'S256' : null,
+        auth_time: session.auth_time,
+        amr: session.amr,
+        created_at: now,
+        expires_at: now + this.deps.codeTtl * 1000,
+        consumed_at: null,
+        family_id: null,
+        access_jti: null,
+        access_expires_at: null,
+      },
+      participant,
+      now,
+    );
+    if (participant) sessions.participantWritten(participant.sid, participant.clientId);
     await this.deps.sessions.join(session, request.client);
     await this.deps.sessions.touch(session);
     return clientResponse(request.redirectUri, request.responseMode, {

@@ -126,6 +126,45 @@ const consumeCode =
         .returning('code_digest as digest'),
     ) as unknown as Kysely<Database & { claimed: { digest: string } }>;
 
+/** Issue: the code is stored (the "claimed" row of claimAndStore is the new code). */
+const storeCode =
+  (p: AuthCodeRow): Claim =>
+  (db) =>
+    db.with('claimed', (qb) =>
+      qb
+        .insertInto('auth_codes')
+        .values({
+          code_digest: p.code_digest,
+          client_id: p.client_id,
+          user_id: p.user_id,
+          sid: p.sid,
+          redirect_uri: p.redirect_uri,
+          scope: p.scope,
+          nonce: p.nonce,
+          code_challenge: p.code_challenge,
+          code_challenge_method: p.code_challenge_method,
+          auth_time: p.auth_time,
+          amr: p.amr,
+          created_at: p.created_at,
+          expires_at: p.expires_at,
+          consumed_at: p.consumed_at,
+          family_id: p.family_id,
+          access_jti: p.access_jti,
+          access_expires_at: p.access_expires_at,
+        } satisfies Record<keyof AuthCodeTable, unknown>)
+        .returning('code_digest as digest'),
+    ) as unknown as Kysely<Database & { claimed: { digest: string } }>;
+/** PostgreSQL: a new code and the session participant it makes, in one statement. */
+const insertCodeWithParticipantPgQuery = new PreparedQuery(
+  (db, p: AuthCodeRow & ParticipantValues & { now: number }) =>
+    claimAndStore(
+      db,
+      storeCode(p),
+      { participantSid: p.participantSid, participantClientId: p.participantClientId, now: p.now },
+      { successor: false, participant: true },
+    ),
+);
+
 type ExchangeValues = Parameters<typeof consumeCode>[0];
 const exchangePgQueries = {
   successor: new PreparedQuery((db, p: ExchangeValues & SuccessorValues) =>
@@ -212,8 +251,25 @@ export class AuthCodesRepo {
     }
   }
 
-  async insertCode(row: AuthCodeRow): Promise<void> {
+  /**
+   * Store a new code; with `participant`, also record the client in the session (times only widen, as
+   * SessionsRepo.addParticipant): one statement on PostgreSQL, the same two on SQLite as when they were asked
+   * apart.
+   */
+  async insertCode(row: AuthCodeRow, participant?: Participant, now = row.created_at): Promise<void> {
+    if (participant && this.engine === 'postgres') {
+      await insertCodeWithParticipantPgQuery.execute(this.db, this.engine, {
+        ...row,
+        participantSid: participant.sid,
+        participantClientId: participant.clientId,
+        now,
+      });
+      return;
+    }
     await insertCodeQuery.execute(this.db, this.engine, row);
+    if (participant) {
+      await new SessionsRepo(this.db, this.engine).addParticipant(participant.sid, participant.clientId, now);
+    }
   }
 
   async findCode(codeDigest: string): Promise<AuthCodeRow | undefined> {
