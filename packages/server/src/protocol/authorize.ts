@@ -112,6 +112,10 @@ export interface AuthorizeDeps {
  * The authorization endpoint's decisions (OIDC Core §3.1.2): is there a live session, must the user
  * (re-)authenticate or consent, and if not, issue a code bound to the session, the client, the redirect URI and
  * the PKCE challenge.
+ *
+ * About 400 lines because it is the one decision of the endpoint, read top to bottom in the spec's order; its
+ * parts with rules of their own already live beside it (authorization-request.ts, second-factor-step.ts,
+ * pending-sign-ins.ts, domain/browser-accounts.ts).
  */
 export class AuthorizationFlow {
   constructor(private readonly deps: AuthorizeDeps) {}
