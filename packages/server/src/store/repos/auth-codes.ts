@@ -24,9 +24,9 @@ import {
 
 export type AuthCodeRow = Selectable<AuthCodeTable>;
 
-// The queries of every code exchange, compiled once (store/prepared-query.ts).
-const insertCodeQuery = new PreparedQuery((db, p: AuthCodeRow) =>
-  db.insertInto('auth_codes').values({
+/** Every column of a code, named (so a new column cannot be left out of an insert). */
+const codeValues = (p: AuthCodeRow) =>
+  ({
     code_digest: p.code_digest,
     client_id: p.client_id,
     user_id: p.user_id,
@@ -44,7 +44,11 @@ const insertCodeQuery = new PreparedQuery((db, p: AuthCodeRow) =>
     family_id: p.family_id,
     access_jti: p.access_jti,
     access_expires_at: p.access_expires_at,
-  } satisfies Record<keyof AuthCodeTable, unknown>),
+  }) satisfies Record<keyof AuthCodeTable, unknown>;
+
+// The queries of every code exchange, compiled once (store/prepared-query.ts).
+const insertCodeQuery = new PreparedQuery((db, p: AuthCodeRow) =>
+  db.insertInto('auth_codes').values(codeValues(p)),
 );
 const findCodeQuery = new PreparedQuery((db, p: { codeDigest: string }) =>
   db.selectFrom('auth_codes').selectAll().where('code_digest', '=', p.codeDigest),
@@ -131,28 +135,7 @@ const storeCode =
   (p: AuthCodeRow): Claim =>
   (db) =>
     db.with('claimed', (qb) =>
-      qb
-        .insertInto('auth_codes')
-        .values({
-          code_digest: p.code_digest,
-          client_id: p.client_id,
-          user_id: p.user_id,
-          sid: p.sid,
-          redirect_uri: p.redirect_uri,
-          scope: p.scope,
-          nonce: p.nonce,
-          code_challenge: p.code_challenge,
-          code_challenge_method: p.code_challenge_method,
-          auth_time: p.auth_time,
-          amr: p.amr,
-          created_at: p.created_at,
-          expires_at: p.expires_at,
-          consumed_at: p.consumed_at,
-          family_id: p.family_id,
-          access_jti: p.access_jti,
-          access_expires_at: p.access_expires_at,
-        } satisfies Record<keyof AuthCodeTable, unknown>)
-        .returning('code_digest as digest'),
+      qb.insertInto('auth_codes').values(codeValues(p)).returning('code_digest as digest'),
     ) as unknown as Kysely<Database & { claimed: { digest: string } }>;
 /** PostgreSQL: a new code and the session participant it makes, in one statement. */
 const insertCodeWithParticipantPgQuery = new PreparedQuery(
