@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     cpu: { type: 'string' },
     sessions: { type: 'string' },
+    ab: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -53,6 +54,7 @@ if (args.help) {
   [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
+  [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
 Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
   process.exit(0);
 }
@@ -179,6 +181,19 @@ const targets = [
       ),
   },
 ];
+if (args.ab) {
+  // The other checkout's own child script, so it runs that checkout's packages/server/dist.
+  targets.push({
+    name: `Adieu B (SQLite file, ${args.ab})`,
+    kind: 'adieu',
+    start: () =>
+      startChild(
+        join(args.ab, 'bench/servers/adieu.mjs'),
+        { ...common, engine: 'sqlite', users: [user, ...signInUsers], scryptLogN: settings.scryptLogN },
+        { cpu: settings.cpu },
+      ),
+  });
+}
 if (process.env.DATABASE_URL) {
   targets.push({
     name: 'Adieu (PostgreSQL)',
@@ -415,6 +430,7 @@ async function benchFlows() {
         res.loop = await t.server.call('loopDelay');
         res.queriesPerFlow = (after.queries - before.queries) / Math.max(1, res.ops);
         res.cpuMsPerFlow = (after.cpuMs - before.cpuMs) / Math.max(1, res.ops);
+        res.mainMsPerFlow = (after.mainMs - before.mainMs) / Math.max(1, res.ops);
         res.loadCpuMsPerFlow = (cpu1.user + cpu1.system) / 1000 / Math.max(1, res.ops);
         // Cores used by processes other than this benchmark during the run (other jobs on a shared machine).
         res.otherCores =
@@ -433,7 +449,7 @@ async function benchFlows() {
         runs.get(t).push(res);
         log(
           `${flow.id} run ${r + 1} ${t.name}: ${fmt(res.rps)} flows/s, p50 ${fmt(res.p50, 1)} ms, ` +
-            `${fmt(res.queriesPerFlow, 2)} queries/flow, provider CPU ${fmt(res.cpuMsPerFlow, 2)} ms/flow ` +
+            `${fmt(res.queriesPerFlow, 2)} queries/flow, provider CPU ${fmt(res.cpuMsPerFlow, 2)} ms/flow (main thread ${fmt(res.mainMsPerFlow, 2)}) ` +
             `(load generator ${fmt(res.loadCpuMsPerFlow, 2)}), loop delay p99 ${fmt(res.loop.p99, 1)} ms, other processes ${fmt(res.otherCores, 2)} cores${res.errors ? `, ${res.errors} ERRORS: ${res.firstError}` : ''}`,
         );
       }
@@ -462,6 +478,7 @@ async function benchFlows() {
         p99: median(rs.map((x) => x.p99)),
         queriesPerFlow: median(rs.map((x) => x.queriesPerFlow)),
         cpuMsPerFlow: median(rs.map((x) => x.cpuMsPerFlow)),
+        mainMsPerFlow: median(rs.map((x) => x.mainMsPerFlow)),
         loopP99: median(rs.map((x) => x.loop.p99)),
         loopMax: Math.max(...rs.map((x) => x.loop.max)),
         byMethod: rs.at(-1).byMethod,
@@ -677,9 +694,9 @@ function report() {
         `${settings.durationMs / 1000} s after ${settings.warmupMs / 1000} s warm-up.\n`,
     );
     out.push(
-      '| flow | provider | flows/s (median) | runs min–max | p50 ms | p99 ms | store queries / flow | provider CPU ms / flow | CPU ÷ signature floor | event-loop delay p99 ms (max) | Adieu ÷ this: flows/s | Adieu ÷ this: CPU / flow |',
+      '| flow | provider | flows/s (median) | runs min–max | p50 ms | p99 ms | store queries / flow | provider CPU ms / flow | of it main thread | CPU ÷ signature floor | event-loop delay p99 ms (max) | Adieu ÷ this: flows/s | Adieu ÷ this: CPU / flow |',
     );
-    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+    out.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
       const rows = results.flows.filter((f) => f.flow === flowId);
       const adieu = rows.find((r) => !r.peer && !r.reference);
@@ -691,7 +708,7 @@ function report() {
         const floorRatio = r.cpuMsPerFlow / (signaturesPerFlow[r.flow] * floorMs());
         out.push(
           `| ${r.label} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 1)} | ` +
-            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${fmt(floorRatio, 2)}× | ` +
+            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${fmt(r.mainMsPerFlow, 2)} | ${fmt(floorRatio, 2)}× | ` +
             `${fmt(r.loopP99, 1)} (${fmt(r.loopMax, 0)}) | ${ratio}${r.errors ? ` (${r.errors} errors)` : ''} | ` +
             `${cpuRatio} |`,
         );
@@ -709,7 +726,9 @@ function report() {
         "is ≥ 2×. flows/s is what the issue asks for; CPU per flow (the peer's provider CPU time over Adieu's) " +
         'is far less sensitive to other jobs on the machine. "CPU ÷ signature floor" is the provider CPU per flow ' +
         'over the CPU of the RS256 signatures the flow must make (1 for client_credentials, 2 for refresh and ' +
-        'sign-in) at the floor measured above; 1.0× would be nothing but signing. Store queries on PostgreSQL are ' +
+        'sign-in) at the floor measured above; 1.0× would be nothing but signing. "Of it main thread" is the CPU of ' +
+        "the provider's main thread alone (Linux schedstat): HTTP, queries, JSON, the JavaScript around the " +
+        "signatures; the rest ran on libuv's pool (the RSA arithmetic of WebCrypto) and V8's helper threads. Store queries on PostgreSQL are " +
         'round trips (one per statement, BEGIN and COMMIT included).',
     );
     const peerCalls = results.flows.filter((f) => f.byMethod);

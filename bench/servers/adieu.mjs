@@ -16,7 +16,7 @@ import { parseConfig, startServer } from '../../packages/server/dist/index.js';
 import { freePort } from '../../packages/server/dist/testing/index.js';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
-import { probes } from './probes.mjs';
+import { mainThreadCpuMs, probes } from './probes.mjs';
 import { federationProbes } from './federation-probes.mjs';
 
 let server;
@@ -80,7 +80,11 @@ serve({
   },
   counters() {
     const cpu = process.cpuUsage();
-    return { queries: server.provider.store.queryCount, cpuMs: (cpu.user + cpu.system) / 1000 };
+    return {
+      queries: server.provider.store.queryCount,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      mainMs: mainThreadCpuMs(),
+    };
   },
   /**
    * Bytes per SSO session on disk and in RAM: `batches` batches of `n` sessions (each with one participant, as

@@ -11,7 +11,7 @@ import { freePort } from '../../packages/server/dist/testing/index.js';
 import { createMapAdapter } from './map-adapter.mjs';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
-import { probes } from './probes.mjs';
+import { mainThreadCpuMs, probes } from './probes.mjs';
 
 let server;
 let adapter;
@@ -111,7 +111,7 @@ serve({
   },
   counters() {
     const cpu = process.cpuUsage();
-    return { ...adapter.counters(), cpuMs: (cpu.user + cpu.system) / 1000 };
+    return { ...adapter.counters(), cpuMs: (cpu.user + cpu.system) / 1000, mainMs: mainThreadCpuMs() };
   },
   async stop() {
     server?.closeAllConnections?.();
