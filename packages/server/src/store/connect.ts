@@ -2,7 +2,6 @@ import {
   Kysely,
   PostgresDialect,
   PostgresIntrospector,
-  SqliteDialect,
   sql,
   type DatabaseIntrospector,
   type TableMetadata,
@@ -11,6 +10,7 @@ import {
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { nameStatements } from './named-statements.js';
+import { DirectSqliteDialect, registerDirect, SqliteDirect } from './sqlite-direct.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './tables.js';
@@ -58,10 +58,10 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     sqlite.pragma('synchronous = NORMAL');
     cacheStatements(sqlite);
     const stats: QueryStats = { queries: 0 };
-    const db = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: sqlite }),
-      log: counter(stats),
-    });
+    const dialect = new DirectSqliteDialect({ database: sqlite });
+    const log = counter(stats);
+    const db = new Kysely<Database>({ dialect, log });
+    registerDirect(db, new SqliteDirect(sqlite, dialect.driver, log));
     return { db, engine: 'sqlite', databaseUrl, stats };
   }
   const url = new URL(databaseUrl);

@@ -12,6 +12,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { Engine } from './connect.js';
+import { directFor } from './sqlite-direct.js';
 import type { Database } from './tables.js';
 
 /**
@@ -65,14 +66,24 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
 
   constructor(private readonly build: (db: Kysely<Database>, p: P) => Compilable<R>) {}
 
-  /** Run the query on `db` (the store's connection or a transaction) with these values. */
+  /**
+   * Run the query on `db` (the store's connection or a transaction) with these values. On SQLite it runs on the
+   * handle directly (store/sqlite-direct.ts), elsewhere through Kysely.
+   */
   execute(db: Kysely<Database>, engine: Engine, values: P): Promise<QueryResult<R>> {
+    const query = this.bind(engine, values);
+    const direct = engine === 'sqlite' ? directFor(db) : undefined;
+    return direct ? direct.execute(db, query) : db.executeQuery<R>(query);
+  }
+
+  /** The compiled query of `engine` with these values bound, ready to run (inside SqliteDirect.transaction). */
+  bind(engine: Engine, values: P): CompiledQuery<R> {
     const { query, slots } = (this.compiled[engine] ??= this.compile(engine));
     const parameters = query.parameters.map((constant, i) => {
       const slot = slots[i];
       return slot === undefined ? constant : values[slot];
     });
-    return db.executeQuery<R>({ ...query, parameters });
+    return { ...query, parameters };
   }
 
   /** The compiled query of one engine, with its stand-ins replaced by slot names (exported for tests). */

@@ -1,18 +1,20 @@
-import type { Compilable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Compilable, Kysely, Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { AuthCodeTable, Database } from '../tables.js';
 import {
+  addParticipantQuery,
   joinedSession,
   joinedSessionColumns,
   SessionsRepo,
   type JoinedSession,
   type SessionRow,
 } from './sessions.js';
+import { changed, claimAndWrite } from '../claim-and-write.js';
 import {
-  changed,
   claimAndStore,
   pick,
+  insertRefreshQuery,
   RefreshTokensRepo,
   toRefreshColumns,
   type Claim,
@@ -84,6 +86,18 @@ const consumeCodeQuery = new PreparedQuery(
       .where('code_digest', '=', p.codeDigest)
       .where('consumed_at', 'is', null),
 );
+/** The values of consumeCodeQuery: the code, and what its exchange produced. */
+const consumeValues = (
+  codeDigest: string,
+  now: number,
+  issued: { family_id: string | null; access_jti: string; access_expires_at: number },
+) => ({
+  codeDigest,
+  now,
+  familyId: issued.family_id,
+  accessJti: issued.access_jti,
+  accessExpiresAt: issued.access_expires_at,
+});
 /** Every column of auth_codes (a Record, so that a new column fails to compile until it is listed). */
 const CODE_COLUMN_SET: Record<keyof AuthCodeTable, true> = {
   code_digest: true,
@@ -172,12 +186,6 @@ export class AuthCodesRepo {
     private readonly refresh: RefreshTokensRepo = new RefreshTokensRepo(db, engine),
   ) {}
 
-  /** Run `fn` in a transaction, joining the caller's if this repository already runs in one. */
-  private inTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (this.db.isTransaction) return fn(this.db);
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(trx));
-  }
-
   /**
    * Exchange an authorization code, in one transaction: the code becomes consumed, recording what it produced,
    * and the refresh token and session participant are stored. False if the code was consumed first (a racing
@@ -211,14 +219,22 @@ export class AuthCodesRepo {
             : await exchangePgQueries.participant.execute(this.db, this.engine, { ...claim, ...who! });
       return rows.length === 1;
     }
-    return this.inTransaction(async (trx) => {
-      if (!(await new AuthCodesRepo(trx, this.engine).consumeCode(codeDigest, now, issued))) return false;
-      if (refresh) await new RefreshTokensRepo(trx, this.engine).insertRefresh(refresh);
-      if (participant) {
-        await new SessionsRepo(trx, this.engine).addParticipant(participant.sid, participant.clientId, now);
-      }
-      return true;
-    });
+    return claimAndWrite(
+      this.db,
+      consumeCodeQuery.bind(this.engine, consumeValues(codeDigest, now, issued)),
+      [
+        ...(refresh ? [insertRefreshQuery.bind(this.engine, toRefreshColumns(refresh))] : []),
+        ...(participant
+          ? [
+              addParticipantQuery.bind(this.engine, {
+                sid: participant.sid,
+                clientId: participant.clientId,
+                now,
+              }),
+            ]
+          : []),
+      ],
+    );
   }
 
   /**
@@ -276,13 +292,7 @@ export class AuthCodesRepo {
     now: number,
     issued: { family_id: string | null; access_jti: string; access_expires_at: number },
   ): Promise<boolean> {
-    const r = await consumeCodeQuery.execute(this.db, this.engine, {
-      codeDigest,
-      now,
-      familyId: issued.family_id,
-      accessJti: issued.access_jti,
-      accessExpiresAt: issued.access_expires_at,
-    });
+    const r = await consumeCodeQuery.execute(this.db, this.engine, consumeValues(codeDigest, now, issued));
     return changed(r) === 1;
   }
 

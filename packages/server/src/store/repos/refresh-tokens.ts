@@ -1,12 +1,13 @@
-import type { Compilable, Kysely, Selectable, Transaction } from 'kysely';
+import type { Compilable, Kysely, Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import { inBatches } from '../batches.js';
+import { changed, claimAndWrite } from '../claim-and-write.js';
 import type { Database, RefreshTokenTable } from '../tables.js';
 import {
   joinedSession,
   joinedSessionColumns,
-  SessionsRepo,
+  addParticipantQuery,
   type JoinedSession,
   type SessionRow,
 } from './sessions.js';
@@ -41,7 +42,7 @@ export const toRefreshColumns = (row: RefreshTokenRow): Selectable<RefreshTokenT
 });
 
 // The queries of every refresh, compiled once (store/prepared-query.ts).
-const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTable>) =>
+export const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTable>) =>
   db.insertInto('refresh_tokens').values({
     token_digest: p.token_digest,
     family_id: p.family_id,
@@ -199,8 +200,6 @@ const rotatePgQuery = new PreparedQuery((db, p: RotationValues) =>
 const rotateWithParticipantPgQuery = new PreparedQuery((db, p: RotationValues & ParticipantValues) =>
   claimAndStore(db, useRefresh(p), p, { successor: true, participant: true }),
 );
-/** Rows changed by an UPDATE (drivers report a bigint). */
-export const changed = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0);
 
 /** Refresh tokens and the access-token deny list (what a revoked grant's access tokens are checked against). */
 export class RefreshTokensRepo {
@@ -208,12 +207,6 @@ export class RefreshTokensRepo {
     private readonly db: Kysely<Database>,
     private readonly engine: Engine,
   ) {}
-
-  /** Run `fn` in a transaction, joining the caller's if this repository already runs in one. */
-  private inTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
-    if (this.db.isTransaction) return fn(this.db);
-    return this.db.transaction().execute((trx: Transaction<Database>) => fn(trx));
-  }
 
   /**
    * Refresh token rotation, whole: the presented token becomes used and its successor (if any) and the session
@@ -229,19 +222,22 @@ export class RefreshTokensRepo {
     const oneStatement = this.engine === 'postgres' && successor !== undefined;
     const stored = oneStatement
       ? await this.rotateInOneStatement(presentedDigest, successor, participant, now)
-      : await this.inTransaction(async (trx) => {
-          const tokens = new RefreshTokensRepo(trx, this.engine);
-          if (!(await tokens.markRefreshUsed(presentedDigest, now))) return false;
-          if (successor) await tokens.insertRefresh(successor);
-          if (participant) {
-            await new SessionsRepo(trx, this.engine).addParticipant(
-              participant.sid,
-              participant.clientId,
-              now,
-            );
-          }
-          return true;
-        });
+      : await claimAndWrite(
+          this.db,
+          markRefreshUsedQuery.bind(this.engine, { tokenDigest: presentedDigest, now }),
+          [
+            ...(successor ? [insertRefreshQuery.bind(this.engine, toRefreshColumns(successor))] : []),
+            ...(participant
+              ? [
+                  addParticipantQuery.bind(this.engine, {
+                    sid: participant.sid,
+                    clientId: participant.clientId,
+                    now,
+                  }),
+                ]
+              : []),
+          ],
+        );
     if (stored) return 'rotated';
     const row = await this.findRefresh(presentedDigest);
     return row && row.revoked_at === null ? 'reused' : 'revoked';

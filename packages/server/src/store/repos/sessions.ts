@@ -68,26 +68,27 @@ const touchQuery = new PreparedQuery((db, p: { sid: string; now: number; idleExp
  * Record a client's token time in a session. Times only widen: racing requests (or processes) may land out of
  * order, and a late one with an older clock must not move last_at back or leave it before first_at.
  */
-const addParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: string; now: number }) =>
-  db
-    .insertInto('session_participants')
-    .values({ sid: p.sid, client_id: p.clientId, first_at: p.now, last_at: p.now })
-    .onConflict((oc) =>
-      oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
-        first_at: eb
-          .case()
-          .when('session_participants.first_at', '>', p.now)
-          .then(p.now)
-          .else(eb.ref('session_participants.first_at'))
-          .end(),
-        last_at: eb
-          .case()
-          .when('session_participants.last_at', '<', p.now)
-          .then(p.now)
-          .else(eb.ref('session_participants.last_at'))
-          .end(),
-      })),
-    ),
+export const addParticipantQuery = new PreparedQuery(
+  (db, p: { sid: string; clientId: string; now: number }) =>
+    db
+      .insertInto('session_participants')
+      .values({ sid: p.sid, client_id: p.clientId, first_at: p.now, last_at: p.now })
+      .onConflict((oc) =>
+        oc.columns(['sid', 'client_id']).doUpdateSet((eb) => ({
+          first_at: eb
+            .case()
+            .when('session_participants.first_at', '>', p.now)
+            .then(p.now)
+            .else(eb.ref('session_participants.first_at'))
+            .end(),
+          last_at: eb
+            .case()
+            .when('session_participants.last_at', '<', p.now)
+            .then(p.now)
+            .else(eb.ref('session_participants.last_at'))
+            .end(),
+        })),
+      ),
 );
 
 const isParticipantQuery = new PreparedQuery((db, p: { sid: string; clientId: string }) =>
