@@ -1,7 +1,7 @@
 import {
+  CompiledQuery,
   SqliteDialect,
   SqliteDriver,
-  type CompiledQuery,
   type DatabaseConnection,
   type Driver,
   type Kysely,
@@ -17,6 +17,13 @@ import type { Database } from './tables.js';
  * holds the connection (see SqliteDirect.transaction).
  */
 export type RunNow = <R>(query: CompiledQuery<R>) => QueryResult<R>;
+
+const BEGIN = CompiledQuery.raw('begin');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+const SAVEPOINT = CompiledQuery.raw('savepoint');
+const RELEASE = CompiledQuery.raw('release');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to');
 
 /**
  * Kysely's SQLite driver, telling whether Kysely holds the one connection. Kysely serialises its queries and
@@ -85,7 +92,24 @@ export class SqliteDirect {
    * Inside a Kysely transaction (`db` is one) it joins it, as a savepoint.
    */
   transaction<T>(db: Kysely<Database>, fn: (run: RunNow) => T): Promise<T> {
-    return this.whenFree(db, () => this.inTransaction(() => fn(this.run)));
+    return this.whenFree(db, () => {
+      // better-sqlite3 sends BEGIN and COMMIT (or SAVEPOINT and RELEASE inside a transaction) itself; they are
+      // statements like any other, so they are logged and counted as Kysely's transactions count them.
+      const nested = this.sqlite.inTransaction;
+      this.logControl(nested ? SAVEPOINT : BEGIN);
+      try {
+        const result = this.inTransaction(() => fn(this.run));
+        this.logControl(nested ? RELEASE : COMMIT);
+        return result;
+      } catch (e) {
+        this.logControl(nested ? ROLLBACK_TO : ROLLBACK);
+        throw e;
+      }
+    });
+  }
+
+  private logControl(query: CompiledQuery): void {
+    this.log({ level: 'query', query, queryDurationMillis: 0 });
   }
 
   /**

@@ -90,7 +90,10 @@ describe('SQLite: hot statements run on the handle directly, never inside anothe
 
   it('a rotation is all or nothing, and joins the caller’s transaction when asked inside one', async () => {
     await tokens.insertRefresh(token('first'));
+    const before = conn.stats.queries;
     expect(await tokens.rotateRefresh('first', token('second'), undefined, now)).toBe('rotated');
+    // begin, update, insert, commit: counted as when Kysely ran the transaction.
+    expect(conn.stats.queries - before).toBe(4);
     expect((await tokens.findRefresh('first'))?.used_at).toBe(now);
     expect(await tokens.findRefresh('second')).toBeDefined();
     // Presented again: nothing is written (no successor), and it is reuse.
