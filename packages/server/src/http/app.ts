@@ -51,7 +51,10 @@ declare module 'fastify' {
     framable?: boolean;
   }
   interface FastifyReply {
-    cspNonce: string;
+    /** The nonce of this answer's Content-Security-Policy, for its inline scripts and styles. */
+    readonly cspNonce: string;
+    /** cspNonce, once drawn. */
+    drawnCspNonce: string;
   }
 }
 
@@ -99,15 +102,23 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: BODY_LIMIT });
-  app.decorateReply('cspNonce', '');
+  // A page's CSP nonce, drawn the first time the answer asks for it: JSON answers (most requests) never do.
+  app.decorateReply('drawnCspNonce', '');
+  app.decorateReply('cspNonce', {
+    getter(this: FastifyReply) {
+      return (this.drawnCspNonce ||= randomToken(16));
+    },
+  });
   observeRequests(app, ctx);
   app.addHook('onRoute', (route) => {
     if (route.config?.page) pagePaths.push(pathPattern(route.url));
   });
   // No protocol value may contain NUL (PostgreSQL cannot even store one). Parameters are checked where they are
   // read (readParams); path segments are checked here, for every route at once.
-  app.addHook('onRequest', async (req) => {
-    if (/%00/.test(req.url.split('?')[0] ?? '')) throw invalidRequest('the URL contains a NUL character');
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (/%00/.test(req.url.split('?')[0] ?? ''))
+      return done(invalidRequest('the URL contains a NUL character'));
+    done();
   });
   // APIs are often called with `content-type: application/json` and no body (Graph's revokeSignInSessions):
   // treat an empty body as absent instead of a 400, and keep Fastify's prototype-poisoning-safe parser otherwise.
@@ -118,17 +129,15 @@ export async function buildApp(p: Provider, options: AppOptions = {}): Promise<F
     void parseJson(req, text, done);
   });
 
-  app.addHook('onRequest', async (_req, reply) => {
-    reply.cspNonce = randomToken(16);
-  });
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const html = String(reply.getHeader('content-type') ?? '').startsWith('text/html');
     setSecurityHeaders(reply, {
-      html: String(reply.getHeader('content-type') ?? '').startsWith('text/html'),
+      html,
       framable: req.routeOptions.config?.framable === true,
-      nonce: reply.cspNonce,
+      nonce: html ? reply.cspNonce : '',
       hsts: ctx.hsts,
     });
-    return payload;
+    done(null, payload);
   });
 
   app.addHook('onResponse', auditAdminRequests(p));
@@ -205,8 +214,7 @@ function earlyError(
     tooLong ? 414 : 400,
   );
   const page = isPagePath(pagePaths, req.url) || /text\/html/.test(req.headers.accept ?? '');
-  // No hook ran for this request: the nonce and the headers are set here.
-  reply.cspNonce = randomToken(16);
+  // No hook ran for this request: the headers are set here.
   setSecurityHeaders(reply, { html: page, framable: false, nonce: reply.cspNonce, hsts: ctx.hsts });
   if (page) {
     return sendPage(
