@@ -3,7 +3,6 @@ import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import type { AuthCodeTable, Database } from '../tables.js';
 import {
-  addParticipantQuery,
   joinedSession,
   joinedSessionColumns,
   SessionsRepo,
@@ -14,7 +13,7 @@ import { changed, claimAndWrite } from '../claim-and-write.js';
 import {
   claimAndStore,
   pick,
-  insertRefreshQuery,
+  dependentWrites,
   RefreshTokensRepo,
   toRefreshColumns,
   type Claim,
@@ -222,18 +221,7 @@ export class AuthCodesRepo {
     return claimAndWrite(
       this.db,
       consumeCodeQuery.bind(this.engine, consumeValues(codeDigest, now, issued)),
-      [
-        ...(refresh ? [insertRefreshQuery.bind(this.engine, toRefreshColumns(refresh))] : []),
-        ...(participant
-          ? [
-              addParticipantQuery.bind(this.engine, {
-                sid: participant.sid,
-                clientId: participant.clientId,
-                now,
-              }),
-            ]
-          : []),
-      ],
+      dependentWrites(this.engine, refresh, participant, now),
     );
   }
 

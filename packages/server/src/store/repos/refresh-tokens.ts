@@ -1,4 +1,4 @@
-import type { Compilable, Kysely, Selectable } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, Selectable } from 'kysely';
 import type { Engine } from '../connect.js';
 import { PreparedQuery } from '../prepared-query.js';
 import { inBatches } from '../batches.js';
@@ -89,6 +89,26 @@ const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; no
 export type SuccessorValues = Selectable<RefreshTokenTable> & { now: number };
 /** The session participant written with the tokens, flat. */
 export type ParticipantValues = { participantSid: string; participantClientId: string };
+
+/**
+ * What a claimed refresh token or code makes, as statements for claimAndWrite: the successor refresh token and the
+ * session participant, each if there is one.
+ */
+export function dependentWrites(
+  engine: Engine,
+  successor: RefreshTokenRow | undefined,
+  participant: Participant | undefined,
+  now: number,
+): CompiledQuery[] {
+  const writes: CompiledQuery[] = [];
+  if (successor) writes.push(insertRefreshQuery.bind(engine, toRefreshColumns(successor)));
+  if (participant) {
+    writes.push(
+      addParticipantQuery.bind(engine, { sid: participant.sid, clientId: participant.clientId, now }),
+    );
+  }
+  return writes;
+}
 /** The first step of a one-statement write: claims one row (a refresh token or a code) or none. */
 export type Claim = (db: Kysely<Database>) => Kysely<Database & { claimed: { digest: string } }>;
 
@@ -225,18 +245,7 @@ export class RefreshTokensRepo {
       : await claimAndWrite(
           this.db,
           markRefreshUsedQuery.bind(this.engine, { tokenDigest: presentedDigest, now }),
-          [
-            ...(successor ? [insertRefreshQuery.bind(this.engine, toRefreshColumns(successor))] : []),
-            ...(participant
-              ? [
-                  addParticipantQuery.bind(this.engine, {
-                    sid: participant.sid,
-                    clientId: participant.clientId,
-                    now,
-                  }),
-                ]
-              : []),
-          ],
+          dependentWrites(this.engine, successor, participant, now),
         );
     if (stored) return 'rotated';
     const row = await this.findRefresh(presentedDigest);
