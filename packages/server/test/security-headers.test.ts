@@ -112,3 +112,33 @@ describe('framework errors get the security headers of every page', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
+
+describe('the Content-Security-Policy nonce', () => {
+  let op: TestProvider;
+  beforeAll(async () => {
+    op = await startTestProvider();
+  });
+  afterAll(() => op?.close());
+
+  it('is the nonce of the page’s own inline script, and new on every answer', async () => {
+    const { check_session_iframe: url } = (await (
+      await fetch(`${op.issuer}/.well-known/openid-configuration`)
+    ).json()) as { check_session_iframe: string };
+    const nonces: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(url);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      const inHeader = /'nonce-([^']+)'/.exec(csp)?.[1];
+      const inPage = /<script nonce="([^"]+)"/.exec(await res.text())?.[1];
+      expect(inHeader).toBeTruthy();
+      expect(inPage).toBe(inHeader);
+      nonces.push(inHeader!);
+    }
+    expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
+  it('is not drawn for JSON answers, which carry no page policy', async () => {
+    const res = await fetch(`${op.issuer}/.well-known/openid-configuration`);
+    expect(res.headers.get('content-security-policy')).toBeNull();
+  });
+});
