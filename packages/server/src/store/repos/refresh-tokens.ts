@@ -42,7 +42,7 @@ export const toRefreshColumns = (row: RefreshTokenRow): Selectable<RefreshTokenT
 });
 
 // The queries of every refresh, compiled once (store/prepared-query.ts).
-export const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTable>) =>
+const insertRefreshQuery = new PreparedQuery((db, p: Selectable<RefreshTokenTable>) =>
   db.insertInto('refresh_tokens').values({
     token_digest: p.token_digest,
     family_id: p.family_id,
