@@ -7,6 +7,7 @@ import { TokenSigner } from './protocol/jwt.js';
 import { ClientRegistry } from './domain/clients.js';
 import { UserDirectory } from './domain/users.js';
 import { passwordHashPolicy } from './domain/passwords.js';
+import { defaultHashConcurrency, HashingSlots } from './domain/hashing-slots.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle } from './domain/throttle.js';
 import { StreamLimit } from './domain/stream-limit.js';
@@ -124,7 +125,13 @@ export class Provider {
       issuer: config.issuer,
       now: this.now,
     });
-    this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now);
+    const hashing = new HashingSlots({
+      concurrency: config.login.hash_concurrency ?? defaultHashConcurrency(),
+      maxWaitMs: config.login.hash_max_wait_seconds * 1000,
+      onRefused: () => this.metrics.hashRefused(),
+    });
+    this.metrics.hashingFrom(() => hashing.load);
+    this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now, hashing);
     this.sessions = new SessionService(
       store,
       {

@@ -180,6 +180,23 @@ export const configSchema = z
           .default(2)
           .describe('Argon2id passes over the memory'),
         argon2_parallelism: z.number().int().min(1).max(16).default(1).describe('Argon2id lanes'),
+        hash_concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe(
+            'password hashes (sign-in, sign-up, password changes) run at once in this process; default: one fewer than the CPU cores (at least 1, at most libuv pool size − 1), so a sign-in burst leaves a core and a pool thread to token requests',
+          ),
+        hash_max_wait_seconds: z
+          .number()
+          .positive()
+          .max(300)
+          .default(10)
+          .describe(
+            'a password hash that would wait longer than this for a slot is refused at once: the page answers 503 with Retry-After and the attempt is not counted as a failure',
+          ),
       })
       .strict()
       .prefault({})

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { HashingBusyError } from './hashing-slots.js';
 
 export interface ThrottlePolicy {
   accountMaxFailures: number;
@@ -84,7 +85,14 @@ export class LoginThrottle {
   ): Promise<PasswordAttempt<T>> {
     const verdict = await this.beginKey(aKey, ip, now);
     if (!verdict.allowed) return { outcome: 'throttled', retryAfterSeconds: verdict.retryAfterSeconds };
-    const value = await check();
+    let value: T | undefined;
+    try {
+      value = await check();
+    } catch (e) {
+      // Refused before any password was checked (no hashing slot free): the attempt counted above is taken back.
+      if (e instanceof HashingBusyError) await this.takeBack(aKey, ip);
+      throw e;
+    }
     // A failure was already counted by begin(); a success takes its attempt back.
     if (value === undefined) return { outcome: 'wrong' };
     await this.succeededKey(aKey, ip);
@@ -149,6 +157,11 @@ export class LoginThrottle {
   /** The password was right: the account starts afresh and the attempt does not count against the IP. */
   succeeded(username: string, ip: string): Promise<void> {
     return this.succeededKey(LoginThrottle.accountKey(username), ip);
+  }
+
+  private async takeBack(aKey: string, ip: string): Promise<void> {
+    await this.store.throttle.unbump(aKey);
+    await this.store.throttle.unbump(LoginThrottle.ipKey(ip));
   }
 
   private async succeededKey(aKey: string, ip: string): Promise<void> {

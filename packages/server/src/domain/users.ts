@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import type { UserRow } from '../store/repos/users.js';
 import type { UserSeed } from '../config/schema.js';
 import { dummyHash, hashPassword, verifyPassword, type PasswordHashPolicy } from './passwords.js';
+import { HashingBusyError, type HashingSlots } from './hashing-slots.js';
 import { randomToken } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
 
@@ -16,7 +17,10 @@ export interface NewUser {
   disabled?: boolean | undefined;
 }
 
-/** Users: creation, seeding from config, and password checks. No HTTP, no SQL. */
+/**
+ * Users: creation, seeding from config, and password checks. No HTTP, no SQL. Every password hash, made or
+ * checked, runs in `slots` (domain/hashing-slots.ts); when they are full it rejects with HashingBusyError.
+ */
 export class UserDirectory {
   private readonly cache: TtlCache<UserRow | undefined>;
 
@@ -24,9 +28,18 @@ export class UserDirectory {
     private readonly store: Store,
     private readonly passwordHash: PasswordHashPolicy,
     private readonly now: () => number,
+    private readonly slots: HashingSlots,
     cacheMs = 5_000,
   ) {
     this.cache = new TtlCache(now, cacheMs);
+  }
+
+  private hash(password: string): Promise<string> {
+    return this.slots.run(() => hashPassword(password, this.passwordHash));
+  }
+
+  private verify(password: string, stored: string): Promise<{ ok: boolean; rehash: boolean }> {
+    return this.slots.run(() => verifyPassword(password, stored, this.passwordHash));
   }
 
   /**
@@ -55,7 +68,7 @@ export class UserDirectory {
       email: u.email ?? null,
       email_verified: Boolean(u.email_verified),
       name: u.name ?? null,
-      password_hash: await hashPassword(u.password, this.passwordHash),
+      password_hash: await this.hash(u.password),
       disabled: Boolean(u.disabled),
       password_changed_at: now,
       created_at: now,
@@ -89,15 +102,19 @@ export class UserDirectory {
   async authenticate(username: string, password: string): Promise<UserRow | undefined> {
     const user = await this.store.users.findByUsername(username);
     if (!user) {
-      await verifyPassword(password, await dummyHash(this.passwordHash), this.passwordHash);
+      // The dummy is made once per policy (outside the slots: a one-off); checking against it takes a slot.
+      await this.verify(password, await dummyHash(this.passwordHash));
       return undefined;
     }
-    const { ok, rehash } = await verifyPassword(password, user.password_hash, this.passwordHash);
+    const { ok, rehash } = await this.verify(password, user.password_hash);
     if (!ok || user.disabled) return undefined;
     if (rehash) {
-      await this.store.users.update(user.id, {
-        password_hash: await hashPassword(password, this.passwordHash),
-      });
+      try {
+        await this.store.users.update(user.id, { password_hash: await this.hash(password) });
+      } catch (e) {
+        // The password was right; a rehash refused for lack of slots waits for the next sign-in.
+        if (!(e instanceof HashingBusyError)) throw e;
+      }
     }
     return user;
   }
@@ -106,7 +123,7 @@ export class UserDirectory {
     this.forget(userId);
     const now = this.now();
     await this.store.users.update(userId, {
-      password_hash: await hashPassword(password, this.passwordHash),
+      password_hash: await this.hash(password),
       password_changed_at: now,
       updated_at: now,
     });

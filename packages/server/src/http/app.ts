@@ -37,6 +37,7 @@ import { connectionApiRoutes } from './routes/api-connections.js';
 import { healthRoutes } from './routes/health.js';
 import { observeRequests } from './observability.js';
 import { isStoreUnavailable } from '../store/unavailable.js';
+import { HashingBusyError } from '../domain/hashing-slots.js';
 import { adminConsoleRoutes } from './routes/admin-console.js';
 import { auditAdminRequests } from '../admin/audit.js';
 import { accountFlowRoutes } from './routes/accounts.js';
@@ -290,6 +291,13 @@ function handleError(
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       e = new OAuthError('invalid_request', describeFastifyError(error as FastifyError), status);
+    } else if (error instanceof HashingBusyError) {
+      // Sign-up, password changes and resets outside the login form (which answers with its own page).
+      e = new OAuthError(
+        'temporarily_unavailable',
+        'many passwords are being checked right now; try again in a moment',
+        503,
+      ).withHeader('retry-after', String(error.retryAfterSeconds));
     } else if (isStoreUnavailable(error)) {
       req.log.warn({ err: error }, 'database unavailable');
       e = new OAuthError(

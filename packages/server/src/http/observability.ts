@@ -26,7 +26,10 @@ export function observeRequests(app: FastifyInstance, ctx: HttpContext): void {
       if (stream) p.metrics.sseClosed();
       else if (route === tokenRoute && status === 200) {
         p.metrics.tokenIssued((req.body as Record<string, unknown> | undefined)?.grant_type);
-      } else if (route === loginRoute && req.method === 'POST') p.metrics.login(status < 400);
+      } else if (route === loginRoute && req.method === 'POST' && status !== 503) {
+        // 503: refused before any password was checked (no hashing slot free); neither a sign-in nor a failure.
+        p.metrics.login(status < 400);
+      }
     });
     span.enter(done);
   });

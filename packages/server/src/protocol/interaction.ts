@@ -2,6 +2,7 @@ import type { BrowserAccount, SessionRow, SessionService } from '../domain/sessi
 import type { Client } from '../domain/clients.js';
 import type { LoginThrottle } from '../domain/throttle.js';
 import type { UserDirectory } from '../domain/users.js';
+import { HashingBusyError } from '../domain/hashing-slots.js';
 import { loginHintFor, makeCurrent } from '../domain/browser-accounts.js';
 import type { InteractionRow, InteractionsRepo } from '../store/repos/interactions.js';
 import type { ConsentsRepo, UserRow } from '../store/repos/users.js';
@@ -146,9 +147,20 @@ export class Interactions {
   ): Promise<LoginResult> {
     const d = this.d;
     const ip = browser.ip ?? 'unknown';
-    const attempt = await d.throttle.checkPassword(form.username, ip, d.now(), () =>
-      d.users.authenticate(form.username, form.password),
-    );
+    let attempt;
+    try {
+      attempt = await d.throttle.checkPassword(form.username, ip, d.now(), () =>
+        d.users.authenticate(form.username, form.password),
+      );
+    } catch (e) {
+      if (!(e instanceof HashingBusyError)) throw e;
+      return {
+        kind: 'retry',
+        status: 503,
+        message: `Many people are signing in right now. Try again in ${e.retryAfterSeconds} seconds.`,
+        retryAfterSeconds: e.retryAfterSeconds,
+      };
+    }
     if (attempt.outcome === 'throttled') {
       return {
         kind: 'retry',

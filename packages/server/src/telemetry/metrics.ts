@@ -25,7 +25,9 @@ export class Metrics {
   private readonly attempts: Counter<'outcome'>;
   private readonly deliveryLatency: Histogram<'outcome'>;
   private readonly sse: Gauge;
+  private readonly hashesRefused: Counter;
   private sources: MetricSources | undefined;
+  private hashing: (() => { running: number; waiting: number }) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -73,6 +75,24 @@ export class Metrics {
       help: 'Open session-event streams (SPAs listening for logout) on this process',
       registers,
     });
+    this.hashesRefused = new Counter({
+      name: 'adieu_password_hashes_refused_total',
+      help: 'Password hashes refused because they would have waited longer than login.hash_max_wait_seconds',
+      registers,
+    });
+    const hashing = () => this.hashing;
+    new Gauge({
+      name: 'adieu_password_hashes',
+      help: 'Password hashes on this process by state: running, or waiting for a slot (login.hash_concurrency)',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const load = hashing()?.();
+        if (!load) return;
+        this.set({ state: 'running' }, load.running);
+        this.set({ state: 'waiting' }, load.waiting);
+      },
+    });
     const sources = () => this.sources;
     new Gauge({
       name: 'adieu_outbox_depth',
@@ -97,6 +117,15 @@ export class Metrics {
   /** Where the scrape-time gauges read from (the store, once it is open). */
   readFrom(sources: MetricSources): void {
     this.sources = sources;
+  }
+
+  /** Where the password-hashing gauge reads from (the provider's hashing slots). */
+  hashingFrom(load: () => { running: number; waiting: number }): void {
+    this.hashing = load;
+  }
+
+  hashRefused(): void {
+    this.hashesRefused.inc();
   }
 
   request(method: string, route: string, status: number, seconds: number): void {
