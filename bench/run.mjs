@@ -23,6 +23,7 @@ import { runLoad, median, machineBusyMs } from './lib/load.mjs';
 import { startReceivers } from './lib/receivers.mjs';
 import { runScaleOut, scaleOutReport } from './lib/scale-out.mjs';
 import { accountsReport, benchAccounts } from './lib/accounts.mjs';
+import { benchStorm, stormReport } from './lib/storm.mjs';
 import { benchFederation, federationReport } from './lib/federation.mjs';
 
 const { values: args } = parseArgs({
@@ -50,7 +51,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 2.5] [--warmup 2] [--runs 5]
-  [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|federation|scale-out]
+  [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|storm|federation|scale-out]
   [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
@@ -82,6 +83,7 @@ const doFlows = !args.only || args.only === 'flows';
 const doLogout = !args.only || args.only === 'logout';
 const doSessions = !args.only || args.only === 'sessions';
 const doAccounts = !args.only || args.only === 'accounts';
+const doStorm = !args.only || args.only === 'storm';
 // The scale-out scenario needs PostgreSQL; it is part of the full run when DATABASE_URL is set.
 const doScaleOut = process.env.DATABASE_URL && (!args.only || args.only === 'scale-out') && !quick;
 const doFederation = !args.only || args.only === 'federation';
@@ -289,6 +291,15 @@ try {
       targets: targets.filter((t) => t.kind === 'adieu'),
       web,
       people: [user, ...signInUsers],
+      settings,
+      log,
+    });
+  if (doStorm)
+    results.storm = await benchStorm({
+      targets: targets.filter((t) => t.kind === 'adieu'),
+      web,
+      user,
+      people: signInUsers,
       settings,
       log,
     });
@@ -785,6 +796,7 @@ function report() {
     }
   }
   if (results.accounts) out.push(accountsReport(results.accounts));
+  if (results.storm) out.push(stormReport(results.storm, settings));
   if (results.scaleOut) out.push(scaleOutReport(results.scaleOut));
   if (results.federation) out.push(...federationReport(results.federation, floorMs(), fmt));
   if (Object.keys(results.logoutTokens).length) {

@@ -48,7 +48,13 @@ export class Browser {
       res = await this.request(next);
     }
     const body = await res.text();
-    return { status: res.status, url: current, body, doc: parse(body) };
+    return {
+      status: res.status,
+      url: current,
+      body,
+      doc: parse(body),
+      retryAfter: res.headers.get('retry-after'),
+    };
   }
 
   /** Submit `form` with its own fields, overridden by those of `fields` that the form has. */
