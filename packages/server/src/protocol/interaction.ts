@@ -43,6 +43,9 @@ export interface InteractionsDeps {
   consents: Pick<ConsentsRepo, 'grant'>;
 }
 
+/** "1 second", "30 seconds": the wait a sign-in page asks for. */
+const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
+
 export type LoginResult =
   | { kind: 'retry'; status: number; message: string; retryAfterSeconds?: number }
   /** The password was right; the interaction now awaits the second factor (http/routes/second-factor.ts). */
@@ -157,7 +160,7 @@ export class Interactions {
       return {
         kind: 'retry',
         status: 503,
-        message: `Many people are signing in right now. Try again in ${e.retryAfterSeconds} seconds.`,
+        message: `Many people are signing in right now. Try again in ${seconds(e.retryAfterSeconds)}.`,
         retryAfterSeconds: e.retryAfterSeconds,
       };
     }
@@ -165,7 +168,7 @@ export class Interactions {
       return {
         kind: 'retry',
         status: 429,
-        message: `Too many failed attempts. Try again in ${attempt.retryAfterSeconds} seconds.`,
+        message: `Too many failed attempts. Try again in ${seconds(attempt.retryAfterSeconds)}.`,
         retryAfterSeconds: attempt.retryAfterSeconds,
       };
     }
