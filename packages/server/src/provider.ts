@@ -335,7 +335,10 @@ export class Provider {
 
   /** Open the store, run migrations, load keys, seed clients and users, start the workers. */
   static async start(config: Config, options: ProviderOptions = {}): Promise<Provider> {
-    const store = await Store.open(config.database, { migrate: config.migrations === 'auto' });
+    const store = await Store.open(config.database, {
+      migrate: config.migrations === 'auto',
+      backgroundCheckpoints: true,
+    });
     const provider = new Provider(config, store, options);
     try {
       await provider.observe();

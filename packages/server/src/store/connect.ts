@@ -11,6 +11,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { nameStatements } from './named-statements.js';
 import { DirectSqliteDialect, registerDirect, SqliteDirect } from './sqlite-direct.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './tables.js';
@@ -37,6 +38,16 @@ export interface Connection {
   /** The schema every PostgreSQL connection uses (from `?schema=` in the URL), default `public`. */
   schema?: string;
   databaseUrl: string;
+  /** SQLite file opened with `backgroundCheckpoints`: the worker that checkpoints its WAL. */
+  checkpointer?: SqliteCheckpointer;
+}
+
+export interface ConnectOptions {
+  /**
+   * SQLite: checkpoint the WAL on a worker thread, never inside a commit on the event loop (store/
+   * sqlite-checkpointer.ts). For the long-running server; short CLI commands keep SQLite's own checkpoints.
+   */
+  backgroundCheckpoints?: boolean | { intervalMs?: number; walLimitPages?: number };
 }
 
 const INT8_OID = 20;
@@ -45,7 +56,7 @@ const INT8_OID = 20;
  * Open the database named by a `sqlite:<file>` or `postgres://` URL. On PostgreSQL, `?schema=NAME` selects (and
  * creates) a schema, which lets tests and several deployments share one database without stepping on each other.
  */
-export async function connect(databaseUrl: string): Promise<Connection> {
+export async function connect(databaseUrl: string, options: ConnectOptions = {}): Promise<Connection> {
   if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -62,7 +73,15 @@ export async function connect(databaseUrl: string): Promise<Connection> {
     const log = counter(stats);
     const db = new Kysely<Database>({ dialect, log });
     registerDirect(db, new SqliteDirect(sqlite, dialect.driver, log));
-    return { db, engine: 'sqlite', databaseUrl, stats };
+    const checkpointer =
+      options.backgroundCheckpoints && file !== ':memory:'
+        ? await SqliteCheckpointer.start(
+            sqlite,
+            file,
+            options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints,
+          )
+        : undefined;
+    return { db, engine: 'sqlite', databaseUrl, stats, ...(checkpointer ? { checkpointer } : {}) };
   }
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;

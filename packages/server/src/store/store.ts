@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { connect, type Connection, type Engine } from './connect.js';
+import { connect, type Connection, type ConnectOptions, type Engine } from './connect.js';
 import { migrateToLatest, refuseNewerSchema, schemaStatus, SchemaBehindError } from './migrations.js';
 import type { Database } from './tables.js';
 import { ConsentsRepo, UsersRepo } from './repos/users.js';
@@ -84,8 +84,11 @@ export class Store {
    * Open the database, bring its schema up to date (or, with `migrate: false`, refuse one that is not current),
    * and return a ready store. A schema newer than this code is always refused.
    */
-  static async open(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
-    const connection = await connect(databaseUrl);
+  static async open(
+    databaseUrl: string,
+    options: { migrate?: boolean } & ConnectOptions = {},
+  ): Promise<Store> {
+    const connection = await connect(databaseUrl, options);
     try {
       const db = connection.db as Kysely<unknown>;
       if (options.migrate === false) {
@@ -101,6 +104,7 @@ export class Store {
         await migrateToLatest(db, connection.engine, connection.schema);
       }
     } catch (e) {
+      await connection.checkpointer?.stop();
       await connection.db.destroy();
       throw e;
     }
@@ -119,6 +123,8 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    // The worker's connection first: the main one, closing last, checkpoints what is left and removes the WAL.
+    await this.connection.checkpointer?.stop();
     await this.db.destroy();
   }
 }
