@@ -10,6 +10,7 @@ import { planSessionLogout, type SessionPlan } from './plan.js';
 import type { SessionEndedEvent, SessionEventBus } from './session-event-bus.js';
 import { buildReport, type LogoutReport } from './report.js';
 import type { UpstreamLogoutReport } from './report-types.js';
+import { afterResponse } from '../util/after-response.js';
 
 /**
  * Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events.
@@ -283,7 +284,13 @@ export class LogoutService {
 
   /** Step 3, after commit: deliver back-channel now, and tell push subscribers. */
   private notify(ended: readonly EndedLogout[], events: readonly SessionEndedEvent[]): void {
-    if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) this.d.kickOutbox();
+    if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) {
+      // The rows are committed, so nothing is lost if this process dies first: the worker's schedule finds them.
+      // From a logout page, the deliveries start once its receipt is out; started now, a fan-out to 100 apps
+      // held that page until most of them had answered (bench/README.md, seventh session).
+      const kick = () => this.d.kickOutbox();
+      if (!afterResponse(kick)) kick();
+    }
     this.d.events.published(events);
     for (const e of events) this.d.metrics.logout(e.reason);
     for (const e of ended) {
