@@ -340,6 +340,16 @@ export class Provider {
       backgroundCheckpoints: true,
     });
     const provider = new Provider(config, store, options);
+    if (
+      store.engine === 'sqlite' &&
+      !config.database.endsWith(':memory:') &&
+      !store.connection.checkpointer
+    ) {
+      provider.log.warn(
+        { event: 'database.checkpoints_on_main_thread' },
+        'the SQLite checkpoint worker did not start; commits will checkpoint on the event loop',
+      );
+    }
     try {
       await provider.observe();
       await provider.keys.init();

@@ -79,7 +79,7 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
             sqlite,
             file,
             options.backgroundCheckpoints === true ? {} : options.backgroundCheckpoints,
-          )
+          ).catch(() => undefined) // An optimisation only: without the worker, SQLite checkpoints as it always has.
         : undefined;
     return { db, engine: 'sqlite', databaseUrl, stats, ...(checkpointer ? { checkpointer } : {}) };
   }

@@ -113,6 +113,8 @@ export class SqliteCheckpointer {
     const checkpointer = new SqliteCheckpointer(worker, main, options.walLimitPages ?? 16_384);
     const [first] = (await Promise.race([once(worker, 'message'), once(worker, 'exit')])) as [unknown];
     if ((first as WorkerMessage | undefined)?.type !== 'ready') {
+      checkpointer.stopping = true;
+      await worker.terminate();
       throw new Error('sqlite: the checkpoint worker did not start');
     }
     main.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
