@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
 import { parse } from 'node-html-parser';
@@ -89,6 +90,36 @@ async function finishReceipt(browser: BrowserSession, page: Page) {
 }
 
 describe('RP-initiated logout (end_session)', () => {
+  it('starts the back-channel deliveries only once the end_session page has been sent', async () => {
+    const { browser, tokens } = await sessionWithParticipants();
+    // The order seen inside the provider: its response to end_session finishing, and the outbox being kicked.
+    const order: string[] = [];
+    const outbox = op.provider.outbox;
+    const kick = outbox.kick;
+    outbox.kick = () => {
+      order.push('deliveries started');
+      kick.call(outbox);
+    };
+    const watch = (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url?.includes('/end_session')) res.once('finish', () => order.push('page sent'));
+    };
+    op.app.server.on('request', watch);
+    try {
+      const url = oidc.buildEndSessionUrl(await rp('portal'), {
+        id_token_hint: tokens.portal!.id_token!,
+        post_logout_redirect_uri: home('portal'),
+      });
+      expect((await browser.navigate(url.href)).status).toBe(200);
+      for (const n of names) await receivers[n]!.waitFor(1);
+      expect(order).toContain('deliveries started');
+      expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+    } finally {
+      outbox.kick = kick;
+      op.app.server.off('request', watch);
+    }
+  });
+
   it('with a valid hint: no prompt, all participants told, redirect with state byte-exact', async () => {
     const { browser, tokens, sid } = await sessionWithParticipants();
     const state = `${'!#$%&()*+,-./:;<=>?@[]^_`{|}~ '.repeat(4)}`.slice(0, 90);
