@@ -99,9 +99,7 @@ export async function benchStorm({ targets, web, user, people, settings, log, st
         const workers = phase === 'storm' ? stormWorkers(t, web, people, storm, endAt, tally) : [];
         await sleep(warmup);
         await t.server.call('loopReset');
-        const before = await t.server.call('counters');
         const res = await runLoad(refreshOps, settings.durationMs);
-        const after = await t.server.call('counters');
         await Promise.all(workers);
         if (res.errors)
           throw new Error(`${t.name} storm (${phase}): ${res.errors} refresh errors: ${res.firstError}`);
@@ -112,7 +110,6 @@ export async function benchStorm({ targets, web, user, people, settings, log, st
           p50: res.p50,
           p99: res.p99,
           loop: await t.server.call('loopDelay'),
-          cpuCores: (after.cpuMs - before.cpuMs) / res.elapsedMs,
           signIns: tally.ok / seconds,
           refusedPerSecond: tally.refused / seconds,
           signInP50: tally.latencies[Math.floor(tally.latencies.length / 2)] ?? NaN,

@@ -67,6 +67,8 @@ export class Provider {
   readonly streamLimit: StreamLimit;
   readonly sender: BackchannelSender;
   readonly outbox: OutboxWorker;
+  /** The slots every password hash runs in (domain/hashing-slots.ts). */
+  private readonly hashing: HashingSlots;
   readonly logout: LogoutService;
   readonly sweeper: SessionSweeper;
   readonly connections: ConnectionRegistry;
@@ -125,13 +127,12 @@ export class Provider {
       issuer: config.issuer,
       now: this.now,
     });
-    const hashing = new HashingSlots({
+    this.hashing = new HashingSlots({
       concurrency: config.login.hash_concurrency ?? defaultHashConcurrency(),
       maxWaitMs: config.login.hash_max_wait_seconds * 1000,
       onRefused: () => this.metrics.hashRefused(),
     });
-    this.metrics.hashingFrom(() => hashing.load);
-    this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now, hashing);
+    this.users = new UserDirectory(store, passwordHashPolicy(config.login), this.now, this.hashing);
     this.sessions = new SessionService(
       store,
       {
@@ -374,6 +375,7 @@ export class Provider {
     this.metrics.readFrom({
       outboxDepth: () => ops.outboxDepth(),
       activeSessions: () => ops.activeSessions(this.now()),
+      passwordHashes: () => this.hashing.load,
     });
     this.store.connection.stats.onConnectionLost = (err) =>
       this.log.warn({ err, event: 'database.connection_lost' }, 'an idle database connection was lost');

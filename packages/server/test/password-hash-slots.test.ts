@@ -71,6 +71,9 @@ describe('password hashing slots', () => {
     expect(row?.failures).toBe(checked.length);
     expect(await metric('adieu_password_hashes_refused_total')).toBe(refused.length);
     expect(await metric('adieu_logins_total{outcome="failed"}')).toBe(checked.length);
+    // The burst is over: nothing runs or waits in the slots.
+    expect(await metric('adieu_password_hashes{state="running"}')).toBe(0);
+    expect(await metric('adieu_password_hashes{state="waiting"}')).toBe(0);
 
     // Once the burst is over the slots are free again: the right password signs in.
     const { tokens } = await signIn(rp, new BrowserSession(), CB, ALICE);

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Provider } from '../provider.js';
-import { OAuthError, invalidRequest, serverError } from '../protocol/errors.js';
+import { OAuthError, invalidRequest, serverError, temporarilyUnavailable } from '../protocol/errors.js';
 import { RedirectableError } from '../protocol/authorization-request.js';
 import { errorResponse } from '../protocol/responses.js';
 import { errorPage } from '../views/pages.js';
@@ -293,18 +293,13 @@ function handleError(
       e = new OAuthError('invalid_request', describeFastifyError(error as FastifyError), status);
     } else if (error instanceof HashingBusyError) {
       // Sign-up, password changes and resets outside the login form (which answers with its own page).
-      e = new OAuthError(
-        'temporarily_unavailable',
+      e = temporarilyUnavailable(
         'many passwords are being checked right now; try again in a moment',
-        503,
-      ).withHeader('retry-after', String(error.retryAfterSeconds));
+        error.retryAfterSeconds,
+      );
     } else if (isStoreUnavailable(error)) {
       req.log.warn({ err: error }, 'database unavailable');
-      e = new OAuthError(
-        'temporarily_unavailable',
-        'the service is briefly unavailable; try again in a moment',
-        503,
-      ).withHeader('retry-after', '2');
+      e = temporarilyUnavailable('the service is briefly unavailable; try again in a moment', 2);
     } else {
       req.log.error({ err: error }, 'unexpected error');
       e = serverError();

@@ -63,6 +63,9 @@ export const tooManyStreams = (of: 'user' | 'ip', max: number) =>
     `at most ${max} session event streams may be open at once ${of === 'user' ? 'for one user' : 'from one address'}; close one and try again`,
     429,
   ).withHeader('Retry-After', '30');
+/** The service cannot take this request right now (the database is away, every hashing slot is taken). */
+export const temporarilyUnavailable = (d: string, retryAfterSeconds: number) =>
+  new OAuthError('temporarily_unavailable', d, 503).withHeader('retry-after', String(retryAfterSeconds));
 export const notFound = (d: string) => new OAuthError('not_found', d, 404);
 export const invalidClientMetadata = (d: string) => new OAuthError('invalid_client_metadata', d);
 export const invalidRedirectUri = (d: string) => new OAuthError('invalid_redirect_uri', d);

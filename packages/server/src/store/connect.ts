@@ -11,7 +11,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { nameStatements } from './named-statements.js';
 import { DirectSqliteDialect, registerDirect, SqliteDirect } from './sqlite-direct.js';
-import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Database } from './tables.js';
@@ -47,7 +47,7 @@ export interface ConnectOptions {
    * SQLite: checkpoint the WAL on a worker thread, never inside a commit on the event loop (store/
    * sqlite-checkpointer.ts). For the long-running server; short CLI commands keep SQLite's own checkpoints.
    */
-  backgroundCheckpoints?: boolean | { intervalMs?: number; walLimitPages?: number };
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
 
 const INT8_OID = 20;

@@ -8,6 +8,12 @@ import type SQLite from 'better-sqlite3';
 /** SQLite's own default for wal_autocheckpoint (pages), restored if the worker stops unexpectedly. */
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 
+/** How often the worker checkpoints, and the WAL size past which the main connection helps (see below). */
+export interface CheckpointerOptions {
+  intervalMs?: number;
+  walLimitPages?: number;
+}
+
 /** What the worker reports after each checkpoint: `PRAGMA wal_checkpoint(PASSIVE)`'s row. */
 interface CheckpointRow {
   busy: number;
@@ -15,8 +21,7 @@ interface CheckpointRow {
   checkpointed: number;
 }
 
-type WorkerMessage =
-  { type: 'ready' } | ({ type: 'checkpoint' } & CheckpointRow) | { type: 'failed'; message: string };
+type WorkerMessage = { type: 'ready' } | ({ type: 'checkpoint' } & CheckpointRow) | { type: 'failed' };
 
 /**
  * The worker's whole program, run with `eval` (so the same code serves the built server and the TypeScript test
@@ -31,13 +36,17 @@ function checkpointWorker(
   const db = new Database(options.file);
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
+  let last = '';
   const checkpoint = () => {
     try {
       const [row] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointRow[];
-      port.postMessage({ type: 'checkpoint', ...row });
-    } catch (e) {
-      // SQLITE_BUSY and the like: the next tick tries again; the main thread hears of it.
-      port.postMessage({ type: 'failed', message: String((e as Error).message ?? e) });
+      // Only news is sent: an idle server's event loop is not woken ten times a second for nothing.
+      const now = `${row!.log}/${row!.checkpointed}`;
+      if (now !== last) port.postMessage({ type: 'checkpoint', ...row });
+      last = now;
+    } catch {
+      // SQLITE_BUSY and the like: the next tick tries again; the main thread counts it.
+      port.postMessage({ type: 'failed' });
     }
   };
   const timer = setInterval(checkpoint, options.intervalMs);
@@ -74,7 +83,10 @@ function checkpointWorker(
  * running simply does less).
  */
 export class SqliteCheckpointer {
-  /** Checkpoints run, the last one's WAL size and frames copied (pages), and hand-backs to SQLite's own. */
+  /**
+   * Checkpoints that found something new, the last one's WAL size and frames copied (pages), failed ones, and
+   * hand-backs to SQLite's own.
+   */
   readonly stats = { checkpoints: 0, failures: 0, walPages: 0, checkpointedPages: 0, handedBack: 0 };
   private stopping = false;
   private exited = false;
@@ -101,7 +113,7 @@ export class SqliteCheckpointer {
   static async start(
     main: SQLite.Database,
     file: string,
-    options: { intervalMs?: number; walLimitPages?: number } = {},
+    options: CheckpointerOptions = {},
   ): Promise<SqliteCheckpointer> {
     const driver = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
     const workerOptions = { file, intervalMs: options.intervalMs ?? 100 };

@@ -9,6 +9,8 @@ export interface MetricSources {
   outboxDepth(): Promise<number>;
   /** SSO sessions neither ended nor expired, across all processes. */
   activeSessions(): Promise<number>;
+  /** Password hashes of this process: running, and waiting for a slot. */
+  passwordHashes(): { running: number; waiting: number };
 }
 
 /**
@@ -27,7 +29,6 @@ export class Metrics {
   private readonly sse: Gauge;
   private readonly hashesRefused: Counter;
   private sources: MetricSources | undefined;
-  private hashing: (() => { running: number; waiting: number }) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -80,20 +81,19 @@ export class Metrics {
       help: 'Password hashes refused because they would have waited longer than login.hash_max_wait_seconds',
       registers,
     });
-    const hashing = () => this.hashing;
+    const sources = () => this.sources;
     new Gauge({
       name: 'adieu_password_hashes',
       help: 'Password hashes on this process by state: running, or waiting for a slot (login.hash_concurrency)',
       labelNames: ['state'],
       registers,
       collect() {
-        const load = hashing()?.();
+        const load = sources()?.passwordHashes();
         if (!load) return;
         this.set({ state: 'running' }, load.running);
         this.set({ state: 'waiting' }, load.waiting);
       },
     });
-    const sources = () => this.sources;
     new Gauge({
       name: 'adieu_outbox_depth',
       help: 'Back-channel logout deliveries waiting in the outbox (all processes)',
@@ -117,11 +117,6 @@ export class Metrics {
   /** Where the scrape-time gauges read from (the store, once it is open). */
   readFrom(sources: MetricSources): void {
     this.sources = sources;
-  }
-
-  /** Where the password-hashing gauge reads from (the provider's hashing slots). */
-  hashingFrom(load: () => { running: number; waiting: number }): void {
-    this.hashing = load;
   }
 
   hashRefused(): void {
