@@ -161,4 +161,44 @@ describe.each(engines)('ending many sessions at once on %s', (engine) => {
     // Nothing left to end: nothing written.
     expect(await logout.endSessions(made, { reason: 'admin', initiator: 'admin' })).toEqual([]);
   });
+
+  // Defined only on PostgreSQL (no skipped test on SQLite, which has no round trips to save).
+  if (engine === 'postgres')
+    it('on PostgreSQL the ending is one statement, one round trip, and no transaction around it', async () => {
+      const { store, sessions, logout } = op.provider;
+      const user = (await store.users.findByUsername('alice'))!;
+      const { session } = await sessions.create({
+        userId: user.id,
+        rememberMe: false,
+        ip: '127.0.0.1',
+        userAgent: 'test',
+      });
+      for (const c of ['back', 'front']) await store.sessions.addParticipant(session.sid, c, Date.now());
+      const plain = refresh(session, false);
+      await store.tokens.insertRefresh(plain);
+      const sent: string[] = [];
+      const stats = store.connection.stats;
+      stats.onQuery = (q) => sent.push(q.replace(/\s+/g, ' '));
+      try {
+        await logout.endSessions([session], { reason: 'user', initiator: 'user' });
+      } finally {
+        stats.onQuery = undefined;
+      }
+      const ending = sent.findIndex((q) => /^with "ended" as \(update "sessions"/.test(q));
+      expect(ending).toBeGreaterThan(-1);
+      expect(sent.slice(0, ending).filter((q) => !q.startsWith('select '))).toEqual([]);
+      // After it: one more look for successors a concurrent rotation might have stored while it ran (see
+      // RefreshTokensRepo.revokeRefresh), nothing found; and, kicked by the commit, the outbox worker's own
+      // statements (its claim, and the delivery's record in a transaction of its own).
+      const worker = /^(begin|commit)$|"backchannel_outbox" set|"delivery_attempts"/;
+      expect(sent.slice(ending + 1).filter((q) => !q.startsWith('select ') && !worker.test(q))).toEqual([
+        expect.stringMatching(/^update "refresh_tokens"/),
+      ]);
+      expect(await store.sessions.findBySid(session.sid)).toMatchObject({ end_reason: 'user' });
+      expect(await store.tokens.findRefresh(plain.token_digest)).toMatchObject({
+        revoke_reason: 'logout:user',
+      });
+      expect(await store.tokens.isAccessTokenDenied(plain.access_jti!)).toBe(true);
+      await receiver.waitFor(SESSIONS + 1, 20_000);
+    });
 });

@@ -3,8 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { Client } from '../domain/clients.js';
 import { SessionService, type SessionRow } from '../domain/sessions.js';
 import type { Store } from '../store/store.js';
-import type { NewAuditEvent } from '../store/repos/audit.js';
-import type { LogoutParticipantRow, LogoutRow, OutboxRow } from '../store/repos/logouts.js';
+import type { LogoutRow } from '../store/repos/logouts.js';
+import { endSessions, type SessionEnding } from '../store/session-endings.js';
 import { digest, randomToken, safeEqual } from '../util/crypto.js';
 import { planSessionLogout, type SessionPlan } from './plan.js';
 import type { SessionEndedEvent, SessionEventBus } from './session-event-bus.js';
@@ -67,6 +67,10 @@ export interface EndedLogout {
   plan: SessionPlan;
   /** Why the browser will not be sent back to the app that asked (the receipt shows it). */
   redirectNote?: string | undefined;
+  /** The logout record as written (the receipt starts from it instead of reading it back). */
+  record?: LogoutRow;
+  /** The session was signed in through an upstream provider: its logout has an upstream part. */
+  upstream?: boolean;
 }
 
 /**
@@ -74,10 +78,11 @@ export interface EndedLogout {
  * a session was signed in through, and what did.
  */
 export interface UpstreamLogouts {
+  /** Returns the logouts that have an upstream part (their sessions were signed in through an upstream). */
   planUpstreamLogouts(
     ended: readonly { logoutId: string; sid: string }[],
     why: { reason: string; browserPresent: boolean; federated: boolean },
-  ): Promise<void>;
+  ): Promise<ReadonlySet<string>>;
   upstreamReport(logoutId: string): Promise<UpstreamLogoutReport | undefined>;
 }
 
@@ -103,7 +108,7 @@ export interface LogoutDeps {
  *
  * ```mermaid
  * flowchart LR
- *   plan[plan: participants x channels] --> end_[end: ONE transaction<br/>session ended, refresh tokens revoked,<br/>Logout record, outbox rows, event]
+ *   plan[plan: participants x channels] --> end_[end: ONE atomic write<br/>session ended, refresh tokens revoked,<br/>Logout record, outbox rows, event]
  *   end_ --> notify[notify: kick outbox worker,<br/>push to SSE subscribers]
  *   notify --> report[report: per app, per channel]
  * ```
@@ -115,14 +120,15 @@ export class LogoutService {
   async endSessions(sessions: readonly SessionRow[], opts: LogoutOptions): Promise<EndedLogout[]> {
     if (sessions.length === 0 && !opts.revokeUserTokens) return [];
     const plans = await this.plan(sessions);
-    const { ended, events } = await this.d.store.transaction((tx) => this.end(tx, plans, opts));
+    const { ended, events } = await this.end(plans, opts);
     this.notify(ended, events);
     // What happens at the upstream providers these sessions were signed in through (the receipt's upstream row).
-    await this.d.upstream.planUpstreamLogouts(ended, {
+    const upstream = await this.d.upstream.planUpstreamLogouts(ended, {
       reason: opts.reason,
       browserPresent: opts.browserPresent ?? false,
       federated: opts.federated ?? false,
     });
+    for (const e of ended) e.upstream = upstream.has(e.logoutId);
     return ended;
   }
 
@@ -141,68 +147,29 @@ export class LogoutService {
   }
 
   /**
-   * Step 2, inside ONE transaction: the session is dead and its tokens revoked before anyone is told, and every
-   * back-channel notification is durable the moment the session ends. Set-based: however many sessions end
-   * together (a user's, an upstream subject's), each table is written with one statement (a few for very large
-   * sets), and every session still gets its own logout id, record, participant rows, outbox rows, audit event
-   * and session event.
+   * Step 2, atomic: the session is dead and its tokens revoked before anyone is told, and every back-channel
+   * notification is durable the moment the session ends. The store writes all sessions ending together at once
+   * (store/session-endings.ts: one statement on PostgreSQL), and every session still gets its own logout id,
+   * record, participant rows, outbox rows, audit event and session event. Sessions that already ended (another
+   * process or request got there first) are skipped: logout is idempotent.
    */
   private async end(
-    tx: Store,
     plans: readonly SessionPlan[],
     opts: LogoutOptions,
   ): Promise<{ ended: EndedLogout[]; events: SessionEndedEvent[] }> {
     const now = this.d.now();
     const cfg = this.d.settings;
-    const u = opts.revokeUserTokens;
-    if (u) {
-      const filter = u.keepSid ? { user_id: u.userId, except_sid: u.keepSid } : { user_id: u.userId };
-      await tx.tokens.revokeRefresh(filter, now, `user:${opts.reason}`);
-    }
-    // One plan per session, even if a caller named a session twice.
-    const unique = [...new Map(plans.map((p) => [p.session.sid, p])).values()];
-    const logoutIds = new Map(unique.map((p) => [p.session.sid, `lo_${randomToken(18)}`]));
-    // Sessions that already ended (another process or request got there first) are skipped: logout is idempotent.
-    const endedSids = new Set(
-      await tx.sessions.endMany(
-        unique.map((p) => ({ sid: p.session.sid, logoutId: logoutIds.get(p.session.sid)! })),
-        now,
-        opts.reason,
-      ),
-    );
-    const ending = unique.filter((p) => endedSids.has(p.session.sid));
-    if (ending.length === 0) return { ended: [], events: [] };
-    const sids = ending.map((p) => p.session.sid);
-    if (opts.revokeOffline) await tx.tokens.revokeRefresh({ sids }, now, `logout:${opts.reason}`);
-    else await tx.tokens.revokeRefresh({ sids, offline: false }, now, `logout:${opts.reason}`);
-
-    const ended: EndedLogout[] = [];
-    const records: LogoutRow[] = [];
-    const participantRows: LogoutParticipantRow[] = [];
-    const outbox: OutboxRow[] = [];
-    const audit: NewAuditEvent[] = [];
-    for (const plan of ending) {
+    const receipts = new Map<string, string>();
+    const endings = plans.map((plan): SessionEnding => {
       const { session } = plan;
-      const logoutId = logoutIds.get(session.sid)!;
+      const logoutId = `lo_${randomToken(18)}`;
       const receiptToken = randomToken(24);
-      records.push({
-        id: logoutId,
-        sid: session.sid,
-        user_id: session.user_id,
-        reason: opts.reason,
-        initiator: opts.initiator,
-        initiator_client_id: opts.initiatorClientId ?? null,
-        created_at: now,
-        frontchannel_deadline_at: now + cfg.frontchannel_timeout * 1000,
-        receipt_deadline_at: now + cfg.receipt_wait * 1000,
-        receipt_digest: digest(receiptToken),
-        redirect_to: opts.redirectTo ?? null,
-        redirect_note: opts.redirectNote ?? null,
-      });
+      receipts.set(logoutId, receiptToken);
+      const participants: SessionEnding['participants'][number][] = [];
+      const outbox: SessionEnding['outbox'][number][] = [];
       for (const part of plan.participants) {
         if (part.frontchannelUrl) {
-          participantRows.push({
-            logout_id: logoutId,
+          participants.push({
             client_id: part.clientId,
             channel: 'frontchannel',
             // Only a browser that renders the logout page can reach a front-channel URI.
@@ -214,10 +181,8 @@ export class LogoutService {
         if (part.backchannelUri) {
           outbox.push({
             id: `ob_${randomToken(12)}`,
-            logout_id: logoutId,
             client_id: part.clientId,
             uri: part.backchannelUri,
-            sid: session.sid,
             sub: session.user_id,
             reason: opts.reason,
             status: 'pending',
@@ -233,8 +198,7 @@ export class LogoutService {
           });
         }
         if (!part.frontchannelUrl && !part.backchannelUri) {
-          participantRows.push({
-            logout_id: logoutId,
+          participants.push({
             client_id: part.clientId,
             channel: 'none',
             status: 'no_channel',
@@ -243,43 +207,69 @@ export class LogoutService {
           });
         }
       }
-      // The audit log records every logout, in the transaction that ends the session (issue 16).
-      audit.push({
-        at: now,
-        actor_type: opts.initiator,
-        actor_id: opts.initiator === 'user' ? session.user_id : (opts.initiatorClientId ?? null),
-        actor_name: null,
-        client_id: opts.initiatorClientId ?? null,
-        action: 'logout',
-        target_type: 'session',
-        target_id: session.sid,
-        status: null,
-        ip: null,
-        user_agent: null,
-        detail: JSON.stringify({
-          logout_id: logoutId,
-          reason: opts.reason,
-          user_id: session.user_id,
-          participants: plan.participants.map((x) => x.clientId),
-        }),
-      });
-      ended.push({ logoutId, sid: session.sid, receiptToken, plan, redirectNote: opts.redirectNote });
-    }
-    await tx.logouts.insertMany(records);
-    await tx.logouts.insertParticipants(participantRows);
-    await tx.logouts.insertOutbox(outbox);
-    await tx.audit.appendMany(audit);
-    const events = await this.d.events.recordMany(
-      tx,
-      ending.map(({ session }) => ({
+      return {
         sid: session.sid,
+        logoutId,
         userId: session.user_id,
+        record: {
+          user_id: session.user_id,
+          reason: opts.reason,
+          initiator: opts.initiator,
+          initiator_client_id: opts.initiatorClientId ?? null,
+          created_at: now,
+          frontchannel_deadline_at: now + cfg.frontchannel_timeout * 1000,
+          receipt_deadline_at: now + cfg.receipt_wait * 1000,
+          receipt_digest: digest(receiptToken),
+          redirect_to: opts.redirectTo ?? null,
+          redirect_note: opts.redirectNote ?? null,
+        },
+        participants,
+        outbox,
+        // The audit log records every logout, with the session it ended (issue 16).
+        audit: {
+          at: now,
+          actor_type: opts.initiator,
+          actor_id: opts.initiator === 'user' ? session.user_id : (opts.initiatorClientId ?? null),
+          actor_name: null,
+          client_id: opts.initiatorClientId ?? null,
+          action: 'logout',
+          status: null,
+          ip: null,
+          user_agent: null,
+          detail: JSON.stringify({
+            logout_id: logoutId,
+            reason: opts.reason,
+            user_id: session.user_id,
+            participants: plan.participants.map((x) => x.clientId),
+          }),
+        },
+      };
+    });
+    const write = (store: Store) =>
+      endSessions(store, endings, {
+        now,
         reason: opts.reason,
-        logoutId: logoutIds.get(session.sid)!,
-      })),
-      now,
-    );
-    return { ended, events };
+        revokeReason: `logout:${opts.reason}`,
+        revokeOffline: opts.revokeOffline ?? false,
+      });
+    const u = opts.revokeUserTokens;
+    const done = u
+      ? await this.d.store.transaction(async (tx) => {
+          const filter = u.keepSid ? { user_id: u.userId, except_sid: u.keepSid } : { user_id: u.userId };
+          await tx.tokens.revokeRefresh(filter, now, `user:${opts.reason}`);
+          return write(tx);
+        })
+      : await write(this.d.store);
+    const plansBySid = new Map(plans.map((p) => [p.session.sid, p]));
+    const ended = done.ended.map((e): EndedLogout => ({
+      logoutId: e.logoutId,
+      sid: e.sid,
+      receiptToken: receipts.get(e.logoutId)!,
+      plan: plansBySid.get(e.sid)!,
+      redirectNote: opts.redirectNote,
+      record: { ...e.record, id: e.logoutId, sid: e.sid },
+    }));
+    return { ended, events: done.events };
   }
 
   /** Step 3, after commit: deliver back-channel now, and tell push subscribers. */
@@ -335,18 +325,20 @@ export class LogoutService {
     const record = typeof logout === 'string' ? await store.logouts.find(logout) : logout;
     if (!record) return undefined;
     const logoutId = record.id;
-    const [participants, outbox] = await Promise.all([
+    // Independent reads, sent together: on PostgreSQL one round trip's wait instead of five in a row (the
+    // end_session page waits for this report).
+    const [participants, outbox, attempts, user, upstream] = await Promise.all([
       store.logouts.listParticipants(logoutId),
       store.logouts.listOutbox(logoutId),
+      store.logouts.listAttemptsOfLogout(logoutId),
+      record.user_id ? store.users.findById(record.user_id) : undefined,
+      this.d.upstream.upstreamReport(logoutId),
     ]);
-    const attempts = await store.logouts.listAttempts(outbox.map((o) => o.id));
     const clientIds = [
       ...new Set([...participants.map((p) => p.client_id), ...outbox.map((o) => o.client_id)]),
     ];
     const clients = await this.d.clients.getMany(clientIds);
-    const user = record.user_id ? await store.users.findById(record.user_id) : undefined;
     const report = buildReport(record, participants, outbox, attempts, clients, user, this.d.now());
-    const upstream = await this.d.upstream.upstreamReport(logoutId);
     return upstream ? { ...report, upstream } : report;
   }
 
