@@ -21,8 +21,8 @@ export class OutwardLogout {
   async planUpstreamLogouts(
     ended: readonly { logoutId: string; sid: string }[],
     why: { reason: string; browserPresent: boolean; federated: boolean },
-  ): Promise<void> {
-    if (ended.length === 0) return;
+  ): Promise<ReadonlySet<string>> {
+    if (ended.length === 0) return new Set();
     const bindings = await this.d.store.federation.bindingsOf(ended.map((e) => e.sid));
     const now = this.d.now();
     const rows: UpstreamLogoutRow[] = [];
@@ -58,6 +58,7 @@ export class OutwardLogout {
       });
     }
     await this.d.store.federation.insertUpstreamLogouts(rows);
+    return new Set(rows.map((r) => r.logout_id));
   }
 
   /** The connections bound to these logouts' sessions that protect shared devices. */

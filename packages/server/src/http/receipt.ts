@@ -52,7 +52,11 @@ export async function sendReceipt(
   const first = input.logouts[0]!.ended;
   const sections = [];
   for (const { ended, title } of input.logouts) {
-    sections.push({ title, logoutId: ended.logoutId, report: (await p.logout.report(ended.logoutId))! });
+    sections.push({
+      title,
+      logoutId: ended.logoutId,
+      report: (await p.logout.report(ended.record ?? ended.logoutId))!,
+    });
   }
   // Every ended session of this browser gets its apps' frames; what each frame did goes to its own logout.
   const frames = input.logouts

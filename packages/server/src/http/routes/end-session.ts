@@ -45,7 +45,9 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         const staying = await keepLiveAccounts(ctx, req, reply);
         // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
         // browser through that connection asks the upstream for credentials again (docs/federation.md).
-        const reauth = await p.federation.reauthConnectionsOf(o.ended.map((e) => e.ended.logoutId));
+        const reauth = await p.federation.reauthConnectionsOf(
+          o.ended.filter((e) => e.ended.upstream).map((e) => e.ended.logoutId),
+        );
         if (reauth.length) {
           const merged = [...new Set([...reauthList(req), ...reauth])];
           reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());

@@ -202,6 +202,21 @@ export class LogoutsRepo {
       .execute();
   }
 
+  /** Every delivery attempt of one logout's back-channel rows, oldest first (its outbox needs no read first). */
+  listAttemptsOfLogout(logoutId: string): Promise<DeliveryAttemptRow[]> {
+    return this.db
+      .selectFrom('delivery_attempts')
+      .selectAll()
+      .where('outbox_id', 'in', (eb) =>
+        eb
+          .selectFrom('backchannel_outbox')
+          .select('backchannel_outbox.id')
+          .where('backchannel_outbox.logout_id', '=', logoutId),
+      )
+      .orderBy('id')
+      .execute();
+  }
+
   /** Logouts of one SSO session, newest first (the "last logout" panel of an app). */
   listBySid(sid: string, limit = 10): Promise<LogoutRow[]> {
     return this.db
