@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     cpu: { type: 'string' },
     sessions: { type: 'string' },
     ab: { type: 'string' },
+    'ab-engine': { type: 'string', default: 'sqlite' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +57,7 @@ if (args.help) {
   [--flows client_credentials,refresh,silent_sso,sign_in]
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
+  [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
 Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
   process.exit(0);
 }
@@ -184,14 +186,22 @@ const targets = [
   },
 ];
 if (args.ab) {
+  const pg = args['ab-engine'] === 'postgres';
+  if (pg && !process.env.DATABASE_URL) throw new Error('--ab-engine postgres needs DATABASE_URL');
   // The other checkout's own child script, so it runs that checkout's packages/server/dist.
   targets.push({
-    name: `Adieu B (SQLite file, ${args.ab})`,
+    name: `Adieu B (${pg ? 'PostgreSQL' : 'SQLite file'}, ${args.ab})`,
     kind: 'adieu',
     start: () =>
       startChild(
         join(args.ab, 'bench/servers/adieu.mjs'),
-        { ...common, engine: 'sqlite', users: [user, ...signInUsers], scryptLogN: settings.scryptLogN },
+        {
+          ...common,
+          engine: pg ? 'postgres' : 'sqlite',
+          ...(pg ? { databaseUrl: process.env.DATABASE_URL } : {}),
+          users: [user, ...signInUsers],
+          scryptLogN: settings.scryptLogN,
+        },
         { cpu: settings.cpu },
       ),
   });
