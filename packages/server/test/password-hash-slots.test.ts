@@ -9,27 +9,69 @@ import type * as oidc from 'openid-client';
 import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorize, authorizationRequest, discover, signIn } from '../../../test/support/oidc.js';
+import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp-sink.js';
+import { HashingBusyError, type HashingSlots } from '../src/domain/hashing-slots.js';
 
 const CB = 'http://localhost:5031/cb';
 const SECRET = 'app-secret-0123456789';
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const ALICE = { username: 'alice', password: 'alice-password' };
+const BOB = { username: 'bob', password: 'bob-password', email: 'bob@example.com', name: 'Bob' };
 const BURST = 10;
 
 let op: TestProvider;
 let rp: oidc.Configuration;
+let sink: SmtpSink;
 beforeAll(async () => {
+  sink = await startSmtpSink();
   op = await startTestProvider({
     metrics: { enabled: true, bearer_token: METRICS_TOKEN },
     clients: [{ client_id: 'app', client_secret: SECRET, redirect_uris: [CB] }],
-    users: [ALICE],
+    users: [ALICE, BOB],
+    signup: 'open',
+    email: { smtp: sink.url },
+    accounts: { response_floor_ms: 0 },
     // One slot and a short wait: a hash of scrypt 2^14 takes tens of ms, so a burst of ten fills the wait at once.
     // The seed user's hash at start-up tells the slots how long a hash takes.
     login: { scrypt_log_n: 14, hash_concurrency: 1, hash_max_wait_seconds: 0.05, account_max_failures: 50 },
   });
   rp = await discover({ issuer: op.issuer, clientId: 'app', clientSecret: SECRET, redirectUri: CB });
 });
-afterAll(() => op?.close());
+afterAll(async () => {
+  await op?.close();
+  await sink?.stop();
+});
+
+/**
+ * Fill the slots: hashes that run (or wait) until released, added until the next one is refused (how many that
+ * takes depends on how long this machine's hashes took so far).
+ */
+async function holdSlots(): Promise<() => Promise<void>> {
+  const slots = (op.provider as unknown as { hashing: HashingSlots }).hashing;
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const holders: Promise<void>[] = [];
+  for (let i = 0; i < 50; i++) {
+    const probe = slots.run(() => held);
+    // A refusal is immediate; a hash let in stays pending until released.
+    const refused = await Promise.race([
+      probe.then(
+        () => false,
+        (e: unknown) => e instanceof HashingBusyError,
+      ),
+      new Promise<false>((r) => setImmediate(() => r(false))),
+    ]);
+    if (refused) {
+      return async () => {
+        release();
+        await Promise.all(holders);
+      };
+    }
+    holders.push(probe);
+  }
+  release();
+  throw new Error('the slots never refused a hash');
+}
 
 /** One sample from the Prometheus text, by its name and labels as written (`name` or `name{label="value"}`). */
 const metric = async (series: string): Promise<number> => {
@@ -78,5 +120,72 @@ describe('password hashing slots', () => {
     // Once the burst is over the slots are free again: the right password signs in.
     const { tokens } = await signIn(rp, new BrowserSession(), CB, ALICE);
     expect(tokens.id_token).toBeTruthy();
+  });
+
+  it('a sign-up that finds no free slot gets its form back with what was typed, and is not lost', async () => {
+    const browser = new BrowserSession();
+    const { loginPage } = await authorize(browser, (await authorizationRequest(rp, CB)).url);
+    const form = await browser.navigate(
+      new URL(
+        loginPage!.doc.querySelector('a[href$="/signup"]')!.getAttribute('href')!,
+        loginPage!.url,
+      ).toString(),
+    );
+    const typed = {
+      email: 'carol@example.com',
+      name: 'Carol',
+      password: 'a long enough passphrase',
+      confirm: 'a long enough passphrase',
+    };
+    const release = await holdSlots();
+    let refused;
+    try {
+      refused = await browser.submit(form, typed);
+    } finally {
+      await release();
+    }
+    // Told now, while the form is in front of them: not "check your email" for an account never made.
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.doc.querySelector('#form-error')?.text).toMatch(/^Many people are signing in right now\./);
+    expect(refused.doc.querySelector('input[name=email]')?.getAttribute('value')).toBe(typed.email);
+    expect(refused.doc.querySelector('input[name=name]')?.getAttribute('value')).toBe(typed.name);
+    expect(refused.doc.querySelector('input[name=password]')?.getAttribute('value') ?? '').toBe('');
+    await op.provider.accounts.jobs.drain();
+    expect(await op.provider.store.users.findByEmail(typed.email)).toBeUndefined();
+
+    // Sent again once the slots are free: the account is made and the mail sent.
+    const sent = await browser.submit(refused, typed);
+    expect(sent.status).toBe(200);
+    await op.provider.accounts.jobs.drain();
+    expect(await op.provider.store.users.findByEmail(typed.email)).toMatchObject({ name: 'Carol' });
+    expect((await sink.waitFor(typed.email)).link).toMatch(/\/account\/verify\//);
+  });
+
+  it('a password reset that finds no free slot keeps its link usable', async () => {
+    await op.provider.accounts.requestReset({ email: BOB.email }, '127.0.0.1');
+    await op.provider.accounts.jobs.drain();
+    const link = (await sink.waitFor(BOB.email)).link!;
+    const browser = new BrowserSession();
+    const form = await browser.navigate(link);
+    expect(form.status).toBe(200);
+    const release = await holdSlots();
+    let refused;
+    try {
+      refused = await browser.submit(form, { password: 'bob new passphrase', confirm: 'bob new passphrase' });
+    } finally {
+      await release();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.doc.querySelector('#form-error')?.text).toMatch(/^Many people are signing in right now\./);
+    // Nothing changed: the old password still works, and the same link sets the new one.
+    expect(await op.provider.users.authenticate(BOB.username, BOB.password)).toBeTruthy();
+    const changed = await browser.submit(refused, {
+      password: 'bob new passphrase',
+      confirm: 'bob new passphrase',
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.doc.querySelector('h1')?.text).toBe('Your password is changed');
+    expect(await op.provider.users.authenticate(BOB.username, 'bob new passphrase')).toBeTruthy();
   });
 });

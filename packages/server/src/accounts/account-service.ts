@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import type { AccountTokenKind } from '../store/repos/accounts.js';
-import type { UserDirectory, UserRow } from '../domain/users.js';
+import type { HashedPassword, UserDirectory, UserRow } from '../domain/users.js';
 import type { LoginThrottle } from '../domain/throttle.js';
 import { passwordProblem, type PasswordPolicy } from '../domain/password-policy.js';
 import type { EndedLogout, LogoutService } from '../logout/logout-service.js';
@@ -135,8 +135,9 @@ export class AccountService {
   }
 
   /**
-   * Set a new password through a reset or invitation link. The link is used up first (one of two parallel
-   * submissions wins); proving access to the mailbox also verifies the address.
+   * Set a new password through a reset or invitation link. The password is hashed first, so a refusal for lack of
+   * hashing slots leaves the link usable; then the link is used up (one of two parallel submissions wins); proving
+   * access to the mailbox also verifies the address.
    */
   async setPasswordWithLink(
     kind: 'reset' | 'invite',
@@ -150,10 +151,11 @@ export class AccountService {
       confirm: { label: 'Password confirmation', max: 4096 },
     });
     await this.checkNewPassword(form.password, form.confirm, link.user);
+    const hashed = await this.d.users.hashNew(form.password!);
     const now = this.d.now();
     if (!(await this.d.store.accounts.consumeToken(digest(token), kind, now))) return { kind: 'used' };
     if (link.user.email && !link.user.email_verified) await this.markVerified(link.user);
-    const ended = await this.changePassword(link.user, form.password!, { initiator: 'user' });
+    const ended = await this.changePassword(link.user, hashed, { initiator: 'user' });
     return { kind: 'changed', user: link.user, ended };
   }
 
@@ -174,7 +176,7 @@ export class AccountService {
    */
   async changePassword(
     user: UserRow,
-    password: string,
+    password: string | HashedPassword,
     o: {
       initiator: 'user' | 'admin';
       keepSid?: string | undefined;
@@ -334,7 +336,9 @@ export class AccountService {
       await this.checkNewPassword(form.password, form.confirm, candidate);
       const throttled = await this.throttle('signup', email, ip);
       if (throttled) return throttled;
-      const password = form.password!;
+      // Hashed here, not in the job: with no hashing slot free the person hears it now, form in hand, instead of
+      // being told to check an inbox no mail will reach. Taken or new address alike, so the timing tells nothing.
+      const password = await this.d.users.hashNew(form.password!);
       this.jobs.run('signup', async () => {
         const existing =
           (await this.d.store.users.findByEmail(email)) ?? (await this.d.store.users.findByUsername(email));

@@ -8,9 +8,17 @@ import { TtlCache } from '../util/ttl-cache.js';
 
 export type { UserRow };
 
+/**
+ * A new password already hashed (UserDirectory.hashNew), for a change made after the hash: in a background job, or
+ * once a single-use link is spent.
+ */
+export interface HashedPassword {
+  readonly hashed: string;
+}
+
 export interface NewUser {
   username: string;
-  password: string;
+  password: string | HashedPassword;
   email?: string | undefined;
   email_verified?: boolean | undefined;
   name?: string | undefined;
@@ -36,6 +44,18 @@ export class UserDirectory {
 
   private hash(password: string): Promise<string> {
     return this.slots.run(() => hashPassword(password, this.passwordHash));
+  }
+
+  /**
+   * Hash a new password now, while the person waits: when no slot is free the HashingBusyError reaches them before
+   * anything has changed (a sign-up told "check your email", a reset link spent) and they can send it again.
+   */
+  async hashNew(password: string): Promise<HashedPassword> {
+    return { hashed: await this.hash(password) };
+  }
+
+  private hashOf(password: string | HashedPassword): Promise<string> {
+    return typeof password === 'string' ? this.hash(password) : Promise.resolve(password.hashed);
   }
 
   private verify(password: string, stored: string): Promise<{ ok: boolean; rehash: boolean }> {
@@ -68,7 +88,7 @@ export class UserDirectory {
       email: u.email ?? null,
       email_verified: Boolean(u.email_verified),
       name: u.name ?? null,
-      password_hash: await this.hash(u.password),
+      password_hash: await this.hashOf(u.password),
       disabled: Boolean(u.disabled),
       password_changed_at: now,
       created_at: now,
@@ -119,11 +139,12 @@ export class UserDirectory {
     return user;
   }
 
-  async setPassword(userId: string, password: string): Promise<void> {
+  async setPassword(userId: string, password: string | HashedPassword): Promise<void> {
+    const passwordHash = await this.hashOf(password);
     this.forget(userId);
     const now = this.now();
     await this.store.users.update(userId, {
-      password_hash: await this.hash(password),
+      password_hash: passwordHash,
       password_changed_at: now,
       updated_at: now,
     });

@@ -46,6 +46,10 @@ export interface InteractionsDeps {
 /** "1 second", "30 seconds": the wait a sign-in page asks for. */
 const seconds = (n: number) => (n === 1 ? '1 second' : `${n} seconds`);
 
+/** What a page says when no password hashing slot is free (domain/hashing-slots.ts). */
+export const hashingBusyMessage = (retryAfterSeconds: number) =>
+  `Many people are signing in right now. Try again in ${seconds(retryAfterSeconds)}.`;
+
 export type LoginResult =
   | { kind: 'retry'; status: number; message: string; retryAfterSeconds?: number }
   /** The password was right; the interaction now awaits the second factor (http/routes/second-factor.ts). */
@@ -160,7 +164,7 @@ export class Interactions {
       return {
         kind: 'retry',
         status: 503,
-        message: `Many people are signing in right now. Try again in ${seconds(e.retryAfterSeconds)}.`,
+        message: hashingBusyMessage(e.retryAfterSeconds),
         retryAfterSeconds: e.retryAfterSeconds,
       };
     }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LoadedInteraction } from '../../protocol/interaction.js';
+import { hashingBusyMessage, type LoadedInteraction } from '../../protocol/interaction.js';
+import { HashingBusyError } from '../../domain/hashing-slots.js';
 import { OAuthError } from '../../protocol/errors.js';
 import type { UniformOutcome } from '../../accounts/account-service.js';
 import { FormError, readFields } from '../../accounts/forms.js';
@@ -55,6 +56,16 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
       field: 'email',
       message: `Too many requests for this address. Try again in ${o.retryAfterSeconds} seconds.`,
     };
+  };
+
+  /**
+   * No password hashing slot is free (domain/hashing-slots.ts): the same form again, with what was typed (but
+   * passwords), the wait, and 503 + Retry-After; not the generic error page, which would lose the form.
+   */
+  const busy = (reply: FastifyReply, e: HashingBusyError): FieldError => {
+    reply.code(503).header('retry-after', String(e.retryAfterSeconds));
+    // Not about one field: the message box only, no input marked invalid.
+    return { field: 'form', message: hashingBusyMessage(e.retryAfterSeconds) };
   };
 
   // ---- forgot password --------------------------------------------------------------------------------
@@ -157,6 +168,7 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
       return sendPage(reply, checkSignupEmail(it, outcome.email));
     } catch (e) {
       if (e instanceof FormError) return sendPage(reply, signupView(it, values, fieldError(e)), 400);
+      if (e instanceof HashingBusyError) return sendPage(reply, signupView(it, values, busy(reply, e)), 503);
       throw e;
     }
   });
@@ -268,6 +280,11 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
           const link = await accounts.inspectLink(kind, token);
           if (link.state !== 'valid') return deadLink(reply, link.state);
           return sendPage(reply, view(token, link.user.email ?? link.user.username, fieldError(e)), 400);
+        }
+        if (e instanceof HashingBusyError) {
+          const link = await accounts.inspectLink(kind, token);
+          if (link.state !== 'valid') return deadLink(reply, link.state);
+          return sendPage(reply, view(token, link.user.email ?? link.user.username, busy(reply, e)), 503);
         }
         throw e;
       }
@@ -394,6 +411,7 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
       );
     } catch (e) {
       if (e instanceof FormError) return sendPage(reply, view(fieldError(e)), 400);
+      if (e instanceof HashingBusyError) return sendPage(reply, view(busy(reply, e)), 503);
       throw e;
     }
   });
