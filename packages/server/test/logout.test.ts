@@ -90,9 +90,11 @@ async function finishReceipt(browser: BrowserSession, page: Page) {
 }
 
 describe('RP-initiated logout (end_session)', () => {
-  it('starts the back-channel deliveries only once the end_session page has been sent', async () => {
-    const { browser, tokens } = await sessionWithParticipants();
-    // The order seen inside the provider: its response to end_session finishing, and the outbox being kicked.
+  /**
+   * The order seen inside the provider: its response to `path` finishing, and the outbox being kicked, while
+   * `act` signs out through that page.
+   */
+  async function deliveryOrder(path: string, act: () => Promise<void>): Promise<string[]> {
     const order: string[] = [];
     const outbox = op.provider.outbox;
     const kick = outbox.kick;
@@ -101,23 +103,44 @@ describe('RP-initiated logout (end_session)', () => {
       kick.call(outbox);
     };
     const watch = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url?.includes('/end_session')) res.once('finish', () => order.push('page sent'));
+      if (req.url?.startsWith(path)) res.once('finish', () => order.push('page sent'));
     };
     op.app.server.on('request', watch);
     try {
+      await act();
+      for (const n of names) await receivers[n]!.waitFor(1);
+    } finally {
+      outbox.kick = kick;
+      op.app.server.off('request', watch);
+    }
+    return order;
+  }
+
+  it('starts the back-channel deliveries only once the end_session page has been sent', async () => {
+    const { browser, tokens } = await sessionWithParticipants();
+    const order = await deliveryOrder('/end_session', async () => {
       const url = oidc.buildEndSessionUrl(await rp('portal'), {
         id_token_hint: tokens.portal!.id_token!,
         post_logout_redirect_uri: home('portal'),
       });
       expect((await browser.navigate(url.href)).status).toBe(200);
-      for (const n of names) await receivers[n]!.waitFor(1);
-      expect(order).toContain('deliveries started');
-      expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-      expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
-    } finally {
-      outbox.kick = kick;
-      op.app.server.off('request', watch);
-    }
+    });
+    expect(order).toContain('deliveries started');
+    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+  });
+
+  it('starts them only once the receipt is sent when signing out on the account page too', async () => {
+    const { browser } = await sessionWithParticipants();
+    const account = await browser.navigate(`${op.issuer}/account`);
+    expect(account.status).toBe(200);
+    const order = await deliveryOrder('/account/logout', async () => {
+      const receipt = await browser.submit(account, {}, 'form[action$="/account/logout"]');
+      expect(receipt.status).toBe(200);
+      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
+    });
+    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
   });
 
   it('with a valid hint: no prompt, all participants told, redirect with state byte-exact', async () => {

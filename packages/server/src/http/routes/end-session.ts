@@ -11,8 +11,7 @@ import { keepLiveAccounts, liveAccountNames } from '../browser-cookies.js';
 import { REAUTH_COOKIE } from '../cookies.js';
 import { reauthList } from './connections.js';
 import { upstreamUnreachablePage } from '../../views/connection-pages.js';
-import { browserContext, noStore, sendPage, type HttpContext } from '../context.js';
-import { runWithAfterResponse } from '../../util/after-response.js';
+import { browserContext, endingPage, noStore, sendPage, type HttpContext } from '../context.js';
 
 type ReceiptParams = { Params: { id: string }; Querystring: { t?: string } };
 
@@ -21,12 +20,6 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
   const { p, base, cookies } = ctx;
   const service = new EndSessionService(ctx.services.endSession);
   const page = { config: { page: true } };
-  /** Pages that end sessions: their back-channel deliveries start once the page is out (util/after-response.ts). */
-  const ending = {
-    ...page,
-    onRequest: (_req: FastifyRequest, reply: FastifyReply, done: () => void) =>
-      runWithAfterResponse(reply.raw, done),
-  };
 
   const render = async (req: FastifyRequest, reply: FastifyReply, o: EndSessionOutcome) => {
     switch (o.kind) {
@@ -78,12 +71,12 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         pageLang,
       ),
     );
-  app.get('/end_session', ending, endSession);
-  app.post('/end_session', ending, endSession);
+  app.get('/end_session', endingPage, endSession);
+  app.post('/end_session', endingPage, endSession);
 
   // Auth0's logout URL, for apps that were written against it: returnTo is checked exactly like
   // post_logout_redirect_uri (Auth0's own route does not check it against the client), `federated` as Auth0.
-  app.get('/v2/logout', ending, async (req, reply) => {
+  app.get('/v2/logout', endingPage, async (req, reply) => {
     const q = readParams(req.query, ['returnTo', 'client_id', 'federated'] as const, { returnTo: 2048 });
     const mapped = {
       ...(q.client_id !== undefined ? { client_id: q.client_id } : {}),
@@ -95,7 +88,7 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
     return render(req, reply, await service.request(mapped, browserContext(req).sessionCookie, pageLang));
   });
 
-  app.post('/end_session/confirm', ending, async (req, reply) => {
+  app.post('/end_session/confirm', endingPage, async (req, reply) => {
     const form = readParams(req.body, ['csrf', 'interaction', 'confirm', 'account'] as const, {
       interaction: 64,
       account: 100,
