@@ -17,6 +17,7 @@ import { openSse } from '../support/sse.js';
 import { authorizationRequest, discover, oidc } from '../support/oidc.js';
 import { CHROMIUM_PATH, hasChromium } from '../support/env.js';
 import { snapshot } from './support/chromium.js';
+import { holdHashingSlots } from '../support/hashing.js';
 
 const enabled = hasChromium();
 
@@ -51,6 +52,8 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
       ],
       signup: 'open',
       accounts: { response_floor_ms: 0, name: 'required' },
+      // One hashing slot and a short wait, so the test can fill them (every step here hashes one at a time).
+      login: { hash_concurrency: 1, hash_max_wait_seconds: 0.05 },
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
@@ -139,6 +142,24 @@ describe.skipIf(!enabled)('sign-up, email confirmation and password reset in Chr
           await expect(problem.innerText()).resolves.toMatch(/not the same/);
           await expect(page.inputValue('input[name=email]')).resolves.toBe(email);
           await snapshot(page, `accounts-signup-error-${tag}`);
+
+          // No hashing slot free (a sign-in storm): told so on the same form, what was typed kept.
+          await page.fill('input[name=password]', 'my own passphrase');
+          await page.fill('input[name=confirm]', 'my own passphrase');
+          const release = await holdHashingSlots(op);
+          try {
+            await page.locator('form button[type=submit]').click();
+            await shows(page, 'Create your account', `signup-busy-${tag}`);
+          } finally {
+            await release();
+          }
+          const busy = page.getByRole('alert');
+          await busy.waitFor({ state: 'visible' });
+          await expect(busy.innerText()).resolves.toMatch(
+            /^Many people are signing in right now\. Try again in/,
+          );
+          await expect(page.inputValue('input[name=email]')).resolves.toBe(email);
+          await expect(page.inputValue('input[name=name]')).resolves.toBe(`New ${tag}`);
 
           await page.fill('input[name=password]', 'my own passphrase');
           await page.fill('input[name=confirm]', 'my own passphrase');

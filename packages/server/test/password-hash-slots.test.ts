@@ -10,7 +10,7 @@ import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorize, authorizationRequest, discover, signIn } from '../../../test/support/oidc.js';
 import { startSmtpSink, type SmtpSink } from '../../../test/support/smtp-sink.js';
-import { HashingBusyError, type HashingSlots } from '../src/domain/hashing-slots.js';
+import { holdHashingSlots } from '../../../test/support/hashing.js';
 
 const CB = 'http://localhost:5031/cb';
 const SECRET = 'app-secret-0123456789';
@@ -41,37 +41,6 @@ afterAll(async () => {
   await op?.close();
   await sink?.stop();
 });
-
-/**
- * Fill the slots: hashes that run (or wait) until released, added until the next one is refused (how many that
- * takes depends on how long this machine's hashes took so far).
- */
-async function holdSlots(): Promise<() => Promise<void>> {
-  const slots = (op.provider as unknown as { hashing: HashingSlots }).hashing;
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  const holders: Promise<void>[] = [];
-  for (let i = 0; i < 50; i++) {
-    const probe = slots.run(() => held);
-    // A refusal is immediate; a hash let in stays pending until released.
-    const refused = await Promise.race([
-      probe.then(
-        () => false,
-        (e: unknown) => e instanceof HashingBusyError,
-      ),
-      new Promise<false>((r) => setImmediate(() => r(false))),
-    ]);
-    if (refused) {
-      return async () => {
-        release();
-        await Promise.all(holders);
-      };
-    }
-    holders.push(probe);
-  }
-  release();
-  throw new Error('the slots never refused a hash');
-}
 
 /** One sample from the Prometheus text, by its name and labels as written (`name` or `name{label="value"}`). */
 const metric = async (series: string): Promise<number> => {
@@ -137,7 +106,7 @@ describe('password hashing slots', () => {
       password: 'a long enough passphrase',
       confirm: 'a long enough passphrase',
     };
-    const release = await holdSlots();
+    const release = await holdHashingSlots(op);
     let refused;
     try {
       refused = await browser.submit(form, typed);
@@ -169,7 +138,7 @@ describe('password hashing slots', () => {
     const browser = new BrowserSession();
     const form = await browser.navigate(link);
     expect(form.status).toBe(200);
-    const release = await holdSlots();
+    const release = await holdHashingSlots(op);
     let refused;
     try {
       refused = await browser.submit(form, { password: 'bob new passphrase', confirm: 'bob new passphrase' });
