@@ -26,7 +26,6 @@ export function browserContext(req: FastifyRequest): BrowserContext {
   };
 }
 
-/** Send an HTML page; security headers are added by the app-wide hook. */
 /**
  * Route options of a page that ends sessions and renders their receipt: the back-channel deliveries it causes
  * start once the page is out (util/after-response.ts), so a fan-out to many apps never holds the person's receipt.
@@ -37,6 +36,7 @@ export const endingPage = {
     runWithAfterResponse(reply.raw, done),
 };
 
+/** Send an HTML page; security headers are added by the app-wide hook. */
 export function sendPage(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(body.value);
 }

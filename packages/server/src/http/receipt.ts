@@ -55,7 +55,7 @@ export async function sendReceipt(
     sections.push({
       title,
       logoutId: ended.logoutId,
-      report: (await p.logout.report(ended.record ?? ended.logoutId))!,
+      report: (await p.logout.report(ended.record))!,
     });
   }
   // Every ended session of this browser gets its apps' frames; what each frame did goes to its own logout.

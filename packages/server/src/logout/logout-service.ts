@@ -68,7 +68,7 @@ export interface EndedLogout {
   /** Why the browser will not be sent back to the app that asked (the receipt shows it). */
   redirectNote?: string | undefined;
   /** The logout record as written (the receipt starts from it instead of reading it back). */
-  record?: LogoutRow;
+  record: LogoutRow;
   /** The session was signed in through an upstream provider: its logout has an upstream part. */
   upstream?: boolean;
 }
@@ -93,7 +93,7 @@ export interface LogoutDeps {
   clients: { getMany(ids: readonly string[]): Promise<Map<string, Client>> };
   issuer: string;
   settings: Pick<Config['logout'], 'frontchannel_timeout' | 'receipt_wait' | 'backchannel_deadline'>;
-  events: Pick<SessionEventBus, 'recordMany' | 'published'>;
+  events: Pick<SessionEventBus, 'published'>;
   /** Back-channel rows were committed: deliver now rather than at the next poll. */
   kickOutbox(): void;
   metrics: { logout(reason: string): void };

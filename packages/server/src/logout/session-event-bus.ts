@@ -47,18 +47,6 @@ export class SessionEventBus {
     this.emitter.emit('ended', event);
   }
 
-  /**
-   * Record the events of sessions ended together in the log, inside the caller's transaction (other processes
-   * hear them on commit): one write, and on PostgreSQL one NOTIFY statement.
-   */
-  async recordMany(
-    tx: Store,
-    events: readonly Omit<SessionEndedEvent, 'id'>[],
-    now: number,
-  ): Promise<SessionEndedEvent[]> {
-    return tx.sessionEvents.appendAndAnnounceMany(events, now);
-  }
-
   /** After commit: deliver in this process without waiting for the round trip. */
   published(events: readonly SessionEndedEvent[]): void {
     for (const e of events) this.deliver(e);

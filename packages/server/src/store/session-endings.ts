@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type QueryCreator, type Selectable } from 'kysely';
 import type {
   BackchannelOutboxTable,
   Database,
@@ -181,6 +181,32 @@ const recordset = <T extends keyof Database>(table: T, json: string) =>
     table,
   )}, cast(${json} as json)) with ordinality`.as('v');
 
+/**
+ * INSERT INTO `table` the rows sent in `json` that belong to a session the statement's `ended` step ended (their
+ * `key` column is one of `ended`'s `endedKey`), in the order sent. The four inserts of an ending differ only in
+ * these; the column lists are checked against the tables above, so the builder is used untyped here.
+ */
+function insertEnded<DB>(
+  qb: QueryCreator<DB>,
+  table: 'logouts' | 'logout_participants' | 'backchannel_outbox' | 'audit_events',
+  cols: readonly string[],
+  json: string,
+  key: string,
+  endedKey: 'sid' | 'logout_id',
+) {
+  const q = qb as unknown as QueryCreator<Record<string, Record<string, unknown>>>;
+  return q
+    .insertInto(table)
+    .columns(cols)
+    .expression((eb) =>
+      eb
+        .selectFrom(recordset(table, json))
+        .select(cols.map((c) => `v.${c}`))
+        .where(`v.${key}`, 'in', eb.selectFrom('ended').select(endedKey))
+        .orderBy('v.ordinality'),
+    );
+}
+
 type StatementValues = {
   now: number;
   reason: string;
@@ -235,56 +261,15 @@ const endingStatement = (revokeOffline: boolean) =>
           .onConflict((oc) => oc.column('jti').doNothing())
           .returning('jti'),
       )
-      .with('logout_rows', (qb) =>
-        qb
-          .insertInto('logouts')
-          .columns(LOGOUT_COLUMNS)
-          .expression((eb) =>
-            eb
-              .selectFrom(recordset('logouts', p.logouts))
-              .select(LOGOUT_COLUMNS.map((c) => `v.${c}` as const))
-              .where('v.id', 'in', eb.selectFrom('ended').select('ended.logout_id')),
-          )
-          .returning('id'),
-      )
+      .with('logout_rows', (qb) => insertEnded(qb, 'logouts', LOGOUT_COLUMNS, p.logouts, 'id', 'logout_id'))
       .with('participant_rows', (qb) =>
-        qb
-          .insertInto('logout_participants')
-          .columns(PARTICIPANT_COLUMNS)
-          .expression((eb) =>
-            eb
-              .selectFrom(recordset('logout_participants', p.participants))
-              .select(PARTICIPANT_COLUMNS.map((c) => `v.${c}` as const))
-              .where('v.logout_id', 'in', eb.selectFrom('ended').select('ended.logout_id')),
-          )
-          .returning('logout_id'),
+        insertEnded(qb, 'logout_participants', PARTICIPANT_COLUMNS, p.participants, 'logout_id', 'logout_id'),
       )
       .with('outbox_rows', (qb) =>
-        qb
-          .insertInto('backchannel_outbox')
-          .columns(OUTBOX_COLUMNS)
-          .expression((eb) =>
-            eb
-              .selectFrom(recordset('backchannel_outbox', p.outbox))
-              .select(OUTBOX_COLUMNS.map((c) => `v.${c}` as const))
-              .where('v.logout_id', 'in', eb.selectFrom('ended').select('ended.logout_id')),
-          )
-          .returning('id'),
+        insertEnded(qb, 'backchannel_outbox', OUTBOX_COLUMNS, p.outbox, 'logout_id', 'logout_id'),
       )
-      .with('audit_rows', (qb) =>
-        qb
-          .insertInto('audit_events')
-          .columns(AUDIT_COLUMNS)
-          .expression((eb) =>
-            eb
-              .selectFrom(recordset('audit_events', p.audit))
-              .select(AUDIT_COLUMNS.map((c) => `v.${c}` as const))
-              .where('v.target_id', 'in', eb.selectFrom('ended').select('ended.sid'))
-              // Ids in the order given, as appendMany promises.
-              .orderBy('v.ordinality'),
-          )
-          .returning('id'),
-      )
+      // Audit ids in the order given, as appendMany promises (insertEnded keeps the order sent).
+      .with('audit_rows', (qb) => insertEnded(qb, 'audit_events', AUDIT_COLUMNS, p.audit, 'target_id', 'sid'))
       .with('events', (qb) =>
         qb
           .insertInto('session_events')

@@ -63,7 +63,7 @@ export async function accountFlowRoutes(app: FastifyInstance, ctx: HttpContext):
    * passwords), the wait, and 503 + Retry-After; not the generic error page, which would lose the form.
    */
   const busy = (reply: FastifyReply, e: HashingBusyError): FieldError => {
-    reply.code(503).header('retry-after', String(e.retryAfterSeconds));
+    reply.header('retry-after', String(e.retryAfterSeconds));
     // Not about one field: the message box only, no input marked invalid.
     return { field: 'form', message: hashingBusyMessage(e.retryAfterSeconds) };
   };
