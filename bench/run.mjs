@@ -25,6 +25,7 @@ import { runScaleOut, scaleOutReport } from './lib/scale-out.mjs';
 import { accountsReport, benchAccounts } from './lib/accounts.mjs';
 import { benchStorm, stormReport } from './lib/storm.mjs';
 import { benchFederation, federationReport } from './lib/federation.mjs';
+import { pinLocalPostgres } from './lib/database-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +44,7 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     profile: { type: 'string' },
     cpu: { type: 'string' },
+    'db-cpu': { type: 'string', default: 'other' },
     sessions: { type: 'string' },
     ab: { type: 'string' },
     'ab-engine': { type: 'string', default: 'sqlite' },
@@ -58,6 +60,7 @@ if (args.help) {
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
+  [--db-cpu other|none]   (keep a local PostgreSQL server off the providers' core; default other)
 Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
   process.exit(0);
 }
@@ -274,6 +277,8 @@ log(
 
 let exitCode = 0;
 let floor;
+/** The local PostgreSQL server's pinning, undone at the end (bench/lib/database-cpu.mjs). */
+let database;
 try {
   if (settings.cpu !== undefined) {
     // The load generator (this process) keeps off the providers' core.
@@ -284,6 +289,17 @@ try {
     log(
       `providers and the signature floor pinned to CPU ${settings.cpu}, load generator to ${others.join(',')}`,
     );
+    if (process.env.DATABASE_URL && args['db-cpu'] !== 'none' && others.length) {
+      database = pinLocalPostgres(process.env.DATABASE_URL, others.join(','));
+      results.databaseCpu = database.pinned
+        ? { pinned: true, cpus: database.cpus, processes: database.processes }
+        : { pinned: false, reason: database.reason };
+      log(
+        database.pinned
+          ? `PostgreSQL server (${database.processes} processes) pinned to CPU ${database.cpus}, off the providers' core`
+          : `PostgreSQL server NOT pinned: ${database.reason}`,
+      );
+    }
   }
   floor = await startChild(here('./servers/floor.mjs'), {}, { cpu: settings.cpu });
   await measureFloor();
@@ -341,6 +357,7 @@ try {
   }
   await floor?.stop();
   await receivers.close();
+  database?.restore();
 }
 if (exitCode === 0) {
   console.log(report());
@@ -709,6 +726,15 @@ function report() {
       `Load average (1 min) during the run: ${fmt(Math.min(...results.loadAverage), 2)}–` +
       `${fmt(Math.max(...results.loadAverage), 2)} on ${m.cores} cores.\n`,
   );
+  if (results.databaseCpu) {
+    out.push(
+      results.databaseCpu.pinned
+        ? `PostgreSQL server (local, ${results.databaseCpu.processes} processes) pinned to CPU ` +
+            `${results.databaseCpu.cpus}, off the providers' core (\`--db-cpu none\` leaves it where the scheduler puts it).\n`
+        : `PostgreSQL server **not pinned** (${results.databaseCpu.reason}): it may share the providers' core and ` +
+            `inflate Adieu's CPU per flow on PostgreSQL.\n`,
+    );
+  }
   if (results.flows.length) {
     out.push(
       `Throughput: ${settings.concurrency} concurrent keep-alive workers, median of ${settings.runs} run(s) of ` +
