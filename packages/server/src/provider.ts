@@ -210,7 +210,8 @@ export class Provider {
       metrics: this.metrics,
       // The federation service is built after the logout path, which it uses in turn.
       upstream: {
-        planUpstreamLogouts: (ended, why) => this.federation.planUpstreamLogouts(ended, why),
+        planUpstreamLogouts: (ended, bindings, why) =>
+          this.federation.planUpstreamLogouts(ended, bindings, why),
         upstreamReport: (logoutId) => this.federation.upstreamReport(logoutId),
       },
       now: this.now,

@@ -1,6 +1,6 @@
 import * as oc from 'openid-client';
 import type { UpstreamLogoutReport } from '../logout/report-types.js';
-import type { UpstreamLogoutRow } from '../store/repos/federation.js';
+import type { SessionUpstreamRow, UpstreamLogoutRow } from '../store/repos/federation.js';
 import { digest } from '../util/crypto.js';
 import { connectionUrls } from './connection-config.js';
 import type { FederationDeps } from './federation-types.js';
@@ -16,14 +16,15 @@ export class OutwardLogout {
   /**
    * Record, for SSO sessions that just ended, what will happen at their upstreams, so the receipt and the logout
    * record can tell the truth about it. Only a browser that is present can be sent to the upstream's
-   * end_session; a logout that came from the upstream never goes back there.
+   * end_session; a logout that came from the upstream never goes back there. `bindings` are the sessions'
+   * upstream bindings, read by the logout path with its plan (sessions without one have no upstream part).
    */
   async planUpstreamLogouts(
     ended: readonly { logoutId: string; sid: string }[],
+    bindings: readonly SessionUpstreamRow[],
     why: { reason: string; browserPresent: boolean; federated: boolean },
   ): Promise<ReadonlySet<string>> {
-    if (ended.length === 0) return new Set();
-    const bindings = await this.d.store.federation.bindingsOf(ended.map((e) => e.sid));
+    if (ended.length === 0 || bindings.length === 0) return new Set();
     const now = this.d.now();
     const rows: UpstreamLogoutRow[] = [];
     for (const e of ended) {

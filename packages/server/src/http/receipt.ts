@@ -21,8 +21,11 @@ export interface ReceiptInput {
   /** Whether the first logout is this browser's session (render its front-channel iframes). */
   thisBrowser: boolean;
   lang?: string | undefined;
-  /** The browser's accounts still signed in after this logout (issue 19): the receipt names them. */
-  staying?: readonly BrowserAccount[] | undefined;
+  /**
+   * The browser's accounts still signed in after this logout (issue 19): the receipt names them. A promise is
+   * awaited together with the receipt's own reads (on PostgreSQL one round trip's wait for both).
+   */
+  staying?: readonly BrowserAccount[] | PromiseLike<readonly BrowserAccount[]> | undefined;
 }
 
 const receiptQuery = (e: EndedLogout) => `t=${encodeURIComponent(e.receiptToken)}`;
@@ -50,14 +53,15 @@ export async function sendReceipt(
 ): Promise<FastifyReply> {
   const { p, base } = ctx;
   const first = input.logouts[0]!.ended;
-  const sections = [];
-  for (const { ended, title } of input.logouts) {
-    sections.push({
-      title,
-      logoutId: ended.logoutId,
-      report: (await p.logout.report(ended.record))!,
-    });
-  }
+  const [reports, stayingAccounts] = await Promise.all([
+    Promise.all(input.logouts.map(({ ended }) => p.logout.report(ended.record))),
+    input.staying,
+  ]);
+  const sections = input.logouts.map(({ ended, title }, i) => ({
+    title,
+    logoutId: ended.logoutId,
+    report: reports[i]!,
+  }));
   // Every ended session of this browser gets its apps' frames; what each frame did goes to its own logout.
   const frames = input.logouts
     .filter((l, i) => l.inThisBrowser ?? (i === 0 && input.thisBrowser))
@@ -74,7 +78,7 @@ export async function sendReceipt(
   const doneUrl = input.doneUrl ?? receiptDoneUrl(base, first);
   // One account signed out while others stay: "you" would be ambiguous, so the receipt names who left and who
   // is still signed in here.
-  const staying = input.staying?.length ? await accountNames(ctx, input.staying) : [];
+  const staying = stayingAccounts?.length ? await accountNames(ctx, stayingAccounts) : [];
   const account = staying.length && sections.length === 1 ? accountName(sections[0]!.report.user) : undefined;
   const cfg = p.config.logout;
   // The receipt moves on by itself only when there is somewhere to go: back to the app that asked, or to the

@@ -104,8 +104,12 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       initiator: 'user',
       browserPresent: true,
     });
-    const staying = await endThisBrowser(req, reply);
-    if (!ended) return reply.redirect(`${base}/account`, 303);
+    // Read beside the receipt's report (sendReceipt waits for both).
+    const staying = endThisBrowser(req, reply);
+    if (!ended) {
+      await staying;
+      return reply.redirect(`${base}/account`, 303);
+    }
     return sendReceipt(ctx, reply, {
       logouts: [{ ended, title: 'This device' }],
       redirect: false,
@@ -139,12 +143,16 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
   app.post('/account/logout-everywhere', endingPage, async (req, reply) => {
     const session = await verifiedSession(req);
     const { here, elsewhere } = await signOutEverywhere(ctx.services.signOutEverywhere, session);
-    const staying = await endThisBrowser(req, reply);
+    // Read beside the receipt's report (sendReceipt waits for both).
+    const staying = endThisBrowser(req, reply);
     const logouts = [
       ...(here ? [{ ended: here, title: 'This device' }] : []),
       ...elsewhere.map((e) => ({ ended: e.ended, title: deviceLabel(e.session?.user_agent ?? null) })),
     ];
-    if (!logouts.length) return reply.redirect(`${base}/account`, 303);
+    if (!logouts.length) {
+      await staying;
+      return reply.redirect(`${base}/account`, 303);
+    }
     return sendReceipt(ctx, reply, { logouts, redirect: false, thisBrowser: Boolean(here), staying });
   });
 }

@@ -161,8 +161,12 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: HttpContext): P
           redirectTo: signIn,
         })
       : [];
-    const staying = await keepLiveAccounts(ctx, req, reply);
-    if (!ended) return reply.redirect(signIn, 303);
+    // Read beside the receipt's report (sendReceipt waits for both).
+    const staying = keepLiveAccounts(ctx, req, reply);
+    if (!ended) {
+      await staying;
+      return reply.redirect(signIn, 303);
+    }
     return sendReceipt(ctx, reply, {
       staying,
       logouts: [{ ended }],

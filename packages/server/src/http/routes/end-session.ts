@@ -35,15 +35,18 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         if (o.target) return reply.redirect(o.target, 303);
         return sendPage(reply, signedOutPage(base, undefined, o.lang, o.note));
       case 'ended': {
-        const staying = await keepLiveAccounts(ctx, req, reply);
-        // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
-        // browser through that connection asks the upstream for credentials again (docs/federation.md).
-        const reauth = await p.federation.reauthConnectionsOf(
-          o.ended.filter((e) => e.ended.upstream).map((e) => e.ended.logoutId),
-        );
-        if (reauth.length) {
-          const merged = [...new Set([...reauthList(req), ...reauth])];
-          reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());
+        // The accounts still signed in: read beside the receipt's report, which waits for them (sendReceipt).
+        let staying = keepLiveAccounts(ctx, req, reply);
+        const upstream = o.ended.filter((e) => e.ended.upstream).map((e) => e.ended.logoutId);
+        if (upstream.length) {
+          // Shared-device protection: until the upstream confirms its own sign-out, the next sign-in from this
+          // browser through that connection asks the upstream for credentials again (docs/federation.md).
+          const [reauth, live] = await Promise.all([p.federation.reauthConnectionsOf(upstream), staying]);
+          staying = Promise.resolve(live);
+          if (reauth.length) {
+            const merged = [...new Set([...reauthList(req), ...reauth])];
+            reply.setCookie(REAUTH_COOKIE, merged.join('.'), cookies.reauth());
+          }
         }
         return sendReceipt(ctx, reply, {
           // One account: the receipt as ever; several: a section per account, named.
