@@ -291,6 +291,9 @@ try {
     );
     if (process.env.DATABASE_URL && args['db-cpu'] !== 'none' && others.length) {
       database = pinLocalPostgres(process.env.DATABASE_URL, others.join(','));
+      // A run stopped with Ctrl-C or killed by a timeout must not leave the server on one core.
+      process.once('exit', () => database.restore());
+      for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
       results.databaseCpu = database.pinned
         ? { pinned: true, cpus: database.cpus, processes: database.processes }
         : { pinned: false, reason: database.reason };

@@ -70,9 +70,13 @@ export function pinLocalPostgres(databaseUrl, cpus) {
   if (!changed) return none('taskset was not allowed to change the postgres processes');
   return {
     pinned: true,
+    restored: false,
     processes: changed,
     cpus: String(cpus),
     restore() {
+      // Once only: the run's end and its exit handler both call it.
+      if (this.restored) return;
+      this.restored = true;
       for (const pid of postgresPids()) {
         const mask = before.get(pid) ?? postmasterMask;
         if (!mask) continue;
