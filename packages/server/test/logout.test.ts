@@ -143,6 +143,32 @@ describe('RP-initiated logout (end_session)', () => {
     expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
   });
 
+  it('starts them only once the receipt is sent after the confirmation page', async () => {
+    const { browser } = await sessionWithParticipants();
+    const confirm = await browser.navigate(endSessionUrl({}));
+    expect(confirm.status).toBe(200);
+    const order = await deliveryOrder('/end_session/confirm', async () => {
+      const receipt = await browser.submit(confirm, { confirm: 'yes' });
+      expect(receipt.status).toBe(200);
+      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
+    });
+    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+  });
+
+  it('starts them only once the receipt is sent when signing out everywhere', async () => {
+    const { browser } = await sessionWithParticipants();
+    const account = await browser.navigate(`${op.issuer}/account`);
+    expect(account.status).toBe(200);
+    const order = await deliveryOrder('/account/logout-everywhere', async () => {
+      const receipt = await browser.submit(account, {}, 'form[action$="/account/logout-everywhere"]');
+      expect(receipt.status).toBe(200);
+      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
+    });
+    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+  });
+
   it('with a valid hint: no prompt, all participants told, redirect with state byte-exact', async () => {
     const { browser, tokens, sid } = await sessionWithParticipants();
     const state = `${'!#$%&()*+,-./:;<=>?@[]^_`{|}~ '.repeat(4)}`.slice(0, 90);

@@ -6,7 +6,7 @@ import type { SafeHtml } from '../views/html.js';
 import type { ClientResponse } from '../protocol/responses.js';
 import { formPostPage } from '../views/pages.js';
 import type { Services } from './services.js';
-import { runWithAfterResponse } from '../util/after-response.js';
+import { afterResponseOf, type AfterResponse } from '../util/after-response.js';
 
 /** What every route needs: the provider, the issuer's base path and cookie settings. */
 export interface HttpContext {
@@ -27,14 +27,13 @@ export function browserContext(req: FastifyRequest): BrowserContext {
 }
 
 /**
- * Route options of a page that ends sessions and renders their receipt: the back-channel deliveries it causes
- * start once the page is out (util/after-response.ts), so a fan-out to many apps never holds the person's receipt.
+ * For a page that ends sessions and renders their receipt: hand this to the logout path (`deliverAfter`) and the
+ * back-channel deliveries it causes start once the page is out, so a fan-out to many apps never holds the
+ * person's receipt (util/after-response.ts).
  */
-export const endingPage = {
-  config: { page: true },
-  onRequest: (_req: FastifyRequest, reply: FastifyReply, done: () => void) =>
-    runWithAfterResponse(reply.raw, done),
-};
+export function afterPageSent(reply: FastifyReply): AfterResponse {
+  return afterResponseOf(reply.raw);
+}
 
 /** Send an HTML page; security headers are added by the app-wide hook. */
 export function sendPage(reply: FastifyReply, body: SafeHtml, status = 200): FastifyReply {

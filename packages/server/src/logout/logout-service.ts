@@ -11,7 +11,7 @@ import { planSessionLogout, type SessionPlan } from './plan.js';
 import type { SessionEndedEvent, SessionEventBus } from './session-event-bus.js';
 import { buildReport, type LogoutReport } from './report.js';
 import type { UpstreamLogoutReport } from './report-types.js';
-import { afterResponse } from '../util/after-response.js';
+import type { AfterResponse } from '../util/after-response.js';
 
 /**
  * Why a session ended. Carried in the Logout record, the logout token (`reason` claim) and push events.
@@ -58,6 +58,11 @@ export interface LogoutOptions {
   revokeOffline?: boolean;
   /** In the same transaction, revoke every refresh token of this user (but those of `keepSid`). */
   revokeUserTokens?: { userId: string; keepSid?: string | undefined };
+  /**
+   * A page renders this logout's receipt: the back-channel deliveries start once it is sent
+   * (util/after-response.ts). Without it (APIs, expiry, the worker) they start at once.
+   */
+  deliverAfter?: AfterResponse | undefined;
 }
 
 export interface EndedLogout {
@@ -128,7 +133,7 @@ export class LogoutService {
       this.d.store.federation.bindingsOf(sessions.map((s) => s.sid)),
     ]);
     const { ended, events } = await this.end(plans, opts);
-    this.notify(ended, events);
+    this.notify(ended, events, opts.deliverAfter);
     // What happens at the upstream providers these sessions were signed in through (the receipt's upstream row).
     const upstream = await this.d.upstream.planUpstreamLogouts(ended, bindings, {
       reason: opts.reason,
@@ -280,13 +285,18 @@ export class LogoutService {
   }
 
   /** Step 3, after commit: deliver back-channel now, and tell push subscribers. */
-  private notify(ended: readonly EndedLogout[], events: readonly SessionEndedEvent[]): void {
+  private notify(
+    ended: readonly EndedLogout[],
+    events: readonly SessionEndedEvent[],
+    deliverAfter: AfterResponse | undefined,
+  ): void {
     if (ended.some((e) => e.plan.participants.some((p) => p.backchannelUri))) {
       // The rows are committed, so nothing is lost if this process dies first: the worker's schedule finds them.
       // From a logout page, the deliveries start once its receipt is out; started now, a fan-out to 100 apps
       // held that page until most of them had answered (bench/README.md, seventh session).
       const kick = () => this.d.kickOutbox();
-      if (!afterResponse(kick)) kick();
+      if (deliverAfter) deliverAfter(kick);
+      else kick();
     }
     this.d.events.published(events);
     for (const e of events) this.d.metrics.logout(e.reason);

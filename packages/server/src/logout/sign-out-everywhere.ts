@@ -1,5 +1,6 @@
 import type { SessionRow } from '../domain/sessions.js';
 import type { EndedLogout, LogoutService } from './logout-service.js';
+import type { AfterResponse } from '../util/after-response.js';
 
 /** What "sign out everywhere" reads and calls. */
 export interface SignOutEverywhereDeps {
@@ -20,17 +21,19 @@ export interface SignedOutEverywhere {
  * The account page's "sign out everywhere": every session of the user ends through the one logout path, with
  * every refresh token of the user, offline ones included (reason `user`, started by the user). The other devices
  * go first, with no browser present (back-channel and push only); then the session of the browser that asked,
- * whose front-channel iframes the receipt page loads.
+ * whose front-channel iframes the receipt page loads. `deliverAfter`: the receipt page's (LogoutOptions).
  */
 export async function signOutEverywhere(
   d: SignOutEverywhereDeps,
   session: SessionRow,
+  deliverAfter?: AfterResponse,
 ): Promise<SignedOutEverywhere> {
   const others = (await d.activeOfUser(session.user_id)).filter((s) => s.sid !== session.sid);
   const elsewhere = await d.logout.endSessions(others, {
     reason: 'user',
     initiator: 'user',
     browserPresent: false,
+    deliverAfter,
   });
   const [here] = await d.logout.endSessions([session], {
     reason: 'user',
@@ -38,6 +41,7 @@ export async function signOutEverywhere(
     browserPresent: true,
     revokeOffline: true,
     revokeUserTokens: { userId: session.user_id },
+    deliverAfter,
   });
   return {
     here,

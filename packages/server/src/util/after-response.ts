@@ -1,30 +1,24 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ServerResponse } from 'node:http';
 
-const scope = new AsyncLocalStorage<(() => void)[]>();
+/**
+ * Hands work to be done once a response is out. A page that renders a logout's receipt gives one to the logout
+ * path (LogoutOptions.deliverAfter): the back-channel deliveries it causes start after the page is sent, so a
+ * fan-out to a hundred apps never competes with the person's receipt for the event loop and the database.
+ */
+export type AfterResponse = (work: () => void) => void;
 
 /**
- * Run `next` (the rest of a request's lifecycle) in a scope whose {@link afterResponse} work waits until the
- * response is out: the socket's answer is written (or the client went away). For work that the person waiting
- * for this page does not need and that would compete with it for the event loop and the database, such as
- * delivering a logout's back-channel notifications to a hundred apps while its receipt page is still being built.
+ * Work handed to the returned function runs once `res` is out: its answer written, or the client gone ('close'
+ * comes after 'finish', and also when the client hangs up first, so the work is never left behind); at once if
+ * that has already happened.
+ *
+ * Passed by hand rather than found through an AsyncLocalStorage scope: on Node 20 the first such scope turns on
+ * promise hooks for the whole process, and every later await of every request pays for them (refresh rotation
+ * 5–10 % more main-thread CPU, bench/README.md, tenth session).
  */
-export function runWithAfterResponse(res: ServerResponse, next: () => void): void {
-  const queued: (() => void)[] = [];
-  // 'close' comes after 'finish', and also when the client hangs up first: the work is never left behind.
-  res.once('close', () => {
-    for (const work of queued.splice(0)) work();
-  });
-  scope.run(queued, next);
-}
-
-/**
- * Queue `work` for after the current response (see runWithAfterResponse); false when not inside such a request,
- * and then the caller does the work now.
- */
-export function afterResponse(work: () => void): boolean {
-  const queued = scope.getStore();
-  if (!queued) return false;
-  queued.push(work);
-  return true;
+export function afterResponseOf(res: ServerResponse): AfterResponse {
+  return (work) => {
+    if (res.closed) work();
+    else res.once('close', work);
+  };
 }

@@ -7,7 +7,7 @@ import { accountPage, deviceLabel } from '../../views/account-page.js';
 import { INTERACTION_COOKIE } from '../cookies.js';
 import { openSignInPage } from '../sign-in.js';
 import { pendingSignIns } from '../../protocol/pending-sign-ins.js';
-import { browserContext, endingPage, sendPage, type HttpContext } from '../context.js';
+import { afterPageSent, browserContext, sendPage, type HttpContext } from '../context.js';
 import { sendReceipt } from '../receipt.js';
 import { keepLiveAccounts } from '../browser-cookies.js';
 import { verifiedAccountPage, verifiedAccountSession } from '../account-session.js';
@@ -71,7 +71,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
 
   // One of this browser's accounts (issue 19): only that account's session ends, through the one logout path;
   // its apps are told and the receipt shows which, the browser's other accounts stay signed in.
-  app.post('/account/accounts/logout', endingPage, async (req, reply) => {
+  app.post('/account/accounts/logout', page, async (req, reply) => {
     const { payload } = await verifiedAccountPage(ctx, req);
     const { account } = readParams(req.body, ['account'] as const, { account: 100 });
     const shown = new Set(payload.accounts ?? [payload.sid]);
@@ -85,6 +85,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       reason: 'user',
       initiator: 'user',
       browserPresent: true,
+      deliverAfter: afterPageSent(reply),
     });
     const left = await keepLiveAccounts(ctx, req, reply);
     if (!ended) return reply.redirect(`${base}/account`, 303);
@@ -97,12 +98,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
   });
 
-  app.post('/account/logout', endingPage, async (req, reply) => {
+  app.post('/account/logout', page, async (req, reply) => {
     const session = await verifiedSession(req);
     const [ended] = await p.logout.endSessions([session], {
       reason: 'user',
       initiator: 'user',
       browserPresent: true,
+      deliverAfter: afterPageSent(reply),
     });
     // Read beside the receipt's report (sendReceipt waits for both).
     const staying = endThisBrowser(req, reply);
@@ -118,7 +120,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
   });
 
-  app.post('/account/sessions/logout', endingPage, async (req, reply) => {
+  app.post('/account/sessions/logout', page, async (req, reply) => {
     const current = await verifiedSession(req);
     const { sid } = readParams(req.body, ['sid'] as const, { sid: 100 });
     const target = sid ? await p.sessions.findBySid(sid) : undefined;
@@ -130,6 +132,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
       reason: 'user',
       initiator: 'user',
       browserPresent: false,
+      deliverAfter: afterPageSent(reply),
     });
     if (!ended) return reply.redirect(`${base}/account`, 303);
     return sendReceipt(ctx, reply, {
@@ -140,9 +143,13 @@ export async function accountRoutes(app: FastifyInstance, ctx: HttpContext): Pro
     });
   });
 
-  app.post('/account/logout-everywhere', endingPage, async (req, reply) => {
+  app.post('/account/logout-everywhere', page, async (req, reply) => {
     const session = await verifiedSession(req);
-    const { here, elsewhere } = await signOutEverywhere(ctx.services.signOutEverywhere, session);
+    const { here, elsewhere } = await signOutEverywhere(
+      ctx.services.signOutEverywhere,
+      session,
+      afterPageSent(reply),
+    );
     // Read beside the receipt's report (sendReceipt waits for both).
     const staying = endThisBrowser(req, reply);
     const logouts = [

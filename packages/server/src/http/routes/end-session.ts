@@ -11,7 +11,7 @@ import { keepLiveAccounts, liveAccountNames } from '../browser-cookies.js';
 import { REAUTH_COOKIE } from '../cookies.js';
 import { reauthList } from './connections.js';
 import { upstreamUnreachablePage } from '../../views/connection-pages.js';
-import { browserContext, endingPage, noStore, sendPage, type HttpContext } from '../context.js';
+import { afterPageSent, browserContext, noStore, sendPage, type HttpContext } from '../context.js';
 
 type ReceiptParams = { Params: { id: string }; Querystring: { t?: string } };
 
@@ -72,14 +72,15 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         req.method === 'POST' ? req.body : req.query,
         browserContext(req).sessionCookie,
         pageLang,
+        afterPageSent(reply),
       ),
     );
-  app.get('/end_session', endingPage, endSession);
-  app.post('/end_session', endingPage, endSession);
+  app.get('/end_session', page, endSession);
+  app.post('/end_session', page, endSession);
 
   // Auth0's logout URL, for apps that were written against it: returnTo is checked exactly like
   // post_logout_redirect_uri (Auth0's own route does not check it against the client), `federated` as Auth0.
-  app.get('/v2/logout', endingPage, async (req, reply) => {
+  app.get('/v2/logout', page, async (req, reply) => {
     const q = readParams(req.query, ['returnTo', 'client_id', 'federated'] as const, { returnTo: 2048 });
     const mapped = {
       ...(q.client_id !== undefined ? { client_id: q.client_id } : {}),
@@ -88,15 +89,23 @@ export async function endSessionRoutes(app: FastifyInstance, ctx: HttpContext): 
         ? { federated: 'yes' }
         : {}),
     };
-    return render(req, reply, await service.request(mapped, browserContext(req).sessionCookie, pageLang));
+    return render(
+      req,
+      reply,
+      await service.request(mapped, browserContext(req).sessionCookie, pageLang, afterPageSent(reply)),
+    );
   });
 
-  app.post('/end_session/confirm', endingPage, async (req, reply) => {
+  app.post('/end_session/confirm', page, async (req, reply) => {
     const form = readParams(req.body, ['csrf', 'interaction', 'confirm', 'account'] as const, {
       interaction: 64,
       account: 100,
     });
-    return render(req, reply, await service.confirm(form, browserContext(req).sessionCookie));
+    return render(
+      req,
+      reply,
+      await service.confirm(form, browserContext(req).sessionCookie, afterPageSent(reply)),
+    );
   });
 
   const checkReceipt = async (req: FastifyRequest<ReceiptParams>) => {

@@ -6,6 +6,7 @@ import type { InteractionService } from '../interaction-service.js';
 import { loginHintFor } from '../../domain/browser-accounts.js';
 import { accountNamedByHints } from './check-logout-hint.js';
 import { readEndSessionRequest, type EndSessionChecks } from './end-session-request.js';
+import type { AfterResponse } from '../../util/after-response.js';
 
 /** What the end_session service needs, and nothing more. */
 export interface EndSessionDeps extends EndSessionChecks {
@@ -79,6 +80,7 @@ export class EndSessionService {
     source: unknown,
     cookie: string | undefined,
     lang: (uiLocales: string | undefined) => string | undefined,
+    deliverAfter?: AfterResponse,
   ): Promise<EndSessionOutcome> {
     const d = this.deps;
     const req = await readEndSessionRequest(source, d);
@@ -100,6 +102,7 @@ export class EndSessionService {
       note: req.redirectNote,
       lang: pageLang,
       federated: req.federated,
+      deliverAfter,
     };
     if (named.kind === 'named') return this.end([named.account.session], how);
     if (d.requireIdTokenHint) {
@@ -157,6 +160,7 @@ export class EndSessionService {
       account?: string | undefined;
     },
     cookie: string | undefined,
+    deliverAfter?: AfterResponse,
   ): Promise<EndSessionOutcome> {
     const d = this.deps;
     const it = await d.interactions.fromForm(form, ['logout'] as const);
@@ -184,6 +188,7 @@ export class EndSessionService {
       note: p.redirectNote,
       lang: p.lang,
       federated: p.federated ?? false,
+      deliverAfter,
     });
   }
 
@@ -195,6 +200,8 @@ export class EndSessionService {
       note?: string | undefined;
       lang?: string | undefined;
       federated?: boolean;
+      /** The page that renders the receipt: deliveries start once it is sent. */
+      deliverAfter?: AfterResponse | undefined;
     },
   ): Promise<EndSessionOutcome> {
     // An app asked (hint or client_id): reason `rp`. Nobody identified: the user signed out at the provider.
@@ -208,6 +215,7 @@ export class EndSessionService {
         redirectNote: o.note,
         browserPresent: true,
         federated: o.federated ?? false,
+        deliverAfter: o.deliverAfter,
       }),
       // The receipt's titles, read beside the logout rather than after it (on PostgreSQL a round trip's wait less).
       Promise.all(sessions.map((s) => this.deps.displayName(s.user_id))),
