@@ -116,6 +116,18 @@ describe('RP-initiated logout (end_session)', () => {
     return order;
   }
 
+  /** The page was sent, and only then were the deliveries started. */
+  function expectPageFirst(order: string[]) {
+    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
+    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+  }
+
+  /** A logout form's answer: the receipt page. */
+  function expectReceipt(receipt: Page) {
+    expect(receipt.status).toBe(200);
+    expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
+  }
+
   it('starts the back-channel deliveries only once the end_session page has been sent', async () => {
     const { browser, tokens } = await sessionWithParticipants();
     const order = await deliveryOrder('/end_session', async () => {
@@ -126,21 +138,7 @@ describe('RP-initiated logout (end_session)', () => {
       expect((await browser.navigate(url.href)).status).toBe(200);
     });
     expect(order).toContain('deliveries started');
-    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
-  });
-
-  it('starts them only once the receipt is sent when signing out on the account page too', async () => {
-    const { browser } = await sessionWithParticipants();
-    const account = await browser.navigate(`${op.issuer}/account`);
-    expect(account.status).toBe(200);
-    const order = await deliveryOrder('/account/logout', async () => {
-      const receipt = await browser.submit(account, {}, 'form[action$="/account/logout"]');
-      expect(receipt.status).toBe(200);
-      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
-    });
-    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+    expectPageFirst(order);
   });
 
   it('starts them only once the receipt is sent after the confirmation page', async () => {
@@ -148,26 +146,23 @@ describe('RP-initiated logout (end_session)', () => {
     const confirm = await browser.navigate(endSessionUrl({}));
     expect(confirm.status).toBe(200);
     const order = await deliveryOrder('/end_session/confirm', async () => {
-      const receipt = await browser.submit(confirm, { confirm: 'yes' });
-      expect(receipt.status).toBe(200);
-      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
+      expectReceipt(await browser.submit(confirm, { confirm: 'yes' }));
     });
-    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
+    expectPageFirst(order);
   });
 
-  it('starts them only once the receipt is sent when signing out everywhere', async () => {
-    const { browser } = await sessionWithParticipants();
-    const account = await browser.navigate(`${op.issuer}/account`);
-    expect(account.status).toBe(200);
-    const order = await deliveryOrder('/account/logout-everywhere', async () => {
-      const receipt = await browser.submit(account, {}, 'form[action$="/account/logout-everywhere"]');
-      expect(receipt.status).toBe(200);
-      expect(receipt.doc.querySelector('h1')?.text).toMatch(/Signing you out/);
-    });
-    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
-  });
+  it.each(['/account/logout', '/account/logout-everywhere'])(
+    'starts them only once the receipt is sent when signing out on the account page (%s)',
+    async (path) => {
+      const { browser } = await sessionWithParticipants();
+      const account = await browser.navigate(`${op.issuer}/account`);
+      expect(account.status).toBe(200);
+      const order = await deliveryOrder(path, async () => {
+        expectReceipt(await browser.submit(account, {}, `form[action$="${path}"]`));
+      });
+      expectPageFirst(order);
+    },
+  );
 
   it('with a valid hint: no prompt, all participants told, redirect with state byte-exact', async () => {
     const { browser, tokens, sid } = await sessionWithParticipants();

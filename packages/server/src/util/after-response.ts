@@ -14,7 +14,7 @@ export type AfterResponse = (work: () => void) => void;
  *
  * Passed by hand rather than found through an AsyncLocalStorage scope: on Node 20 the first such scope turns on
  * promise hooks for the whole process, and every later await of every request pays for them (refresh rotation
- * 5–10 % more main-thread CPU, bench/README.md, tenth session).
+ * 5–23 % more main-thread CPU in three rounds, bench/README.md, tenth session).
  */
 export function afterResponseOf(res: ServerResponse): AfterResponse {
   return (work) => {
