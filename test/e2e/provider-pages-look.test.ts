@@ -207,6 +207,39 @@ describe.skipIf(!enabled)('provider pages as a person sees them', () => {
     });
   }
 
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`signing out another device: the receipt names that device and says this one stays signed in (${scheme})`, async () => {
+      const iphone = await browser.newContext({
+        userAgent:
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1',
+        ignoreHTTPSErrors: true,
+      });
+      const { context, page } = await phone(scheme);
+      try {
+        await signedInAtPortal(await iphone.newPage());
+        await signedInAtPortal(page);
+        await page.goto(`${op.issuer}/account`);
+        const row = page.locator('tr[data-sid]', { hasText: 'Safari on iOS' });
+        await row.getByRole('button', { name: 'Sign out' }).click();
+        await page.locator('body[data-receipt=ready]').waitFor({ state: 'attached', timeout: 20_000 });
+        const title = page.locator('h1#title');
+        expect(await title.isVisible()).toBe(true);
+        expect(await title.innerText()).toBe('Signed out Safari on iOS');
+        const stays = page.locator('[data-adieu=still-signed-in]');
+        expect(await stays.isVisible()).toBe(true);
+        expect(await stays.innerText()).toBe('Alice Example is still signed in in this browser.');
+        await looksRight(page, `receipt-other-device-390-${scheme}`);
+        await page.click('#done-link');
+        await page.waitForURL(`${op.issuer}/account`);
+        expect(await page.locator('tr[data-sid]', { hasText: 'Safari on iOS' }).count()).toBe(0);
+        expect(await page.locator('tr[data-sid]', { hasText: 'This device' }).isVisible()).toBe(true);
+      } finally {
+        await context.close();
+        await iphone.close();
+      }
+    });
+  }
+
   it('"Continuing as …" goes on by itself, with scripts or without; "Use another account" is the sign-in page', async () => {
     for (const javaScriptEnabled of [true, false]) {
       const context = await browser.newContext({ ignoreHTTPSErrors: true, javaScriptEnabled });

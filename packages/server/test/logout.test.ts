@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, generateKeyPair, UnsecuredJWT } from 'jose';
 import { parse } from 'node-html-parser';
@@ -7,6 +6,7 @@ import { parseConfig } from '../src/config/load.js';
 import { BrowserSession, type Page } from '../../../test/support/browser-session.js';
 import { authorizationRequest, authorize, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, verifyLogoutToken, type Receiver } from '../../../test/support/receivers.js';
+import { deliveryOrder, expectPageFirst } from '../../../test/support/delivery-order.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
 const ADMIN_SECRET = 'admin-secret-0123456789abcdef';
@@ -90,37 +90,11 @@ async function finishReceipt(browser: BrowserSession, page: Page) {
 }
 
 describe('RP-initiated logout (end_session)', () => {
-  /**
-   * The order seen inside the provider: its response to `path` finishing, and the outbox being kicked, while
-   * `act` signs out through that page.
-   */
-  async function deliveryOrder(path: string, act: () => Promise<void>): Promise<string[]> {
-    const order: string[] = [];
-    const outbox = op.provider.outbox;
-    const kick = outbox.kick;
-    outbox.kick = () => {
-      order.push('deliveries started');
-      kick.call(outbox);
-    };
-    const watch = (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url?.startsWith(path)) res.once('finish', () => order.push('page sent'));
-    };
-    op.app.server.on('request', watch);
-    try {
-      await act();
+  /** The deliveries of a logout through `path`, against the page's answer (all three apps are told). */
+  const orderOf = (path: string, act: () => Promise<void>) =>
+    deliveryOrder(op, path, act, async () => {
       for (const n of names) await receivers[n]!.waitFor(1);
-    } finally {
-      outbox.kick = kick;
-      op.app.server.off('request', watch);
-    }
-    return order;
-  }
-
-  /** The page was sent, and only then were the deliveries started. */
-  function expectPageFirst(order: string[]) {
-    expect(order.indexOf('page sent')).toBeGreaterThanOrEqual(0);
-    expect(order.indexOf('page sent')).toBeLessThan(order.indexOf('deliveries started'));
-  }
+    });
 
   /** A logout form's answer: the receipt page. */
   function expectReceipt(receipt: Page) {
@@ -130,14 +104,13 @@ describe('RP-initiated logout (end_session)', () => {
 
   it('starts the back-channel deliveries only once the end_session page has been sent', async () => {
     const { browser, tokens } = await sessionWithParticipants();
-    const order = await deliveryOrder('/end_session', async () => {
+    const order = await orderOf('/end_session', async () => {
       const url = oidc.buildEndSessionUrl(await rp('portal'), {
         id_token_hint: tokens.portal!.id_token!,
         post_logout_redirect_uri: home('portal'),
       });
       expect((await browser.navigate(url.href)).status).toBe(200);
     });
-    expect(order).toContain('deliveries started');
     expectPageFirst(order);
   });
 
@@ -145,7 +118,7 @@ describe('RP-initiated logout (end_session)', () => {
     const { browser } = await sessionWithParticipants();
     const confirm = await browser.navigate(endSessionUrl({}));
     expect(confirm.status).toBe(200);
-    const order = await deliveryOrder('/end_session/confirm', async () => {
+    const order = await orderOf('/end_session/confirm', async () => {
       expectReceipt(await browser.submit(confirm, { confirm: 'yes' }));
     });
     expectPageFirst(order);
@@ -157,12 +130,37 @@ describe('RP-initiated logout (end_session)', () => {
       const { browser } = await sessionWithParticipants();
       const account = await browser.navigate(`${op.issuer}/account`);
       expect(account.status).toBe(200);
-      const order = await deliveryOrder(path, async () => {
+      const order = await orderOf(path, async () => {
         expectReceipt(await browser.submit(account, {}, `form[action$="${path}"]`));
       });
       expectPageFirst(order);
     },
   );
+
+  it('starts them only once the receipt is sent when signing out another device on the account page', async () => {
+    const { sid } = await sessionWithParticipants();
+    const here = new BrowserSession();
+    await signIn(await rp('portal'), here, cb('portal'), ALICE);
+    const account = await here.navigate(`${op.issuer}/account`);
+    expect(account.status).toBe(200);
+    const path = '/account/sessions/logout';
+    const order = await orderOf(path, async () => {
+      const receipt = await here.submit(account, { sid }, `form[action$="${path}"]`);
+      expect(receipt.status).toBe(200);
+      // That device's sign-in ends; this one stays, and the receipt does not say "you".
+      expect(receipt.doc.querySelector('h1')?.text).toBe('Signing out adieu-tests…');
+      expect(receipt.doc.querySelector('#summary')?.text.trim()).toBe(
+        'That sign-in has ended. Telling its apps now.',
+      );
+      expect(receipt.doc.querySelector('[data-adieu=still-signed-in]')?.text).toBe(
+        'You stay signed in on this device.',
+      );
+      expect(JSON.parse(receipt.doc.querySelector('#adieu-logout')!.text).doneTitle).toBe(
+        'Signed out adieu-tests',
+      );
+    });
+    expectPageFirst(order);
+  });
 
   it('with a valid hint: no prompt, all participants told, redirect with state byte-exact', async () => {
     const { browser, tokens, sid } = await sessionWithParticipants();

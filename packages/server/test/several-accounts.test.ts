@@ -9,6 +9,7 @@ import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, authorize, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
+import { deliveryOrder, expectPageFirst } from '../../../test/support/delivery-order.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
 const BOB = { username: 'bob', password: 'bob-password' };
@@ -414,6 +415,21 @@ describe('several accounts in one browser', () => {
     expect(await live(second.bob.sid)).toBe(false);
     expect(await silent(second.browser, 'portal')).toEqual({ error: 'login_required' });
   });
+  it('one account signed out on /account: its deliveries start only once the receipt is sent', async () => {
+    const { browser, alice } = await aliceAndBob();
+    const page = await browser.navigate(`${op.issuer}/account`);
+    const order = await deliveryOrder(
+      op,
+      '/account/accounts/logout',
+      async () => {
+        const receipt = await browser.submit(page, {}, 'li[data-account=alice] form');
+        expect(receipt.status).toBe(200);
+      },
+      () => told('portal', alice.sid),
+    );
+    expectPageFirst(order);
+  });
+
   it('/account lists every account of this browser with its apps; each signs out alone (CSRF-protected)', async () => {
     const { browser, alice, bob } = await aliceAndBob();
     const page = await browser.navigate(`${op.issuer}/account`);

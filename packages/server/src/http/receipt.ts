@@ -80,6 +80,11 @@ export async function sendReceipt(
   // is still signed in here.
   const staying = stayingAccounts?.length ? await accountNames(ctx, stayingAccounts) : [];
   const account = staying.length && sections.length === 1 ? accountName(sections[0]!.report.user) : undefined;
+  // Another device's sign-in ended from here: the person stays signed in on this one, so "you" would be untrue.
+  const device =
+    !input.thisBrowser && !input.logouts.some((l) => l.inThisBrowser)
+      ? (sections[0]!.title ?? 'that device')
+      : undefined;
   const cfg = p.config.logout;
   // The receipt moves on by itself only when there is somewhere to go: back to the app that asked, or to the
   // upstream provider's own sign-out. Otherwise it is the last page, and stays until the person leaves.
@@ -104,9 +109,10 @@ export async function sendReceipt(
       redirectNote: first.redirectNote,
       continues,
       account,
+      device,
       stillSignedIn: stillSignedInText(staying),
       config: {
-        doneTitle: account ? `Signed out ${account}` : 'You are signed out',
+        doneTitle: account ? `Signed out ${account}` : device ? `Signed out ${device}` : 'You are signed out',
         sections: input.logouts.map(({ ended }) => ({
           logoutId: ended.logoutId,
           statusUrl: `${base}/end_session/receipt/${ended.logoutId}?${receiptQuery(ended)}`,

@@ -119,6 +119,8 @@ export interface ReceiptView {
   continues: boolean;
   /** Who was signed out, named when other accounts stay signed in here (issue 19). */
   account?: string | undefined;
+  /** The other device whose sign-in ended (the person stays signed in on this one). */
+  device?: string | undefined;
   /** "Bob is still signed in in this browser.", or empty. */
   stillSignedIn?: string | undefined;
 }
@@ -126,6 +128,15 @@ export interface ReceiptView {
 /** The line naming the accounts that stay signed in here; kept (hidden) when empty so the page can fill it. */
 const stillSignedInLine = (text: string | undefined) =>
   html`<p class="lede" data-adieu="still-signed-in" ${text ? '' : raw('hidden')}>${text ?? ''}</p>`;
+
+/** Whose sign-out the receipt shows: this browser's ("you"), one of its accounts, or another device's. */
+const receiptHeading = (v: ReceiptView) =>
+  v.account ? `Signing out ${v.account}…` : v.device ? `Signing out ${v.device}…` : 'Signing you out…';
+
+const receiptLede = (v: ReceiptView) =>
+  v.device
+    ? 'That sign-in has ended. Telling its apps now.'
+    : `${v.account ? 'This sign-in has ended' : 'Your sign-in has ended'}. Telling your apps now.`;
 
 /**
  * The logout receipt, live: one hidden iframe per front-channel participant, all at once, and the status of
@@ -142,11 +153,10 @@ export function receiptPage(v: ReceiptView): SafeHtml {
     head: html`<noscript
       ><meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}"
     /></noscript>`,
-    body: html`<h1 id="title">${v.account ? `Signing out ${v.account}…` : 'Signing you out…'}</h1>
-      <p class="lede" role="status" aria-live="polite" id="summary">
-        ${v.account ? 'This sign-in has ended' : 'Your sign-in has ended'}. Telling your apps now.
-      </p>
-      ${stillSignedInLine(v.stillSignedIn)} ${redirectNote(v.redirectNote)}
+    body: html`<h1 id="title">${receiptHeading(v)}</h1>
+      <p class="lede" role="status" aria-live="polite" id="summary">${receiptLede(v)}</p>
+      ${stillSignedInLine(v.stillSignedIn || (v.device ? 'You stay signed in on this device.' : undefined))}
+      ${redirectNote(v.redirectNote)}
       ${v.sections.map(
         (s) =>
           html`<section data-logout="${s.logoutId}">
