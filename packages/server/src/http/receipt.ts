@@ -80,9 +80,9 @@ export async function sendReceipt(
   // is still signed in here.
   const staying = stayingAccounts?.length ? await accountNames(ctx, stayingAccounts) : [];
   const account = staying.length && sections.length === 1 ? accountName(sections[0]!.report.user) : undefined;
-  // Another device's sign-in ended from here: the person stays signed in on this one, so "you" would be untrue.
+  // One other device's sign-in ended from here: the person stays signed in on this one, so "you" would be untrue.
   const device =
-    !input.thisBrowser && !input.logouts.some((l) => l.inThisBrowser)
+    sections.length === 1 && !input.thisBrowser && !input.logouts[0]!.inThisBrowser
       ? (sections[0]!.title ?? 'that device')
       : undefined;
   const cfg = p.config.logout;
@@ -112,7 +112,7 @@ export async function sendReceipt(
       device,
       stillSignedIn: stillSignedInText(staying),
       config: {
-        doneTitle: account ? `Signed out ${account}` : device ? `Signed out ${device}` : 'You are signed out',
+        doneTitle: account || device ? `Signed out ${account || device}` : 'You are signed out',
         sections: input.logouts.map(({ ended }) => ({
           logoutId: ended.logoutId,
           statusUrl: `${base}/end_session/receipt/${ended.logoutId}?${receiptQuery(ended)}`,

@@ -129,9 +129,11 @@ export interface ReceiptView {
 const stillSignedInLine = (text: string | undefined) =>
   html`<p class="lede" data-adieu="still-signed-in" ${text ? '' : raw('hidden')}>${text ?? ''}</p>`;
 
-/** Whose sign-out the receipt shows: this browser's ("you"), one of its accounts, or another device's. */
-const receiptHeading = (v: ReceiptView) =>
-  v.account ? `Signing out ${v.account}…` : v.device ? `Signing out ${v.device}…` : 'Signing you out…';
+/** Whose sign-out the receipt shows: one of this browser's accounts or another device, by name; else "you". */
+const receiptHeading = (v: ReceiptView) => {
+  const named = v.account || v.device;
+  return named ? `Signing out ${named}…` : 'Signing you out…';
+};
 
 const receiptLede = (v: ReceiptView) =>
   v.device
