@@ -10,6 +10,7 @@ import {
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { nameStatements } from './named-statements.js';
+import { PgDirect, registerPgDirect } from './pg-direct.js';
 import { DirectSqliteDialect, registerDirect, SqliteDirect } from './sqlite-direct.js';
 import { SqliteCheckpointer, type CheckpointerOptions } from './sqlite-checkpointer.js';
 import { mkdirSync } from 'node:fs';
@@ -51,6 +52,8 @@ export interface ConnectOptions {
 }
 
 const INT8_OID = 20;
+/** BIGINT columns hold epoch milliseconds, well inside Number's exact range. */
+const parseInt8 = (v: string): number => Number(v);
 
 /**
  * Open the database named by a `sqlite:<file>` or `postgres://` URL. On PostgreSQL, `?schema=NAME` selects (and
@@ -110,12 +113,10 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
     // A host that drops packets must not hang a request (or the start) forever.
     connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
-    // BIGINT columns hold epoch milliseconds, well inside Number's exact range.
+    // Asked for every column of every result (pg builds a row's parsers per result), so it allocates nothing.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID
-          ? (v: string) => Number(v)
-          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   const stats: QueryStats = { queries: 0 };
@@ -129,7 +130,9 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
     client.on('error', (e) => stats.onConnectionLost?.(e));
     if (prepared) nameStatements(client);
   });
-  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log: counter(stats) });
+  const log = counter(stats);
+  const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log });
+  registerPgDirect(db, new PgDirect(pool, log));
   return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
 }
 

@@ -12,6 +12,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import type { Engine } from './connect.js';
+import { pgDirectFor } from './pg-direct.js';
 import { directFor } from './sqlite-direct.js';
 import type { Database } from './tables.js';
 
@@ -67,12 +68,13 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
   constructor(private readonly build: (db: Kysely<Database>, p: P) => Compilable<R>) {}
 
   /**
-   * Run the query on `db` (the store's connection or a transaction) with these values. On SQLite it runs on the
-   * handle directly (store/sqlite-direct.ts), elsewhere through Kysely.
+   * Run the query on `db` (the store's connection or a transaction) with these values, past Kysely's executor
+   * where the store has a direct runner: on SQLite on the handle (store/sqlite-direct.ts), on PostgreSQL on a
+   * pooled client when `db` is no transaction (store/pg-direct.ts).
    */
   execute(db: Kysely<Database>, engine: Engine, values: P): Promise<QueryResult<R>> {
     const query = this.bind(engine, values);
-    const direct = engine === 'sqlite' ? directFor(db) : undefined;
+    const direct = engine === 'sqlite' ? directFor(db) : pgDirectFor(db);
     return direct ? direct.execute(db, query) : db.executeQuery<R>(query);
   }
 
