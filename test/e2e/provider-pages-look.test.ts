@@ -227,7 +227,7 @@ describe.skipIf(!enabled)('provider pages as a person sees them', () => {
         expect(await title.innerText()).toBe('Signed out Safari on iOS');
         const stays = page.locator('[data-adieu=still-signed-in]');
         expect(await stays.isVisible()).toBe(true);
-        expect(await stays.innerText()).toBe('Alice Example is still signed in in this browser.');
+        expect(await stays.innerText()).toBe('Alice Example is still signed in on this browser.');
         await looksRight(page, `receipt-other-device-390-${scheme}`);
         await page.click('#done-link');
         await page.waitForURL(`${op.issuer}/account`);

@@ -245,7 +245,7 @@ describe.runIf(run).each(COOKIE_MODES)('several accounts in one browser, third-p
         expect(await s.tab.locator('h1').innerText()).toBe('Signed out Alice');
         const staying = s.tab.locator('[data-adieu=still-signed-in]');
         expect(await staying.isVisible()).toBe(true);
-        expect(await staying.innerText()).toBe('Bob is still signed in in this browser.');
+        expect(await staying.innerText()).toBe('Bob is still signed in on this browser.');
         for (const width of [390, 1280]) {
           for (const colorScheme of ['light', 'dark'] as const) {
             await s.tab.setViewportSize({ width, height: 800 });

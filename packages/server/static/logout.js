@@ -135,7 +135,7 @@
       : 'No applications had used this sign-in.';
   }
 
-  /** Who is still signed in in this browser, as the provider says now (another tab may have changed it). */
+  /** Who is still signed in on this browser, as the provider says now (another tab may have changed it). */
   function stillSignedIn(r) {
     var line = document.querySelector('[data-adieu="still-signed-in"]');
     if (!line || !r) return;

@@ -343,14 +343,14 @@ describe('several accounts in one browser', () => {
 
     const first = await receiptOf({ logout_hint: alice.claims.login_hint as string, client_id: 'portal' });
     expect(first.page.doc.querySelector('h1')!.text).toBe('Signing out alice…');
-    expect(line(first.page)).toBe('bob is still signed in in this browser.');
+    expect(line(first.page)).toBe('bob is still signed in on this browser.');
     expect(first.cfg.doneTitle).toBe('Signed out alice');
     expect(first.json).toMatchObject({
       account: 'alice',
-      still_signed_in: { accounts: ['bob'], text: 'bob is still signed in in this browser.' },
+      still_signed_in: { accounts: ['bob'], text: 'bob is still signed in on this browser.' },
     });
     expect(first.done.doc.querySelector('h1')!.text).toBe('Signed out alice');
-    expect(line(first.done)).toBe('bob is still signed in in this browser.');
+    expect(line(first.done)).toBe('bob is still signed in on this browser.');
     expect(await live(bob.sid)).toBe(true);
 
     // Bob signs out too: nobody is left, and the receipt says so the way it always did.

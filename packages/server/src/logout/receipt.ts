@@ -25,7 +25,7 @@ export interface ReceiptJson {
   /** Whose sign-in this logout ended (the account's display name), when it was a person's. */
   account?: string | undefined;
   /**
-   * The accounts still signed in in the browser asking (issue 19), read when asked, and the sentence the page
+   * The accounts still signed in on the browser asking (issue 19), read when asked, and the sentence the page
    * shows for them. Absent when none is left.
    */
   still_signed_in?: { accounts: string[]; text: string } | undefined;

@@ -68,7 +68,7 @@ export function stillSignedInText(names: readonly string[]): string {
   if (names.length === 0) return '';
   const list =
     names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]!}`;
-  return `${list} ${names.length === 1 ? 'is' : 'are'} still signed in in this browser.`;
+  return `${list} ${names.length === 1 ? 'is' : 'are'} still signed in on this browser.`;
 }
 
 /** How the receipt names the account a logout signed out: its display name, else its username. */

@@ -121,7 +121,7 @@ export interface ReceiptView {
   account?: string | undefined;
   /** The other device whose sign-in ended (the person stays signed in on this one). */
   device?: string | undefined;
-  /** "Bob is still signed in in this browser.", or empty. */
+  /** "Bob is still signed in on this browser.", or empty. */
   stillSignedIn?: string | undefined;
 }
 
