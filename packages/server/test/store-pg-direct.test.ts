@@ -10,29 +10,13 @@ import { connect, type Connection } from '../src/store/connect.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { pgDirectFor } from '../src/store/pg-direct.js';
 import { RefreshTokensRepo, type RefreshTokenRow } from '../src/store/repos/refresh-tokens.js';
+import { refreshTokenRow } from './support/rows.js';
 import { testDatabase } from '../src/testing/index.js';
 import { hasPostgres } from '../../../test/support/env.js';
 
 const postgres = hasPostgres();
 const now = Date.now();
-const token = (digest: string): RefreshTokenRow => ({
-  token_digest: digest,
-  family_id: 'family',
-  client_id: 'app',
-  user_id: 'user',
-  sid: null,
-  scope: 'openid offline_access',
-  offline: true,
-  auth_time: Math.floor(now / 1000),
-  created_at: now,
-  expires_at: now + 3_600_000,
-  used_at: null,
-  revoked_at: null,
-  revoke_reason: null,
-  access_jti: null,
-  access_expires_at: null,
-  amr: null,
-});
+const token = (digest: string): RefreshTokenRow => refreshTokenRow(digest, now);
 
 describe.skipIf(!postgres)(
   'PostgreSQL: hot statements run on a pooled client, as Kysely would run them',

@@ -5,27 +5,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect, type Connection } from '../../../src/store/connect.js';
 import { migrateToLatest } from '../../../src/store/migrations.js';
 import { RefreshTokensRepo, type RefreshTokenRow } from '../../../src/store/repos/refresh-tokens.js';
+import { refreshTokenRow } from '../../support/rows.js';
 import { directFor } from '../../../src/store/sqlite-direct.js';
 
 const now = Date.now();
-const token = (digest: string): RefreshTokenRow => ({
-  token_digest: digest,
-  family_id: 'family',
-  client_id: 'app',
-  user_id: 'user',
-  sid: null,
-  scope: 'openid offline_access',
-  offline: true,
-  auth_time: Math.floor(now / 1000),
-  created_at: now,
-  expires_at: now + 3_600_000,
-  used_at: null,
-  revoked_at: null,
-  revoke_reason: null,
-  access_jti: null,
-  access_expires_at: null,
-  amr: null,
-});
+const token = (digest: string): RefreshTokenRow => refreshTokenRow(digest, now);
 
 /** Resolves when told to; a Kysely transaction waits on it while it holds the connection. */
 function gate(): { open: () => void; opened: Promise<void> } {
