@@ -96,14 +96,14 @@ try {
     queries.plain.push(plain(`token-${i}`));
   }
   const variants = {
-    direct: (i) => direct.execute(c.db, queries.joined[i % TOKENS]),
+    direct: (i) => direct.execute(queries.joined[i % TOKENS]),
     kysely: (i) => c.db.executeQuery(queries.joined[i % TOKENS]),
-    joined: (i) => direct.execute(c.db, queries.joined[i % TOKENS]),
-    plain: (i) => direct.execute(c.db, queries.plain[i % TOKENS]),
+    joined: (i) => direct.execute(queries.joined[i % TOKENS]),
+    plain: (i) => direct.execute(queries.plain[i % TOKENS]),
     ...(s
       ? {
-          socket: (i) => pgDirectFor(s.db).execute(s.db, queries.joined[i % TOKENS]),
-          tcp: (i) => direct.execute(c.db, queries.joined[i % TOKENS]),
+          socket: (i) => pgDirectFor(s.db).execute(queries.joined[i % TOKENS]),
+          tcp: (i) => direct.execute(queries.joined[i % TOKENS]),
         }
       : {}),
   };

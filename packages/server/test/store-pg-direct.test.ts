@@ -4,11 +4,12 @@
  * logged, errors thrown with their SQLSTATE and logged, the client back in the pool and usable afterwards, and
  * inside a transaction the statement is the transaction's.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LogEvent } from 'kysely';
 import { connect, type Connection } from '../src/store/connect.js';
 import { migrateToLatest } from '../src/store/migrations.js';
-import { pgDirectFor } from '../src/store/pg-direct.js';
+import { PgDirect, pgDirectFor } from '../src/store/pg-direct.js';
+import { Store } from '../src/store/store.js';
 import { RefreshTokensRepo, type RefreshTokenRow } from '../src/store/repos/refresh-tokens.js';
 import { refreshTokenRow } from './support/rows.js';
 import { testDatabase } from '../src/testing/index.js';
@@ -39,7 +40,9 @@ describe.skipIf(!postgres)(
 
     it('is used for the store’s connection, counts and logs every statement, and reports rows changed', async () => {
       expect(pgDirectFor(conn.db)).toBeDefined();
-      await conn.db.transaction().execute(async (trx) => expect(pgDirectFor(trx)).toBe(pgDirectFor(conn.db)));
+      // A transaction or a pinned connection holds its own client: its statements must run there, through Kysely.
+      await conn.db.transaction().execute(async (trx) => expect(pgDirectFor(trx)).toBeUndefined());
+      await conn.db.connection().execute(async (pinned) => expect(pgDirectFor(pinned)).toBeUndefined());
       const events: LogEvent[] = [];
       conn.stats.onEvent = (e) => events.push(e);
       const before = conn.stats.queries;
@@ -58,6 +61,21 @@ describe.skipIf(!postgres)(
       expect(events.map((e) => e.level)).toEqual(['query', 'query', 'query', 'query', 'query']);
       expect(events[0]!.query.sql).toMatch(/^insert into "refresh_tokens"/);
       expect(events.every((e) => e.queryDurationMillis >= 0)).toBe(true);
+    });
+
+    it('the store the provider opens sends its hot statements through it', async () => {
+      const database = testDatabase('postgres');
+      const store = await Store.open(database.url);
+      const run = vi.spyOn(PgDirect.prototype, 'execute');
+      try {
+        await store.tokens.insertRefresh(token('via-store'));
+        expect(await store.tokens.findRefreshWithSession('via-store')).toMatchObject({ session: undefined });
+        expect(run).toHaveBeenCalledTimes(2);
+      } finally {
+        run.mockRestore();
+        await store.close();
+        await database.cleanup();
+      }
     });
 
     it('a failing statement rejects with its SQLSTATE, is logged as an error, and gives its client back usable', async () => {

@@ -8,11 +8,11 @@ const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
 /**
  * The hot paths' single statements on PostgreSQL without Kysely's executor: a pooled client, one query, the
  * client back. Kysely's executor wraps the same three steps in its connection provider, driver and connection
- * objects and their promises; per statement that costs about as much main-thread time as the pool itself, and
- * the token endpoint's flows are one or two statements each (bench/README.md).
+ * objects and their promises: about 6 µs of CPU of a statement's 60–90, on flows of two to four statements
+ * (bench/README.md, bench/tools/pg-statement-cpu.mjs).
  *
- * Only statements outside a transaction run here: inside one, the transaction holds its own client, and the
- * query goes through Kysely as always. Queries are compiled by Kysely (store/prepared-query.ts); only their
+ * Only statements on the store's own Kysely run here: a transaction (or a pinned connection) holds its own client,
+ * and its queries go through Kysely as always. Queries are compiled by Kysely (store/prepared-query.ts); only their
  * execution is done here, with the same results, errors and log events as Kysely's PostgreSQL driver, and through
  * the same pool, so named statements (store/named-statements.ts) and lost-connection handling apply unchanged.
  */
@@ -22,12 +22,8 @@ export class PgDirect {
     private readonly log: (event: LogEvent) => void,
   ) {}
 
-  /** Run one compiled query on `db` (the store's connection or a transaction of it). */
-  execute<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
-    return db.isTransaction ? db.executeQuery(query) : this.run(query);
-  }
-
-  private async run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  /** Run one compiled query on a pooled client (for the store's own Kysely: see {@link pgDirectFor}). */
+  async execute<R>(query: CompiledQuery<R>): Promise<QueryResult<R>> {
     const client = await this.pool.connect();
     const started = performance.now();
     try {
@@ -48,14 +44,18 @@ export class PgDirect {
   }
 }
 
-/** The direct runner of each PostgreSQL store, found from any Kysely of it (its transactions share the adapter). */
+/**
+ * The direct runner of each PostgreSQL store, by the executor of the store's own Kysely. A transaction, a pinned
+ * connection (`db.connection()`) or a Kysely with plugins has an executor of its own and finds none: its statements
+ * belong on the client it holds, so they go through Kysely.
+ */
 const directs = new WeakMap<object, PgDirect>();
 
 export function registerPgDirect(db: Kysely<Database>, direct: PgDirect): void {
-  directs.set(db.getExecutor().adapter, direct);
+  directs.set(db.getExecutor(), direct);
 }
 
-/** The direct runner of `db`'s store, or undefined (SQLite, or a Kysely not opened by connect()). */
+/** The direct runner for `db`, or undefined (SQLite, a transaction or pinned connection, or not from connect()). */
 export function pgDirectFor(db: Kysely<Database>): PgDirect | undefined {
-  return directs.get(db.getExecutor().adapter);
+  return directs.get(db.getExecutor());
 }

@@ -70,12 +70,18 @@ export class PreparedQuery<P extends Record<string, unknown>, R> {
   /**
    * Run the query on `db` (the store's connection or a transaction) with these values, past Kysely's executor
    * where the store has a direct runner: on SQLite on the handle (store/sqlite-direct.ts), on PostgreSQL on a
-   * pooled client when `db` is no transaction (store/pg-direct.ts).
+   * pooled client when `db` is the store's own Kysely, not a transaction (store/pg-direct.ts).
    */
   execute(db: Kysely<Database>, engine: Engine, values: P): Promise<QueryResult<R>> {
     const query = this.bind(engine, values);
-    const direct = engine === 'sqlite' ? directFor(db) : pgDirectFor(db);
-    return direct ? direct.execute(db, query) : db.executeQuery<R>(query);
+    if (engine === 'sqlite') {
+      const direct = directFor(db);
+      if (direct) return direct.execute(db, query);
+    } else {
+      const direct = pgDirectFor(db);
+      if (direct) return direct.execute(query);
+    }
+    return db.executeQuery<R>(query);
   }
 
   /** The compiled query of `engine` with these values bound, ready to run (inside SqliteDirect.transaction). */
