@@ -5,11 +5,11 @@
  * - `joined` against `plain`: that read (33 columns) against the token alone (16 columns), both direct: what each
  *   column a row carries costs the driver.
  * - with PG_SOCKET_DIR set (say /var/run/postgresql), `socket` against `tcp`: that read over the server's Unix
- *   socket against over the URL's TCP connection (`tcp`, the same as `direct`).
+ *   socket against over the URL's TCP connection.
  * Rounds of 4,000 statements from 16 concurrent callers, each pair back to back; the median of the differences.
  * Pin it to one core (`taskset -c 1`) so the database server runs elsewhere; the numbers are the client's CPU only.
  *
- *   npm run build && DATABASE_URL=postgres://… [PG_SOCKET_DIR=/var/run/postgresql] \
+ *   npm run build && DATABASE_URL=postgres://… [PG_SOCKET_DIR=/var/run/postgresql] [ROUNDS=30] \
  *     taskset -c 1 node bench/tools/pg-statement-cpu.mjs
  */
 import { connect } from '../../packages/server/dist/store/connect.js';
@@ -20,7 +20,7 @@ import { joinedSessionColumns } from '../../packages/server/dist/store/repos/ses
 import { testDatabase } from '../../packages/server/dist/testing/index.js';
 
 if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a PostgreSQL URL) is required');
-const ROUNDS = 30;
+const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const STATEMENTS = 4_000;
 const CALLERS = 16;
 const TOKENS = 100;
@@ -95,21 +95,20 @@ try {
     queries.joined.push(joined(`token-${i}`));
     queries.plain.push(plain(`token-${i}`));
   }
-  const variants = {
-    direct: (i) => direct.execute(queries.joined[i % TOKENS]),
-    kysely: (i) => c.db.executeQuery(queries.joined[i % TOKENS]),
-    joined: (i) => direct.execute(queries.joined[i % TOKENS]),
-    plain: (i) => direct.execute(queries.plain[i % TOKENS]),
+  const overTcp = (i) => direct.execute(queries.joined[i % TOKENS]);
+  // Each comparison: a name for the difference, and its two sides (a side may be the same run as in another pair).
+  const pairs = [
+    { a: ['direct', overTcp], b: ['kysely', (i) => c.db.executeQuery(queries.joined[i % TOKENS])] },
+    { a: ['joined', overTcp], b: ['plain', (i) => direct.execute(queries.plain[i % TOKENS])] },
     ...(s
-      ? {
-          socket: (i) => pgDirectFor(s.db).execute(queries.joined[i % TOKENS]),
-          tcp: (i) => direct.execute(queries.joined[i % TOKENS]),
-        }
-      : {}),
-  };
-  for (const run of Object.values(variants)) {
-    const { rows } = await run(7);
-    if (rows.length !== 1) throw new Error('the probe read found no row');
+      ? [{ a: ['socket', (i) => pgDirectFor(s.db).execute(queries.joined[i % TOKENS])], b: ['tcp', overTcp] }]
+      : []),
+  ];
+  for (const { a, b } of pairs) {
+    for (const [, run] of [a, b]) {
+      const { rows } = await run(7);
+      if (rows.length !== 1) throw new Error('the probe read found no row');
+    }
   }
 
   const perStatement = async (run) => {
@@ -122,23 +121,26 @@ try {
     const used = process.cpuUsage(start);
     return (used.user + used.system) / STATEMENTS;
   };
-  const pairs = [['direct', 'kysely'], ['joined', 'plain'], ...(s ? [['socket', 'tcp']] : [])];
-  const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const samples = pairs.map(() => ({ a: [], b: [] }));
   for (let r = 0; r < ROUNDS; r++) {
     // Each pair back to back, its order alternating, so neither side always runs on a warmer or busier machine or
     // pays the other's garbage.
-    for (const pair of pairs) {
-      for (const name of r % 2 ? pair : [...pair].reverse())
-        samples[name].push(await perStatement(variants[name]));
+    for (const [k, pair] of pairs.entries()) {
+      for (const side of r % 2 ? ['a', 'b'] : ['b', 'a']) {
+        samples[k][side].push(await perStatement(pair[side][1]));
+      }
     }
   }
   const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
   console.log(`CPU of this process per statement (µs; ${ROUNDS} rounds of ${STATEMENTS}; median, min):`);
-  for (const [a, b] of pairs) {
+  for (const [k, { a, b }] of pairs.entries()) {
+    const { a: as, b: bs } = samples[k];
     // The difference within each round, whose machine state both sides shared, is steadier than two medians.
-    const diffs = samples[a].map((v, i) => v - samples[b][i]);
-    const row = (n) => `${n} ${median(samples[n]).toFixed(1)}, ${Math.min(...samples[n]).toFixed(1)}`;
-    console.log(`  ${row(a)} | ${row(b)} | ${a} − ${b} per round: median ${median(diffs).toFixed(1)}`);
+    const diffs = as.map((v, i) => v - bs[i]);
+    const row = (name, values) => `${name} ${median(values).toFixed(1)}, ${Math.min(...values).toFixed(1)}`;
+    console.log(
+      `  ${row(a[0], as)} | ${row(b[0], bs)} | ${a[0]} − ${b[0]} per round: median ${median(diffs).toFixed(1)}`,
+    );
   }
 } finally {
   await s?.db.destroy();

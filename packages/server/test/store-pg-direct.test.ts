@@ -89,6 +89,9 @@ describe.skipIf(!postgres)(
       }
       conn.stats.onEvent = undefined;
       expect(errors).toHaveLength(3);
+      // Its stack names who asked (pg adds the awaiting callers, as Kysely's driver would), not only pg's reader.
+      const failed = await tokens.insertRefresh(token('dup')).catch((e: Error) => e);
+      expect((failed as Error).stack).toMatch(/RefreshTokensRepo\.insertRefresh/);
       // The same clients serve on: none was closed for a constraint violation, none is left checked out.
       expect(pool.totalCount).toBe(clients);
       expect(pool.idleCount).toBe(pool.totalCount);
