@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   SignJWT,
   jwtVerify,
@@ -19,7 +19,7 @@ export { LOGOUT_EVENT } from '../logout/logout-token.js';
  * SHA-256).
  */
 export function leftHalfHash(value: string): string {
-  const full = createHash('sha256').update(value, 'ascii').digest();
+  const full = hash('sha256', value, 'buffer');
   return full.subarray(0, full.length / 2).toString('base64url');
 }
 

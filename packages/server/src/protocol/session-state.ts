@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { randomToken } from '../util/crypto.js';
 
 /**
@@ -13,6 +13,5 @@ export function sessionState(
   salt = randomToken(8),
 ) {
   const origin = new URL(redirectUri).origin;
-  const hash = createHash('sha256').update(`${clientId} ${origin} ${browserState} ${salt}`).digest('hex');
-  return `${hash}.${salt}`;
+  return `${hash('sha256', `${clientId} ${origin} ${browserState} ${salt}`, 'hex')}.${salt}`;
 }

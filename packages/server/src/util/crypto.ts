@@ -1,4 +1,4 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Random bytes from the CSPRNG, drawn 4 KiB at a time and handed out in order, each byte once: one call into
@@ -20,9 +20,12 @@ export function randomToken(bytes = 32): string {
   return token;
 }
 
-/** SHA-256 of a high-entropy secret, base64url. Stored instead of the secret itself (cookies, codes, tokens). */
+/**
+ * SHA-256 of a high-entropy secret, base64url. Stored instead of the secret itself (cookies, codes, tokens).
+ * `hash` is the one-shot form: no Hash stream object per call, which a token request makes several of.
+ */
 export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 /** Compare two strings without leaking where they differ. */
