@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { html, type SafeHtml } from '../../views/html.js';
 import { consoleMessagePage, consolePage } from '../../views/admin/layout.js';
@@ -9,6 +8,7 @@ import { ApiError, FLASH, type ConsoleContext } from '../../admin/console-types.
 import { CONSOLE_CLIENT_ID, authenticateAdmin } from '../../admin/admin-auth.js';
 import { ensureConsoleClient } from '../../admin/console-client.js';
 import { OAuthError } from '../../protocol/errors.js';
+import { s256Challenge } from '../../protocol/pkce.js';
 import { randomToken, safeEqual } from '../../util/crypto.js';
 import type { ConsoleLogin, ConsoleSession } from '../../admin/console-sessions.js';
 import { sendPage, type HttpContext } from '../context.js';
@@ -60,7 +60,7 @@ export async function adminConsoleRoutes(app: FastifyInstance, ctx: HttpContext)
       scope: 'openid profile admin',
       state: payload.state,
       nonce: payload.nonce,
-      code_challenge: createHash('sha256').update(payload.verifier).digest('base64url'),
+      code_challenge: s256Challenge(payload.verifier),
       code_challenge_method: 'S256',
     });
     return reply.setCookie(LOGIN_COOKIE, id, cookie(LOGIN_TTL)).redirect(`${base}/authorize?${q}`, 303);

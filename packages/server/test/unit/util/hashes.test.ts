@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { leftHalfHash } from '../../../src/protocol/jwt.js';
-import { verifyPkce } from '../../../src/protocol/pkce.js';
+import { s256Challenge, verifyPkce } from '../../../src/protocol/pkce.js';
 import { sessionState } from '../../../src/protocol/session-state.js';
 import { digest } from '../../../src/util/crypto.js';
 
@@ -11,6 +11,7 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 describe('SHA-256 values on the wire and in the store', () => {
   it('PKCE S256: the RFC 7636 appendix B pair matches, a changed verifier does not', () => {
     const verifier = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    expect(s256Challenge(verifier)).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
     expect(verifyPkce(verifier, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')).toBe(true);
     expect(verifyPkce(`${verifier.slice(0, -1)}j`, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM')).toBe(
       false,
