@@ -185,6 +185,18 @@ describe('faults at start', () => {
     expect(r.stderr).not.toContain('secret-pw');
   });
 
+  it('a bad pool setting in a PostgreSQL URL: one line naming it, exit code 78, before any connection', async () => {
+    const port = await freePort();
+    const r = await adieu(['start'], {
+      ADIEU_ISSUER: 'http://localhost:9',
+      ADIEU_DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/adieu?pool_max=many`,
+    });
+    expect(r.code).toBe(78);
+    expect(r.stderr.trim()).toBe(
+      'adieu: database: pool_max must be an integer from 1 to 1000 (got "many") (check "database" in the config (or ADIEU_DATABASE_URL))',
+    );
+  });
+
   it('a taken port: one line naming the port and how to change it, exit code 78', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));

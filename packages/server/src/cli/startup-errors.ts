@@ -1,6 +1,7 @@
 import { ConfigError } from '../config/errors.js';
 import { PortInUseError } from '../http/listen.js';
 import { SchemaBehindError, SchemaTooNewError } from '../store/migrations.js';
+import { DatabaseUrlError } from '../store/connect.js';
 import { KeyEncryptionError } from '../keys/key-encryption.js';
 
 /**
@@ -39,6 +40,8 @@ export function explainStartupError(e: unknown, databaseUrl: string | undefined)
   const where = databaseUrl ? describeDatabase(databaseUrl) : 'the database';
   const code = String(err?.code ?? '');
   const setting = 'check "database" in the config (or ADIEU_DATABASE_URL)';
+  if (e instanceof DatabaseUrlError)
+    return new CliError(`${e.message} (${setting})`, EXIT.config, { cause: e });
   if (code === 'ECONNREFUSED' || code === '57P03' || /^Connection terminated/.test(err?.message ?? ''))
     return new CliError(
       `cannot connect to ${where}: connection refused. Is PostgreSQL running? (${setting})`,

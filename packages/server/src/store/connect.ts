@@ -19,6 +19,11 @@ import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** A setting in the database URL is wrong (a schema name, a pool size): the operator's to fix, not a retry's. */
+export class DatabaseUrlError extends Error {
+  override name = 'DatabaseUrlError';
+}
+
 /** Queries sent to the database by this process (benchmarks report queries per flow). */
 export interface QueryStats {
   queries: number;
@@ -57,7 +62,9 @@ const parseInt8 = (v: string): number => Number(v);
 
 /**
  * Open the database named by a `sqlite:<file>` or `postgres://` URL. On PostgreSQL, `?schema=NAME` selects (and
- * creates) a schema, which lets tests and several deployments share one database without stepping on each other.
+ * creates) a schema, which lets tests and several deployments share one database without stepping on each other;
+ * `?pool_max=N` (default 10) and `?pool_idle_timeout=SECONDS` (default 10, 0 for ever) size the pool, and
+ * `?prepared_statements=off` sends statements unnamed (store/named-statements.ts).
  */
 export async function connect(databaseUrl: string, options: ConnectOptions = {}): Promise<Connection> {
   if (databaseUrl.startsWith('sqlite:')) {
@@ -88,11 +95,12 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
   }
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema') ?? undefined;
-  url.searchParams.delete('schema');
   const prepared = url.searchParams.get('prepared_statements') !== 'off';
-  url.searchParams.delete('prepared_statements');
+  const poolMax = intParam(url, 'pool_max', { min: 1, max: 1000, fallback: 10 });
+  const idleSeconds = intParam(url, 'pool_idle_timeout', { min: 0, max: 86_400, fallback: 10 });
+  for (const name of OWN_URL_SETTINGS) url.searchParams.delete(name);
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new Error('database: schema must be a lower-case SQL identifier');
+    throw new DatabaseUrlError('database: schema must be a lower-case SQL identifier');
   }
   if (schema) {
     const client = new pg.Client({ connectionString: url.toString() });
@@ -109,7 +117,13 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
   }
   const pool = new pg.Pool({
     connectionString: url.toString(),
-    max: 10,
+    max: poolMax,
+    // pg's own default is 10 s. A quiet deployment's next request then pays a fresh backend (catalog caches,
+    // statements parsed and planned again); one that idles often can keep connections longer, 0 for ever.
+    idleTimeoutMillis: idleSeconds * 1000,
+    // Connections kept idle that long are the ones a NAT or firewall drops silently; probes keep them known alive.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 60_000,
     // A host that drops packets must not hang a request (or the start) forever.
     connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
@@ -134,6 +148,32 @@ export async function connect(databaseUrl: string, options: ConnectOptions = {})
   const db = new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }), log });
   registerPgDirect(db, new PgDirect(pool, log));
   return { db, engine: 'postgres', pool, schema: schema ?? 'public', databaseUrl, stats };
+}
+
+/** Settings of ours in a PostgreSQL URL, taken out before it reaches pg, whose own settings share the query. */
+const OWN_URL_SETTINGS = ['schema', 'prepared_statements', 'pool_max', 'pool_idle_timeout'] as const;
+
+/** A PostgreSQL URL as pg takes it: without our own settings (a LISTEN connection opens one of its own). */
+export function pgConnectionString(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  for (const name of OWN_URL_SETTINGS) url.searchParams.delete(name);
+  return url.toString();
+}
+
+/**
+ * An integer setting of ours in a PostgreSQL URL (`?pool_max=20`). Out of range or not an integer fails the start
+ * with the setting's name, as a bad schema name does.
+ */
+function intParam(url: URL, name: string, range: { min: number; max: number; fallback: number }): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return range.fallback;
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= range.min && value <= range.max)) {
+    throw new DatabaseUrlError(
+      `database: ${name} must be an integer from ${range.min} to ${range.max} (got "${raw}")`,
+    );
+  }
+  return value;
 }
 
 function counter(stats: QueryStats) {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Store } from './store.js';
 import { sessionEventChannel, type SessionEventMessage } from './repos/session-events.js';
+import { pgConnectionString } from './connect.js';
 
 export type { SessionEventMessage };
 
@@ -54,9 +55,7 @@ export class SessionEventFeed {
   ): Promise<void> {
     const { databaseUrl, schema } = this.store.connection;
     const channel = sessionEventChannel(schema);
-    const url = new URL(databaseUrl);
-    url.searchParams.delete('schema');
-    const client = new pg.Client({ connectionString: url.toString() });
+    const client = new pg.Client({ connectionString: pgConnectionString(databaseUrl) });
     client.on('notification', (msg) => {
       if (msg.channel !== channel || !msg.payload) return;
       try {
