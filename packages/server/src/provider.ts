@@ -373,10 +373,13 @@ export class Provider {
   /** Feed metrics from the store, and start tracing when an endpoint is configured. */
   private async observe(): Promise<void> {
     const ops = this.store.ops;
+    const pool = this.store.connection.pool;
     this.metrics.readFrom({
       outboxDepth: () => ops.outboxDepth(),
       activeSessions: () => ops.activeSessions(this.now()),
       passwordHashes: () => this.hashing.load,
+      databaseConnections: () =>
+        pool && { busy: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount },
     });
     this.store.connection.stats.onConnectionLost = (err) =>
       this.log.warn({ err, event: 'database.connection_lost' }, 'an idle database connection was lost');

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
+import { freePort, startTestProvider, testDatabase, type TestProvider } from '../src/testing/index.js';
+import { hasPostgres } from '../../../test/support/env.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, oidc, signIn, authorizationRequest, authorize } from '../../../test/support/oidc.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
@@ -302,6 +303,47 @@ describe('OpenTelemetry traces', () => {
       await op.close();
       await receiver.stop();
       await collector.close();
+    }
+  });
+});
+
+describe.skipIf(!hasPostgres())('database connections in the metrics, on PostgreSQL', () => {
+  it("adieu_database_connections shows this process's pool by state, within pool_max", async () => {
+    const db = testDatabase('postgres');
+    const op = await startTestProvider(
+      { metrics: { enabled: true, bearer_token: METRICS_TOKEN } },
+      { database: `${db.url}&pool_max=2` },
+    );
+    try {
+      const scrape = async () =>
+        (
+          await fetch(`${op.issuer}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+        ).text();
+      // Twenty readiness checks at once, each a query: two connections serve them all, the rest queue.
+      const ready = await Promise.all(Array.from({ length: 20 }, () => fetch(`${op.issuer}/readyz`)));
+      expect(ready.map((r) => r.status)).toEqual(Array(20).fill(200));
+      const text = await scrape();
+      const busy = sample(text, 'adieu_database_connections', { state: 'busy' });
+      const idle = sample(text, 'adieu_database_connections', { state: 'idle' });
+      // The scrape's own gauges (sessions, outbox) hold connections while it is collected.
+      expect(busy! + idle!).toBeGreaterThanOrEqual(1);
+      expect(busy! + idle!).toBeLessThanOrEqual(2);
+      expect(sample(text, 'adieu_database_connections', { state: 'waiting' })).toBeGreaterThanOrEqual(0);
+    } finally {
+      await op.close();
+      await db.cleanup();
+    }
+  });
+
+  it('is absent on SQLite, which has no pool', async () => {
+    const op = await startTestProvider({ metrics: { enabled: true, bearer_token: METRICS_TOKEN } });
+    try {
+      const res = await fetch(`${op.issuer}/metrics`, {
+        headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+      });
+      expect(sample(await res.text(), 'adieu_database_connections', { state: 'busy' })).toBeUndefined();
+    } finally {
+      await op.close();
     }
   });
 });

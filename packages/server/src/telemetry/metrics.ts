@@ -11,6 +11,8 @@ export interface MetricSources {
   activeSessions(): Promise<number>;
   /** Password hashes of this process: running, and waiting for a slot. */
   passwordHashes(): { running: number; waiting: number };
+  /** This process's PostgreSQL pool (undefined on SQLite): connections in use, idle, and queries queued for one. */
+  databaseConnections(): { busy: number; idle: number; waiting: number } | undefined;
 }
 
 /**
@@ -92,6 +94,19 @@ export class Metrics {
         if (!load) return;
         this.set({ state: 'running' }, load.running);
         this.set({ state: 'waiting' }, load.waiting);
+      },
+    });
+    new Gauge({
+      name: 'adieu_database_connections',
+      help: "This process's PostgreSQL connections by state: busy, idle, or waiting (queries queued for a connection)",
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const pool = sources()?.databaseConnections();
+        if (!pool) return;
+        this.set({ state: 'busy' }, pool.busy);
+        this.set({ state: 'idle' }, pool.idle);
+        this.set({ state: 'waiting' }, pool.waiting);
       },
     });
     new Gauge({
