@@ -3,25 +3,16 @@
  * default 10) and `?pool_idle_timeout=SECONDS` (how long an idle connection is kept, default 10, 0 for ever).
  * A bad value stops the start with the setting's name; pg never sees our settings.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { connect, pgConnectionString, type Connection } from '../src/store/connect.js';
+import { connect, pgConnectionString } from '../src/store/connect.js';
 import { testDatabase } from '../src/testing/index.js';
+import { postgresConnections } from './support/connections.js';
 import { hasPostgres } from '../../../test/support/env.js';
 
 const postgres = hasPostgres();
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function open(query = ''): Promise<Connection> {
-  const db = testDatabase('postgres');
-  const c = await connect(db.url + query);
-  cleanups.push(db.cleanup, () => c.db.destroy());
-  return c;
-}
+const { open } = postgresConnections();
 
 describe('pool settings in a PostgreSQL URL', () => {
   // Checked before anything connects, so these need no server: nothing listens on port 1.

@@ -3,24 +3,14 @@
  * connection), bounded per connection, off with `?prepared_statements=off`, and a connection whose statements
  * went stale (a migration by another process changed a `select *` result) goes back to unnamed ones.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
-import { connect, type Connection } from '../src/store/connect.js';
-import { testDatabase } from '../src/testing/index.js';
+import type { Connection } from '../src/store/connect.js';
+import { postgresConnections } from './support/connections.js';
 import { hasPostgres } from '../../../test/support/env.js';
 
 const postgres = hasPostgres();
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
-
-async function open(query = ''): Promise<Connection> {
-  const db = testDatabase('postgres');
-  const c = await connect(db.url + query);
-  cleanups.push(db.cleanup, () => c.db.destroy());
-  return c;
-}
+const { open } = postgresConnections();
 
 /** The statements prepared on the one connection `run` is given (a pinned connection, as in a transaction). */
 async function onOneConnection(c: Connection, run: (db: Kysely<unknown>) => Promise<unknown>) {
