@@ -334,8 +334,10 @@ describe.skipIf(!hasPostgres())('database connections in the metrics, on Postgre
       await db.cleanup();
     }
   });
+});
 
-  it('is absent on SQLite, which has no pool', async () => {
+describe('database connections in the metrics, on SQLite', () => {
+  it('are absent, since SQLite has no pool', async () => {
     const op = await startTestProvider({ metrics: { enabled: true, bearer_token: METRICS_TOKEN } });
     try {
       const res = await fetch(`${op.issuer}/metrics`, {

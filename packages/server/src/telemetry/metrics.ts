@@ -84,31 +84,29 @@ export class Metrics {
       registers,
     });
     const sources = () => this.sources;
-    new Gauge({
-      name: 'adieu_password_hashes',
-      help: 'Password hashes on this process by state: running, or waiting for a slot (login.hash_concurrency)',
-      labelNames: ['state'],
-      registers,
-      collect() {
-        const load = sources()?.passwordHashes();
-        if (!load) return;
-        this.set({ state: 'running' }, load.running);
-        this.set({ state: 'waiting' }, load.waiting);
-      },
-    });
-    new Gauge({
-      name: 'adieu_database_connections',
-      help: "This process's PostgreSQL connections by state: busy, idle, or waiting (queries queued for a connection)",
-      labelNames: ['state'],
-      registers,
-      collect() {
-        const pool = sources()?.databaseConnections();
-        if (!pool) return;
-        this.set({ state: 'busy' }, pool.busy);
-        this.set({ state: 'idle' }, pool.idle);
-        this.set({ state: 'waiting' }, pool.waiting);
-      },
-    });
+    /** A gauge with one sample per state, read when Prometheus scrapes; nothing when `read` has nothing. */
+    const byState = (name: string, help: string, read: () => Record<string, number> | undefined) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['state'],
+        registers,
+        collect() {
+          const counts = read();
+          if (!counts) return;
+          for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+        },
+      });
+    byState(
+      'adieu_password_hashes',
+      'Password hashes on this process by state: running, or waiting for a slot (login.hash_concurrency)',
+      () => sources()?.passwordHashes(),
+    );
+    byState(
+      'adieu_database_connections',
+      "This process's PostgreSQL connections by state: busy, idle, or waiting (queries queued for a connection)",
+      () => sources()?.databaseConnections(),
+    );
     new Gauge({
       name: 'adieu_outbox_depth',
       help: 'Back-channel logout deliveries waiting in the outbox (all processes)',
