@@ -25,7 +25,7 @@ import { runScaleOut, scaleOutReport } from './lib/scale-out.mjs';
 import { accountsReport, benchAccounts } from './lib/accounts.mjs';
 import { benchStorm, stormReport } from './lib/storm.mjs';
 import { benchFederation, federationReport } from './lib/federation.mjs';
-import { pinLocalPostgres } from './lib/database-cpu.mjs';
+import { pinLocalPostgres, pinLocalRedis } from './lib/database-cpu.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,8 +60,8 @@ if (args.help) {
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
-  [--db-cpu other|none]   (keep a local PostgreSQL server off the providers' core; default other)
-Set DATABASE_URL to also measure Adieu on PostgreSQL.`);
+  [--db-cpu other|none]   (keep a local PostgreSQL and Redis server off the providers' core; default other)
+Set DATABASE_URL to also measure Adieu on PostgreSQL, REDIS_URL to also measure oidc-provider on Redis.`);
   process.exit(0);
 }
 
@@ -175,7 +175,8 @@ const common = { clients, ttl, backchannelTimeoutSeconds: settings.backchannelTi
 
 // ---------------------------------------------------------------------------------------------------------
 // Targets: Adieu on SQLite (and PostgreSQL when DATABASE_URL is set), oidc-provider with JWT access tokens
-// (the same work as Adieu), and oidc-provider with its default opaque access tokens (for reference).
+// (the same work as Adieu; also on Redis when REDIS_URL is set), and oidc-provider with its default opaque access
+// tokens (for reference).
 
 const targets = [
   {
@@ -239,6 +240,21 @@ targets.push({
       { cpu: settings.cpu },
     ),
 });
+if (process.env.REDIS_URL && doFlows) {
+  // The peer as deployed when its state must outlive one process: a Redis adapter, so every adapter call is a
+  // round trip, as every Adieu statement on PostgreSQL is. Compared with Adieu on PostgreSQL in the report.
+  targets.push({
+    name: 'oidc-provider (JWT AT, Redis)',
+    kind: 'oidc-provider',
+    reference: true,
+    start: () =>
+      startChild(
+        here('./servers/oidc-provider.mjs'),
+        { ...common, accessTokenFormat: 'jwt', storage: 'redis', redisUrl: process.env.REDIS_URL },
+        { cpu: settings.cpu },
+      ),
+  });
+}
 if (settings.opaque && doFlows) {
   targets.push({
     name: 'oidc-provider (opaque AT)',
@@ -282,6 +298,7 @@ let exitCode = 0;
 let floor;
 /** The local PostgreSQL server's pinning, undone at the end (bench/lib/database-cpu.mjs). */
 let database;
+let redis;
 try {
   if (settings.cpu !== undefined) {
     // The load generator (this process) keeps off the providers' core.
@@ -304,6 +321,20 @@ try {
         database.pinned
           ? `PostgreSQL server (${database.processes} processes) pinned to CPU ${database.cpus}, off the providers' core`
           : `PostgreSQL server NOT pinned: ${database.reason}`,
+      );
+    }
+    if (process.env.REDIS_URL && doFlows && args['db-cpu'] !== 'none' && others.length) {
+      redis = pinLocalRedis(process.env.REDIS_URL, others.join(','));
+      process.once('exit', () => redis.restore());
+      if (!database)
+        for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+      results.redisCpu = redis.pinned
+        ? { pinned: true, cpus: redis.cpus }
+        : { pinned: false, reason: redis.reason };
+      log(
+        redis.pinned
+          ? `Redis server pinned to CPU ${redis.cpus}, off the providers' core`
+          : `Redis server NOT pinned: ${redis.reason}`,
       );
     }
   }
@@ -364,6 +395,7 @@ try {
   await floor?.stop();
   await receivers.close();
   database?.restore();
+  redis?.restore();
 }
 if (exitCode === 0) {
   console.log(report());
@@ -402,6 +434,25 @@ function pairedRatios() {
       for (let i = 0; i < n; i++) ratios.push(r.cpuRuns[i] / first.cpuRuns[i]);
       if (ratios.length) out.push({ label: r.label, target: r.target, ratios });
     }
+  }
+  return out;
+}
+
+/**
+ * Adieu on PostgreSQL beside oidc-provider on Redis, per flow, when both ran: the comparison of the two with their
+ * state out of process. `ratios` are the peer's CPU per flow over Adieu's, round by round.
+ */
+function storeRoundTripRows() {
+  const out = [];
+  for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
+    const rows = results.flows.filter((f) => f.flow === flowId);
+    const pg = rows.find((r) => r.target === 'Adieu (PostgreSQL)');
+    const redis = rows.find((r) => r.target === 'oidc-provider (JWT AT, Redis)');
+    if (!pg || !redis) continue;
+    const n = Math.min(pg.cpuRuns.length, redis.cpuRuns.length);
+    const ratios = [];
+    for (let i = 0; i < n; i++) ratios.push(redis.cpuRuns[i] / pg.cpuRuns[i]);
+    out.push({ label: pg.label, pg, redis, ratios });
   }
   return out;
 }
@@ -786,6 +837,14 @@ function report() {
             `inflate Adieu's CPU per flow on PostgreSQL.\n`,
     );
   }
+  if (results.redisCpu) {
+    out.push(
+      results.redisCpu.pinned
+        ? `Redis server (local) pinned to CPU ${results.redisCpu.cpus}, off the providers' core.\n`
+        : `Redis server **not pinned** (${results.redisCpu.reason}): it may share the providers' core and ` +
+            `inflate oidc-provider's CPU per flow on Redis.\n`,
+    );
+  }
   if (results.flows.length) {
     out.push(
       `Throughput: ${settings.concurrency} concurrent keep-alive workers, median of ${settings.runs} run(s) of ` +
@@ -827,6 +886,23 @@ function report() {
         out.push(
           `| ${p.label} | ${p.target} | ${p.ratios.length} | ${fmt(median(p.ratios), 3)}× | ` +
             `${fmt(Math.min(...p.ratios), 3)}–${fmt(Math.max(...p.ratios), 3)} |`,
+        );
+      }
+    }
+    const outOfProcess = storeRoundTripRows();
+    if (outOfProcess.length) {
+      out.push(
+        '\nBoth with their state out of process (every store call a round trip): Adieu on PostgreSQL against ' +
+          'oidc-provider on Redis, higher is better for Adieu.\n',
+      );
+      out.push(
+        '| flow | Adieu (PostgreSQL) ÷ oidc-provider (Redis): flows/s | CPU / flow | CPU / flow, paired by round (min–max) |',
+      );
+      out.push('|---|--:|--:|--:|');
+      for (const { label, pg, redis: r, ratios } of outOfProcess) {
+        out.push(
+          `| ${label} | **${fmt(pg.rps / r.rps, 2)}×** | ${fmt(r.cpuMsPerFlow / pg.cpuMsPerFlow, 2)}× | ` +
+            `${fmt(median(ratios), 3)}× (${fmt(Math.min(...ratios), 3)}–${fmt(Math.max(...ratios), 3)}) |`,
         );
       }
     }

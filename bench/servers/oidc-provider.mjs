@@ -2,13 +2,15 @@
  * Child process: oidc-provider (npm, the peer) configured to do the same work as Adieu: RS256 keys, the same
  * TTLs, client_secret_basic, refresh tokens bound to the session and rotated on every use, no consent for
  * configured clients, back-channel logout with the same per-request timeout. Storage is a Map adapter whose
- * calls are counted.
+ * calls are counted, or (`storage: 'redis'`) a Redis adapter, as the peer is deployed when its state must outlive
+ * the process.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 import Provider from 'oidc-provider';
 import { freePort } from '../../packages/server/dist/testing/index.js';
 import { createMapAdapter } from './map-adapter.mjs';
+import { createRedisAdapter } from './redis-adapter.mjs';
 import { serve } from '../lib/rpc.mjs';
 import { profiler } from './profiler.mjs';
 import { mainThreadCpuMs, probes } from './probes.mjs';
@@ -23,7 +25,16 @@ serve({
   async start(o) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
-    adapter = createMapAdapter();
+    if (o.storage === 'redis') {
+      // A prefix of this process's own: the run's keys are removed at stop, and nothing else on the server is.
+      adapter = createRedisAdapter(
+        o.redisUrl,
+        `adieu-bench:${process.pid}:${randomBytes(4).toString('hex')}:`,
+      );
+      await adapter.connect();
+    } else {
+      adapter = createMapAdapter();
+    }
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = {
       ...privateKey.export({ format: 'jwk' }),
@@ -117,5 +128,9 @@ serve({
     server?.closeAllConnections?.();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
     await loopback?.close();
+    if (adapter?.clear) {
+      await adapter.clear();
+      await adapter.close();
+    }
   },
 });
