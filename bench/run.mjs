@@ -26,6 +26,7 @@ import { accountsReport, benchAccounts } from './lib/accounts.mjs';
 import { benchStorm, stormReport } from './lib/storm.mjs';
 import { benchFederation, federationReport } from './lib/federation.mjs';
 import { pinLocalPostgres, pinLocalRedis } from './lib/database-cpu.mjs';
+import { passwordHashLabel } from './lib/password-hash.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     flows: { type: 'string' },
     'scrypt-log-n': { type: 'string' },
+    'password-hash': { type: 'string' },
     'no-opaque': { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
     json: { type: 'string' },
@@ -55,7 +57,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 2.5] [--warmup 2] [--runs 5]
   [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|storm|federation|scale-out]
-  [--scrypt-log-n 16]
+  [--password-hash argon2id|scrypt] [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
   [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
@@ -73,8 +75,10 @@ const settings = {
   runs: Number(args.runs ?? (quick ? 1 : 5)),
   logoutRuns: Number(args['logout-runs'] ?? (quick ? 2 : 5)),
   participants: (args.participants ?? '1,10,100').split(',').map(Number),
-  // Adieu's default scrypt cost (2^16) in full runs; 2^12 in --quick runs to keep their set-up short. The
-  // sign_in flow measures it (the cost of security); the report states the cost used.
+  // Adieu's default password hash (Argon2id at OWASP's minimum); with scrypt, its default cost (2^16) in full
+  // runs and 2^12 in --quick runs to keep their set-up short. The sign_in flow measures it (the cost of
+  // security); the report states what was used.
+  passwordHash: args['password-hash'] ?? 'argon2id',
   scryptLogN: Number(args['scrypt-log-n'] ?? (quick ? 12 : 16)),
   opaque: !args['no-opaque'] && !quick,
   backchannelTimeoutSeconds: 5,
@@ -84,6 +88,8 @@ const settings = {
   sessions: Number(args.sessions ?? (quick ? 2000 : 10_000)),
   floorMs: quick ? 300 : 500,
 };
+if (!['argon2id', 'scrypt'].includes(settings.passwordHash))
+  throw new Error(`--password-hash must be argon2id or scrypt, not ${settings.passwordHash}`);
 const doFlows = !args.only || args.only === 'flows';
 const doLogout = !args.only || args.only === 'logout';
 const doSessions = !args.only || args.only === 'sessions';
@@ -171,7 +177,12 @@ const participants = receivers.urls.map((uri, i) => ({
   backchannel_logout_session_required: true,
 }));
 const clients = [machine, web, ...participants];
-const common = { clients, ttl, backchannelTimeoutSeconds: settings.backchannelTimeoutSeconds };
+const common = {
+  clients,
+  ttl,
+  backchannelTimeoutSeconds: settings.backchannelTimeoutSeconds,
+  passwordHash: settings.passwordHash,
+};
 
 // ---------------------------------------------------------------------------------------------------------
 // Targets: Adieu on SQLite (and PostgreSQL when DATABASE_URL is set), oidc-provider with JWT access tokens
@@ -812,7 +823,7 @@ function report() {
       `${quick ? ' — QUICK RUN, indicative only' : ''}\n`,
   );
   out.push(
-    `oidc-provider ${peerVersion}; Adieu scrypt cost 2^${settings.scryptLogN}; whole run took ` +
+    `oidc-provider ${peerVersion}; Adieu password hash ${passwordHashLabel(settings)}; whole run took ` +
       `${((performance.now() - began) / 1000).toFixed(0)} s.\n`,
   );
   out.push(

@@ -10,6 +10,7 @@
 import { Browser } from './browser.mjs';
 import { RelyingParty } from './oidc.mjs';
 import { median, runLoad } from './load.mjs';
+import { passwordHashLabel } from './password-hash.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -152,7 +153,7 @@ const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 export function stormReport(rows, settings) {
   const out = [
     `\nSign-in storm (issue 18, "Concurrency"): refresh-token rotation with ${settings.concurrency} workers, alone and while ` +
-      `${rows[0]?.storm ?? '–'} more people sign in with their password (scrypt 2^${settings.scryptLogN}) back to back; a refused person ` +
+      `${rows[0]?.storm ?? '–'} more people sign in with their password (${passwordHashLabel(settings)}) back to back; a refused person ` +
       `waits Retry-After, then tries again. The storm runs ${STORM_WARMUP_MS / 1000} s before each measured window. Medians of the runs; ` +
       'loop delay max is the worst run.\n',
     '| provider | phase | refresh flows/s | refresh p50 ms | refresh p99 ms | event-loop delay p99 ms (max) | sign-ins/s | sign-in p50 ms | refused/s |',

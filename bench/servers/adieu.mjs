@@ -62,7 +62,12 @@ serve({
       },
       session: { idle: o.ttl.sessionIdle, absolute: o.ttl.session },
       // Every virtual user comes from 127.0.0.1: lift the per-address limits, not the per-account ones.
-      login: { scrypt_log_n: o.scryptLogN, ip_max_failures: 1000, ip_max_sign_in_pages: 10_000_000 },
+      login: {
+        password_hash: o.passwordHash ?? 'argon2id',
+        scrypt_log_n: o.scryptLogN,
+        ip_max_failures: 1000,
+        ip_max_sign_in_pages: 10_000_000,
+      },
       logout: { backchannel_timeout: o.backchannelTimeoutSeconds },
       clients: o.clients,
       users: o.users,

@@ -60,7 +60,6 @@ export function providerConfig(
     resolve: Object.fromEntries(
       (['portal', 'bookings', 'expenses', 'acme'] as const).map((n) => [sites.host(n), '127.0.0.1']),
     ),
-    login: { scrypt_log_n: 15 },
     // "Create account" on the login page; with no mail server the messages land as .eml files in .data/mail.
     signup: 'open',
     email: { folder: join(dataDir, 'mail') },

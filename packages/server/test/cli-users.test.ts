@@ -18,7 +18,7 @@ writeFileSync(
     database: `sqlite:${join(dir, 'adieu.db')}`,
     email: { folder: mailDir, from: 'Adieu <no-reply@example.com>' },
     // The cheapest hash the config allows: every command here is a process that hashes once or twice.
-    login: { scrypt_log_n: 10 },
+    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
   }),
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -185,7 +185,7 @@ describe.skipIf(!planned)('the container image', () => {
     const alice = { username: 'alice', password: 'alice-password' };
     const config = writeConfig({
       issuer,
-      login: { scrypt_log_n: 10 },
+      login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
       logout: {
         backchannel_timeout: 2,
         backchannel_backoff: { initial: 0.2, max: 1 },

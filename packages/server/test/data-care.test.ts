@@ -53,7 +53,7 @@ function config(extra: Record<string, unknown> = {}): { file: string; db: string
     JSON.stringify({
       issuer: 'http://localhost:9',
       database: `sqlite:${db}`,
-      login: { scrypt_log_n: 10 },
+      login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
       ...extra,
     }),
   );

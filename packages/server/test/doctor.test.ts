@@ -245,7 +245,7 @@ function configOf(p: TestProvider) {
     issuer: c.issuer,
     port: c.port,
     database: c.database,
-    login: { scrypt_log_n: 10 },
+    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
     clients: c.clients.map((x) => {
       const { client_secret: _s, ...rest } = x as Record<string, unknown>;
       return { ...rest, client_secret: 'x'.repeat(32) };

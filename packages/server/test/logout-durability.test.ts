@@ -27,7 +27,7 @@ function config(port: number, issuer: string, database: string, apps: Record<str
     issuer,
     port,
     database,
-    login: { scrypt_log_n: 10 },
+    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
     logout: {
       backchannel_timeout: 2,
       backchannel_backoff: { initial: 0.2, max: 1 },

@@ -523,7 +523,11 @@ describe.each(engines)(
       const file = join(dir, 'adieu.json');
       writeFileSync(
         file,
-        JSON.stringify({ issuer: op.issuer, database: op.database, login: { scrypt_log_n: 10 } }),
+        JSON.stringify({
+          issuer: op.issuer,
+          database: op.database,
+          login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+        }),
       );
       const out = execFileSync(
         process.execPath,

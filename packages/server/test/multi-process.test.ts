@@ -115,7 +115,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
           port,
           host: '127.0.0.1',
           database,
-          login: { scrypt_log_n: 10 },
+          login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
           clients: [
             { client_id: 'web', client_secret: WEB_SECRET, redirect_uris: [WEB_CB], client_name: 'Web' },
           ],

@@ -33,7 +33,13 @@ beforeAll(async () => {
     accounts: { response_floor_ms: 0 },
     // One slot and a short wait: a hash of scrypt 2^14 takes tens of ms, so a burst of ten fills the wait at once.
     // The seed user's hash at start-up tells the slots how long a hash takes.
-    login: { scrypt_log_n: 14, hash_concurrency: 1, hash_max_wait_seconds: 0.05, account_max_failures: 50 },
+    login: {
+      password_hash: 'scrypt',
+      scrypt_log_n: 14,
+      hash_concurrency: 1,
+      hash_max_wait_seconds: 0.05,
+      account_max_failures: 50,
+    },
   });
   rp = await discover({ issuer: op.issuer, clientId: 'app', clientSecret: SECRET, redirectUri: CB });
 });

@@ -43,7 +43,7 @@ const storedHash = async (op: TestProvider) =>
 
 describe('password hashing per deployment, with rehash at sign-in', () => {
   it('moves a scrypt user to Argon2id at the next sign-in, and to a higher cost after that', async () => {
-    const scryptOp = await start({ scrypt_log_n: 10 });
+    const scryptOp = await start({ password_hash: 'scrypt', scrypt_log_n: 10 });
     try {
       expect(await storedHash(scryptOp)).toMatch(/^scrypt\$10\$/);
       await signInAlice(scryptOp);

@@ -97,7 +97,7 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
         port,
         host: '127.0.0.1',
         database,
-        login: { scrypt_log_n: 10 },
+        login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
         logout: {
           backchannel_timeout: 2,
           backchannel_backoff: { initial: 0.2, max: 1 },

@@ -149,7 +149,7 @@ describe('lockout is a delay, never a denial', () => {
       JSON.stringify({
         issuer: op.issuer,
         database: op.database,
-        login: { scrypt_log_n: 10 },
+        login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
         clients,
         users,
       }),

@@ -161,9 +161,9 @@ export const configSchema = z
           .describe('scrypt cost for new password hashes (log2 of N; each step doubles time and memory)'),
         password_hash: z
           .enum(['scrypt', 'argon2id'])
-          .default('scrypt')
+          .default('argon2id')
           .describe(
-            'algorithm for new password hashes; a stored hash of the other algorithm or of a lower cost is replaced at the next successful sign-in',
+            "algorithm for new password hashes: Argon2id, OWASP's first choice, or scrypt (OWASP asks scrypt_log_n 17 for it); a stored hash of the other algorithm or of a lower cost is replaced at the next successful sign-in",
           ),
         argon2_memory_kib: z
           .number()

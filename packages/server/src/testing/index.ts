@@ -86,7 +86,7 @@ export function testDatabase(engine: 'sqlite' | 'postgres' = 'sqlite'): {
   };
 }
 
-/** Start a provider on a free port with test-friendly defaults (cheap scrypt, fast outbox polling). */
+/** Start a provider on a free port with test-friendly defaults (cheap password hashes, fast outbox polling). */
 export async function startTestProvider(
   overrides: Partial<ConfigInput> = {},
   options: TestProviderOptions = {},
@@ -102,7 +102,8 @@ export async function startTestProvider(
     host: '127.0.0.1',
     database: db.url,
     ...overrides,
-    login: { scrypt_log_n: 10, ...overrides.login },
+    // The default algorithm (Argon2id) at its lowest cost, and scrypt cheap for tests that choose it.
+    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1, ...overrides.login },
     logout: { worker_poll_interval: 0.2, ...overrides.logout },
   };
   const config = parseConfig(input);
