@@ -3,14 +3,7 @@
  * which a benchmark would overflow), O(1) grant and session-uid indexes, expiry checked on read. Every call is
  * counted per model and method: this is oidc-provider's equivalent of "store queries".
  */
-const grantable = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-]);
+import { grantable } from './adapter-models.mjs';
 
 export function createMapAdapter() {
   const entries = new Map(); // key -> { payload, expiresAt }

@@ -7,22 +7,7 @@
  * adapter's are, so the report's "adapter calls" compare.
  */
 import Redis from 'ioredis';
-
-const grantable = new Set([
-  'AccessToken',
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-]);
-const consumable = new Set([
-  'AuthorizationCode',
-  'RefreshToken',
-  'DeviceCode',
-  'BackchannelAuthenticationRequest',
-  'PreAuthorizedCode',
-]);
+import { consumable, grantable } from './adapter-models.mjs';
 
 /**
  * @param {string} url a redis:// URL
