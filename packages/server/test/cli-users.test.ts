@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../src/config/load.js';
 import { Provider } from '../src/provider.js';
+import { CHEAP_PASSWORD_HASHES } from '../src/testing/index.js';
 
 const BIN = fileURLToPath(new URL('../bin/adieu.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'adieu-cli-users-'));
@@ -18,7 +19,7 @@ writeFileSync(
     database: `sqlite:${join(dir, 'adieu.db')}`,
     email: { folder: mailDir, from: 'Adieu <no-reply@example.com>' },
     // The cheapest hash the config allows: every command here is a process that hashes once or twice.
-    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+    login: CHEAP_PASSWORD_HASHES,
   }),
 );
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

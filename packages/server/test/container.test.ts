@@ -14,7 +14,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, freePort } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, verifyLogoutToken, type Receiver } from '../../../test/support/receivers.js';
@@ -185,7 +185,7 @@ describe.skipIf(!planned)('the container image', () => {
     const alice = { username: 'alice', password: 'alice-password' };
     const config = writeConfig({
       issuer,
-      login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+      login: CHEAP_PASSWORD_HASHES,
       logout: {
         backchannel_timeout: 2,
         backchannel_backoff: { initial: 0.2, max: 1 },

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import SQLite from 'better-sqlite3';
-import { freePort } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, freePort } from '../src/testing/index.js';
 import { startProviderProcess } from '../../../test/support/provider-process.js';
 
 // Each case runs the CLI several times; on a busy machine one run takes seconds.
@@ -53,7 +53,7 @@ function config(extra: Record<string, unknown> = {}): { file: string; db: string
     JSON.stringify({
       issuer: 'http://localhost:9',
       database: `sqlite:${db}`,
-      login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+      login: CHEAP_PASSWORD_HASHES,
       ...extra,
     }),
   );

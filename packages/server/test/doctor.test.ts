@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { createAdieu, backchannelLogout } from '../../node/src/index.js';
-import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
+import {
+  CHEAP_PASSWORD_HASHES,
+  freePort,
+  startTestProvider,
+  type TestProvider,
+} from '../src/testing/index.js';
 import { main } from '../src/cli.js';
 import { framingVerdict } from '../src/admin/doctor/framing.js';
 import type { DoctorReport } from '../src/admin/doctor/index.js';
@@ -245,7 +250,7 @@ function configOf(p: TestProvider) {
     issuer: c.issuer,
     port: c.port,
     database: c.database,
-    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+    login: CHEAP_PASSWORD_HASHES,
     clients: c.clients.map((x) => {
       const { client_secret: _s, ...rest } = x as Record<string, unknown>;
       return { ...rest, client_secret: 'x'.repeat(32) };

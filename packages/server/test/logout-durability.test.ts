@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, testDatabase } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, freePort, testDatabase } from '../src/testing/index.js';
 import { Store } from '../src/store/store.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, signIn } from '../../../test/support/oidc.js';
@@ -27,7 +27,7 @@ function config(port: number, issuer: string, database: string, apps: Record<str
     issuer,
     port,
     database,
-    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+    login: CHEAP_PASSWORD_HASHES,
     logout: {
       backchannel_timeout: 2,
       backchannel_backoff: { initial: 0.2, max: 1 },

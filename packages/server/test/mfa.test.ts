@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { startTestProvider, type TestProvider } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { totpCodeAt } from '../src/mfa/totp.js';
 import { BrowserSession, type Page } from '../../../test/support/browser-session.js';
 import { authorizationRequest, discover, oidc } from '../../../test/support/oidc.js';
@@ -526,7 +526,7 @@ describe.each(engines)(
         JSON.stringify({
           issuer: op.issuer,
           database: op.database,
-          login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+          login: CHEAP_PASSWORD_HASHES,
         }),
       );
       const out = execFileSync(

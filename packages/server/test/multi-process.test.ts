@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, testDatabase } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, freePort, testDatabase } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, authorize, discover, oidc } from '../../../test/support/oidc.js';
 import { hasPostgres } from '../../../test/support/env.js';
@@ -115,7 +115,7 @@ describe.skipIf(!postgres)('two provider processes on one PostgreSQL', () => {
           port,
           host: '127.0.0.1',
           database,
-          login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+          login: CHEAP_PASSWORD_HASHES,
           clients: [
             { client_id: 'web', client_secret: WEB_SECRET, redirect_uris: [WEB_CB], client_name: 'Web' },
           ],

@@ -15,7 +15,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, testDatabase } from '../src/testing/index.js';
+import { CHEAP_PASSWORD_HASHES, freePort, testDatabase } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, authorize, discover, oidc } from '../../../test/support/oidc.js';
 import { hasPostgres } from '../../../test/support/env.js';
@@ -97,7 +97,7 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
         port,
         host: '127.0.0.1',
         database,
-        login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+        login: CHEAP_PASSWORD_HASHES,
         logout: {
           backchannel_timeout: 2,
           backchannel_backoff: { initial: 0.2, max: 1 },

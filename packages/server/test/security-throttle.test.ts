@@ -8,7 +8,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestProvider, testDatabase, type TestProvider } from '../src/testing/index.js';
+import {
+  CHEAP_PASSWORD_HASHES,
+  startTestProvider,
+  testDatabase,
+  type TestProvider,
+} from '../src/testing/index.js';
 import { Store } from '../src/store/store.js';
 import { LoginThrottle } from '../src/domain/throttle.js';
 import { hasPostgres } from '../../../test/support/env.js';
@@ -149,7 +154,7 @@ describe('lockout is a delay, never a denial', () => {
       JSON.stringify({
         issuer: op.issuer,
         database: op.database,
-        login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1 },
+        login: CHEAP_PASSWORD_HASHES,
         clients,
         users,
       }),

@@ -86,6 +86,16 @@ export function testDatabase(engine: 'sqlite' | 'postgres' = 'sqlite'): {
   };
 }
 
+/**
+ * The cheapest password hashes the config allows, for tests and scripts that sign many people in: the default
+ * algorithm (Argon2id) at its lowest cost, and scrypt cheap too for those that choose it. Never for production.
+ */
+export const CHEAP_PASSWORD_HASHES = Object.freeze({
+  scrypt_log_n: 10,
+  argon2_memory_kib: 8192,
+  argon2_time_cost: 1,
+});
+
 /** Start a provider on a free port with test-friendly defaults (cheap password hashes, fast outbox polling). */
 export async function startTestProvider(
   overrides: Partial<ConfigInput> = {},
@@ -102,8 +112,7 @@ export async function startTestProvider(
     host: '127.0.0.1',
     database: db.url,
     ...overrides,
-    // The default algorithm (Argon2id) at its lowest cost, and scrypt cheap for tests that choose it.
-    login: { scrypt_log_n: 10, argon2_memory_kib: 8192, argon2_time_cost: 1, ...overrides.login },
+    login: { ...CHEAP_PASSWORD_HASHES, ...overrides.login },
     logout: { worker_poll_interval: 0.2, ...overrides.logout },
   };
   const config = parseConfig(input);
