@@ -6,7 +6,7 @@ import { KeyStore } from './keys/keystore.js';
 import { TokenSigner } from './protocol/jwt.js';
 import { ClientRegistry } from './domain/clients.js';
 import { UserDirectory } from './domain/users.js';
-import { passwordHashPolicy } from './domain/passwords.js';
+import { belowOwaspMinimum, passwordHashPolicy } from './domain/passwords.js';
 import { defaultHashConcurrency, HashingSlots } from './domain/hashing-slots.js';
 import { SessionService } from './domain/sessions.js';
 import { LoginThrottle } from './domain/throttle.js';
@@ -342,6 +342,8 @@ export class Provider {
       backgroundCheckpoints: true,
     });
     const provider = new Provider(config, store, options);
+    const weakHash = belowOwaspMinimum(passwordHashPolicy(config.login));
+    if (weakHash) provider.log.warn({ event: 'login.password_hash_below_minimum' }, weakHash);
     if (
       store.engine === 'sqlite' &&
       !config.database.endsWith(':memory:') &&

@@ -4,8 +4,11 @@
  * next successful sign-in, through the real login form, without noticing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
@@ -17,15 +20,26 @@ const dir = mkdtempSync(join(tmpdir(), 'adieu-password-hashing-'));
 const database = `sqlite:${join(dir, 'adieu.db')}`;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(login: Record<string, unknown>): Promise<TestProvider> {
+async function start(login: Record<string, unknown>, logger?: FastifyBaseLogger): Promise<TestProvider> {
   return startTestProvider(
     {
       clients: [{ client_id: 'portal', client_secret: 'portal-secret-0123456789', redirect_uris: [CB] }],
       users: [ALICE],
       login,
     },
-    { database },
+    { database, ...(logger ? { logger } : {}) },
   );
+}
+
+/** A logger at warn level whose lines land in `lines`. */
+function capturingLogger(lines: { event?: string; msg?: string }[]): FastifyBaseLogger {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return pino({ level: 'warn' }, sink) as unknown as FastifyBaseLogger;
 }
 
 async function signInAlice(op: TestProvider, password = ALICE.password) {
@@ -74,5 +88,23 @@ describe('password hashing per deployment, with rehash at sign-in', () => {
     } finally {
       await strongerOp.close();
     }
+  });
+
+  it("warns once at start when the configured cost is below OWASP's minimum, and not at the defaults", async () => {
+    const weak: { event?: string; msg?: string }[] = [];
+    const weakOp = await start({ password_hash: 'scrypt', scrypt_log_n: 16 }, capturingLogger(weak));
+    await weakOp.close();
+    const warned = weak.filter((l) => l.event === 'login.password_hash_below_minimum');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]?.msg).toMatch(/scrypt 2\^16 is below OWASP's minimum/);
+
+    // The defaults (the test helper's cheap costs put back to the production ones).
+    const quiet: { event?: string }[] = [];
+    const defaultOp = await start(
+      { argon2_memory_kib: 19456, argon2_time_cost: 2, scrypt_log_n: 17 },
+      capturingLogger(quiet),
+    );
+    await defaultOp.close();
+    expect(quiet.filter((l) => l.event === 'login.password_hash_below_minimum')).toEqual([]);
   });
 });

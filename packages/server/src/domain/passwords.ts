@@ -47,6 +47,38 @@ const R = 8;
 const P = 1;
 const KEYLEN = 32;
 
+/**
+ * OWASP Password Storage Cheat Sheet: Argon2id settings of equal strength, as [memory KiB, passes] with one lane;
+ * a setting at or above any pair meets the minimum. scrypt's minimum is N = 2^17 with r = 8, p = 1 (ours).
+ */
+const OWASP_ARGON2ID: readonly (readonly [number, number])[] = [
+  [47_104, 1],
+  [19_456, 2],
+  [12_288, 3],
+  [9_216, 4],
+  [7_168, 5],
+];
+const OWASP_SCRYPT_LOG_N = 17;
+
+/**
+ * Where a policy falls short of OWASP's minimum for its algorithm, in words for the operator, or undefined when it
+ * meets it. Said once at start: a deployment may choose less on purpose (a test, a small device), so it is a
+ * warning, not a refusal.
+ */
+export function belowOwaspMinimum(policy: PasswordHashPolicy): string | undefined {
+  if (policy.algorithm === 'scrypt') {
+    return policy.logN < OWASP_SCRYPT_LOG_N
+      ? `scrypt 2^${policy.logN} is below OWASP's minimum for scrypt (2^${OWASP_SCRYPT_LOG_N}): set login.scrypt_log_n to ${OWASP_SCRYPT_LOG_N}, or login.password_hash to argon2id`
+      : undefined;
+  }
+  const meets = OWASP_ARGON2ID.some(
+    ([memory, passes]) => policy.memoryKib >= memory && policy.timeCost >= passes,
+  );
+  return meets
+    ? undefined
+    : `Argon2id with ${policy.memoryKib} KiB and ${policy.timeCost} pass(es) is below OWASP's minimum (19456 KiB with 2 passes, or an equivalent pair): raise login.argon2_memory_kib or login.argon2_time_cost`;
+}
+
 function scryptAsync(password: string, salt: Buffer, logN: number, r: number, p: number): Promise<Buffer> {
   const N = 2 ** logN;
   return new Promise((resolve, reject) => {

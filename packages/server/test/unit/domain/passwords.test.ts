@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  belowOwaspMinimum,
   hashParameters,
   hashPassword,
   needsRehash,
@@ -80,5 +81,39 @@ describe('password hashing: scrypt or Argon2id per deployment, rehash on sign-in
       algorithm: 'scrypt',
       logN: 16,
     });
+  });
+
+  it("names a policy below OWASP's minimum for its algorithm, and only such a policy", () => {
+    const a = (memoryKib: number, timeCost: number): PasswordHashPolicy => ({
+      algorithm: 'argon2id',
+      memoryKib,
+      timeCost,
+      parallelism: 1,
+    });
+    // OWASP's equal-strength pairs, and more, meet it.
+    for (const [m, t] of [
+      [47104, 1],
+      [19456, 2],
+      [12288, 3],
+      [9216, 4],
+      [7168, 5],
+      [65536, 3],
+    ] as const)
+      expect(belowOwaspMinimum(a(m, t))).toBeUndefined();
+    // One step short of a pair does not.
+    for (const [m, t] of [
+      [47103, 1],
+      [19455, 2],
+      [8192, 1],
+      [8192, 4],
+    ] as const)
+      expect(belowOwaspMinimum(a(m, t))).toMatch(/below OWASP's minimum.*argon2_memory_kib/);
+    expect(belowOwaspMinimum({ algorithm: 'scrypt', logN: 17 })).toBeUndefined();
+    expect(belowOwaspMinimum({ algorithm: 'scrypt', logN: 16 })).toMatch(
+      /scrypt 2\^16 is below OWASP's minimum.*scrypt_log_n to 17/,
+    );
+    // The default policy meets it.
+    const base = { issuer: 'https://id.example.com', database: 'sqlite::memory:' };
+    expect(belowOwaspMinimum(passwordHashPolicy(parseConfig(base).login))).toBeUndefined();
   });
 });
