@@ -26,7 +26,7 @@ import { accountsReport, benchAccounts } from './lib/accounts.mjs';
 import { benchStorm, stormReport } from './lib/storm.mjs';
 import { benchFederation, federationReport } from './lib/federation.mjs';
 import { pinLocalPostgres, pinLocalRedis } from './lib/database-cpu.mjs';
-import { passwordHashLabel } from './lib/password-hash.mjs';
+import { defaultPasswordHash, passwordHashLabel } from './lib/password-hash.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -78,7 +78,7 @@ const settings = {
   // Adieu's default password hash (Argon2id at OWASP's minimum); with scrypt, its default cost (2^16) in full
   // runs and 2^12 in --quick runs to keep their set-up short. The sign_in flow measures it (the cost of
   // security); the report states what was used.
-  passwordHash: args['password-hash'] ?? 'argon2id',
+  passwordHash: args['password-hash'] ?? defaultPasswordHash,
   scryptLogN: Number(args['scrypt-log-n'] ?? (quick ? 12 : 16)),
   opaque: !args['no-opaque'] && !quick,
   backchannelTimeoutSeconds: 5,
@@ -307,9 +307,26 @@ log(
 
 let exitCode = 0;
 let floor;
-/** The local PostgreSQL server's pinning, undone at the end (bench/lib/database-cpu.mjs). */
-let database;
-let redis;
+/** Local servers (PostgreSQL, Redis) moved off the providers' core for the run, put back at its end. */
+const offCore = [];
+/** Record a server's pinning (bench/lib/database-cpu.mjs) for the end of the run, the log and the report. */
+function keepOffCore(label, handle) {
+  if (!offCore.length) {
+    // A run stopped with Ctrl-C or killed by a timeout must not leave a server on one core.
+    process.once('exit', () => offCore.forEach((h) => h.restore()));
+    for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+  }
+  offCore.push(handle);
+  const processes = handle.processes > 1 ? ` (${handle.processes} processes)` : '';
+  log(
+    handle.pinned
+      ? `${label}${processes} pinned to CPU ${handle.cpus}, off the providers' core`
+      : `${label} NOT pinned: ${handle.reason}`,
+  );
+  return handle.pinned
+    ? { pinned: true, cpus: handle.cpus, processes: handle.processes }
+    : { pinned: false, reason: handle.reason };
+}
 try {
   if (settings.cpu !== undefined) {
     // The load generator (this process) keeps off the providers' core.
@@ -321,32 +338,13 @@ try {
       `providers and the signature floor pinned to CPU ${settings.cpu}, load generator to ${others.join(',')}`,
     );
     if (process.env.DATABASE_URL && args['db-cpu'] !== 'none' && others.length) {
-      database = pinLocalPostgres(process.env.DATABASE_URL, others.join(','));
-      // A run stopped with Ctrl-C or killed by a timeout must not leave the server on one core.
-      process.once('exit', () => database.restore());
-      for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
-      results.databaseCpu = database.pinned
-        ? { pinned: true, cpus: database.cpus, processes: database.processes }
-        : { pinned: false, reason: database.reason };
-      log(
-        database.pinned
-          ? `PostgreSQL server (${database.processes} processes) pinned to CPU ${database.cpus}, off the providers' core`
-          : `PostgreSQL server NOT pinned: ${database.reason}`,
+      results.databaseCpu = keepOffCore(
+        'PostgreSQL server',
+        pinLocalPostgres(process.env.DATABASE_URL, others.join(',')),
       );
     }
     if (process.env.REDIS_URL && doFlows && args['db-cpu'] !== 'none' && others.length) {
-      redis = pinLocalRedis(process.env.REDIS_URL, others.join(','));
-      process.once('exit', () => redis.restore());
-      if (!database)
-        for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
-      results.redisCpu = redis.pinned
-        ? { pinned: true, cpus: redis.cpus }
-        : { pinned: false, reason: redis.reason };
-      log(
-        redis.pinned
-          ? `Redis server pinned to CPU ${redis.cpus}, off the providers' core`
-          : `Redis server NOT pinned: ${redis.reason}`,
-      );
+      results.redisCpu = keepOffCore('Redis server', pinLocalRedis(process.env.REDIS_URL, others.join(',')));
     }
   }
   floor = await startChild(here('./servers/floor.mjs'), {}, { cpu: settings.cpu });
@@ -405,8 +403,7 @@ try {
   }
   await floor?.stop();
   await receivers.close();
-  database?.restore();
-  redis?.restore();
+  for (const handle of offCore) handle.restore();
 }
 if (exitCode === 0) {
   console.log(report());

@@ -63,7 +63,7 @@ serve({
       session: { idle: o.ttl.sessionIdle, absolute: o.ttl.session },
       // Every virtual user comes from 127.0.0.1: lift the per-address limits, not the per-account ones.
       login: {
-        password_hash: o.passwordHash ?? 'argon2id',
+        ...(o.passwordHash ? { password_hash: o.passwordHash } : {}),
         scrypt_log_n: o.scryptLogN,
         ip_max_failures: 1000,
         ip_max_sign_in_pages: 10_000_000,

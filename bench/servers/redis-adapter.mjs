@@ -26,6 +26,8 @@ export function createRedisAdapter(url, prefix) {
   const grantKey = (grantId) => `${prefix}grant:${grantId}`;
   const uidKey = (uid) => `${prefix}sessionUid:${uid}`;
   const userCodeKey = (userCode) => `${prefix}userCode:${userCode}`;
+  /** SET in a MULTI, expiring after `ttl` seconds when it has one. */
+  const setExpiring = (m, key, value, ttl) => (ttl ? m.set(key, value, 'EX', ttl) : m.set(key, value));
 
   class RedisAdapter {
     constructor(model) {
@@ -46,10 +48,8 @@ export function createRedisAdapter(url, prefix) {
         m.del(key);
         m.hset(key, 'payload', json);
         if (ttl) m.expire(key, ttl);
-      } else if (ttl) {
-        m.set(key, json, 'EX', ttl);
       } else {
-        m.set(key, json);
+        setExpiring(m, key, json, ttl);
       }
       if (grantable.has(this.model) && payload.grantId) {
         const g = grantKey(payload.grantId);
@@ -58,14 +58,8 @@ export function createRedisAdapter(url, prefix) {
         if (ttl) m.expire(g, ttl, 'GT');
         else m.persist(g);
       }
-      if (this.model === 'Session' && payload.uid) {
-        if (ttl) m.set(uidKey(payload.uid), id, 'EX', ttl);
-        else m.set(uidKey(payload.uid), id);
-      }
-      if (payload.userCode) {
-        if (ttl) m.set(userCodeKey(payload.userCode), id, 'EX', ttl);
-        else m.set(userCodeKey(payload.userCode), id);
-      }
+      if (this.model === 'Session' && payload.uid) setExpiring(m, uidKey(payload.uid), id, ttl);
+      if (payload.userCode) setExpiring(m, userCodeKey(payload.userCode), id, ttl);
       await m.exec();
     }
 
