@@ -91,8 +91,14 @@ describe.skipIf(!hasChromium())('front-channel pages without the acknowledgement
   };
 
   /** Sign in at the first app, SSO into the others, then sign out at the provider (confirmed). */
-  async function signOutWith(apps: string[]) {
+  async function signOutWith(apps: string[], { scriptDelayMs = 0 } = {}) {
     const page = await browser.context.newPage();
+    // A receipt script that arrives late (a loaded server, a slow link): the frames may load and answer first.
+    if (scriptDelayMs)
+      await page.route('**/assets/logout.js', async (route) => {
+        await new Promise((r) => setTimeout(r, scriptDelayMs));
+        await route.continue();
+      });
     for (const [i, app] of apps.entries()) {
       await page.goto(authorizeUrl(app));
       if (i === 0) {
@@ -129,6 +135,17 @@ describe.skipIf(!hasChromium())('front-channel pages without the acknowledgement
     expect(front).toEqual({ spec: 'reached', ack: 'acknowledged' });
     expect(report.participants.find((p) => p.client_id === 'spec')!.signed_out).toBe('told');
     expect(await page.locator('#summary').textContent()).toMatch(/1 of 2 apps confirmed.*1 was told/);
+    await page.close();
+  });
+
+  it('a receipt script that arrives after the frames answered still hears every frame', async () => {
+    const { page, waited, rows, report } = await signOutWith(['spec', 'ack'], { scriptDelayMs: 1500 });
+    const front = Object.fromEntries(
+      report.participants.map((p) => [p.client_id, p.channels.frontchannel?.status]),
+    );
+    expect(front).toEqual({ spec: 'reached', ack: 'acknowledged' });
+    expect(rows).toEqual({ spec: 'Told', ack: 'Signed out' });
+    expect(waited).toBeLessThan(TIMEOUT_S * 1000);
     await page.close();
   });
 

@@ -152,9 +152,11 @@ export function receiptPage(v: ReceiptView): SafeHtml {
     title: 'Signing out',
     // Without scripts nothing updates the page: the refresh takes the browser to the final page after the
     // front-channel deadline. With scripts the page itself decides (and stays when it is the last page).
+    // The script is in <head> and not deferred so that it listens before any frame exists (see logout.js).
     head: html`<noscript
-      ><meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}"
-    /></noscript>`,
+        ><meta http-equiv="refresh" content="${v.refreshSeconds};url=${v.doneUrl}"
+      /></noscript>
+      <script src="${v.base}/assets/logout.js" nonce="${v.nonce}"></script>`,
     body: html`<h1 id="title">${receiptHeading(v)}</h1>
       <p class="lede" role="status" aria-live="polite" id="summary">${receiptLede(v)}</p>
       ${stillSignedInLine(v.stillSignedIn || (v.device ? 'You stay signed in on this device.' : undefined))}
@@ -186,8 +188,7 @@ export function receiptPage(v: ReceiptView): SafeHtml {
       </div>
       <script type="application/json" id="adieu-logout">
         ${jsonForScript(v.config)}
-      </script>
-      <script src="${v.base}/assets/logout.js" nonce="${v.nonce}" defer></script>`,
+      </script>`,
   });
 }
 
