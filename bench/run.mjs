@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     explain: { type: 'boolean', default: false },
     json: { type: 'string' },
     profile: { type: 'string' },
+    'heap-profile': { type: 'string' },
     cpu: { type: 'string' },
     'db-cpu': { type: 'string', default: 'other' },
     sessions: { type: 'string' },
@@ -59,7 +60,7 @@ if (args.help) {
   [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|storm|federation|scale-out]
   [--password-hash argon2id|scrypt] [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
-  [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--cpu 1|none] [--sessions 10000]
+  [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--heap-profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
   [--db-cpu other|none]   (keep a local PostgreSQL and Redis server off the providers' core; default other)
@@ -125,6 +126,7 @@ const slug = (s) =>
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-|-$/g, '');
 if (args.profile) mkdirSync(args.profile, { recursive: true });
+if (args['heap-profile']) mkdirSync(args['heap-profile'], { recursive: true });
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 // ---------------------------------------------------------------------------------------------------------
@@ -599,6 +601,16 @@ async function benchFlows() {
         await t.server.call('profileStart');
         await runLoad(ops(t), settings.durationMs);
         await t.server.call('profileStop', join(args.profile, `${flow.id}-${slug(t.name)}.cpuprofile`));
+      }
+    }
+    if (args['heap-profile']) {
+      // And one more under the allocation sampler: bytes allocated per flow, by site (bench/tools/heap-summary.mjs).
+      for (const t of targets) {
+        await t.server.call('heapProfileStart');
+        const { ops: flows } = await runLoad(ops(t), settings.durationMs);
+        const file = join(args['heap-profile'], `${flow.id}-${slug(t.name)}.heapprofile`);
+        await t.server.call('heapProfileStop', { file, flows });
+        log(`heap profile: ${file} (${flows} flows)`);
       }
     }
     for (const t of targets) {

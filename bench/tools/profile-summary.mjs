@@ -4,6 +4,7 @@
  * heaviest functions. Usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top=25]
  */
 import { readFileSync } from 'node:fs';
+import { place } from './frame-place.mjs';
 
 const [file, topArg] = process.argv.slice(2);
 if (!file) {
@@ -33,20 +34,6 @@ const idle = [...self]
   .filter(([id]) => byId.get(id).callFrame.functionName === '(idle)')
   .reduce((a, [, us]) => a + us, 0);
 const busy = total - idle;
-
-/** Where a frame lives: a package name, a file under packages/, node internals, or a VM pseudo-frame. */
-function place(cf) {
-  const url = cf.url || '';
-  if (!url) return `(${cf.functionName || 'program'})`;
-  const nm = url.lastIndexOf('/node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + 14).split('/');
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
-  }
-  if (url.startsWith('node:')) return url;
-  const pk = url.indexOf('/packages/');
-  return pk >= 0 ? url.slice(pk + 1).replace(/^file:\/\//, '') : url.replace(/^file:\/\//, '');
-}
 
 /** Native frames (no URL) count towards whoever called them: SQLite's `run` is not WebCrypto's `run`. */
 function placeOf(id) {
