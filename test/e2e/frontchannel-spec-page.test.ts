@@ -91,8 +91,8 @@ describe.skipIf(!hasChromium())('front-channel pages without the acknowledgement
   };
 
   /** Sign in at the first app, SSO into the others, then sign out at the provider (confirmed). */
-  async function signOutWith(apps: string[], { scriptDelayMs = 0 } = {}) {
-    const page = await browser.context.newPage();
+  async function signOutWith(apps: string[], { scriptDelayMs = 0, using = browser } = {}) {
+    const page = await using.context.newPage();
     // A receipt script that arrives late (a loaded server, a slow link): the frames may load and answer first.
     if (scriptDelayMs)
       await page.route('**/assets/logout.js', async (route) => {
@@ -147,6 +147,21 @@ describe.skipIf(!hasChromium())('front-channel pages without the acknowledgement
     expect(rows).toEqual({ spec: 'Told', ack: 'Signed out' });
     expect(waited).toBeLessThan(TIMEOUT_S * 1000);
     await page.close();
+  });
+
+  it('with third-party cookies blocked, a late receipt script still hears the frame that could not clear', async () => {
+    const blocked = await launchBrowser('blocked');
+    try {
+      const { report, waited } = await signOutWith(['spec', 'ack'], { scriptDelayMs: 1500, using: blocked });
+      const front = Object.fromEntries(
+        report.participants.map((p) => [p.client_id, p.channels.frontchannel]),
+      );
+      expect(front.spec?.status).toBe('reached');
+      expect(front.ack).toMatchObject({ status: 'failed', detail: 'storage-partitioned' });
+      expect(waited).toBeLessThan(TIMEOUT_S * 1000);
+    } finally {
+      await blocked.close();
+    }
   });
 
   it('only a frame that neither loads nor answers holds the page, and for at most the timeout', async () => {
