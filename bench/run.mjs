@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     'scrypt-log-n': { type: 'string' },
     'password-hash': { type: 'string' },
     'no-opaque': { type: 'boolean', default: false },
+    'no-floor-server': { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
     json: { type: 'string' },
     profile: { type: 'string' },
@@ -60,7 +61,7 @@ if (args.help) {
   [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|storm|federation|scale-out]
   [--password-hash argon2id|scrypt] [--scrypt-log-n 16]
   [--flows client_credentials,refresh,silent_sso,sign_in]
-  [--no-opaque] [--explain] [--json FILE] [--profile DIR] [--heap-profile DIR] [--cpu 1|none] [--sessions 10000]
+  [--no-opaque] [--no-floor-server] [--explain] [--json FILE] [--profile DIR] [--heap-profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
   [--db-cpu other|none]   (keep a local PostgreSQL and Redis server off the providers' core; default other)
@@ -82,6 +83,8 @@ const settings = {
   passwordHash: args['password-hash'] ?? defaultPasswordHash,
   scryptLogN: Number(args['scrypt-log-n'] ?? (quick ? 12 : 16)),
   opaque: !args['no-opaque'] && !quick,
+  // The floor server (bench/servers/floor-server.mjs): node:http and jose alone, the least a flow can cost in Node.
+  floorServer: !args['no-floor-server'],
   backchannelTimeoutSeconds: 5,
   // Every provider and the signature floor run on this CPU, the load generator on the other ones.
   cpu: args.cpu === 'none' ? undefined : Number(args.cpu ?? Math.min(1, cpus().length - 1)),
@@ -282,6 +285,22 @@ if (settings.opaque && doFlows) {
   });
 }
 
+if (settings.floorServer && doFlows) {
+  // Not a provider: a yardstick. What a flow costs on it over the signature floor is what Node.js and jose add to
+  // the signatures; what a provider costs over it is the provider's own work (bench/README.md, "The floor server").
+  targets.push({
+    name: 'floor server (node:http + jose, no provider)',
+    kind: 'floor-server',
+    reference: true,
+    start: () =>
+      startChild(
+        here('./servers/floor-server.mjs'),
+        { ...common, users: [user, ...signInUsers] },
+        { cpu: settings.cpu },
+      ),
+  });
+}
+
 const results = {
   date: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
@@ -467,6 +486,31 @@ function storeRoundTripRows() {
   return out;
 }
 
+/**
+ * Per flow, when the floor server ran: its CPU per flow over the signature floor, and every provider's CPU and
+ * main-thread CPU per flow above it (medians).
+ */
+function floorServerRows() {
+  const out = [];
+  for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
+    const rows = results.flows.filter((f) => f.flow === flowId);
+    const bare = rows.find((r) => r.target.startsWith('floor server'));
+    if (!bare) continue;
+    out.push({
+      label: bare.label,
+      floorRatio: bare.cpuMsPerFlow / (signaturesPerFlow[flowId] * floorMs()),
+      rows: rows
+        .filter((r) => r !== bare)
+        .map((r) => ({
+          target: r.target,
+          ownMs: r.cpuMsPerFlow - bare.cpuMsPerFlow,
+          ownMainMs: r.mainMsPerFlow - bare.mainMsPerFlow,
+        })),
+    });
+  }
+  return out;
+}
+
 /** The signature floor of this run: the median of its samples. */
 function floorMs() {
   return median(results.floor);
@@ -515,7 +559,7 @@ async function benchFlows() {
   }
   // A live provider has served logout pages. A cost for every later request that starts with the first one (until
   // the tenth session, an AsyncLocalStorage scope turned on Node's promise hooks for good) belongs in the numbers.
-  for (const t of targets) {
+  for (const t of targets.filter((x) => x.kind !== 'floor-server')) {
     log(`${t.name}: one RP-initiated logout before the flows, as a live provider has served some`);
     const first = await logoutOnce(t, 1);
     if (first.problems.length)
@@ -661,6 +705,7 @@ function shape(json) {
 async function explain(flow) {
   for (const t of targets) {
     const w = t.workers[0];
+    if (t.kind === 'floor-server') continue; // no store: nothing to list
     if (t.kind === 'adieu') {
       await t.server.call('traceStart');
       await flow.op(t, w)();
@@ -845,8 +890,9 @@ function report() {
   out.push(
     `JWT floor (an ID token signed by jose through WebCrypto, as both providers sign, one per thread of libuv's pool, every ` +
       `thread's CPU): **${fmt(jwtFloorMs(), 3)} ms CPU per JWT** (${fmt(Math.min(...results.jwtFloor), 3)}–` +
-      `${fmt(Math.max(...results.jwtFloor), 3)}), ${fmt(jwtFloorMs() / floorMs(), 2)}× the signature: what a ` +
-      `provider built on jose pays per token before any work of its own.\n`,
+      `${fmt(Math.max(...results.jwtFloor), 3)}), ${fmt(jwtFloorMs() / floorMs(), 2)}× the signature: jose's ` +
+      `JWT alone, in a process that does nothing else (a busy server can pay less per JWT: the floor server's ` +
+      `rows below, when it ran, are the yardstick that includes HTTP).\n`,
   );
   if (results.databaseCpu) {
     out.push(
@@ -909,6 +955,26 @@ function report() {
         );
       }
     }
+    const overFloor = floorServerRows();
+    if (overFloor.length) {
+      out.push(
+        "\nEach provider's own work: its CPU per flow minus the floor server's (node:http and jose, the same tokens, " +
+          'no provider), in ms, main thread in brackets; the floor server itself as a multiple of the signature ' +
+          'floor is the least a Node.js provider on jose can cost here.\n',
+      );
+      out.push(
+        '| flow | floor server ÷ signature floor | provider | own work, ms CPU / flow (main thread) |',
+      );
+      out.push('|---|--:|---|--:|');
+      for (const { label, floorRatio, rows } of overFloor) {
+        rows.forEach((r, i) =>
+          out.push(
+            `| ${i ? '' : label} | ${i ? '' : `${fmt(floorRatio, 2)}×`} | ${r.target} | ` +
+              `${fmt(r.ownMs, 2)} (${fmt(r.ownMainMs, 2)}) |`,
+          ),
+        );
+      }
+    }
     const outOfProcess = storeRoundTripRows();
     if (outOfProcess.length) {
       out.push(
@@ -939,7 +1005,7 @@ function report() {
         'is far less sensitive to other jobs on the machine. "CPU ÷ signature floor" is the provider CPU per flow ' +
         'over the CPU of the RS256 signatures the flow must make (1 for client_credentials, 2 for refresh and ' +
         'sign-in) at the floor measured above; 1.0× would be nothing but signing. "CPU ÷ JWT floor" is the same ' +
-        'against whole JWTs signed by jose, the least a provider built on jose can cost. "Of it main thread" is the CPU of ' +
+        'against whole JWTs signed by jose, their signing alone. "Of it main thread" is the CPU of ' +
         "the provider's main thread alone (Linux schedstat): HTTP, queries, JSON, the JavaScript around the " +
         "signatures; the rest ran on libuv's pool (the RSA arithmetic of WebCrypto) and V8's helper threads. Store queries on PostgreSQL are " +
         'round trips (one per statement, BEGIN and COMMIT included).',
