@@ -643,8 +643,9 @@ async function benchFlows() {
       // One extra, untimed run per provider under the CPU profiler (the profiler slows what it watches).
       for (const t of targets) {
         await t.server.call('profileStart');
-        await runLoad(ops(t), settings.durationMs);
-        await t.server.call('profileStop', join(args.profile, `${flow.id}-${slug(t.name)}.cpuprofile`));
+        const { ops: flows } = await runLoad(ops(t), settings.durationMs);
+        const file = join(args.profile, `${flow.id}-${slug(t.name)}.cpuprofile`);
+        await t.server.call('profileStop', { file, flows });
       }
     }
     if (args['heap-profile']) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Summarise a V8 .cpuprofile (from `node bench/run.mjs --profile DIR`): self time per package/file, and the
- * heaviest functions. Usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top=25]
+ * heaviest functions, and µs per flow when the profile says how many flows it saw.
+ * Usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top=25]
  */
 import { readFileSync } from 'node:fs';
 import { place } from './frame-place.mjs';
@@ -43,21 +44,42 @@ function placeOf(id) {
   return `${place(caller)} [native ${cf.functionName}]`;
 }
 
+/**
+ * WebCrypto's `run` queues a signature on libuv's pool; on one pinned core the woken pool thread usually takes the
+ * core at once, and the sampler, which measures wall time, charges the signature to the main thread's `run`. The
+ * main thread's own CPU (schedstat, in the bench report) shows that this time is not its work, so it is reported
+ * apart and left out of the percentages.
+ */
+const HANDOFF = 'node:internal/crypto/util [native run]';
+let handoff = 0;
 const byPlace = new Map();
 const byFn = new Map();
 for (const [id, us] of self) {
   const cf = byId.get(id).callFrame;
   if (cf.functionName === '(idle)') continue;
   const p = placeOf(id);
+  if (p === HANDOFF) {
+    handoff += us;
+    continue;
+  }
   byPlace.set(p, (byPlace.get(p) ?? 0) + us);
   const fn = `${cf.functionName || '(anonymous)'}  ${p}:${cf.lineNumber + 1}`;
   byFn.set(fn, (byFn.get(fn) ?? 0) + us);
 }
-// Percentages are of busy time (samples where the main thread was not idle).
-const pct = (us) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+// Percentages are of busy time (samples where the main thread was not idle), the WebCrypto hand-off left out; with
+// the number of flows the profiled run made (bench/run.mjs records it), also µs per flow.
+const own = busy - handoff;
+const flows = Number.isInteger(profile.flows) && profile.flows > 0 ? profile.flows : undefined;
+const pct = (us) =>
+  `${((100 * us) / own).toFixed(1).padStart(5)}%` +
+  (flows ? `${(us / flows).toFixed(1).padStart(8)} µs` : '');
 console.log(
   `${file}: ${(total / 1e6).toFixed(2)} s sampled, main thread busy ${(busy / 1e6).toFixed(2)} s ` +
-    `(${((100 * busy) / total).toFixed(0)}%)\n\nself time by place (% of busy time):`,
+    `(${((100 * busy) / total).toFixed(0)}%), of it ${(handoff / 1e6).toFixed(2)} s in WebCrypto's hand-off to the ` +
+    `pool (left out below)${flows ? `; ${flows} flows, ${(own / flows).toFixed(0)} µs of the rest per flow` : ''}` +
+    `\n(µs are the main thread's wall time: on a core shared with the pool threads they overstate its CPU; ` +
+    `compare within a run, or profile with --cpu none)` +
+    `\n\nself time by place (% of busy time without the hand-off${flows ? ', µs per flow' : ''}):`,
 );
 for (const [p, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${p}`);
 console.log('\nheaviest functions (self time):');
