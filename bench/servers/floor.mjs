@@ -74,6 +74,13 @@ async function jwtSlice(ms) {
 
 /** Slices of each kind alternate, so that the machine's drift (a third within minutes on some VMs) hits both. */
 const SLICE_MS = 50;
+/**
+ * Untimed signing before each sample. The bench samples once per round, after the process sat idle for seconds,
+ * and the first few hundred ms of JWTs after such a pause cost more (seventeenth session, 12 s pauses: 1.30–1.44×
+ * the signature without this, 1.16–1.20× with it, 1.15–1.19× back to back), which made the JWT floor read higher
+ * than a JWT costs inside a busy server.
+ */
+const WARM_MS = 400;
 
 serve({
   async start() {
@@ -86,6 +93,8 @@ serve({
    * signatures) and CPU ms per JWT.
    */
   async measure(ms) {
+    rawSlice(SLICE_MS);
+    await jwtSlice(WARM_MS);
     let raw = [0, 0];
     let jwt = [0, 0];
     for (let spent = 0; spent < ms; spent += SLICE_MS) {
