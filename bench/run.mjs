@@ -494,7 +494,7 @@ function floorServerRows() {
   const out = [];
   for (const flowId of [...new Set(results.flows.map((f) => f.flow))]) {
     const rows = results.flows.filter((f) => f.flow === flowId);
-    const bare = rows.find((r) => r.target.startsWith('floor server'));
+    const bare = rows.find((r) => r.kind === 'floor-server');
     if (!bare) continue;
     out.push({
       label: bare.label,
@@ -665,6 +665,7 @@ async function benchFlows() {
         flow: flow.id,
         label: flow.label,
         target: t.name,
+        kind: t.kind,
         peer: !!t.peer,
         reference: !!t.reference,
         rps: median(rps),
@@ -824,7 +825,7 @@ async function logoutOnce(t, n, { profile, trace } = {}) {
   // Let the provider finish recording the deliveries before reading its counter.
   await new Promise((r) => setTimeout(r, 200));
   const after = await t.server.call('counters');
-  if (profile) await t.server.call('profileStop', profile);
+  if (profile) await t.server.call('profileStop', { file: profile });
   const sql = trace ? await t.server.call('traceStop') : undefined;
 
   const problems = [];

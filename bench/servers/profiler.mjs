@@ -17,8 +17,7 @@ export const profiler = {
     await session.post('Profiler.start');
   },
   /** Writes a DevTools .cpuprofile; with `flows` (how many flows the run made), that number beside its fields. */
-  async profileStop(target) {
-    const { file, flows } = typeof target === 'string' ? { file: target } : target;
+  async profileStop({ file, flows }) {
     const { profile } = await session.post('Profiler.stop');
     session.disconnect();
     session = undefined;
