@@ -15,6 +15,7 @@
 import { generateKeyPairSync, sign, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import { SignJWT, importPKCS8 } from 'jose';
+import { median } from '../lib/load.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const TOKENS = 3_000;
@@ -85,7 +86,6 @@ async function cpuPerToken(variant, count) {
   return (used.user + used.system) / count;
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const names = Object.keys(variants);
 for (const name of names) await cpuPerToken(name, 1_000); // warm-up: JIT, key caches, the pool's threads
 const samples = Object.fromEntries(names.map((name) => [name, []]));

@@ -18,6 +18,7 @@ import { pgDirectFor } from '../../packages/server/dist/store/pg-direct.js';
 import { RefreshTokensRepo } from '../../packages/server/dist/store/repos/refresh-tokens.js';
 import { joinedSessionColumns } from '../../packages/server/dist/store/repos/sessions.js';
 import { testDatabase } from '../../packages/server/dist/testing/index.js';
+import { median } from '../lib/load.mjs';
 
 if (!process.env.DATABASE_URL) throw new Error('DATABASE_URL (a PostgreSQL URL) is required');
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
@@ -131,7 +132,6 @@ try {
       }
     }
   }
-  const median = (a) => a.slice().sort((x, y) => x - y)[a.length >> 1];
   console.log(`CPU of this process per statement (µs; ${ROUNDS} rounds of ${STATEMENTS}; median, min):`);
   for (const [k, { a, b }] of pairs.entries()) {
     const { a: as, b: bs } = samples[k];

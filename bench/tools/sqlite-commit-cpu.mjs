@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { connect } from '../../packages/server/dist/store/connect.js';
+import { median } from '../lib/load.mjs';
 import { migrateToLatest } from '../../packages/server/dist/store/migrations.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
@@ -122,7 +123,6 @@ async function open(variant) {
   return { variant, db, flows };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 try {
   const files = [await open('shared'), await open('exclusive')];
   for (const flow of ['silent-sso', 'refresh']) {
