@@ -60,7 +60,7 @@ if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--concurrency 16] [--duration 2.5] [--warmup 2] [--runs 5]
   [--logout-runs 5] [--participants 1,10,100] [--only flows|logout|sessions|accounts|storm|federation|scale-out]
   [--password-hash argon2id|scrypt] [--scrypt-log-n 16]
-  [--flows client_credentials,refresh,silent_sso,sign_in]
+  [--flows client_credentials,refresh,silent_sso,sign_in,userinfo,introspection]
   [--no-opaque] [--no-floor-server] [--explain] [--json FILE] [--profile DIR] [--heap-profile DIR] [--cpu 1|none] [--sessions 10000]
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
@@ -102,9 +102,29 @@ const doStorm = !args.only || args.only === 'storm';
 // The scale-out scenario needs PostgreSQL; it is part of the full run when DATABASE_URL is set.
 const doScaleOut = process.env.DATABASE_URL && (!args.only || args.only === 'scale-out') && !quick;
 const doFederation = !args.only || args.only === 'federation';
+const flowIds = ['client_credentials', 'refresh', 'silent_sso', 'sign_in', 'userinfo', 'introspection'];
+const chosenFlows = args.flows ? args.flows.split(',') : flowIds;
+for (const f of chosenFlows) if (!flowIds.includes(f)) throw new Error(`--flows: no flow ${f}`);
+/**
+ * A resource server's calls with an access token. oidc-provider answers neither with its JWT access tokens (they
+ * are audience-restricted to the resource, which its userinfo refuses, and its introspection rejects structured
+ * tokens), so its opaque-token row is the peer for them, and it runs for them even with --no-opaque or --quick.
+ */
+const resourceServerFlows = ['userinfo', 'introspection'];
+const wantResourceServerFlows = doFlows && chosenFlows.some((f) => resourceServerFlows.includes(f));
 
-/** RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). */
-const signaturesPerFlow = { client_credentials: 1, refresh: 2, silent_sso: 2, sign_in: 2 };
+/**
+ * RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). A
+ * resource server's call signs nothing (Adieu verifies one signature, a fraction of a signing's cost).
+ */
+const signaturesPerFlow = {
+  client_credentials: 1,
+  refresh: 2,
+  silent_sso: 2,
+  sign_in: 2,
+  userinfo: 0,
+  introspection: 0,
+};
 
 /** The same lifetimes on both providers (seconds): Adieu's defaults. */
 const ttl = {
@@ -249,6 +269,7 @@ targets.push({
   name: 'oidc-provider (JWT AT)',
   kind: 'oidc-provider',
   peer: true,
+  jwtPeer: true,
   start: () =>
     startChild(
       here('./servers/oidc-provider.mjs'),
@@ -263,6 +284,7 @@ if (process.env.REDIS_URL && doFlows) {
     name: 'oidc-provider (JWT AT, Redis)',
     kind: 'oidc-provider',
     reference: true,
+    jwtPeer: true,
     start: () =>
       startChild(
         here('./servers/oidc-provider.mjs'),
@@ -271,11 +293,13 @@ if (process.env.REDIS_URL && doFlows) {
       ),
   });
 }
-if (settings.opaque && doFlows) {
+if ((settings.opaque || wantResourceServerFlows) && doFlows) {
   targets.push({
     name: 'oidc-provider (opaque AT)',
     kind: 'oidc-provider',
     reference: true,
+    // Started for the resource server's flows alone when the opaque row is otherwise off.
+    ...(settings.opaque ? {} : { onlyFlows: resourceServerFlows }),
     start: () =>
       startChild(
         here('./servers/oidc-provider.mjs'),
@@ -585,25 +609,47 @@ async function benchFlows() {
       label: 'password sign-in (login page, password hash, new session, code exchange)',
       op: (t, w) => () => new Browser().signIn(t.rp, web, w.person),
     },
+    {
+      // What an API does with every request it gets, when it asks the provider: the access token is a worker's
+      // own, from its refresh-token chain, so it belongs to a live SSO session.
+      id: 'userinfo',
+      label: 'userinfo (a resource server, bearer access token)',
+      op: (t, w) => () => t.rp.userinfo(w.accessToken),
+    },
+    {
+      id: 'introspection',
+      label: 'introspection of an access token (RFC 7662, a resource server)',
+      op: (t, w) => () => t.rp.introspect(machine, w.accessToken),
+    },
   ];
-  const chosen = args.flows ? args.flows.split(',') : flows.map((f) => f.id);
-  for (const flow of flows.filter((f) => chosen.includes(f.id))) {
+  for (const flow of flows.filter((f) => chosenFlows.includes(f.id))) {
+    const flowTargets = targets.filter(
+      (t) =>
+        (!t.onlyFlows || t.onlyFlows.includes(flow.id)) &&
+        !(t.jwtPeer && resourceServerFlows.includes(flow.id)),
+    );
+    if (resourceServerFlows.includes(flow.id)) {
+      // A fresh access token per worker (a refresh of its chain): the tokens of the sign-in may be near expiry.
+      for (const t of flowTargets) {
+        for (const w of t.workers) w.accessToken = (await t.rp.refresh(web, w.chain)).access_token;
+      }
+    }
     // What each provider answers for this flow, so that the report shows they do the same work.
-    for (const t of targets) {
+    for (const t of flowTargets) {
       results.shapes.push({ flow: flow.id, target: t.name, shape: shape(await flow.op(t, t.workers[0])()) });
     }
     const ops = (t) => t.workers.map((w) => flow.op(t, w));
-    for (const t of targets) {
+    for (const t of flowTargets) {
       log(`${flow.id}: warming up ${t.name}`);
       const warm = await runLoad(ops(t), settings.warmupMs);
       if (warm.ops === 0)
         throw new Error(`${t.name} ${flow.id}: every warm-up flow failed: ${warm.firstError}`);
     }
-    const runs = new Map(targets.map((t) => [t, []]));
+    const runs = new Map(flowTargets.map((t) => [t, []]));
     // Runs interleave the targets (A B C, A B C, ...) so that drift on the machine hits all of them alike.
     for (let r = 0; r < settings.runs; r++) {
       await measureFloor();
-      for (const t of targets) {
+      for (const t of flowTargets) {
         await t.server.call('loopReset');
         const before = await t.server.call('counters');
         const cpu0 = process.cpuUsage();
@@ -641,7 +687,7 @@ async function benchFlows() {
     }
     if (args.profile) {
       // One extra, untimed run per provider under the CPU profiler (the profiler slows what it watches).
-      for (const t of targets) {
+      for (const t of flowTargets) {
         await t.server.call('profileStart');
         const { ops: flows } = await runLoad(ops(t), settings.durationMs);
         const file = join(args.profile, `${flow.id}-${slug(t.name)}.cpuprofile`);
@@ -650,7 +696,7 @@ async function benchFlows() {
     }
     if (args['heap-profile']) {
       // And one more under the allocation sampler: bytes allocated per flow, by site (bench/tools/heap-summary.mjs).
-      for (const t of targets) {
+      for (const t of flowTargets) {
         await t.server.call('heapProfileStart');
         const { ops: flows } = await runLoad(ops(t), settings.durationMs);
         const file = join(args['heap-profile'], `${flow.id}-${slug(t.name)}.heapprofile`);
@@ -658,7 +704,7 @@ async function benchFlows() {
         log(`heap profile: ${file} (${flows} flows)`);
       }
     }
-    for (const t of targets) {
+    for (const t of flowTargets) {
       const rs = runs.get(t);
       const rps = rs.map((x) => x.rps);
       results.flows.push({
@@ -686,7 +732,7 @@ async function benchFlows() {
         cpuRuns: rs.map((x) => x.cpuMsPerFlow),
       });
     }
-    if (args.explain) await explain(flow);
+    if (args.explain) await explain(flow, flowTargets);
   }
 }
 
@@ -697,6 +743,8 @@ function shape(json) {
     const { header, payload } = decodeJwt(token);
     return `JWT ${header.alg}${header.typ ? ` typ ${header.typ}` : ''} {${Object.keys(payload).sort().join(' ')}}`;
   };
+  // A resource server's answer (userinfo, introspection): its members.
+  if (!json.access_token) return `{${Object.keys(json).sort().join(' ')}}`;
   const parts = [`access_token ${jwt(json.access_token)}`];
   if (json.id_token) parts.push(`id_token ${jwt(json.id_token)}`);
   if (json.refresh_token) parts.push('refresh_token');
@@ -704,8 +752,8 @@ function shape(json) {
 }
 
 /** One flow, alone, with the SQL it sends (Adieu) or the adapter calls it makes (oidc-provider). */
-async function explain(flow) {
-  for (const t of targets) {
+async function explain(flow, flowTargets) {
+  for (const t of flowTargets) {
     const w = t.workers[0];
     if (t.kind === 'floor-server') continue; // no store: nothing to list
     if (t.kind === 'adieu') {
@@ -930,12 +978,15 @@ function report() {
         const ratio = peerRow ? `**${fmt(adieu.rps / r.rps, 2)}×**` : '';
         const cpuRatio = peerRow ? `${fmt(r.cpuMsPerFlow / adieu.cpuMsPerFlow, 2)}×` : '';
         const q = r.byMethod ? `${fmt(r.queriesPerFlow, 2)} (adapter calls)` : fmt(r.queriesPerFlow, 2);
-        const floorRatio = r.cpuMsPerFlow / (signaturesPerFlow[r.flow] * floorMs());
-        const jwtRatio = r.cpuMsPerFlow / (signaturesPerFlow[r.flow] * jwtFloorMs());
+        // A flow that signs nothing has no signature floor to be a multiple of.
+        const overFloor = (ms) => {
+          const x = r.cpuMsPerFlow / (signaturesPerFlow[r.flow] * ms);
+          return Number.isFinite(x) ? `${fmt(x, 2)}×` : '–';
+        };
         out.push(
           `| ${r.label} | ${r.target} | ${fmt(r.rps)} | ${fmt(r.min)}–${fmt(r.max)} | ${fmt(r.p50, 1)} | ` +
-            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${fmt(r.mainMsPerFlow, 2)} | ${fmt(floorRatio, 2)}× | ` +
-            `${fmt(jwtRatio, 2)}× | ` +
+            `${fmt(r.p99, 1)} | ${q} | ${fmt(r.cpuMsPerFlow, 2)} | ${fmt(r.mainMsPerFlow, 2)} | ${overFloor(floorMs())} | ` +
+            `${overFloor(jwtFloorMs())} | ` +
             `${fmt(r.loopP99, 1)} (${fmt(r.loopMax, 0)}) | ${ratio}${r.errors ? ` (${r.errors} errors)` : ''} | ` +
             `${cpuRatio} |`,
         );
@@ -971,7 +1022,7 @@ function report() {
       for (const { label, floorRatio, rows } of overFloor) {
         rows.forEach((r, i) =>
           out.push(
-            `| ${i ? '' : label} | ${i ? '' : `${fmt(floorRatio, 2)}×`} | ${r.target} | ` +
+            `| ${i ? '' : label} | ${i || !Number.isFinite(floorRatio) ? '' : `${fmt(floorRatio, 2)}×`} | ${r.target} | ` +
               `${fmt(r.ownMs, 2)} (${fmt(r.ownMainMs, 2)}) |`,
           ),
         );

@@ -1,6 +1,7 @@
 /**
- * The relying-party side, identical for both providers: discovery, PKCE, client_secret_basic, and the three
- * measured flows written against the discovered endpoints. Requests go through an undici Pool (keep-alive).
+ * The relying-party side, identical for both providers: discovery, PKCE, client_secret_basic, and the measured
+ * flows written against the discovered endpoints. Requests go through an undici Pool (keep-alive). The userinfo
+ * and introspection calls are what a resource server makes with an access token.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -39,6 +40,8 @@ export class RelyingParty {
     this.pool = pool;
     this.tokenPath = new URL(meta.token_endpoint).pathname;
     this.authorizePath = new URL(meta.authorization_endpoint).pathname;
+    this.userinfoPath = meta.userinfo_endpoint && new URL(meta.userinfo_endpoint).pathname;
+    this.introspectionPath = meta.introspection_endpoint && new URL(meta.introspection_endpoint).pathname;
   }
 
   static async discover(issuer, pool) {
@@ -117,6 +120,38 @@ export class RelyingParty {
     if (!json.refresh_token || json.refresh_token === chain.rt)
       throw new Error('refresh token was not rotated');
     chain.rt = json.refresh_token;
+    return json;
+  }
+
+  /** UserInfo (OIDC Core §5.3) with a bearer access token; throws unless 200 with the token's subject. */
+  async userinfo(accessToken) {
+    const res = await send(this.pool, {
+      path: this.userinfoPath,
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    if (res.status !== 200) throw new Error(`userinfo: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+    const json = JSON.parse(res.text);
+    if (!json.sub) throw new Error('userinfo: no sub');
+    return json;
+  }
+
+  /**
+   * RFC 7662 introspection of an access token by a resource server (`client`, client_secret_basic); throws
+   * unless the token is active.
+   */
+  async introspect(client, token) {
+    const res = await send(this.pool, {
+      path: this.introspectionPath,
+      method: 'POST',
+      headers: {
+        authorization: basicAuth(client.client_id, client.client_secret),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+    });
+    if (res.status !== 200) throw new Error(`introspection: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+    const json = JSON.parse(res.text);
+    if (json.active !== true) throw new Error(`introspection: not active: ${res.text.slice(0, 200)}`);
     return json;
   }
 

@@ -4,17 +4,18 @@
  *
  * It does what a flow cannot do without — node:http, a form body, HTTP Basic client authentication, a cookie, PKCE
  * (S256), a rotated refresh token, and the same RS256 JWTs with Adieu's claims (access token `at+jwt`; ID token with
- * `at_hash`) signed by jose through WebCrypto as both providers sign — and nothing else: no framework, no logging,
+ * `at_hash`) signed by jose through WebCrypto as both providers sign; for a resource server's calls (userinfo,
+ * introspection), the access token's signature and claims checked by jose — and nothing else: no framework, no logging,
  * no metrics, no CORS, no store but `Map`s, no password hash (its login form takes any password of a known user,
  * like the peer's development login), no session expiry, no logout. The bench never runs the logout parts on it.
  *
  * What a flow costs here over the signature floor is what Node.js itself (HTTP, JSON, base64url, the hand-off to
  * libuv's pool) adds to the signatures; what a provider costs over this row is its own work.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
-import { SignJWT, importJWK } from 'jose';
+import { SignJWT, importJWK, jwtVerify } from 'jose';
 import { freePort } from '../../packages/server/dist/testing/index.js';
 // Adieu's own primitives for what every provider must do anyway (the cheapest forms the project has found).
 import { randomToken, safeEqual } from '../../packages/server/dist/util/crypto.js';
@@ -37,6 +38,10 @@ serve({
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = randomToken(8);
     const key = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg: 'RS256' }, 'RS256');
+    const publicKey = await importJWK(
+      { ...createPublicKey(privateKey).export({ format: 'jwk' }), alg: 'RS256' },
+      'RS256',
+    );
     const clients = new Map(o.clients.map((c) => [c.client_id, c]));
     const users = new Map(o.users.map((u, i) => [u.username, { ...u, sub: `user-${i + 1}` }]));
     /** SSO sessions by cookie value; codes and refresh tokens by value. */
@@ -160,6 +165,18 @@ serve({
       }
     }
 
+    /**
+     * An access token's claims when it is one of ours (signature, issuer, typ, expiry: no store, so no revocation or
+     * session check), or undefined.
+     */
+    async function accessTokenClaims(token) {
+      try {
+        return (await jwtVerify(token, publicKey, { issuer, typ: 'at+jwt', algorithms: ['RS256'] })).payload;
+      } catch {
+        return undefined;
+      }
+    }
+
     /** A code for `session` back to the client's redirect URI, or undefined when the request is not valid. */
     function codeRedirect(query, session) {
       const client = clients.get(query.get('client_id') ?? '');
@@ -217,6 +234,8 @@ serve({
           issuer,
           authorization_endpoint: `${issuer}/authorize`,
           token_endpoint: `${issuer}/token`,
+          userinfo_endpoint: `${issuer}/userinfo`,
+          introspection_endpoint: `${issuer}/introspect`,
           response_types_supported: ['code'],
           grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
           id_token_signing_alg_values_supported: ['RS256'],
@@ -226,6 +245,31 @@ serve({
       if (req.method === 'POST' && url.pathname === '/token') {
         const [status, json] = await tokenEndpoint(req, await readBody());
         return send(status, json);
+      }
+      if (req.method === 'GET' && url.pathname === '/userinfo') {
+        const m = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+        const claims = m ? await accessTokenClaims(m[1]) : undefined;
+        if (!claims?.scope?.split(' ').includes('openid')) return send(401, { error: 'invalid_token' });
+        return send(200, { sub: claims.sub });
+      }
+      if (req.method === 'POST' && url.pathname === '/introspect') {
+        if (!authenticate(req.headers.authorization)) return send(401, { error: 'invalid_client' });
+        const claims = await accessTokenClaims(new URLSearchParams(await readBody()).get('token') ?? '');
+        if (!claims) return send(200, { active: false });
+        const { sub, client_id, scope, aud, exp, iat, jti, sid } = claims;
+        return send(200, {
+          active: true,
+          token_type: 'Bearer',
+          scope,
+          client_id,
+          sub,
+          iss: issuer,
+          aud,
+          exp,
+          iat,
+          jti,
+          sid,
+        });
       }
       if (req.method === 'GET' && url.pathname === '/authorize') {
         const cookie = req.headers.cookie ? parseCookie(req.headers.cookie)[COOKIE] : undefined;

@@ -75,6 +75,11 @@ serve({
         clientCredentials: { enabled: true },
         backchannelLogout: { enabled: true },
         rpInitiatedLogout: { enabled: true },
+        // Adieu: any confidential client may introspect (RFC 7662 §2.1 leaves the policy to the server).
+        introspection: {
+          enabled: true,
+          allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+        },
         // Adieu issues RFC 9068 JWT access tokens; with resource indicators oidc-provider does too.
         resourceIndicators: jwtAccessTokens
           ? {
