@@ -8,6 +8,7 @@ import { openSse } from '../../../test/support/sse.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
 const BOB = { username: 'bob', password: 'bob-password' };
+const DAVE = { username: 'dave', password: 'dave-password' };
 const apps = ['portal', 'bookings', 'expenses'] as const;
 const cb = (n: string) => `http://localhost:5002/${n}/callback`;
 const secret = (n: string) => `${n}-secret-0123456789`;
@@ -169,7 +170,7 @@ describe('revocation API and tokens after logout', () => {
     receivers = await receiversFor();
     op = await startTestProvider({
       clients: clientsFor(receivers),
-      users: [ALICE, BOB, { username: 'carol', password: 'carol-password' }],
+      users: [ALICE, BOB, { username: 'carol', password: 'carol-password' }, DAVE],
     });
   });
   afterAll(async () => {
@@ -270,6 +271,34 @@ describe('revocation API and tokens after logout', () => {
     await expect(oidc.refreshTokenGrant(config, again.refresh_token!)).rejects.toMatchObject({
       error: 'invalid_grant',
     });
+  });
+
+  it('a user disabled by another process is refused at userinfo and introspection at once, though this process has the user cached', async () => {
+    // A token without a session (offline_access, after the sign-in ended): only the deny list and the user stand
+    // behind it.
+    const { browser, tokens } = await sessionAcross(op, DAVE, ['portal'], { scope: 'openid offline_access' });
+    const end = new URL(`${op.issuer}/end_session`);
+    end.searchParams.set('id_token_hint', tokens.portal!.id_token!);
+    await browser.navigate(end.toString());
+    const config = await rp(op, 'portal');
+    const offline = await oidc.refreshTokenGrant(config, tokens.portal!.refresh_token!);
+    const userinfo = () =>
+      fetch(`${op.issuer}/userinfo`, { headers: { authorization: `Bearer ${offline.access_token}` } });
+    expect((await userinfo()).status).toBe(200); // and the user row is now in this process's cache
+    expect((await oidc.tokenIntrospection(config, offline.access_token)).active).toBe(true);
+    // What another process's disabling writes (Management.setDisabled there), without this process's cache hearing.
+    const dave = (await op.provider.store.users.findByIdOrUsername(DAVE.username))!;
+    await op.provider.store.users.update(dave.id, { disabled: true, updated_at: Date.now() });
+    await op.provider.logout.endUserSessions(dave.id, {
+      reason: 'disabled',
+      initiator: 'admin',
+      revokeOffline: true,
+      revokeUserTokens: { userId: dave.id },
+    });
+    const refused = await userinfo();
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toMatch(/invalid_token/);
+    expect((await oidc.tokenIntrospection(config, offline.access_token)).active).toBe(false);
   });
 
   it('me/ routes only ever touch the token\u2019s own user', async () => {

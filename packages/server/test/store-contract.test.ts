@@ -908,6 +908,20 @@ describe.each(engines)('Store contract on %s', (engine) => {
       expect(await store.tokens.isAccessTokenDenied(`${jti}b`)).toBe(true);
     });
 
+    it('findForAccessToken answers the session and the deny list in one statement', async () => {
+      const session = sessionRow();
+      await store.sessions.insert(session);
+      const jti = uid('jti');
+      const before = store.queryCount;
+      expect(await store.sessions.findForAccessToken(session.sid, jti)).toEqual({ session, denied: false });
+      expect(store.queryCount - before).toBe(1);
+      await store.tokens.denyAccessTokens([{ jti: `${jti}-other`, expires_at: T0 + MIN }]);
+      expect((await store.sessions.findForAccessToken(session.sid, jti))?.denied).toBe(false);
+      await store.tokens.denyAccessTokens([{ jti, expires_at: T0 + MIN }]);
+      expect(await store.sessions.findForAccessToken(session.sid, jti)).toEqual({ session, denied: true });
+      expect(await store.sessions.findForAccessToken(uid('sid'), jti)).toBeUndefined();
+    });
+
     it('purgeExpired drops dead refresh tokens, deny-list entries and day-old codes only', async () => {
       const { store: s } = await ownDatabase();
       const now = T0 + 2 * 86_400_000;

@@ -81,7 +81,7 @@ export interface ManagementDeps extends AdminAuthDeps {
     'invite' | 'deleteUser' | 'updateProfile' | 'passwordProblem' | 'changePassword'
   >;
   throttle: Pick<LoginThrottle, 'checkPassword' | 'unlock'>;
-  users: Pick<UserDirectory, 'authenticate' | 'setDisabled'>;
+  users: Pick<UserDirectory, 'authenticate' | 'setDisabled' | 'findCached'>;
 }
 
 /**

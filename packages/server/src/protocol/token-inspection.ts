@@ -70,7 +70,7 @@ export async function introspect(p: TokenInspectionDeps, body: unknown): Promise
   }
   const rt = await checkRefreshToken(p, token);
   if (rt) {
-    const user = await p.store.users.findById(rt.user_id);
+    const user = await p.users.findCached(rt.user_id);
     if (!user || user.disabled) return { active: false };
     return {
       active: true,

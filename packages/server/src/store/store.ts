@@ -50,7 +50,7 @@ export class Store {
     readonly connection: Connection,
     private readonly inTransaction: boolean,
   ) {
-    this.users = new UsersRepo(db);
+    this.users = new UsersRepo(db, connection.engine);
     this.consents = new ConsentsRepo(db);
     this.clients = new ClientsRepo(db);
     this.keys = new KeysRepo(db, connection.engine);

@@ -76,6 +76,9 @@ const findRefreshWithSessionQuery = new PreparedQuery(
       Selectable<RefreshTokenTable> & JoinedSession
     >,
 );
+const isAccessTokenDeniedQuery = new PreparedQuery((db, p: { jti: string }) =>
+  db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', p.jti),
+);
 const markRefreshUsedQuery = new PreparedQuery((db, p: { tokenDigest: string; now: number }) =>
   db
     .updateTable('refresh_tokens')
@@ -375,12 +378,7 @@ export class RefreshTokensRepo {
   }
 
   async isAccessTokenDenied(jti: string): Promise<boolean> {
-    const r = await this.db
-      .selectFrom('revoked_access_tokens')
-      .select('jti')
-      .where('jti', '=', jti)
-      .executeTakeFirst();
-    return r !== undefined;
+    return (await isAccessTokenDeniedQuery.execute(this.db, this.engine, { jti })).rows.length > 0;
   }
 
   /** Housekeeping: drop expired refresh tokens, and deny-list entries of access tokens that expired anyway. */

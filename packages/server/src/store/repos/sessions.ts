@@ -57,6 +57,15 @@ const findByCookieDigestQuery = new PreparedQuery((db, p: { cookieDigest: string
 const findBySidQuery = new PreparedQuery((db, p: { sid: string }) =>
   db.selectFrom('sessions').selectAll().where('sid', '=', p.sid),
 );
+/** The session an access token names, with the token's entry on the deny list if it has one (a left join). */
+const findForAccessTokenQuery = new PreparedQuery((db, p: { sid: string; jti: string }) =>
+  db
+    .selectFrom('sessions')
+    .leftJoin('revoked_access_tokens', (join) => join.on('revoked_access_tokens.jti', '=', p.jti))
+    .selectAll('sessions')
+    .select('revoked_access_tokens.jti as denied_jti')
+    .where('sessions.sid', '=', p.sid),
+);
 const touchQuery = new PreparedQuery((db, p: { sid: string; now: number; idleExpiresAt: number }) =>
   db
     .updateTable('sessions')
@@ -146,6 +155,20 @@ export class SessionsRepo {
 
   async findBySid(sid: string): Promise<SessionRow | undefined> {
     return toSessionRow((await findBySidQuery.execute(this.db, this.engine, { sid })).rows[0]);
+  }
+
+  /**
+   * What a resource server's call (userinfo, introspection) asks of an access token that names a session, in one
+   * statement: that session, and whether the token `jti` is on the deny list. Undefined when no such session.
+   */
+  async findForAccessToken(
+    sid: string,
+    jti: string,
+  ): Promise<{ session: SessionRow; denied: boolean } | undefined> {
+    const row = (await findForAccessTokenQuery.execute(this.db, this.engine, { sid, jti })).rows[0];
+    if (!row) return undefined;
+    const { denied_jti, ...session } = row;
+    return { session: toSessionRow(session), denied: denied_jti !== null };
   }
 
   /** Live sessions of a user, newest first. */

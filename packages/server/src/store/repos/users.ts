@@ -1,4 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Engine } from '../connect.js';
+import { PreparedQuery } from '../prepared-query.js';
 import type { Database, UserTable } from '../tables.js';
 
 type UserRecord = Selectable<UserTable>;
@@ -31,11 +33,19 @@ function toColumns<T extends Partial<UserRow>>(
   };
 }
 
+// Read on every token request whose user is not in the directory's cache (domain/users.ts), compiled once.
+const findByIdQuery = new PreparedQuery((db, p: { id: string }) =>
+  db.selectFrom('users').selectAll().where('id', '=', p.id),
+);
+
 export class UsersRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: Engine,
+  ) {}
 
   async findById(id: string): Promise<UserRow | undefined> {
-    return toUserRow(await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst());
+    return toUserRow((await findByIdQuery.execute(this.db, this.engine, { id })).rows[0]);
   }
 
   /**
