@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { Store } from '../src/store/store.js';
 import { KeyStore } from '../src/keys/keystore.js';
@@ -110,6 +110,45 @@ describe('signing keys', () => {
       await db.cleanup();
     }
   }, 60_000);
+});
+
+describe('access tokens verified once', () => {
+  const claims = { sub: 'u1', aud: 'https://idp.example', client_id: 'app', scope: 'openid' };
+
+  it('are remembered, by their exact bytes, until they expire', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const { signer } = await keysAt(clock);
+    const { token } = await signer.accessToken(claims, clock.now, 60);
+    const verify = vi.spyOn(signer, 'verifyOwn');
+    expect(await signer.verifyAccessToken(token, clock.now)).toMatchObject({
+      sub: 'u1',
+      jti: expect.any(String),
+    });
+    expect(await signer.verifyAccessToken(token, clock.now + 59_000)).toMatchObject({ sub: 'u1' });
+    expect(verify).toHaveBeenCalledTimes(1);
+    // Remembered claims are shared between callers, so nobody may change them.
+    expect(Object.isFrozen(await signer.verifyAccessToken(token, clock.now))).toBe(true);
+    // At exp it is expired, exactly as jose says at first sight.
+    await expect(signer.verifyAccessToken(token, clock.now + 60_000)).rejects.toThrow(/exp/);
+    // Other bytes are another token: a changed signature is verified, and refused.
+    const forged = token.slice(0, -2) + (token.endsWith('AA') ? 'BB' : 'AA');
+    await expect(signer.verifyAccessToken(forged, clock.now)).rejects.toBeTruthy();
+    // And only access tokens: an ID token is refused by its typ.
+    const idToken = await signer.idToken({ sub: 'u1', aud: 'app' }, clock.now, 60);
+    await expect(signer.verifyAccessToken(idToken, clock.now)).rejects.toThrow(/typ/);
+  });
+
+  it('are verified again once the key set changes', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const { keys, signer } = await keysAt(clock);
+    const { token } = await signer.accessToken(claims, clock.now, 900);
+    const verify = vi.spyOn(signer, 'verifyOwn');
+    await signer.verifyAccessToken(token, clock.now);
+    await keys.rotate();
+    await keys.refresh();
+    await signer.verifyAccessToken(token, clock.now);
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
 });
 
 describe('first start of several processes on an empty store', () => {

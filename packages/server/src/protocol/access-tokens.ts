@@ -22,7 +22,7 @@ export interface AccessTokenClaims extends JWTPayload {
 
 /** What checking our own tokens needs (the provider satisfies it; tests can pass less). */
 export interface TokenCheckDeps {
-  signer: Pick<TokenSigner, 'verifyOwn'>;
+  signer: Pick<TokenSigner, 'verifyAccessToken'>;
   now: () => number;
   readonly issuer: string;
   store: {
@@ -52,7 +52,7 @@ export async function checkAccessToken(
 ): Promise<TokenCheck> {
   let claims: AccessTokenClaims;
   try {
-    claims = (await p.signer.verifyOwn(token, { typ: 'at+jwt', nowMs: p.now() })) as AccessTokenClaims;
+    claims = (await p.signer.verifyAccessToken(token, p.now())) as AccessTokenClaims;
   } catch {
     return { active: false, why: 'the access token is invalid or expired' };
   }

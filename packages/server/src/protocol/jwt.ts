@@ -8,7 +8,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { KeyStore } from '../keys/keystore.js';
-import { randomToken } from '../util/crypto.js';
+import { digest, randomToken } from '../util/crypto.js';
 
 import { LOGOUT_TOKEN_TYP, logoutTokenClaims, type LogoutTokenSubject } from '../logout/logout-token.js';
 
@@ -22,6 +22,9 @@ export function leftHalfHash(value: string): string {
   const full = hash('sha256', value, 'buffer');
   return full.subarray(0, full.length / 2).toString('base64url');
 }
+
+/** Verified access tokens a process remembers at most (about 0.5 KB each); past it, it starts over. */
+const VERIFIED_ACCESS_TOKENS_MAX = 10_000;
 
 export class TokenSigner {
   constructor(
@@ -104,6 +107,37 @@ export class TokenSigner {
       return (await jwtVerify(token, this.localJwks(), options)).payload as JWTPayload & { iss: string };
     }
   }
+
+  /**
+   * An access token of ours (typ at+jwt), verified as {@link verifyOwn} does. A resource server presents the same
+   * token on every call it makes until the token expires, and the RSA verification (on libuv's pool, through
+   * WebCrypto) is the costliest step of userinfo and introspection (bench/README.md, nineteenth session), so the
+   * claims of a token that verified are remembered, by its digest, until its `exp`, and forgotten when the key set
+   * changes, as the JWKS is. Nothing else is remembered: whether the token is revoked, its session live and its
+   * user enabled is the caller's to ask the store on every call. The claims are frozen: callers share them.
+   */
+  async verifyAccessToken(token: string, nowMs: number): Promise<Readonly<JWTPayload & { iss: string }>> {
+    if (this.verified.generation !== this.keys.generation) {
+      this.verified = { generation: this.keys.generation, tokens: new Map() };
+    }
+    const key = digest(token);
+    const known = this.verified.tokens.get(key);
+    // Its signature, issuer, typ and times were checked when it was first seen; since then only the clock moved,
+    // and jose's own rule for exp is this one (expired once exp <= now in whole seconds).
+    if (known && Math.floor(nowMs / 1000) < known.exp!) return known;
+    const claims = Object.freeze(await this.verifyOwn(token, { typ: 'at+jwt', nowMs }));
+    // A token without exp is not ours to issue; it is verified every time rather than kept forever.
+    if (typeof claims.exp === 'number') {
+      if (this.verified.tokens.size >= VERIFIED_ACCESS_TOKENS_MAX) this.verified.tokens.clear();
+      this.verified.tokens.set(key, claims);
+    }
+    return claims;
+  }
+
+  private verified = {
+    generation: -1,
+    tokens: new Map<string, Readonly<JWTPayload & { iss: string }>>(),
+  };
 
   /** jose caches imported keys per JWKS object, so keep one until the key set changes. */
   private jwksCache: { generation: number; get: ReturnType<typeof createLocalJWKSet> } | undefined;

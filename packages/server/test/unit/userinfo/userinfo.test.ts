@@ -28,7 +28,7 @@ function deps(
     issuer: 'https://op.example',
     now: () => T0,
     signer: {
-      verifyOwn: async (token: string) => {
+      verifyAccessToken: async (token: string) => {
         const [kind, scope] = token.split('-');
         if (kind !== 'good' && kind !== 'sid') throw new Error('bad signature');
         return {
