@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * Adieu benchmark: throughput of three flows and back-channel logout fan-out time, each beside oidc-provider
- * (npm) measured in the same run on the same machine. Never part of `npm test`; asserts no time.
+ * Adieu benchmark: throughput of the flows (token endpoint, silent SSO, sign-in, a resource server's calls) and
+ * back-channel logout fan-out time, each beside oidc-provider (npm) measured in the same run on the same machine.
+ * Never part of `npm test`; asserts no time.
  *
- *   npm run bench                      # build, then the full run (about 5 minutes on 2 cores)
+ *   npm run bench                      # build, then the full run (15-20 minutes on 2 cores)
  *   node bench/run.mjs --quick         # a smoke run (1-3 minutes; numbers indicative only)
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node bench/run.mjs   # adds Adieu on PostgreSQL
  *
