@@ -103,16 +103,6 @@ const doStorm = !args.only || args.only === 'storm';
 // The scale-out scenario needs PostgreSQL; it is part of the full run when DATABASE_URL is set.
 const doScaleOut = process.env.DATABASE_URL && (!args.only || args.only === 'scale-out') && !quick;
 const doFederation = !args.only || args.only === 'federation';
-const flowIds = ['client_credentials', 'refresh', 'silent_sso', 'sign_in', 'userinfo', 'introspection'];
-const chosenFlows = args.flows ? args.flows.split(',') : flowIds;
-for (const f of chosenFlows) if (!flowIds.includes(f)) throw new Error(`--flows: no flow ${f}`);
-/**
- * A resource server's calls with an access token. oidc-provider answers neither with its JWT access tokens (they
- * are audience-restricted to the resource, which its userinfo refuses, and its introspection rejects structured
- * tokens), so its opaque-token row is the peer for them, and it runs for them even with --no-opaque or --quick.
- */
-const resourceServerFlows = ['userinfo', 'introspection'];
-const wantResourceServerFlows = doFlows && chosenFlows.some((f) => resourceServerFlows.includes(f));
 
 /**
  * RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). A
@@ -209,6 +199,52 @@ const common = {
   backchannelTimeoutSeconds: settings.backchannelTimeoutSeconds,
   passwordHash: settings.passwordHash,
 };
+
+/** The measured flows: what each worker (one browser, one refresh-token chain) does once per flow. */
+const flows = [
+  {
+    id: 'client_credentials',
+    label: 'client_credentials',
+    op: (t) => () => t.rp.clientCredentials(machine),
+  },
+  { id: 'refresh', label: 'refresh-token rotation', op: (t, w) => () => t.rp.refresh(web, w.chain) },
+  {
+    id: 'silent_sso',
+    label: 'silent SSO sign-in (prompt=none + code exchange)',
+    op: (t, w) => () => t.rp.silentSignIn(web, w.cookie),
+  },
+  {
+    // The cost of security, reported on its own (issue 18): a new browser each time, so every flow is a
+    // login page, a password check at the configured hash cost, a new SSO session and a code exchange. The
+    // peer's development login checks no password at all, so its number is what the rest of the flow costs.
+    id: 'sign_in',
+    label: 'password sign-in (login page, password hash, new session, code exchange)',
+    op: (t, w) => () => new Browser().signIn(t.rp, web, w.person),
+  },
+  {
+    // What an API does with every request it gets, when it asks the provider: the access token is a worker's
+    // own, from its refresh-token chain, so it belongs to a live SSO session.
+    id: 'userinfo',
+    label: 'userinfo (a resource server, bearer access token)',
+    resourceServer: true,
+    op: (t, w) => () => t.rp.userinfo(w.accessToken),
+  },
+  {
+    id: 'introspection',
+    label: 'introspection of an access token (RFC 7662, a resource server)',
+    resourceServer: true,
+    op: (t, w) => () => t.rp.introspect(machine, w.accessToken),
+  },
+];
+const chosenFlows = args.flows ? args.flows.split(',') : flows.map((f) => f.id);
+for (const id of chosenFlows) if (!flows.some((f) => f.id === id)) throw new Error(`--flows: no flow ${id}`);
+/**
+ * A resource server's calls with an access token. oidc-provider answers neither with its JWT access tokens (they
+ * are audience-restricted to the resource, which its userinfo refuses, and its introspection rejects structured
+ * tokens), so its opaque-token row is the peer for them, and it runs for them even with --no-opaque or --quick.
+ */
+const resourceServerFlows = flows.filter((f) => f.resourceServer).map((f) => f.id);
+const wantResourceServerFlows = doFlows && chosenFlows.some((id) => resourceServerFlows.includes(id));
 
 // ---------------------------------------------------------------------------------------------------------
 // Targets: Adieu on SQLite (and PostgreSQL when DATABASE_URL is set), oidc-provider with JWT access tokens
@@ -590,46 +626,11 @@ async function benchFlows() {
     if (first.problems.length)
       throw new Error(`${t.name}: the logout before the flows: ${first.problems[0]}`);
   }
-  const flows = [
-    {
-      id: 'client_credentials',
-      label: 'client_credentials',
-      op: (t) => () => t.rp.clientCredentials(machine),
-    },
-    { id: 'refresh', label: 'refresh-token rotation', op: (t, w) => () => t.rp.refresh(web, w.chain) },
-    {
-      id: 'silent_sso',
-      label: 'silent SSO sign-in (prompt=none + code exchange)',
-      op: (t, w) => () => t.rp.silentSignIn(web, w.cookie),
-    },
-    {
-      // The cost of security, reported on its own (issue 18): a new browser each time, so every flow is a
-      // login page, a password check at the configured hash cost, a new SSO session and a code exchange. The
-      // peer's development login checks no password at all, so its number is what the rest of the flow costs.
-      id: 'sign_in',
-      label: 'password sign-in (login page, password hash, new session, code exchange)',
-      op: (t, w) => () => new Browser().signIn(t.rp, web, w.person),
-    },
-    {
-      // What an API does with every request it gets, when it asks the provider: the access token is a worker's
-      // own, from its refresh-token chain, so it belongs to a live SSO session.
-      id: 'userinfo',
-      label: 'userinfo (a resource server, bearer access token)',
-      op: (t, w) => () => t.rp.userinfo(w.accessToken),
-    },
-    {
-      id: 'introspection',
-      label: 'introspection of an access token (RFC 7662, a resource server)',
-      op: (t, w) => () => t.rp.introspect(machine, w.accessToken),
-    },
-  ];
   for (const flow of flows.filter((f) => chosenFlows.includes(f.id))) {
     const flowTargets = targets.filter(
-      (t) =>
-        (!t.onlyFlows || t.onlyFlows.includes(flow.id)) &&
-        !(t.jwtPeer && resourceServerFlows.includes(flow.id)),
+      (t) => (!t.onlyFlows || t.onlyFlows.includes(flow.id)) && !(t.jwtPeer && flow.resourceServer),
     );
-    if (resourceServerFlows.includes(flow.id)) {
+    if (flow.resourceServer) {
       // A fresh access token per worker (a refresh of its chain): the tokens of the sign-in may be near expiry.
       for (const t of flowTargets) {
         for (const w of t.workers) w.accessToken = (await t.rp.refresh(web, w.chain)).access_token;

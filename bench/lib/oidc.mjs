@@ -72,10 +72,10 @@ export class RelyingParty {
     };
   }
 
-  /** POST to the token endpoint with client_secret_basic; throws unless 200 with an access token. */
-  async token(client, params) {
+  /** A form POST as `client` (client_secret_basic); the parsed JSON answer, or throws unless 200 (`what` says whose). */
+  async clientPost(path, client, params, what) {
     const res = await send(this.pool, {
-      path: this.tokenPath,
+      path,
       method: 'POST',
       headers: {
         authorization: basicAuth(client.client_id, client.client_secret),
@@ -83,10 +83,15 @@ export class RelyingParty {
       },
       body: new URLSearchParams(params).toString(),
     });
-    if (res.status !== 200)
-      throw new Error(`token (${params.grant_type}): HTTP ${res.status} ${res.text.slice(0, 200)}`);
-    const json = JSON.parse(res.text);
-    if (!json.access_token) throw new Error(`token (${params.grant_type}): no access_token`);
+    if (res.status !== 200) throw new Error(`${what}: HTTP ${res.status} ${res.text.slice(0, 200)}`);
+    return JSON.parse(res.text);
+  }
+
+  /** POST to the token endpoint with client_secret_basic; throws unless 200 with an access token. */
+  async token(client, params) {
+    const what = `token (${params.grant_type})`;
+    const json = await this.clientPost(this.tokenPath, client, params, what);
+    if (!json.access_token) throw new Error(`${what}: no access_token`);
     return json;
   }
 
@@ -140,18 +145,10 @@ export class RelyingParty {
    * unless the token is active.
    */
   async introspect(client, token) {
-    const res = await send(this.pool, {
-      path: this.introspectionPath,
-      method: 'POST',
-      headers: {
-        authorization: basicAuth(client.client_id, client.client_secret),
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
-    });
-    if (res.status !== 200) throw new Error(`introspection: HTTP ${res.status} ${res.text.slice(0, 200)}`);
-    const json = JSON.parse(res.text);
-    if (json.active !== true) throw new Error(`introspection: not active: ${res.text.slice(0, 200)}`);
+    const params = { token, token_type_hint: 'access_token' };
+    const json = await this.clientPost(this.introspectionPath, client, params, 'introspection');
+    if (json.active !== true)
+      throw new Error(`introspection: not active: ${JSON.stringify(json).slice(0, 200)}`);
     return json;
   }
 

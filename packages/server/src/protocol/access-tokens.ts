@@ -41,6 +41,8 @@ export type TokenCheck =
   | { active: true; claims: AccessTokenClaims; user?: UserRow | undefined; sessionEnded?: true }
   | { active: false; why: string };
 
+const REVOKED = Object.freeze({ active: false, why: 'the access token was revoked' } as const);
+
 /**
  * Is an access token we issued still good? Beyond the JWT checks: not revoked, its SSO session (if any) still
  * alive, its user still enabled. This is what makes logout reach resource servers that introspect.
@@ -62,7 +64,6 @@ export async function checkAccessToken(
   if (typeof claims.jti !== 'string' || typeof claims.client_id !== 'string') {
     return { active: false, why: 'the access token is malformed' };
   }
-  const revoked = { active: false, why: 'the access token was revoked' } as const;
   if (claims.sid) {
     // The session and the deny list in one statement (one round trip on PostgreSQL).
     const found = await p.store.sessions.findForAccessToken(claims.sid, claims.jti);
@@ -71,9 +72,9 @@ export async function checkAccessToken(
       if (opts.allowEndedSession) return { active: true, claims, sessionEnded: true };
       return { active: false, why: 'the sign-in session of this token has ended' };
     }
-    if (found.denied) return revoked;
+    if (found.denied) return REVOKED;
   } else if (await p.store.tokens.isAccessTokenDenied(claims.jti)) {
-    return revoked;
+    return REVOKED;
   }
   if (claims.sub === claims.client_id && !claims.sid) return { active: true, claims }; // client_credentials
   const user = await p.users.findCached(claims.sub);

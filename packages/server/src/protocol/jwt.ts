@@ -26,6 +26,8 @@ export function leftHalfHash(value: string): string {
 /** Verified access tokens a process remembers at most (about 0.5 KB each); past it, it starts over. */
 const VERIFIED_ACCESS_TOKENS_MAX = 10_000;
 
+type VerifiedClaims = Readonly<JWTPayload & { iss: string }>;
+
 export class TokenSigner {
   constructor(
     private readonly keys: KeyStore,
@@ -99,12 +101,12 @@ export class TokenSigner {
       ...(opts.allowExpired ? { clockTolerance: Number.MAX_SAFE_INTEGER / 1000 } : {}),
     };
     try {
-      return (await jwtVerify(token, this.localJwks(), options)).payload as JWTPayload & { iss: string };
+      return (await jwtVerify(token, this.keySet().jwks, options)).payload as JWTPayload & { iss: string };
     } catch (e) {
       if (!(e instanceof joseErrors.JWKSNoMatchingKey)) throw e;
       // Another process may have rotated keys since we last looked; look once more.
       await this.keys.refresh();
-      return (await jwtVerify(token, this.localJwks(), options)).payload as JWTPayload & { iss: string };
+      return (await jwtVerify(token, this.keySet().jwks, options)).payload as JWTPayload & { iss: string };
     }
   }
 
@@ -116,38 +118,41 @@ export class TokenSigner {
    * changes, as the JWKS is. Nothing else is remembered: whether the token is revoked, its session live and its
    * user enabled is the caller's to ask the store on every call. The claims are frozen: callers share them.
    */
-  async verifyAccessToken(token: string, nowMs: number): Promise<Readonly<JWTPayload & { iss: string }>> {
-    if (this.verified.generation !== this.keys.generation) {
-      this.verified = { generation: this.keys.generation, tokens: new Map() };
-    }
+  async verifyAccessToken(token: string, nowMs: number): Promise<VerifiedClaims> {
     const key = digest(token);
-    const known = this.verified.tokens.get(key);
+    const known = this.keySet().verified.get(key);
     // Its signature, issuer, typ and times were checked when it was first seen; since then only the clock moved,
     // and jose's own rule for exp is this one (expired once exp <= now in whole seconds).
     if (known && Math.floor(nowMs / 1000) < known.exp!) return known;
     const claims = Object.freeze(await this.verifyOwn(token, { typ: 'at+jwt', nowMs }));
     // A token without exp is not ours to issue; it is verified every time rather than kept forever.
     if (typeof claims.exp === 'number') {
-      if (this.verified.tokens.size >= VERIFIED_ACCESS_TOKENS_MAX) this.verified.tokens.clear();
-      this.verified.tokens.set(key, claims);
+      const verified = this.keySet().verified;
+      if (verified.size >= VERIFIED_ACCESS_TOKENS_MAX) verified.clear();
+      verified.set(key, claims);
     }
     return claims;
   }
 
-  private verified = {
-    generation: -1,
-    tokens: new Map<string, Readonly<JWTPayload & { iss: string }>>(),
-  };
-
-  /** jose caches imported keys per JWKS object, so keep one until the key set changes. */
-  private jwksCache: { generation: number; get: ReturnType<typeof createLocalJWKSet> } | undefined;
-  private localJwks() {
-    if (this.jwksCache?.generation !== this.keys.generation) {
-      this.jwksCache = {
+  /**
+   * What holds only as long as the key set does: jose's JWKS object (it caches the imported keys) and the access
+   * tokens verified against it. Both start over when the key set changes.
+   */
+  private current:
+    | {
+        generation: number;
+        jwks: ReturnType<typeof createLocalJWKSet>;
+        verified: Map<string, VerifiedClaims>;
+      }
+    | undefined;
+  private keySet() {
+    if (this.current?.generation !== this.keys.generation) {
+      this.current = {
         generation: this.keys.generation,
-        get: createLocalJWKSet(this.keys.verificationJwks()),
+        jwks: createLocalJWKSet(this.keys.verificationJwks()),
+        verified: new Map(),
       };
     }
-    return this.jwksCache.get;
+    return this.current;
   }
 }
