@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Summarise a V8 .cpuprofile (from `node bench/run.mjs --profile DIR`): self time per package/file, and the
- * heaviest functions, and µs per flow when the profile says how many flows it saw.
+ * Summarise a V8 .cpuprofile (from `node bench/run.mjs --profile DIR`): self time per package/file, the heaviest
+ * functions, the time under each of Adieu's store calls, and µs per flow when the profile says how many flows it saw.
  * Usage: node bench/tools/profile-summary.mjs FILE.cpuprofile [top=25]
  */
 import { readFileSync } from 'node:fs';
@@ -54,6 +54,26 @@ const HANDOFF = 'node:internal/crypto/util [native run]';
 let handoff = 0;
 const byPlace = new Map();
 const byFn = new Map();
+const underStore = new Map();
+const fnName = (cf, p) => `${cf.functionName || '(anonymous)'}  ${p}:${cf.lineNumber + 1}`;
+/**
+ * Self time says where the CPU went, not what it was for: a statement's time is spread over better-sqlite3, the
+ * direct runner and the row mapping. Adieu's store calls (store/repos) are called by the flows and do their work
+ * below them, so the time under each (inclusive) is what that call costs: all of it on SQLite, which is
+ * synchronous; on PostgreSQL only the part before the first await (the reply is handled under other stacks).
+ */
+const STORE = /packages\/server\/dist\/store\/repos\//;
+function chargeStoreCalls(id, us) {
+  const seen = new Set();
+  for (let n = id; n !== undefined; n = parent.get(n)) {
+    const cf = byId.get(n).callFrame;
+    if (!STORE.test(cf.url)) continue;
+    const fn = fnName(cf, place(cf));
+    if (seen.has(fn)) continue;
+    seen.add(fn);
+    underStore.set(fn, (underStore.get(fn) ?? 0) + us);
+  }
+}
 for (const [id, us] of self) {
   const cf = byId.get(id).callFrame;
   if (cf.functionName === '(idle)') continue;
@@ -63,8 +83,9 @@ for (const [id, us] of self) {
     continue;
   }
   byPlace.set(p, (byPlace.get(p) ?? 0) + us);
-  const fn = `${cf.functionName || '(anonymous)'}  ${p}:${cf.lineNumber + 1}`;
+  const fn = fnName(cf, p);
   byFn.set(fn, (byFn.get(fn) ?? 0) + us);
+  chargeStoreCalls(id, us);
 }
 // Percentages are of busy time (samples where the main thread was not idle), the WebCrypto hand-off left out; with
 // the number of flows the profiled run made (bench/run.mjs records it), also µs per flow.
@@ -84,3 +105,8 @@ console.log(
 for (const [p, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${p}`);
 console.log('\nheaviest functions (self time):');
 for (const [f, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${f}`);
+if (underStore.size) {
+  console.log("\nAdieu's store calls (time under each, inclusive; on PostgreSQL the synchronous part only):");
+  for (const [f, us] of [...underStore].sort((a, b) => b[1] - a[1]).slice(0, top))
+    console.log(`${pct(us)}  ${f}`);
+}
