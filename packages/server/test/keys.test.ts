@@ -149,6 +149,23 @@ describe('access tokens verified once', () => {
     await signer.verifyAccessToken(token, clock.now);
     expect(verify).toHaveBeenCalledTimes(2);
   });
+
+  it('are not carried into a key set that changed while they were being verified', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const { keys, signer } = await keysAt(clock);
+    const { token } = await signer.accessToken(claims, clock.now, 900);
+    const verifyOwn = signer.verifyOwn.bind(signer);
+    // The key set changes (a rotation, a key removed by another process) while the signature is being checked.
+    const verify = vi.spyOn(signer, 'verifyOwn').mockImplementationOnce(async (...args) => {
+      const verified = await verifyOwn(...args);
+      await keys.rotate();
+      await keys.refresh();
+      return verified;
+    });
+    await signer.verifyAccessToken(token, clock.now);
+    await signer.verifyAccessToken(token, clock.now);
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
 });
 
 describe('first start of several processes on an empty store', () => {

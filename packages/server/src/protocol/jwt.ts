@@ -120,14 +120,16 @@ export class TokenSigner {
    */
   async verifyAccessToken(token: string, nowMs: number): Promise<VerifiedClaims> {
     const key = digest(token);
-    const known = this.keySet().verified.get(key);
+    // The key set as it is now: a token verified below is remembered in it, so if the set changes meanwhile (a key
+    // removed), the token goes with the old set instead of being carried into the new one.
+    const { verified } = this.keySet();
+    const known = verified.get(key);
     // Its signature, issuer, typ and times were checked when it was first seen; since then only the clock moved,
     // and jose's own rule for exp is this one (expired once exp <= now in whole seconds).
     if (known && Math.floor(nowMs / 1000) < known.exp!) return known;
     const claims = Object.freeze(await this.verifyOwn(token, { typ: 'at+jwt', nowMs }));
     // A token without exp is not ours to issue; it is verified every time rather than kept forever.
     if (typeof claims.exp === 'number') {
-      const verified = this.keySet().verified;
       if (verified.size >= VERIFIED_ACCESS_TOKENS_MAX) verified.clear();
       verified.set(key, claims);
     }
