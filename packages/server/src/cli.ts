@@ -18,6 +18,7 @@ import { checkRoleOption, grantRole } from './cli/roles.js';
 import { userUnlock } from './cli/user-unlock.js';
 import { USER_USAGE, mailTest, readPassword, userCommand } from './cli/users.js';
 import { userResetFactors } from './cli/user-reset-factors.js';
+import { DEFAULT_SIGNING_ALG } from './keys/algorithms.js';
 
 const USAGE = `Usage: adieu <command> [options]
 
@@ -44,8 +45,8 @@ ${USER_USAGE}
                                    the redirect URIs with --public (@adieu/browser), else
                                    <origin>/logout/callback (@adieu/node)
   keys rotate --config FILE [--now]
-                                   publish a new signing key; it signs after keys.publish_ahead
-                                   seconds (at once with --now)
+                                   publish a new signing key of each of keys.algorithms; they
+                                   sign after keys.publish_ahead seconds (at once with --now)
   keys list --config FILE          list signing keys and their state
 ${CONNECTION_USAGE}
 ${OPS_USAGE}
@@ -197,22 +198,23 @@ export async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (sub === 'rotate') {
         return withProvider(cliConfig(values), async (p) => {
-          const { kid, signFrom } = await p.keys.rotate(values.now === true);
-          console.log(`published key ${kid}; it signs from ${new Date(signFrom).toISOString()}`);
+          const { keys, signFrom } = await p.keys.rotate(values.now === true);
+          for (const { kid } of keys) {
+            console.log(`published key ${kid}; it signs from ${new Date(signFrom).toISOString()}`);
+          }
           return 0;
         });
       }
       if (sub === 'list') {
         return withProvider(cliConfig(values), async (p) => {
           const now = p.now();
-          const signer = p.keys.signingKey().kid;
+          const signers = p.keys.signingKids();
           for (const row of await p.store.keys.listUsable(now)) {
-            const state =
-              row.kid === signer
-                ? 'signing'
-                : row.sign_from > now
-                  ? 'published, not yet signing'
-                  : 'retired (verify only)';
+            const state = signers.has(row.kid)
+              ? 'signing'
+              : row.sign_from > now
+                ? 'published, not yet signing'
+                : 'retired (verify only)';
             console.log(
               `${row.kid}  ${row.alg}  ${state}  created ${new Date(row.created_at).toISOString()}`,
             );
@@ -235,7 +237,11 @@ export async function main(argv: string[]): Promise<number> {
         if (values.client !== undefined) return doctorClient(p, values.client, values.json === true);
         console.log(`config ok: issuer ${p.issuer}${config.tls ? ' (TLS files ok)' : ''}`);
         console.log(`database ok: ${p.store.engine}`);
-        console.log(`signing key: ${p.keys.signingKey().kid}`);
+        for (const alg of p.keys.algorithms) {
+          // The default algorithm's line is as it was before there were several.
+          const label = alg === DEFAULT_SIGNING_ALG ? 'signing key' : `signing key (${alg})`;
+          console.log(`${label}: ${p.keys.signingKey(alg).kid}`);
+        }
         console.log(`clients: ${(await p.store.clients.list()).length}`);
         return 0;
       });

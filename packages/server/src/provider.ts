@@ -115,8 +115,10 @@ export class Provider {
       },
       this.now,
       config.keys.refresh_interval * 1000,
+      KeyEncryption.fromEnv(),
+      config.keys.algorithms,
     );
-    this.signer = new TokenSigner(this.keys, config.issuer);
+    this.signer = new TokenSigner(this.keys, config.issuer, config.keys.access_token_alg);
     this.interactions = new InteractionService(store.interactions, this.now);
     this.consoleSessions = new ConsoleSessions(store.consoleSessions, this.now);
     this.clients = new ClientRegistry(store, this.now);
@@ -124,6 +126,7 @@ export class Provider {
       clients: store.clients,
       forget: (id) => this.clients.forget(id),
       settings: config.registration,
+      offersAlg: (alg) => this.keys.offers(alg),
       issuer: config.issuer,
       now: this.now,
     });
@@ -169,7 +172,8 @@ export class Provider {
     this.outbox = new OutboxWorker({
       store,
       findClient: (id) => this.clients.get(id),
-      logoutToken: (subject, nowMs) => this.signer.logoutToken(subject, nowMs),
+      logoutToken: (subject, nowMs, alg) => this.signer.logoutToken(subject, nowMs, alg),
+      offersAlg: (alg) => this.keys.offers(alg),
       sender: this.sender,
       settings: config.logout,
       metrics: this.metrics,
@@ -325,7 +329,7 @@ export class Provider {
     return readiness({
       ping: () => this.store.ops.ping(),
       schemaStatus: () => this.store.schemaStatus(),
-      signingKey: () => this.keys.signingKey(),
+      signingKey: () => this.keys.signingKids(),
       outboxActive: () => this.outbox.active,
       log: this.log,
     });

@@ -112,6 +112,83 @@ describe('signing keys', () => {
   }, 60_000);
 });
 
+describe('signing keys of several algorithms', () => {
+  const timings = { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 };
+  const header = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[0]!, 'base64url').toString());
+
+  it('keeps one signing key per algorithm offered, publishes them all, and rotates them together', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const db = testDatabase('sqlite');
+    const store = await Store.open(db.url);
+    opened.push(store);
+    const keys = new KeyStore(store, timings, () => clock.now, 0, undefined, ['RS256', 'ES256']);
+    await keys.init();
+    const rs = keys.signingKey('RS256');
+    const es = keys.signingKey('ES256');
+    expect([rs.alg, es.alg]).toEqual(['RS256', 'ES256']);
+    expect(keys.signingKey().kid).toBe(rs.kid);
+    expect(
+      keys
+        .jwks()
+        .keys.map((k) => [k.kid, k.kty, k.alg])
+        .sort(),
+    ).toEqual(
+      [
+        [rs.kid, 'RSA', 'RS256'],
+        [es.kid, 'EC', 'ES256'],
+      ].sort(),
+    );
+
+    const signer = new TokenSigner(keys, 'https://idp.example', 'ES256');
+    const idToken = await signer.idToken({ sub: 'u1', aud: 'c' }, clock.now, 300, undefined, 'ES256');
+    expect(header(idToken)).toMatchObject({ alg: 'ES256', kid: es.kid });
+    expect(header(await signer.idToken({ sub: 'u1', aud: 'c' }, clock.now, 300))).toMatchObject({
+      kid: rs.kid,
+    });
+    await expect(signer.verifyOwn(idToken, { nowMs: clock.now })).resolves.toMatchObject({ sub: 'u1' });
+    const { token } = await signer.accessToken(
+      { sub: 'u1', aud: 'https://idp.example', client_id: 'c', scope: 'openid' },
+      clock.now,
+      60,
+    );
+    expect(header(token)).toMatchObject({ alg: 'ES256', kid: es.kid, typ: 'at+jwt' });
+    await expect(signer.verifyAccessToken(token, clock.now)).resolves.toMatchObject({ client_id: 'c' });
+    const logout = await signer.logoutToken({ sub: 'u1', aud: 'c', sid: 's1' }, clock.now, 'ES256');
+    expect(header(logout)).toMatchObject({ alg: 'ES256', typ: 'logout+jwt' });
+
+    const rotated = await keys.rotate();
+    expect(rotated.keys.map((k) => k.alg)).toEqual(['RS256', 'ES256']);
+    expect(rotated.kid).toBe(rotated.keys[0]!.kid);
+    expect(keys.jwks().keys).toHaveLength(4);
+    expect(keys.signingKids()).toEqual(new Set([rs.kid, es.kid]));
+    clock.now += 601_000;
+    await keys.refresh();
+    expect(keys.signingKids()).toEqual(new Set(rotated.keys.map((k) => k.kid)));
+    // The retired ES256 key still verifies what it signed.
+    await expect(signer.verifyOwn(idToken, { nowMs: clock.now, allowExpired: true })).resolves.toBeTruthy();
+  });
+
+  it('an algorithm added to a running deployment gets its first key at the next start, the RS256 key stays', async () => {
+    const now = Date.UTC(2026, 0, 1);
+    const db = testDatabase('sqlite');
+    const store = await Store.open(db.url);
+    opened.push(store);
+    const before = new KeyStore(store, timings, () => now, 0);
+    await before.init();
+    expect(() => before.signingKey('ES256')).toThrow(/no ES256 signing key/);
+    const after = new KeyStore(store, timings, () => now, 0, undefined, ['RS256', 'ES256']);
+    await after.init();
+    expect(after.signingKey('RS256').kid).toBe(before.signingKey().kid);
+    expect(after.signingKey('ES256').alg).toBe('ES256');
+    expect(await store.keys.count()).toBe(2);
+    // And the algorithm taken out again: its key is not used to sign, whatever is in the store.
+    const again = new KeyStore(store, timings, () => now, 0);
+    await again.init();
+    expect(again.offers('ES256')).toBe(false);
+    expect(() => again.signingKey('ES256')).toThrow(/no ES256 signing key/);
+  });
+});
+
 describe('access tokens verified once', () => {
   const claims = { sub: 'u1', aud: 'https://idp.example', client_id: 'app', scope: 'openid' };
 
@@ -169,22 +246,40 @@ describe('access tokens verified once', () => {
 });
 
 describe('first start of several processes on an empty store', () => {
-  it.each(['sqlite', 'postgres'] as const)('creates exactly one signing key (%s)', async (engine) => {
-    if (engine === 'postgres' && !hasPostgres()) return;
-    const db = testDatabase(engine);
-    const stores = await Promise.all(Array.from({ length: 4 }, () => Store.open(db.url)));
-    opened.push(...stores);
-    const now = Date.now();
-    const keySets = stores.map(
-      (s) => new KeyStore(s, { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 }, () => now, 0),
-    );
-    await Promise.all(keySets.map((k) => k.init()));
-    expect(new Set(keySets.map((k) => k.signingKey().kid)).size).toBe(1);
-    expect(await stores[0]!.keys.count()).toBe(1);
-    for (const s of stores.splice(0)) await s.close();
-    opened.length = 0;
-    await db.cleanup();
-  });
+  it.each(['sqlite', 'postgres'] as const)(
+    'creates exactly one signing key of each algorithm (%s)',
+    async (engine) => {
+      if (engine === 'postgres' && !hasPostgres()) return;
+      const db = testDatabase(engine);
+      const stores = await Promise.all(Array.from({ length: 4 }, () => Store.open(db.url)));
+      opened.push(...stores);
+      const now = Date.now();
+      const keySets = stores.map(
+        (s) => new KeyStore(s, { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 }, () => now, 0),
+      );
+      await Promise.all(keySets.map((k) => k.init()));
+      expect(new Set(keySets.map((k) => k.signingKey().kid)).size).toBe(1);
+      expect(await stores[0]!.keys.count()).toBe(1);
+      // A second algorithm added to all of them at once: again exactly one key of it.
+      const withEs = stores.map(
+        (s) =>
+          new KeyStore(
+            s,
+            { publishAhead: 600, publishAfter: 3600, verifyAfter: 86_400 },
+            () => now,
+            0,
+            undefined,
+            ['RS256', 'ES256'],
+          ),
+      );
+      await Promise.all(withEs.map((k) => k.init()));
+      expect(new Set(withEs.map((k) => k.signingKey('ES256').kid)).size).toBe(1);
+      expect(await stores[0]!.keys.count()).toBe(2);
+      for (const s of stores.splice(0)) await s.close();
+      opened.length = 0;
+      await db.cleanup();
+    },
+  );
 });
 
 describe('key rotation seen by another process', () => {

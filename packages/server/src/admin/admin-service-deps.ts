@@ -32,7 +32,7 @@ export interface AdminServiceDeps {
   };
   clients: Pick<ClientRegistry, 'forget'>;
   connections: Pick<ConnectionRegistry, 'get'>;
-  keys: Pick<KeyStore, 'signingKey'>;
+  keys: Pick<KeyStore, 'signingKids'>;
   logout: Pick<LogoutService, 'report'>;
   events: Pick<SessionEventBus, 'subscriberCount'>;
   outbox: Pick<OutboxWorker, 'kick'>;

@@ -235,11 +235,11 @@ export class AdminService {
 
   async listKeys() {
     const now = this.d.now();
-    const signer = this.d.keys.signingKey().kid;
+    const signers = this.d.keys.signingKids();
     return (await this.d.store.keys.listUsable(now)).map((k) => ({
       kid: k.kid,
       alg: k.alg,
-      state: k.kid === signer ? 'signing' : k.sign_from > now ? 'published' : 'retired',
+      state: signers.has(k.kid) ? 'signing' : k.sign_from > now ? 'published' : 'retired',
       created_at: iso(k.created_at),
       sign_from: iso(k.sign_from),
       verify_until: iso(k.verify_until),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { clientMetadataSchema, isLoopbackHost } from '../domain/client-metadata.js';
+import { DEFAULT_SIGNING_ALG, SIGNING_ALGS } from '../keys/algorithms.js';
 import { connectionSchema } from '../federation/connection-config.js';
 
 /**
@@ -216,10 +217,35 @@ export const configSchema = z
           .describe(
             'seconds between reloads of the key set (how soon a rotation by another process is seen)',
           ),
+        algorithms: z
+          .array(z.enum(SIGNING_ALGS))
+          .min(1)
+          .default([DEFAULT_SIGNING_ALG])
+          .refine(
+            (a) => a.includes(DEFAULT_SIGNING_ALG),
+            `must contain ${DEFAULT_SIGNING_ALG} (OIDC Core requires it)`,
+          )
+          .refine((a) => new Set(a).size === a.length, 'must not repeat an algorithm')
+          .describe(
+            'JWS algorithms the provider keeps a signing key for and clients may ask for (id_token_signed_response_alg); RS256 always, ES256 optional',
+          ),
+        access_token_alg: z
+          .enum(SIGNING_ALGS)
+          .default(DEFAULT_SIGNING_ALG)
+          .describe('JWS algorithm of every JWT access token (one of keys.algorithms)'),
       })
       .strict()
       .prefault({})
-      .describe('signing key rotation'),
+      .superRefine((k, ctx) => {
+        if (!k.algorithms.includes(k.access_token_alg)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['access_token_alg'],
+            message: `${k.access_token_alg} is not in keys.algorithms`,
+          });
+        }
+      })
+      .describe('signing keys: their algorithms and rotation'),
     registration: z
       .object({
         initial_access_token: z
@@ -467,7 +493,19 @@ export const configSchema = z
       .prefault({})
       .describe('outgoing email (verification, password reset, invitations)'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    c.clients.forEach((client, i) => {
+      const alg = client.id_token_signed_response_alg;
+      if (alg && !c.keys.algorithms.includes(alg)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clients', i, 'id_token_signed_response_alg'],
+          message: `${alg} is not in keys.algorithms`,
+        });
+      }
+    });
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema> & { port: number };

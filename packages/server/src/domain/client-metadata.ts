@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SIGNING_ALGS } from '../keys/algorithms.js';
 
 /**
  * Client metadata with the standard registration names (OIDC Dynamic Client Registration 1.0 §2, Front-Channel
@@ -85,7 +86,12 @@ const fields = {
     .string()
     .regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'must be space-separated scope tokens')
     .default('openid profile email offline_access'),
-  id_token_signed_response_alg: z.literal('RS256').optional(),
+  id_token_signed_response_alg: z
+    .enum(SIGNING_ALGS)
+    .optional()
+    .describe(
+      'RS256 (default) or ES256, which must be in keys.algorithms; also the alg of its logout tokens',
+    ),
   require_auth_time: z.boolean().optional(),
   default_max_age: z.number().int().nonnegative().optional(),
   logo_uri: uri({ httpsOnly: true }).optional(),

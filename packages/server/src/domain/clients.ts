@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import type { ClientRow } from '../store/repos/clients.js';
 import type { MfaPolicy } from './acr.js';
 import { MANAGEMENT_SCOPES, clientMetadataSchema, type ClientMetadata } from './client-metadata.js';
+import { DEFAULT_SIGNING_ALG, type SigningAlg } from '../keys/algorithms.js';
 import { digest, safeEqual } from '../util/crypto.js';
 import { TtlCache } from '../util/ttl-cache.js';
 import { matchesLoopbackRedirect } from './loopback-redirect.js';
@@ -52,6 +53,11 @@ export class Client {
   }
   get isPublic(): boolean {
     return this.authMethod === 'none';
+  }
+
+  /** The alg of the app's ID tokens and logout tokens (`id_token_signed_response_alg`, OIDC Registration §2). */
+  get idTokenAlg(): SigningAlg {
+    return this.metadata.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALG;
   }
   allowsGrant(grant: string): boolean {
     return (this.metadata.grant_types as readonly string[]).includes(grant);

@@ -9,6 +9,7 @@ import {
 import type { Store } from '../store/store.js';
 import type { SigningKeyRow } from '../store/repos/keys.js';
 import { KeyEncryption } from './key-encryption.js';
+import { DEFAULT_SIGNING_ALG, keyGenerationOptions, type SigningAlg } from './algorithms.js';
 
 export interface KeyTimings {
   /** Seconds a new key is published before it signs (JWKS caches must see it first). */
@@ -25,11 +26,10 @@ interface LoadedKey {
   publicJwk: JWK;
 }
 
-const ALG = 'RS256';
-
 /**
  * Signing keys, imported once and cached; the store is the source of truth so every process signs with the
  * same key and publishes the same JWKS. `refresh()` picks up rotations made by another process or the CLI.
+ * There is one signing key per algorithm the deployment offers (`keys.algorithms`), and they rotate together.
  */
 export class KeyStore {
   private keys = new Map<string, LoadedKey>();
@@ -45,20 +45,24 @@ export class KeyStore {
     private readonly refreshEveryMs = 30_000,
     /** Private keys at rest: sealed with the key from the environment when one is configured. */
     private readonly encryption: KeyEncryption = KeyEncryption.fromEnv(),
+    /** The algorithms this deployment signs with; the default one first. */
+    readonly algorithms: readonly SigningAlg[] = [DEFAULT_SIGNING_ALG],
   ) {}
 
-  /** Load keys, creating the first one when the store has none. */
+  /** Load keys, creating the first one of each algorithm the store has none of (a new store, or a new algorithm). */
   async init(): Promise<void> {
     await this.refresh();
-    if (!this.currentRow()) {
-      // Several processes may start on an empty store at once: only the first key is kept, so they all sign
-      // with the same key and publish the same JWKS from the start.
+    const missing = this.algorithms.filter((alg) => !this.currentRow(alg));
+    if (missing.length === 0) return;
+    for (const alg of missing) {
+      // Several processes may start on an empty store at once: only the first key of an algorithm is kept, so
+      // they all sign with the same key and publish the same JWKS from the start.
       await this.store.keys.insertFirst(
-        await this.sealed(await newKeyRow(this.now(), this.now())),
+        await this.sealed(await newKeyRow(alg, this.now(), this.now())),
         this.now(),
       );
-      await this.refresh();
     }
+    await this.refresh();
   }
 
   async refresh(): Promise<void> {
@@ -97,10 +101,11 @@ export class KeyStore {
     if (this.now() - this.lastRefresh >= this.refreshEveryMs) await this.refresh();
   }
 
-  private currentRow(): SigningKeyRow | undefined {
+  private currentRow(alg: SigningAlg): SigningKeyRow | undefined {
     const now = this.now();
     let best: SigningKeyRow | undefined;
     for (const { row } of this.keys.values()) {
+      if (row.alg !== alg) continue;
       if (row.sign_from > now || (row.sign_until !== null && row.sign_until <= now)) continue;
       if (!best || row.sign_from > best.sign_from || (row.sign_from === best.sign_from && row.kid > best.kid))
         best = row;
@@ -108,11 +113,21 @@ export class KeyStore {
     return best;
   }
 
-  /** The key that signs now. */
-  signingKey(): { kid: string; alg: string; key: CryptoKey } {
-    const row = this.currentRow();
-    if (!row) throw new Error('no signing key is active');
+  /** Whether this deployment signs with `alg` (`keys.algorithms`). */
+  offers(alg: string): alg is SigningAlg {
+    return (this.algorithms as readonly string[]).includes(alg);
+  }
+
+  /** The key that signs with `alg` now. */
+  signingKey(alg: SigningAlg = DEFAULT_SIGNING_ALG): { kid: string; alg: string; key: CryptoKey } {
+    const row = this.offers(alg) ? this.currentRow(alg) : undefined;
+    if (!row) throw new Error(`no ${alg} signing key is active`);
     return { kid: row.kid, alg: row.alg, key: this.keys.get(row.kid)!.privateKey };
+  }
+
+  /** The kids of the keys that sign now, one per algorithm offered; throws when one has none. */
+  signingKids(): Set<string> {
+    return new Set(this.algorithms.map((alg) => this.signingKey(alg).kid));
   }
 
   /** Public keys to publish: the signer, keys about to sign, and retired keys whose tokens may still be alive. */
@@ -154,13 +169,18 @@ export class KeyStore {
     return changed;
   }
 
-  async rotate(immediate = false): Promise<{ kid: string; signFrom: number }> {
+  async rotate(
+    immediate = false,
+  ): Promise<{ kid: string; signFrom: number; keys: { kid: string; alg: SigningAlg }[] }> {
     await this.refresh();
     const now = this.now();
     const signFrom = immediate ? now : now + this.timings.publishAhead * 1000;
-    const row = await this.sealed(await newKeyRow(now, signFrom));
+    const rows: SigningKeyRow[] = [];
+    for (const alg of this.algorithms) rows.push(await this.sealed(await newKeyRow(alg, now, signFrom)));
     await this.store.transaction(async (tx) => {
-      await tx.keys.insert(row);
+      for (const row of rows) await tx.keys.insert(row);
+      // Every key that signs now retires, of whatever algorithm: one removed from keys.algorithms stops signing
+      // at the rotation and stays published and verifying for as long as its tokens may live.
       for (const { row: old } of this.keys.values()) {
         if (old.sign_until !== null && old.sign_until <= signFrom) continue;
         await tx.keys.update(old.kid, {
@@ -171,20 +191,27 @@ export class KeyStore {
       }
     });
     await this.refresh();
-    return { kid: row.kid, signFrom };
+    return {
+      kid: rows[0]!.kid,
+      signFrom,
+      keys: rows.map((r) => ({ kid: r.kid, alg: r.alg as SigningAlg })),
+    };
   }
 }
 
-async function newKeyRow(now: number, signFrom: number): Promise<SigningKeyRow> {
-  const { publicKey, privateKey } = await generateKeyPair(ALG, { modulusLength: 2048, extractable: true });
+async function newKeyRow(alg: SigningAlg, now: number, signFrom: number): Promise<SigningKeyRow> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, {
+    ...keyGenerationOptions(alg),
+    extractable: true,
+  });
   const publicJwk = await exportJWK(publicKey);
   // The thumbprint is a stable, distinct kid that any party can recompute from the key itself (RFC 7638).
   const kid = await calculateJwkThumbprint(publicJwk);
-  const pub: JWK = { ...publicJwk, kid, alg: ALG, use: 'sig' };
-  const priv: JWK = { ...(await exportJWK(privateKey)), kid, alg: ALG };
+  const pub: JWK = { ...publicJwk, kid, alg, use: 'sig' };
+  const priv: JWK = { ...(await exportJWK(privateKey)), kid, alg };
   return {
     kid,
-    alg: ALG,
+    alg,
     private_jwk: JSON.stringify(priv),
     public_jwk: JSON.stringify(pub),
     created_at: now,

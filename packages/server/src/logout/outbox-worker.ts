@@ -5,6 +5,7 @@ import type { Client } from '../domain/clients.js';
 import type { Store } from '../store/store.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { LogoutTokenSubject } from './logout-token.js';
+import type { SigningAlg } from '../keys/algorithms.js';
 import type { OutboxRow } from '../store/repos/logouts.js';
 import type { BackchannelSender, SendResult } from './backchannel-sender.js';
 import { isStoreUnavailable, logBackgroundFailure } from '../store/unavailable.js';
@@ -17,8 +18,10 @@ export interface OutboxDeps {
   /** The outbox rows (claim, next due) and the transaction that records an attempt. */
   store: Pick<Store, 'logouts' | 'transaction'>;
   findClient(clientId: string): Promise<Client | undefined>;
-  /** A signed logout token (logout/logout-token.ts), fresh for every attempt. */
-  logoutToken(subject: LogoutTokenSubject, nowMs: number): Promise<string>;
+  /** A signed logout token (logout/logout-token.ts), fresh for every attempt, signed with `alg`. */
+  logoutToken(subject: LogoutTokenSubject, nowMs: number, alg: SigningAlg): Promise<string>;
+  /** Whether the provider still signs with `alg` (`keys.algorithms`). */
+  offersAlg(alg: SigningAlg): boolean;
   sender: Pick<BackchannelSender, 'send' | 'close'>;
   settings: Pick<
     Config['logout'],
@@ -165,11 +168,20 @@ export class OutboxWorker {
     let result: SendResult;
     if (!client) {
       result = { outcome: 'rejected', statusCode: null, error: 'client no longer registered', durationMs: 0 };
+    } else if (!d.offersAlg(client.idTokenAlg)) {
+      // The app would refuse a token in any other alg; a retry cannot help until the operator acts.
+      result = {
+        outcome: 'rejected',
+        statusCode: null,
+        error: `the client asks for ${client.idTokenAlg} tokens, which keys.algorithms does not offer`,
+        durationMs: 0,
+      };
     } else {
       // A fresh token (new jti, iat, exp) for every attempt: a retry must not look like a replay.
       const token = await d.logoutToken(
         { sub: row.sub, aud: row.client_id, sid: row.sid ?? undefined, reason: row.reason },
         started,
+        client.idTokenAlg,
       );
       result = await d.sender.send(row.uri, token, client.source === 'registration');
     }

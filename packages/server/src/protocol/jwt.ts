@@ -9,14 +9,15 @@ import {
 } from 'jose';
 import type { KeyStore } from '../keys/keystore.js';
 import { digest, randomToken } from '../util/crypto.js';
+import { DEFAULT_SIGNING_ALG, SIGNING_ALGS, type SigningAlg } from '../keys/algorithms.js';
 
 import { LOGOUT_TOKEN_TYP, logoutTokenClaims, type LogoutTokenSubject } from '../logout/logout-token.js';
 
 export { LOGOUT_EVENT } from '../logout/logout-token.js';
 
 /**
- * OIDC Core §3.1.3.6: at_hash is the base64url of the left half of the SHA-256 of the access token (RS256 uses
- * SHA-256).
+ * OIDC Core §3.1.3.6: at_hash is the base64url of the left half of the hash of the access token, with the hash of
+ * the ID token's alg: SHA-256 for both RS256 and ES256 (keys/algorithms.ts).
  */
 export function leftHalfHash(value: string): string {
   const full = hash('sha256', value, 'buffer');
@@ -32,13 +33,26 @@ export class TokenSigner {
   constructor(
     private readonly keys: KeyStore,
     private readonly issuer: string,
+    /** `keys.access_token_alg`: access tokens go to resource servers, not to one client, so one alg for all. */
+    private readonly accessTokenAlg: SigningAlg = DEFAULT_SIGNING_ALG,
   ) {}
 
-  private async sign(payload: JWTPayload, typ: string, nowMs: number, ttlSeconds: number): Promise<string> {
+  /** Whether tokens can be signed with `alg` here (`keys.algorithms`). */
+  offers(alg: string): boolean {
+    return this.keys.offers(alg);
+  }
+
+  private async sign(
+    payload: JWTPayload,
+    typ: string,
+    nowMs: number,
+    ttlSeconds: number,
+    signingAlg: SigningAlg,
+  ): Promise<string> {
     // A rotation made by another process (or `adieu keys rotate`) must reach this one even if it never serves
     // the JWKS: the key set is reloaded on use once it is older than keys.refresh_interval.
     await this.keys.maybeRefresh();
-    const { kid, alg, key } = this.keys.signingKey();
+    const { kid, alg, key } = this.keys.signingKey(signingAlg);
     const iat = Math.floor(nowMs / 1000);
     return new SignJWT(payload)
       .setProtectedHeader({ alg, kid, typ })
@@ -48,16 +62,20 @@ export class TokenSigner {
       .sign(key);
   }
 
-  /** ID Token (OIDC Core §2). `claims` carries sub, aud, auth_time, sid, nonce and profile claims. */
+  /**
+   * ID Token (OIDC Core §2). `claims` carries sub, aud, auth_time, sid, nonce and profile claims; `alg` is the
+   * client's `id_token_signed_response_alg`.
+   */
   idToken(
     claims: JWTPayload & { sub: string; aud: string },
     nowMs: number,
     ttl: number,
     accessToken?: string,
+    alg: SigningAlg = DEFAULT_SIGNING_ALG,
   ) {
     const payload: JWTPayload = { ...claims };
     if (accessToken) payload.at_hash = leftHalfHash(accessToken);
-    return this.sign(payload, 'JWT', nowMs, ttl);
+    return this.sign(payload, 'JWT', nowMs, ttl, alg);
   }
 
   /** Access token as a JWT (RFC 9068 §2): typ at+jwt, jti, client_id, scope; `sid` ties it to the SSO session. */
@@ -76,18 +94,21 @@ export class TokenSigner {
     ttl: number,
   ): Promise<{ token: string; jti: string; expiresAt: number }> {
     const jti = randomToken(16);
-    const token = await this.sign({ ...claims, jti }, 'at+jwt', nowMs, ttl);
+    const token = await this.sign({ ...claims, jti }, 'at+jwt', nowMs, ttl, this.accessTokenAlg);
     return { token, jti, expiresAt: Math.floor(nowMs / 1000) * 1000 + ttl * 1000 };
   }
 
-  /** A logout token (its claims: logout/logout-token.ts), valid for `ttl` seconds. */
-  logoutToken(subject: LogoutTokenSubject, nowMs: number, ttl = 120) {
-    return this.sign(logoutTokenClaims(subject), LOGOUT_TOKEN_TYP, nowMs, ttl);
+  /**
+   * A logout token (its claims: logout/logout-token.ts), valid for `ttl` seconds, signed as the client's ID tokens
+   * are (Back-Channel Logout §2.4: the same keys as for ID tokens), so `alg` is its `id_token_signed_response_alg`.
+   */
+  logoutToken(subject: LogoutTokenSubject, nowMs: number, alg: SigningAlg = DEFAULT_SIGNING_ALG, ttl = 120) {
+    return this.sign(logoutTokenClaims(subject), LOGOUT_TOKEN_TYP, nowMs, ttl, alg);
   }
 
   /**
-   * Verify a JWT we issued. Only RS256 and our own keys are accepted (never `alg: none`, never a key named in
-   * the token). `allowExpired` serves id_token_hint, for which an expired token is still a valid hint.
+   * Verify a JWT we issued. Only the algorithms Adieu signs with and our own keys are accepted (never `alg: none`,
+   * never a key named in the token; jose takes a key from our JWKS only for the alg it was made for). `allowExpired` serves id_token_hint, for which an expired token is still a valid hint.
    */
   async verifyOwn(
     token: string,
@@ -95,7 +116,7 @@ export class TokenSigner {
   ): Promise<JWTPayload & { iss: string }> {
     const options: JWTVerifyOptions = {
       issuer: this.issuer,
-      algorithms: ['RS256'],
+      algorithms: [...SIGNING_ALGS],
       currentDate: new Date(opts.nowMs),
       ...(opts.typ ? { typ: opts.typ } : {}),
       ...(opts.allowExpired ? { clockTolerance: Number.MAX_SAFE_INTEGER / 1000 } : {}),

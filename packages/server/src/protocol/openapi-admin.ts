@@ -259,7 +259,10 @@ export function adminOpenApi(errors: Record<string, unknown>) {
         post: {
           summary: 'Publish a new signing key (now=true: it signs at once)',
           security: admin,
-          responses: { '200': json({ type: 'object' }, '{ kid, sign_from }'), ...errors },
+          responses: {
+            '200': json({ type: 'object' }, '{ kid, sign_from, keys: [{ kid, alg }] } (kid: the RS256 key)'),
+            ...errors,
+          },
         },
       },
       '/live': {

@@ -16,6 +16,8 @@ export interface RegistrationDeps {
   /** Drop a deleted client from the registry's cache. */
   forget(clientId: string): void;
   settings: Pick<Config['registration'], 'initial_access_token' | 'allow_private_network'>;
+  /** Whether the provider signs with an alg a client asks for (`keys.algorithms`). */
+  offersAlg(alg: string): boolean;
   issuer: string;
   now: () => number;
 }
@@ -56,6 +58,10 @@ export class Registration {
         : invalidClientMetadata(text);
     }
     const metadata = parsed.data as ClientMetadata;
+    const alg = metadata.id_token_signed_response_alg;
+    if (alg && !this.d.offersAlg(alg)) {
+      throw invalidClientMetadata(`id_token_signed_response_alg: ${alg} is not offered by this provider`);
+    }
     if (!this.d.settings.allow_private_network) rejectInternalUris(metadata);
     const registrationToken = randomToken(32);
     const now = this.d.now();

@@ -12,7 +12,7 @@ export interface ReadinessDeps {
   ping(): Promise<void>;
   /** Applied, pending and unknown migrations. */
   schemaStatus(): Promise<SchemaStatus>;
-  /** Throws when there is no active signing key. */
+  /** Throws when an algorithm the provider offers has no active signing key. */
   signingKey(): unknown;
   /** Whether the outbox worker is started and not stopped. */
   outboxActive(): boolean;

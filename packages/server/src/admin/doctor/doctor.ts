@@ -105,9 +105,18 @@ export async function runDoctor(deps: DoctorDeps, clientId: string): Promise<Doc
   const problems: Problem[] = [];
   const m = client.metadata;
   const guarded = client.source === 'registration';
-  const backchannel = m.backchannel_logout_uri
-    ? await checkBackchannel(deps, client, m.backchannel_logout_uri, guarded, problems)
-    : null;
+  const signable = deps.keys.offers(client.idTokenAlg);
+  if (!signable) {
+    problems.push({
+      check: 'alg_not_offered',
+      severity: 'error',
+      message: `the client asks for ${client.idTokenAlg} ID and logout tokens, which keys.algorithms does not offer`,
+    });
+  }
+  const backchannel =
+    m.backchannel_logout_uri && signable
+      ? await checkBackchannel(deps, client, m.backchannel_logout_uri, guarded, problems)
+      : null;
   const frontchannel = m.frontchannel_logout_uri
     ? await checkFrontchannel(deps, m.frontchannel_logout_uri, guarded, problems)
     : null;
@@ -180,7 +189,7 @@ async function checkBackchannel(
       message: `${uri} is not https: logout tokens travel unencrypted`,
     });
   }
-  const matrix = new LogoutTokenMatrix(deps.signer, deps.keys, deps.issuer);
+  const matrix = new LogoutTokenMatrix(deps.signer, deps.keys, deps.issuer, client.idTokenAlg);
   const subject = syntheticSubject();
   const post = async (token: string) => {
     try {

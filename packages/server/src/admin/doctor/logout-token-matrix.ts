@@ -1,5 +1,6 @@
 import { SignJWT, decodeJwt, type JWTPayload } from 'jose';
 import type { KeyStore } from '../../keys/keystore.js';
+import type { SigningAlg } from '../../keys/algorithms.js';
 import type { TokenSigner } from '../../protocol/jwt.js';
 import { randomToken } from '../../util/crypto.js';
 
@@ -39,11 +40,13 @@ export class LogoutTokenMatrix {
     private readonly signer: TokenSigner,
     private readonly keys: KeyStore,
     private readonly issuer: string,
+    /** The client's `id_token_signed_response_alg`, which its logout tokens are signed with. */
+    private readonly alg: SigningAlg,
   ) {}
 
   /** The token the provider itself would send: signed by the provider's signer, unchanged. */
   wellFormed(clientId: string, subject: TestSubject, nowMs: number): Promise<string> {
-    return this.signer.logoutToken({ sub: subject.sub, aud: clientId, sid: subject.sid }, nowMs);
+    return this.signer.logoutToken({ sub: subject.sub, aud: clientId, sid: subject.sid }, nowMs, this.alg);
   }
 
   /**
@@ -89,7 +92,7 @@ export class LogoutTokenMatrix {
 
   /** Sign changed claims with the provider's own current key and header, so only the change is wrong. */
   private async resign(claims: JWTPayload): Promise<string> {
-    const { kid, alg, key } = this.keys.signingKey();
+    const { kid, alg, key } = this.keys.signingKey(this.alg);
     return new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'logout+jwt' }).sign(key);
   }
 }

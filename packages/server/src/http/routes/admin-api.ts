@@ -133,7 +133,8 @@ export async function adminApiRoutes(app: FastifyInstance, { p }: HttpContext): 
     if (now !== undefined && now !== 'true' && now !== 'false')
       throw invalidRequest('now must be true or false');
     const r = await p.keys.rotate(now === 'true');
-    return noStore(reply).send({ kid: r.kid, sign_from: new Date(r.signFrom).toISOString() });
+    // `kid` is the RS256 key's, as before there were several algorithms; `keys` lists one per algorithm.
+    return noStore(reply).send({ kid: r.kid, sign_from: new Date(r.signFrom).toISOString(), keys: r.keys });
   });
 
   app.get('/api/v1/live', async (req, reply) => {

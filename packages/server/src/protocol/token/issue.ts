@@ -5,7 +5,7 @@ import { userClaims } from '../../domain/users.js';
 import type { RefreshTokenRow } from '../../store/repos/refresh-tokens.js';
 import type { UserRow } from '../../store/repos/users.js';
 import { digest, randomToken } from '../../util/crypto.js';
-import { invalidGrant } from '../errors.js';
+import { invalidGrant, unauthorizedClient } from '../errors.js';
 import { acrOf, parseAmr } from '../../domain/acr.js';
 import type { TokenDeps } from './ports.js';
 
@@ -56,6 +56,13 @@ export async function issueTokens(
   // demand a level too. Sessions from before methods were recorded carry no amr and count as a password.
   const amr = parseAmr(g.amr);
   const authn = { acr: acrOf(amr), ...(amr.length ? { amr } : {}) };
+  // A registered client may ask for an alg that the operator has since taken out of keys.algorithms; config
+  // clients cannot (the config refuses it). Say so instead of signing with an alg the app would refuse.
+  if (scopeSet.has('openid') && !deps.signer.offers(client.idTokenAlg)) {
+    throw unauthorizedClient(
+      `this client asks for ${client.idTokenAlg} ID tokens, which this provider does not offer`,
+    );
+  }
   const at = await deps.signer.accessToken(
     {
       sub: g.userId,
@@ -97,6 +104,7 @@ export async function issueTokens(
       now,
       ttl.id_token,
       at.token,
+      client.idTokenAlg,
     );
   }
   let refresh: RefreshTokenRow | undefined;

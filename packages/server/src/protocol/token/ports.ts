@@ -36,7 +36,7 @@ export interface TokenDeps {
   sessions: GrantSessions;
   /** A user by id (a short-lived cache is fine: disabling a user revokes their refresh tokens). */
   findUser(id: string): Promise<UserRow | undefined>;
-  signer: Pick<TokenSigner, 'accessToken' | 'idToken'>;
+  signer: Pick<TokenSigner, 'accessToken' | 'idToken' | 'offers'>;
   now: () => number;
   issuer: string;
   ttl: Config['ttl'];

@@ -11,7 +11,8 @@ export class KeysRepo {
   ) {}
 
   /**
-   * Insert the very first signing key unless one usable at `now` already exists; false when another process won.
+   * Insert the first signing key of its algorithm unless one of that algorithm signs at `now` or will later; false
+   * when another process won.
    * SQLite runs the guarded insert as one atomic statement; PostgreSQL serialises callers with an advisory lock,
    * because two concurrent INSERT ... WHERE NOT EXISTS can both see "none" under READ COMMITTED.
    */
@@ -24,9 +25,8 @@ export class KeysRepo {
         (kid, alg, private_jwk, public_jwk, created_at, sign_from, sign_until, publish_until, verify_until)
         select ${row.kid}, ${row.alg}, ${row.private_jwk}, ${row.public_jwk}, ${row.created_at}, ${row.sign_from},
           ${row.sign_until}, ${row.publish_until}, ${row.verify_until}
-        where not exists (select 1 from signing_keys where verify_until is null or verify_until > ${now})`.execute(
-        trx,
-      );
+        where not exists (select 1 from signing_keys
+          where alg = ${row.alg} and (sign_until is null or sign_until > ${now}))`.execute(trx);
       return Number(r.numAffectedRows ?? 0) === 1;
     });
   }
