@@ -53,6 +53,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string' },
     ab: { type: 'string' },
     'ab-engine': { type: 'string', default: 'sqlite' },
+    alg: { type: 'string', default: 'RS256' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -66,6 +67,7 @@ if (args.help) {
   [--ab DIR]   (also run the Adieu of another checkout DIR, built, on SQLite: an interleaved A/B of two builds)
   [--ab-engine sqlite|postgres]   (the engine of the --ab build; postgres needs DATABASE_URL)
   [--db-cpu other|none]   (keep a local PostgreSQL and Redis server off the providers' core; default other)
+  [--alg RS256|ES256]   (every token and the floors in this alg on every side; default RS256, issue 18's rule)
 Set DATABASE_URL to also measure Adieu on PostgreSQL, REDIS_URL to also measure oidc-provider on Redis.`);
   process.exit(0);
 }
@@ -92,7 +94,11 @@ const settings = {
   // Sessions per batch in the footprint measurement (one warm-up batch, then two measured ones).
   sessions: Number(args.sessions ?? (quick ? 2000 : 10_000)),
   floorMs: quick ? 300 : 500,
+  // Every token on every side, and the floors, in this algorithm (issue 18 fixes RS256; ES256 is Adieu's option).
+  alg: args.alg,
 };
+if (!['RS256', 'ES256'].includes(settings.alg))
+  throw new Error(`--alg must be RS256 or ES256, not ${settings.alg}`);
 if (!['argon2id', 'scrypt'].includes(settings.passwordHash))
   throw new Error(`--password-hash must be argon2id or scrypt, not ${settings.passwordHash}`);
 const doFlows = !args.only || args.only === 'flows';
@@ -105,7 +111,7 @@ const doScaleOut = process.env.DATABASE_URL && (!args.only || args.only === 'sca
 const doFederation = !args.only || args.only === 'federation';
 
 /**
- * RS256 signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). A
+ * Signatures each flow makes on both providers (access token; plus the ID token on refresh and sign-in). A
  * resource server's call signs nothing (Adieu verifies one signature, a fraction of a signing's cost).
  */
 const signaturesPerFlow = {
@@ -192,8 +198,12 @@ const participants = receivers.urls.map((uri, i) => ({
   backchannel_logout_uri: uri,
   backchannel_logout_session_required: true,
 }));
-const clients = [machine, web, ...participants];
+// With --alg ES256 every client asks for ES256 ID tokens (and so logout tokens), on both providers.
+const clients = [machine, web, ...participants].map((c) =>
+  settings.alg === 'RS256' ? c : { ...c, id_token_signed_response_alg: settings.alg },
+);
 const common = {
+  alg: settings.alg,
   clients,
   ttl,
   backchannelTimeoutSeconds: settings.backchannelTimeoutSeconds,
@@ -369,7 +379,7 @@ const results = {
   flows: [],
   logout: [],
   otherCores: [],
-  /** CPU ms per RS256 signature, one sample per round of runs, on the providers' core. */
+  /** CPU ms per signature (settings.alg), one sample per round of runs, on the providers' core. */
   floor: [],
   /** CPU ms per JWT signed by jose through WebCrypto (bench/servers/floor.mjs), each time the floor is sampled. */
   jwtFloor: [],
@@ -429,7 +439,7 @@ try {
       results.redisCpu = keepOffCore('Redis server', pinLocalRedis(process.env.REDIS_URL, others.join(',')));
     }
   }
-  floor = await startChild(here('./servers/floor.mjs'), {}, { cpu: settings.cpu });
+  floor = await startChild(here('./servers/floor.mjs'), { alg: settings.alg }, { cpu: settings.cpu });
   await measureFloor();
   for (const t of targets) {
     log(`starting ${t.name} ...`);
@@ -495,14 +505,14 @@ process.exitCode = exitCode;
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** One sample of the RS256 signature floor on the providers' core, and the machine's load average. */
+/** One sample of the signature floor on the providers' core, and the machine's load average. */
 async function measureFloor() {
   const { cpuMsPerSign, cpuMsPerJwt } = await floor.call('measure', settings.floorMs);
   results.floor.push(cpuMsPerSign);
   results.jwtFloor.push(cpuMsPerJwt);
   results.loadAverage.push(loadavg()[0]);
   log(
-    `RS256 signature floor: ${fmt(cpuMsPerSign, 3)} ms CPU per signature, ${fmt(cpuMsPerJwt, 3)} per JWT through ` +
+    `${settings.alg} signature floor: ${fmt(cpuMsPerSign, 3)} ms CPU per signature, ${fmt(cpuMsPerJwt, 3)} per JWT through ` +
       `jose; load average ${fmt(loadavg()[0], 2)}`,
   );
 }
@@ -889,7 +899,7 @@ async function logoutOnce(t, n, { profile, trace } = {}) {
       const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       const bad = [
         header.typ !== 'logout+jwt' && `typ ${header.typ}`,
-        header.alg !== 'RS256' && `alg ${header.alg}`,
+        header.alg !== settings.alg && `alg ${header.alg}`,
         payload.iss !== t.server.issuer && 'iss',
         !aud.includes(expectAud) && 'aud',
         (!payload.sid || payload.sid !== sids[g.index]) && 'sid',
@@ -933,7 +943,7 @@ function report() {
       `${((performance.now() - began) / 1000).toFixed(0)} s.\n`,
   );
   out.push(
-    `RS256 signature floor (node:crypto sign, 2048-bit key, on the providers' core ` +
+    `${settings.alg} signature floor (node:crypto sign, ${settings.alg === 'RS256' ? '2048-bit RSA' : 'P-256'} key, on the providers' core ` +
       `${settings.cpu ?? '(not pinned)'}): **${fmt(floorMs(), 3)} ms CPU per signature** (median of ` +
       `${results.floor.length} samples, ${fmt(Math.min(...results.floor), 3)}–${fmt(Math.max(...results.floor), 3)}). ` +
       `Load average (1 min) during the run: ${fmt(Math.min(...results.loadAverage), 2)}–` +
@@ -1058,7 +1068,8 @@ function report() {
       '\n"Adieu ÷ this" compares the first Adieu row (SQLite) with that row, higher is better for Adieu; issue 18 aims ' +
         "at ≥ 1.3×. flows/s is what the issue asks for; CPU per flow (the peer's provider CPU time over Adieu's) " +
         'is far less sensitive to other jobs on the machine. "CPU ÷ signature floor" is the provider CPU per flow ' +
-        'over the CPU of the RS256 signatures the flow must make (1 for client_credentials, 2 for refresh and ' +
+        `over the CPU of the ${settings.alg} signatures the flow must make` +
+        ' (1 for client_credentials, 2 for refresh and ' +
         'sign-in) at the floor measured above; 1.0× would be nothing but signing. "CPU ÷ JWT floor" is the same ' +
         'against whole JWTs signed by jose, their signing alone. "Of it main thread" is the CPU of ' +
         "the provider's main thread alone (Linux schedstat): HTTP, queries, JSON, the JavaScript around the " +

@@ -69,6 +69,10 @@ serve({
         ip_max_sign_in_pages: 10_000_000,
       },
       logout: { backchannel_timeout: o.backchannelTimeoutSeconds },
+      // The run's algorithm (`--alg`): the clients ask for it (id_token_signed_response_alg), access tokens use it.
+      ...(o.alg && o.alg !== 'RS256'
+        ? { keys: { algorithms: ['RS256', o.alg], access_token_alg: o.alg } }
+        : {}),
       clients: o.clients,
       users: o.users,
       ...(o.connections ? { connections: o.connections } : {}),

@@ -35,13 +35,15 @@ serve({
   async start(o) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    // The run's algorithm (`--alg`), as the providers sign with it.
+    const alg = o.alg ?? 'RS256';
+    const { privateKey } =
+      alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
     const kid = randomToken(8);
-    const key = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg: 'RS256' }, 'RS256');
-    const publicKey = await importJWK(
-      { ...createPublicKey(privateKey).export({ format: 'jwk' }), alg: 'RS256' },
-      'RS256',
-    );
+    const key = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg }, alg);
+    const publicKey = await importJWK({ ...createPublicKey(privateKey).export({ format: 'jwk' }), alg }, alg);
     const clients = new Map(o.clients.map((c) => [c.client_id, c]));
     const users = new Map(o.users.map((u, i) => [u.username, { ...u, sub: `user-${i + 1}` }]));
     /** SSO sessions by cookie value; codes and refresh tokens by value. */
@@ -52,7 +54,7 @@ serve({
     const sign = (claims, typ, ttl) => {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT(claims)
-        .setProtectedHeader({ alg: 'RS256', kid, typ })
+        .setProtectedHeader({ alg, kid, typ })
         .setIssuer(issuer)
         .setIssuedAt(now)
         .setExpirationTime(now + ttl)
@@ -171,7 +173,7 @@ serve({
      */
     async function accessTokenClaims(token) {
       try {
-        return (await jwtVerify(token, publicKey, { issuer, typ: 'at+jwt', algorithms: ['RS256'] })).payload;
+        return (await jwtVerify(token, publicKey, { issuer, typ: 'at+jwt', algorithms: [alg] })).payload;
       } catch {
         return undefined;
       }
@@ -238,7 +240,7 @@ serve({
           introspection_endpoint: `${issuer}/introspect`,
           response_types_supported: ['code'],
           grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
-          id_token_signing_alg_values_supported: ['RS256'],
+          id_token_signing_alg_values_supported: [alg],
           code_challenge_methods_supported: ['S256'],
         });
       }

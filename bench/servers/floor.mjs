@@ -1,5 +1,6 @@
 /**
- * Child process: the RS256 signature floor, measured on the same core as the providers and in the same run.
+ * Child process: the signature floor (RS256, or ES256 with `--alg ES256`), measured on the same core as the providers
+ * and in the same run.
  * A flow cannot cost less CPU than the RS256 signatures it makes; the report gives each flow's CPU per flow as a
  * multiple of (signatures x this floor). node:crypto `sign` with a 2048-bit RSA KeyObject is what OpenSSL does
  * for `openssl speed rsa2048`: the RSA arithmetic alone.
@@ -13,11 +14,13 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { serve } from '../lib/rpc.mjs';
 
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+// The run's algorithm (`--alg`): RS256 with a 2048-bit key unless the run asks for ES256 (P-256); set at start.
+let alg = 'RS256';
+let privateKey;
 // A JWS signing input of the size of an ID token (header.payload, ~600 bytes).
 const input = Buffer.from('eyJhbGciOiJSUzI1NiJ9.' + 'x'.repeat(600));
 // Both providers hold their signing key as a CryptoKey imported from a JWK.
-const cryptoKey = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg: 'RS256' }, 'RS256');
+let cryptoKey;
 /** Claims of an ID token from a refresh (about the size of both providers' tokens in the bench). */
 const idTokenClaims = {
   sub: 'c7a4d2f0-5b1e-4f8e-9a6b-2d3c4e5f6a7b',
@@ -36,7 +39,7 @@ const IN_FLIGHT = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
 function signJwt() {
   const iat = Math.floor(Date.now() / 1000);
   return new SignJWT(idTokenClaims)
-    .setProtectedHeader({ alg: 'RS256', kid: 'bench-key', typ: 'JWT' })
+    .setProtectedHeader({ alg, kid: 'bench-key', typ: 'JWT' })
     .setIssuer('http://127.0.0.1:4000')
     .setIssuedAt(iat)
     .setExpirationTime(iat + 300)
@@ -83,7 +86,13 @@ const SLICE_MS = 50;
 const WARM_MS = 400;
 
 serve({
-  async start() {
+  async start(o = {}) {
+    alg = o.alg ?? 'RS256';
+    privateKey =
+      alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+        : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    cryptoKey = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg }, alg);
     for (let i = 0; i < 50; i++) sign('sha256', input, privateKey); // warm up
     for (let i = 0; i < 50; i++) await signJwt();
     return {};

@@ -35,11 +35,17 @@ serve({
     } else {
       adapter = createMapAdapter();
     }
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    // The run's algorithm (`--alg`): ID tokens follow the clients' id_token_signed_response_alg, which the bench
+    // sets to it, and JWT access tokens the resource server's sign alg below.
+    const alg = o.alg ?? 'RS256';
+    const { privateKey } =
+      alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 });
     const jwk = {
       ...privateKey.export({ format: 'jwk' }),
       kid: randomBytes(8).toString('hex'),
-      alg: 'RS256',
+      alg,
       use: 'sig',
     };
     // Its default fetch pins a 2.5 s timeout and an SSRF-guarded dispatcher that refuses loopback receivers. The
@@ -91,7 +97,7 @@ serve({
                 audience: issuer,
                 accessTokenTTL: o.ttl.accessToken,
                 accessTokenFormat: 'jwt',
-                jwt: { sign: { alg: 'RS256' } },
+                jwt: { sign: { alg } },
               }),
             }
           : { enabled: false },

@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { startTestProvider, testDatabase, type TestProvider } from '../src/testing/index.js';
 import { parseConfig } from '../src/config/load.js';
@@ -282,10 +287,61 @@ describe('an algorithm the deployment does not offer', () => {
           error: 'the client asks for ES256 tokens, which keys.algorithms does not offer',
         });
       expect(receiver.received).toHaveLength(0);
+      // The client doctor names the problem instead of sending test tokens the app would refuse.
+      const doctor = await fetch(`${rsOnly.issuer}/api/v1/clients/${client.client_id}/doctor`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(doctor.status).toBe(200);
+      const report = (await doctor.json()) as { ok: boolean; problems: { check: string }[] };
+      expect(report.ok).toBe(false);
+      expect(report.problems.map((p) => p.check)).toContain('alg_not_offered');
+      expect(receiver.received).toHaveLength(0);
     } finally {
       await rsOnly.close();
       await receiver.stop();
       await db.cleanup();
     }
   });
+});
+
+describe('the CLI with two algorithms', () => {
+  it('doctor names both signing keys, and keys rotate publishes one new key per algorithm', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adieu-algs-'));
+    try {
+      const config = join(dir, 'adieu.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          issuer: 'http://localhost:9',
+          database: `sqlite:${join(dir, 'adieu.db')}`,
+          keys: { algorithms: ['RS256', 'ES256'] },
+        }),
+      );
+      const bin = fileURLToPath(new URL('../bin/adieu.js', import.meta.url));
+      const adieu = (...args: string[]) =>
+        execFileSync(process.execPath, [bin, ...args, '--config', config], {
+          encoding: 'utf8',
+          env: { ...process.env, ADIEU_LOG_LEVEL: 'error' },
+        });
+      // The default algorithm's line reads as it did with one algorithm.
+      expect(adieu('doctor')).toMatch(/\nsigning key: \S+\nsigning key \(ES256\): \S+\n/);
+      const signing = (list: string) => list.split('\n').filter((l) => / signing /.test(l));
+      expect(
+        signing(adieu('keys', 'list'))
+          .map((l) => l.split(/\s+/)[1])
+          .sort(),
+      ).toEqual(['ES256', 'RS256']);
+      const published = adieu('keys', 'rotate', '--now').trim().split('\n');
+      expect(published).toHaveLength(2);
+      for (const line of published) expect(line).toMatch(/^published key \S+; it signs from /);
+      const after = signing(adieu('keys', 'list'));
+      expect(after).toHaveLength(2);
+      expect(after.map((l) => l.split(/\s+/)[0]).sort()).toEqual(
+        published.map((l) => /^published key (\S+);/.exec(l)![1]).sort(),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
