@@ -45,7 +45,7 @@ export class KeyStore {
     private readonly refreshEveryMs = 30_000,
     /** Private keys at rest: sealed with the key from the environment when one is configured. */
     private readonly encryption: KeyEncryption = KeyEncryption.fromEnv(),
-    /** The algorithms this deployment signs with; the default one first. */
+    /** The algorithms this deployment signs with (`keys.algorithms`). */
     readonly algorithms: readonly SigningAlg[] = [DEFAULT_SIGNING_ALG],
   ) {}
 
@@ -192,7 +192,8 @@ export class KeyStore {
     });
     await this.refresh();
     return {
-      kid: rows[0]!.kid,
+      // The default algorithm's key, whatever the order of keys.algorithms (the config requires it there).
+      kid: (rows.find((r) => r.alg === DEFAULT_SIGNING_ALG) ?? rows[0]!).kid,
       signFrom,
       keys: rows.map((r) => ({ kid: r.kid, alg: r.alg as SigningAlg })),
     };
