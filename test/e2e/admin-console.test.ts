@@ -44,6 +44,8 @@ describe.skipIf(!enabled)('the admin console', () => {
     op = await startTestProvider(
       {
         admin: { bearer_secret: SECRET },
+        // Two signing algorithms, so the keys page shows a signing key of each.
+        keys: { algorithms: ['RS256', 'ES256'] },
         connections: [
           {
             id: 'acme',
@@ -507,6 +509,14 @@ describe.skipIf(!enabled)('the admin console', () => {
       // Nothing wider than the phone's screen.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
       await snapshot(page, `console-phone-dark${path.replace(/\//g, '-')}`);
+    }
+    // The keys page shows one signing key per algorithm, each with its alg, on the phone's screen.
+    await page.goto(`${op.issuer}/admin/keys`);
+    const signing = page.locator('tbody tr').filter({ hasText: 'signing' });
+    expect(await signing.count()).toBe(2);
+    for (const alg of ['RS256', 'ES256']) {
+      const row = signing.filter({ has: page.locator('td[data-label="Alg"]', { hasText: alg }) });
+      expect(await row.isVisible()).toBe(true);
     }
     // The pages of this round in light mode on the phone too.
     await page.emulateMedia({ colorScheme: 'light' });

@@ -61,6 +61,19 @@ function rp(clientId: string, idTokenAlg?: string, issuer = op.issuer, secret = 
 }
 
 const algOf = (jwt: string) => decodeProtectedHeader(jwt).alg;
+
+/** POST /register with the initial access token. */
+const register = (issuer: string, body: unknown) =>
+  fetch(`${issuer}/register`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${IAT}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+/** What discovery lists as the ID token algorithms. */
+const discoveredAlgs = async (issuer: string) =>
+  ((await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>)
+    .id_token_signing_alg_values_supported;
 const ADMIN = 'admin-secret-0123456789abcdef';
 
 /** A registered app's sign-in (login when asked, then its consent page): the authorization request and callback. */
@@ -89,11 +102,7 @@ function exchange(
 
 describe('signing algorithms: RS256 always, ES256 when the deployment offers it', () => {
   it('discovery lists both, and the JWKS holds one RSA and one P-256 key with distinct kids', async () => {
-    const meta = (await (await fetch(`${op.issuer}/.well-known/openid-configuration`)).json()) as Record<
-      string,
-      unknown
-    >;
-    expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256', 'ES256']);
+    expect(await discoveredAlgs(op.issuer)).toEqual(['RS256', 'ES256']);
     const { keys } = (await (await fetch(`${op.issuer}/jwks`)).json()) as { keys: Record<string, string>[] };
     expect(keys.map((k) => [k.kty, k.alg, k.use]).sort()).toEqual([
       ['EC', 'ES256', 'sig'],
@@ -168,17 +177,11 @@ describe('signing algorithms: RS256 always, ES256 when the deployment offers it'
   });
 
   it('registration takes ES256 here and refuses an alg Adieu never signs with', async () => {
-    const register = (body: unknown) =>
-      fetch(`${op.issuer}/register`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${IAT}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const ok = await register({ redirect_uris: [ES_CB], id_token_signed_response_alg: 'ES256' });
+    const ok = await register(op.issuer, { redirect_uris: [ES_CB], id_token_signed_response_alg: 'ES256' });
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as Record<string, unknown>).id_token_signed_response_alg).toBe('ES256');
     for (const alg of ['HS256', 'none', 'EdDSA']) {
-      const bad = await register({ redirect_uris: [ES_CB], id_token_signed_response_alg: alg });
+      const bad = await register(op.issuer, { redirect_uris: [ES_CB], id_token_signed_response_alg: alg });
       expect(bad.status).toBe(400);
       expect(((await bad.json()) as { error: string }).error).toBe('invalid_client_metadata');
     }
@@ -218,14 +221,10 @@ describe('an algorithm the deployment does not offer', () => {
     const browser = new BrowserSession();
     let client: { client_id: string; client_secret: string };
     try {
-      const res = await fetch(`${both.issuer}/register`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${IAT}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          redirect_uris: [ES_CB],
-          id_token_signed_response_alg: 'ES256',
-          backchannel_logout_uri: receiver.url,
-        }),
+      const res = await register(both.issuer, {
+        redirect_uris: [ES_CB],
+        id_token_signed_response_alg: 'ES256',
+        backchannel_logout_uri: receiver.url,
       });
       expect(res.status).toBe(201);
       client = (await res.json()) as typeof client;
@@ -243,14 +242,10 @@ describe('an algorithm the deployment does not offer', () => {
       port: Number(new URL(both.issuer).port),
     });
     try {
-      const meta = (await (
-        await fetch(`${rsOnly.issuer}/.well-known/openid-configuration`)
-      ).json()) as Record<string, unknown>;
-      expect(meta.id_token_signing_alg_values_supported).toEqual(['RS256']);
-      const res = await fetch(`${rsOnly.issuer}/register`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${IAT}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ redirect_uris: [ES_CB], id_token_signed_response_alg: 'ES256' }),
+      expect(await discoveredAlgs(rsOnly.issuer)).toEqual(['RS256']);
+      const res = await register(rsOnly.issuer, {
+        redirect_uris: [ES_CB],
+        id_token_signed_response_alg: 'ES256',
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });

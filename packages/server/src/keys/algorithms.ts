@@ -15,6 +15,14 @@ export type SigningAlg = (typeof SIGNING_ALGS)[number];
 /** The algorithm every token uses unless a client or the config asks for another. */
 export const DEFAULT_SIGNING_ALG: SigningAlg = 'RS256';
 
+/**
+ * What an operator reads when a client asks for an alg the deployment no longer offers (a registered client left
+ * behind when `keys.algorithms` shrank): the logout's delivery record and the client doctor say it the same way.
+ */
+export function algNotOffered(alg: SigningAlg): string {
+  return `the client asks for ${alg} tokens, which keys.algorithms does not offer`;
+}
+
 /** What jose's `generateKeyPair` needs for a new key of `alg`. */
 export function keyGenerationOptions(alg: SigningAlg): { modulusLength?: number } {
   return alg === 'RS256' ? { modulusLength: 2048 } : {};

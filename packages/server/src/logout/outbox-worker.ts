@@ -5,7 +5,7 @@ import type { Client } from '../domain/clients.js';
 import type { Store } from '../store/store.js';
 import type { Tracing } from '../telemetry/tracing.js';
 import type { LogoutTokenSubject } from './logout-token.js';
-import type { SigningAlg } from '../keys/algorithms.js';
+import { algNotOffered, type SigningAlg } from '../keys/algorithms.js';
 import type { OutboxRow } from '../store/repos/logouts.js';
 import type { BackchannelSender, SendResult } from './backchannel-sender.js';
 import { isStoreUnavailable, logBackgroundFailure } from '../store/unavailable.js';
@@ -173,7 +173,7 @@ export class OutboxWorker {
       result = {
         outcome: 'rejected',
         statusCode: null,
-        error: `the client asks for ${client.idTokenAlg} tokens, which keys.algorithms does not offer`,
+        error: algNotOffered(client.idTokenAlg),
         durationMs: 0,
       };
     } else {

@@ -108,7 +108,8 @@ export class TokenSigner {
 
   /**
    * Verify a JWT we issued. Only the algorithms Adieu signs with and our own keys are accepted (never `alg: none`,
-   * never a key named in the token; jose takes a key from our JWKS only for the alg it was made for). `allowExpired` serves id_token_hint, for which an expired token is still a valid hint.
+   * never a key named in the token; jose takes a key from our JWKS only for the alg it was made for).
+   * `allowExpired` serves id_token_hint, for which an expired token is still a valid hint.
    */
   async verifyOwn(
     token: string,

@@ -1,6 +1,7 @@
 import { Headers, getSetCookies } from 'undici';
 import type { Client } from '../../domain/clients.js';
 import type { KeyStore } from '../../keys/keystore.js';
+import { algNotOffered } from '../../keys/algorithms.js';
 import type { TokenSigner } from '../../protocol/jwt.js';
 import { notFound } from '../../protocol/errors.js';
 import { describeSendError, type BackchannelSender, type Exchange } from '../../logout/backchannel-sender.js';
@@ -110,7 +111,7 @@ export async function runDoctor(deps: DoctorDeps, clientId: string): Promise<Doc
     problems.push({
       check: 'alg_not_offered',
       severity: 'error',
-      message: `the client asks for ${client.idTokenAlg} ID and logout tokens, which keys.algorithms does not offer`,
+      message: algNotOffered(client.idTokenAlg),
     });
   }
   const backchannel =
