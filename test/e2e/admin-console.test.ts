@@ -508,6 +508,13 @@ describe.skipIf(!enabled)('the admin console', () => {
       expect(await page.locator('h1').isVisible()).toBe(true);
       // Nothing wider than the phone's screen.
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(400);
+      // Nor hidden past the edge of a panel (a panel scrolls sideways rather than widen the page).
+      const hidden = await page.evaluate(() =>
+        [...document.querySelectorAll('section.panel')]
+          .filter((p) => p.scrollWidth > p.clientWidth + 1)
+          .map((p) => p.textContent!.trim().slice(0, 60)),
+      );
+      expect(hidden, path).toEqual([]);
       await snapshot(page, `console-phone-dark${path.replace(/\//g, '-')}`);
     }
     // The keys page shows one signing key per algorithm, each with its alg, on the phone's screen.
@@ -518,6 +525,17 @@ describe.skipIf(!enabled)('the admin console', () => {
       const row = signing.filter({ has: page.locator('td[data-label="Alg"]', { hasText: alg }) });
       expect(await row.isVisible()).toBe(true);
     }
+    // Its button says that a rotation publishes a key for each, and does: one new key per algorithm.
+    const rotate = page.getByRole('button', { name: 'Rotate: publish a new RS256 and ES256 key' });
+    expect(await rotate.isVisible()).toBe(true);
+    await rotate.click();
+    const published = page.locator('tbody tr').filter({ hasText: 'published' });
+    await published.first().waitFor();
+    expect((await published.locator('td[data-label="Alg"]').allTextContents()).sort()).toEqual([
+      'ES256',
+      'RS256',
+    ]);
+    await snapshot(page, 'console-phone-dark-admin-keys-rotated');
     // The pages of this round in light mode on the phone too.
     await page.emulateMedia({ colorScheme: 'light' });
     for (const path of [

@@ -263,6 +263,7 @@ export class Provider {
     const sessions = this.sessions;
     this.authorization = new AuthorizationFlow({
       findClient: (id) => this.clients.get(id),
+      offersAlg: (alg) => this.keys.offers(alg),
       sessions,
       endExpired: (session) => this.logout.endExpired(session),
       signer: this.signer,

@@ -206,7 +206,7 @@ describe('an algorithm the deployment does not offer', () => {
     );
   });
 
-  it('is refused at registration; a client that asked for it before gets a clear error, not a token, and its logout delivery says why', async () => {
+  it('is refused at registration; a client that asked for it before is refused at sign-in and at the code exchange, not given a token, and its logout delivery says why', async () => {
     const db = testDatabase();
     const receiver = await startReceiver();
     const settings = {
@@ -220,6 +220,7 @@ describe('an algorithm the deployment does not offer', () => {
     );
     const browser = new BrowserSession();
     let client: { client_id: string; client_secret: string };
+    let pending: Awaited<ReturnType<typeof codeAfterConsent>>;
     try {
       const res = await register(both.issuer, {
         redirect_uris: [ES_CB],
@@ -232,6 +233,9 @@ describe('an algorithm the deployment does not offer', () => {
       const config = await rp(client.client_id, 'ES256', both.issuer, client.client_secret);
       const first = await codeAfterConsent(config, browser, ALICE);
       expect(algOf((await exchange(config, first)).id_token!)).toBe('ES256');
+      // A second code, issued now and redeemed after the change below.
+      pending = await codeAfterConsent(config, browser);
+      expect(pending.callback.searchParams.get('code')).toBeTruthy();
     } finally {
       await both.close();
     }
@@ -250,9 +254,16 @@ describe('an algorithm the deployment does not offer', () => {
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ error: 'invalid_client_metadata' });
 
-      // Signing in still works; the code exchange says why no token comes.
+      // A new sign-in is refused before it starts: the app hears why at its redirect URI, and no code comes.
       const config = await rp(client.client_id, 'ES256', rsOnly.issuer, client.client_secret);
-      const error = await exchange(config, await codeAfterConsent(config, browser)).catch((e: unknown) => e);
+      const refused = await codeAfterConsent(config, browser);
+      expect(refused.callback.origin + refused.callback.pathname).toBe(ES_CB);
+      expect(refused.callback.searchParams.get('error')).toBe('unauthorized_client');
+      expect(refused.callback.searchParams.get('error_description')).toMatch(/ES256 ID tokens/);
+      expect(refused.callback.searchParams.get('state')).toBe(refused.req.state);
+      expect(refused.callback.searchParams.get('code')).toBeNull();
+      // The code issued before the change: the exchange says why no token comes.
+      const error = await exchange(config, pending).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(oidc.ResponseBodyError);
       expect((error as oidc.ResponseBodyError).error).toBe('unauthorized_client');
       expect((error as oidc.ResponseBodyError).status).toBe(400);

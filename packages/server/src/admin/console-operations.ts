@@ -5,6 +5,7 @@ import { barChart, deliveriesChart } from '../views/admin/svg.js';
 import { type ConsolePage } from './console-types.js';
 import { qs, statusBadge } from './console-format.js';
 import type { ClientItem } from './console-clients.js';
+import { SIGNING_ALGS } from '../keys/algorithms.js';
 
 export const keysPage: ConsolePage = {
   path: '/admin/keys',
@@ -21,6 +22,10 @@ export const keysPage: ConsolePage = {
         verify_until: string | null;
       }[]
     >('GET', '/api/v1/keys');
+    // With keys.algorithms offering more than one, a rotation publishes one new key per algorithm; say so.
+    const signing = new Set(keys.filter((k) => k.state === 'signing').map((k) => k.alg));
+    const algs = SIGNING_ALGS.filter((alg) => signing.has(alg));
+    const several = algs.length > 1;
     return html`<section class="panel">
         <table class="responsive">
           <thead>
@@ -52,10 +57,16 @@ export const keysPage: ConsolePage = {
       </section>
       <section class="panel">
         <p>
-          A new key is published first and signs after <code>keys.publish_ahead</code>, so apps have its
-          public half before they see it.
+          ${several ? `One new key per algorithm (${algs.join(', ')}) is` : 'A new key is'} published first
+          and signs after <code>keys.publish_ahead</code>, so apps have its public half before they see it.
         </p>
-        ${actionForm(`${c.base}/admin/keys/rotate`, c.csrf, 'Rotate: publish a new key', {}, 'primary')}
+        ${actionForm(
+          `${c.base}/admin/keys/rotate`,
+          c.csrf,
+          several ? `Rotate: publish a new ${algs.join(' and ')} key` : 'Rotate: publish a new key',
+          {},
+          'primary',
+        )}
       </section>`;
   },
 };

@@ -151,8 +151,8 @@ export const ACTIONS: readonly ConsoleAction[] = [
   {
     path: '/admin/keys/rotate',
     async run(c) {
-      await c.api('POST', '/api/v1/keys/rotate', {});
-      return back('/admin/keys', 'key_rotated');
+      const { keys } = await c.api<{ keys: unknown[] }>('POST', '/api/v1/keys/rotate', {});
+      return back('/admin/keys', keys.length > 1 ? 'keys_rotated' : 'key_rotated');
     },
   },
   {

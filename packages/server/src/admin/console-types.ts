@@ -60,4 +60,5 @@ export const FLASH: Record<string, string> = {
   retried: 'The delivery is queued again; the outbox will send it now.',
   client_saved: 'The logout URIs were saved.',
   key_rotated: 'A new signing key was published.',
+  keys_rotated: 'A new signing key was published for each algorithm.',
 };

@@ -10,6 +10,7 @@ import { checkPkce } from './authorization/check-pkce.js';
 import { checkPrompt } from './authorization/check-prompt.js';
 import { checkMaxAge } from './authorization/check-max-age.js';
 import { grantableScope } from './authorization/check-scope.js';
+import { checkIdTokenAlg } from './check-id-token-alg.js';
 
 export type { ResponseMode };
 
@@ -29,6 +30,12 @@ export interface AuthorizationRequest {
   uiLocales?: string | undefined;
   /** The authentication level the request demands (acr_values and the client's mfa policy, domain/acr.ts). */
   level?: AcrValue | undefined;
+}
+
+/** What validating a request looks up: the client, and whether its ID token alg is offered (keys.algorithms). */
+export interface RequestLookups {
+  findClient: FindClient;
+  offersAlg: (alg: string) => boolean;
 }
 
 /** Where an error may be sent: nowhere (render a page) until client and redirect_uri are proven. */
@@ -82,7 +89,7 @@ export type RawAuthorizationParams = Partial<Record<(typeof NAMES)[number], stri
  */
 export async function parseAuthorizationRequest(
   source: unknown,
-  findClient: FindClient,
+  { findClient, offersAlg }: RequestLookups,
 ): Promise<{ request: AuthorizationRequest; raw: RawAuthorizationParams }> {
   // client_id and redirect_uri alone first: a problem with the rest must not stop us from finding the target.
   const head = readParams(source, ['client_id', 'redirect_uri'] as const);
@@ -107,13 +114,15 @@ export async function parseAuthorizationRequest(
   }
   const prompt = checkPrompt(p.prompt);
   const maxAge = checkMaxAge(p.max_age, client);
+  const scope = grantableScope(p.scope, client);
   const problem =
     responseMode.error ??
     checkUnsupportedFeatures(p) ??
     checkResponseType(p.response_type, client) ??
     checkPkce(p.code_challenge, p.code_challenge_method, client) ??
     prompt.error ??
-    maxAge.error;
+    maxAge.error ??
+    checkIdTokenAlg(scope.includes('openid'), client, offersAlg);
   if (problem) throw fail(problem);
 
   return {
@@ -122,7 +131,7 @@ export async function parseAuthorizationRequest(
       client,
       redirectUri,
       responseMode: responseMode.mode,
-      scope: grantableScope(p.scope, client),
+      scope,
       state: p.state,
       nonce: p.nonce,
       codeChallenge: p.code_challenge,

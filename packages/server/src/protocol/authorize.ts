@@ -82,6 +82,8 @@ const INTERACTION_TTL_MS = 30 * 60_000;
 /** What the authorization endpoint needs, and only that (not the whole provider). */
 export interface AuthorizeDeps {
   findClient: (id: string) => Promise<Client | undefined>;
+  /** Whether ID tokens can be signed with this alg (keys.algorithms): a client asking for another is refused. */
+  offersAlg: (alg: string) => boolean;
   sessions: Pick<
     SessionService,
     'current' | 'accounts' | 'join' | 'touch' | 'participantWriteDue' | 'participantWritten'
@@ -121,7 +123,7 @@ export class AuthorizationFlow {
   constructor(private readonly deps: AuthorizeDeps) {}
 
   async start(source: unknown, browser: BrowserContext): Promise<AuthorizeOutcome> {
-    const { request, raw } = await parseAuthorizationRequest(source, this.deps.findClient);
+    const { request, raw } = await parseAuthorizationRequest(source, this.deps);
     const accounts = await this.deps.sessions.accounts(browser.sessionCookie, this.deps.endExpired);
     try {
       const choice = await this.chooseAccount(request, accounts);
@@ -216,7 +218,7 @@ export class AuthorizationFlow {
    * continues as that account (step-up included).
    */
   async continueAsPicked(payload: InteractionPayload, session: SessionRow): Promise<AuthorizeOutcome> {
-    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
+    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps);
     return this.answeringTheApp(request, () => this.continueAs(request, raw, session));
   }
 
@@ -236,7 +238,7 @@ export class AuthorizationFlow {
 
   /** Resume the stored request after login/consent: the request is validated again (the client may have changed). */
   async resume(payload: InteractionPayload, session: SessionRow): Promise<AuthorizeOutcome> {
-    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
+    const { request, raw } = await parseAuthorizationRequest(payload.raw, this.deps);
     return this.answeringTheApp(request, () => this.afterAuthentication(request, raw, session));
   }
 
@@ -252,7 +254,7 @@ export class AuthorizationFlow {
 
   /** The user refused (cancelled login or consent): access_denied to the validated redirect URI. */
   async deny(payload: InteractionPayload): Promise<ClientResponse> {
-    const { request } = await parseAuthorizationRequest(payload.raw, this.deps.findClient);
+    const { request } = await parseAuthorizationRequest(payload.raw, this.deps);
     throw this.redirectable(request, new OAuthError('access_denied', 'the user cancelled the request'));
   }
 

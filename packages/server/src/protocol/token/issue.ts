@@ -5,7 +5,8 @@ import { userClaims } from '../../domain/users.js';
 import type { RefreshTokenRow } from '../../store/repos/refresh-tokens.js';
 import type { UserRow } from '../../store/repos/users.js';
 import { digest, randomToken } from '../../util/crypto.js';
-import { invalidGrant, unauthorizedClient } from '../errors.js';
+import { invalidGrant } from '../errors.js';
+import { checkIdTokenAlg } from '../check-id-token-alg.js';
 import { acrOf, parseAmr } from '../../domain/acr.js';
 import type { TokenDeps } from './ports.js';
 
@@ -56,13 +57,8 @@ export async function issueTokens(
   // demand a level too. Sessions from before methods were recorded carry no amr and count as a password.
   const amr = parseAmr(g.amr);
   const authn = { acr: acrOf(amr), ...(amr.length ? { amr } : {}) };
-  // A registered client may ask for an alg that the operator has since taken out of keys.algorithms; config
-  // clients cannot (the config refuses it). Say so instead of signing with an alg the app would refuse.
-  if (scopeSet.has('openid') && !deps.signer.offers(client.idTokenAlg)) {
-    throw unauthorizedClient(
-      `this client asks for ${client.idTokenAlg} ID tokens, which this provider does not offer`,
-    );
-  }
+  const algProblem = checkIdTokenAlg(scopeSet.has('openid'), client, (alg) => deps.signer.offers(alg));
+  if (algProblem) throw algProblem;
   const at = await deps.signer.accessToken(
     {
       sub: g.userId,

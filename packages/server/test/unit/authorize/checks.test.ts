@@ -9,6 +9,7 @@ import { checkPkce } from '../../../src/protocol/authorization/check-pkce.js';
 import { checkPrompt } from '../../../src/protocol/authorization/check-prompt.js';
 import { checkMaxAge } from '../../../src/protocol/authorization/check-max-age.js';
 import { grantableScope } from '../../../src/protocol/authorization/check-scope.js';
+import { checkIdTokenAlg } from '../../../src/protocol/check-id-token-alg.js';
 
 function client(extra: Record<string, unknown> = {}, secret: string | null = 'a-secret-0123456789') {
   const metadata = clientMetadataSchema.parse({
@@ -102,5 +103,16 @@ describe('authorization request checks (one rule each)', () => {
   it('scope: what the client may not have is dropped, not refused', () => {
     expect(grantableScope('openid profile admin', confidential)).toEqual(['openid', 'profile']);
     expect(grantableScope(undefined, confidential)).toEqual([]);
+  });
+
+  it('ID token alg: a client asking for an alg not offered is unauthorized_client, only when it asks for openid', () => {
+    const es = client({ id_token_signed_response_alg: 'ES256' });
+    const rsOnly = (alg: string) => alg === 'RS256';
+    const refused = checkIdTokenAlg(true, es, rsOnly);
+    expect(refused?.error).toBe('unauthorized_client');
+    expect(refused?.description).toMatch(/ES256 ID tokens/);
+    expect(checkIdTokenAlg(false, es, rsOnly)).toBeUndefined();
+    expect(checkIdTokenAlg(true, es, (alg) => alg === 'RS256' || alg === 'ES256')).toBeUndefined();
+    expect(checkIdTokenAlg(true, confidential, rsOnly)).toBeUndefined();
   });
 });
