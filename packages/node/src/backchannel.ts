@@ -42,6 +42,7 @@ export async function backchannelLogout(
       audience: config.clientId,
       keys: info.keys,
       ...config.logoutToken,
+      algorithms: info.logoutTokenAlgorithms,
       now: config.now,
       replay: store,
     });

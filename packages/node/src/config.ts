@@ -62,7 +62,11 @@ export interface AdieuOptions {
     | undefined;
   logoutToken?:
     | {
-        /** Signature algorithms accepted. Default `['RS256']`. `none` and HMAC are never accepted. */
+        /**
+         * Signature algorithms accepted. Default: those the app's ID tokens are checked against, i.e. the provider's
+         * `id_token_signing_alg_values_supported` without HMAC or `none` (RS256 if it lists none), as
+         * Back-Channel Logout §2.6 asks. `none` and HMAC are never accepted.
+         */
         algorithms?: string[];
         /** Seconds after `iat` a logout token is still accepted. Default 120. */
         maxAge?: number;
@@ -121,7 +125,8 @@ export interface ResolvedConfig {
     domain: string | undefined;
   };
   session: { absolute: number; idle: number };
-  logoutToken: { algorithms: string[]; maxAge: number; clockTolerance: number };
+  /** `algorithms` is undefined unless the app set it: the provider's discovery then decides (provider.ts). */
+  logoutToken: { algorithms: string[] | undefined; maxAge: number; clockTolerance: number };
   localLogout: boolean;
   refresh: { auto: boolean; leeway: number };
   fetchUserinfo: boolean;
@@ -207,11 +212,14 @@ export function resolveConfig(o: AdieuOptions): ResolvedConfig {
   const name = o.cookie?.name ?? 'adieu_app';
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) throw bad('cookie.name', 'is not a valid cookie name');
 
-  const algorithms = o.logoutToken?.algorithms ?? ['RS256'];
-  if (!Array.isArray(algorithms) || algorithms.length === 0) throw bad('logoutToken.algorithms', 'is empty');
-  for (const alg of algorithms) {
-    // A symmetric or unsigned logout token proves nothing about who sent it.
-    if (alg === 'none' || /^HS/.test(alg)) throw bad('logoutToken.algorithms', `must not include ${alg}`);
+  const algorithms = o.logoutToken?.algorithms;
+  if (algorithms !== undefined) {
+    if (!Array.isArray(algorithms) || algorithms.length === 0)
+      throw bad('logoutToken.algorithms', 'is empty');
+    for (const alg of algorithms) {
+      // A symmetric or unsigned logout token proves nothing about who sent it.
+      if (alg === 'none' || /^HS/.test(alg)) throw bad('logoutToken.algorithms', `must not include ${alg}`);
+    }
   }
 
   return Object.freeze({
@@ -240,7 +248,7 @@ export function resolveConfig(o: AdieuOptions): ResolvedConfig {
       idle: positive('session.idle', o.session?.idle, 7_200),
     },
     logoutToken: {
-      algorithms: [...algorithms],
+      algorithms: algorithms && [...algorithms],
       maxAge: positive('logoutToken.maxAge', o.logoutToken?.maxAge, 120),
       clockTolerance: o.logoutToken?.clockTolerance ?? 10,
     },

@@ -5,6 +5,34 @@ import { AdieuError, type LogoutTokenErrorCode } from './errors.js';
 /** The member of `events` that makes a JWT a logout token (Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
+/** Signature algorithms a logout token may carry: asymmetric ones only (an HMAC or `none` proves no sender). */
+const ASYMMETRIC_JWS = /^(?:(?:RS|PS|ES)(?:256|384|512)|EdDSA|Ed25519)$/;
+
+/**
+ * The algorithms the SDK accepts for a logout token. Back-Channel Logout 1.0 §2.6 validates its signature "in the
+ * same way that an ID Token signature is validated", so unless the app lists its own (`logoutToken.algorithms`),
+ * they are the ones its ID tokens are checked against: the provider's `id_token_signing_alg_values_supported`
+ * (openid-client's rule for a client that names none), without any symmetric or `none` entry; RS256, OIDC's
+ * default, when discovery lists none. An app registered for ES256 ID tokens thus takes its ES256 logout tokens
+ * without a setting, and a provider that offers only RS256 gets nothing else accepted.
+ *
+ * @example
+ * ```ts
+ * logoutTokenAlgorithms(undefined, ['RS256', 'ES256', 'HS256']); // ['RS256', 'ES256']
+ * logoutTokenAlgorithms(['ES256'], ['RS256', 'ES256']); // ['ES256']
+ * ```
+ */
+export function logoutTokenAlgorithms(
+  configured: readonly string[] | undefined,
+  discovered: unknown,
+): string[] {
+  if (configured) return [...configured];
+  const offered = Array.isArray(discovered)
+    ? discovered.filter((alg): alg is string => typeof alg === 'string' && ASYMMETRIC_JWS.test(alg))
+    : [];
+  return offered.length ? offered : ['RS256'];
+}
+
 /** A logout token that passed every check. */
 export interface LogoutTokenClaims extends JWTPayload {
   iss: string;

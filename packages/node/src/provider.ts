@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { createRemoteJWKSet, customFetch as joseCustomFetch, type JWTVerifyGetKey } from 'jose';
 import type { ResolvedConfig } from './config.js';
 import { AdieuError } from './errors.js';
+import { logoutTokenAlgorithms } from './logout-token.js';
 
 /** What the SDK needs from the provider: openid-client's configuration (from discovery) and its keys. */
 export interface ProviderInfo {
@@ -9,6 +10,8 @@ export interface ProviderInfo {
   /** Verification keys from `jwks_uri`, refetched when an unknown `kid` appears (with a cooldown). */
   keys: JWTVerifyGetKey;
   endSessionEndpoint: string | undefined;
+  /** The algorithms a logout token may be signed with (logout-token.ts, `logoutTokenAlgorithms`). */
+  logoutTokenAlgorithms: string[];
 }
 
 /**
@@ -38,7 +41,9 @@ export class ProviderConnection {
           : oidc.None();
     const options: oidc.DiscoveryRequestOptions = { timeout: 10 };
     if (c.allowInsecureRequests) options.execute = [oidc.allowInsecureRequests];
-    if (c.fetch) options[oidc.customFetch] = c.fetch;
+    // Type-only: openid-client may hand a Uint8Array body, which DOM's RequestInit (in FetchLike, under lib "DOM")
+    // refuses; fetch implementations take it.
+    if (c.fetch) options[oidc.customFetch] = c.fetch as oidc.CustomFetch;
     let configuration: oidc.Configuration;
     try {
       configuration = await oidc.discovery(
@@ -54,7 +59,7 @@ export class ProviderConnection {
         status: 503,
       });
     }
-    if (c.fetch) configuration[oidc.customFetch] = c.fetch;
+    if (c.fetch) configuration[oidc.customFetch] = c.fetch as oidc.CustomFetch;
     const metadata = configuration.serverMetadata();
     if (!metadata.jwks_uri) {
       throw new AdieuError('discovery_failed', `${c.issuer} publishes no jwks_uri`, { status: 503 });
@@ -63,6 +68,14 @@ export class ProviderConnection {
       timeoutDuration: 5000,
       ...(c.fetch ? { [joseCustomFetch]: c.fetch } : {}),
     });
-    return { oidc: configuration, keys, endSessionEndpoint: metadata.end_session_endpoint };
+    return {
+      oidc: configuration,
+      keys,
+      endSessionEndpoint: metadata.end_session_endpoint,
+      logoutTokenAlgorithms: logoutTokenAlgorithms(
+        c.logoutToken.algorithms,
+        metadata.id_token_signing_alg_values_supported,
+      ),
+    };
   }
 }

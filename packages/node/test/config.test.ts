@@ -25,7 +25,8 @@ describe('configuration is validated once, naming the option', () => {
     expect(c.redirectUri).toBe('https://portal.example.com/callback');
     expect(c.postLogoutRedirectUri).toBe('https://portal.example.com/logout/callback');
     expect(c.cookies).toMatchObject({ session: '__Host-adieu_app', secure: true, sameSite: 'lax' });
-    expect(c.logoutToken).toEqual({ algorithms: ['RS256'], maxAge: 120, clockTolerance: 10 });
+    // No algorithms of its own: the provider's discovery decides (logoutTokenAlgorithms).
+    expect(c.logoutToken).toEqual({ algorithms: undefined, maxAge: 120, clockTolerance: 10 });
     expect(c.tokenEndpointAuthMethod).toBe('client_secret_basic');
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -44,6 +45,7 @@ describe('configuration is validated once, naming the option', () => {
     );
     expect(problem({ logoutToken: { algorithms: ['HS256'] } })).toMatch(/options\.logoutToken\.algorithms/);
     expect(problem({ logoutToken: { algorithms: ['none'] } })).toMatch(/must not include none/);
+    expect(problem({ logoutToken: { algorithms: [] } })).toMatch(/options\.logoutToken\.algorithms is empty/);
     expect(problem({ routes: { backchannel: 'backchannel' } })).toMatch(/options\.routes\.backchannel/);
     expect(problem({ session: { idle: 0 } })).toMatch(/options\.session\.idle/);
     expect(problem({ baseUrl: 'http://portal.example.com', cookie: { sameSite: 'none' } })).toMatch(

@@ -12,6 +12,7 @@ import {
   type CryptoKey,
 } from 'jose';
 import { freePort } from '../../server/src/testing/index.js';
+import { logoutTokenAlgorithms } from '../src/logout-token.js';
 import {
   Adieu,
   AdieuError,
@@ -117,5 +118,21 @@ describe('the back-channel receiver when the provider cannot be reached', () => 
       error: 'temporarily_unavailable',
       code: 'discovery_failed',
     });
+  });
+});
+
+describe('the algorithms a logout token may carry', () => {
+  it("are the app's own when it lists them, else the provider's ID token algorithms without HMAC or none", () => {
+    expect(logoutTokenAlgorithms(['ES256'], ['RS256', 'ES256'])).toEqual(['ES256']);
+    expect(logoutTokenAlgorithms(undefined, ['RS256', 'ES256'])).toEqual(['RS256', 'ES256']);
+    expect(logoutTokenAlgorithms(undefined, ['none', 'HS256', 'RS256', 'PS384', 'EdDSA'])).toEqual([
+      'RS256',
+      'PS384',
+      'EdDSA',
+    ]);
+    // OIDC's default when discovery names none, or names only what a logout token must never carry.
+    expect(logoutTokenAlgorithms(undefined, undefined)).toEqual(['RS256']);
+    expect(logoutTokenAlgorithms(undefined, ['HS256', 'none'])).toEqual(['RS256']);
+    expect(logoutTokenAlgorithms(undefined, 'ES256')).toEqual(['RS256']);
   });
 });

@@ -147,7 +147,7 @@ describe('signing algorithms: RS256 always, ES256 when the deployment offers it'
     expect(algOf(refreshed.id_token!)).toBe('ES256');
   });
 
-  it("takes an ES256 id_token_hint, and the app's logout token is ES256, which @adieu/node accepts when told to", async () => {
+  it("takes an ES256 id_token_hint, and the app's logout token is ES256, which @adieu/node's verifyLogoutToken accepts when told to", async () => {
     const browser = new BrowserSession();
     const { tokens } = await signIn(await rp('es-app', 'ES256'), browser, ES_CB, ALICE);
     const sid = tokens.claims()!.sid as string;
@@ -170,7 +170,8 @@ describe('signing algorithms: RS256 always, ES256 when the deployment offers it'
       algorithms: ['ES256'],
     });
     expect(claims.sid).toBe(sid);
-    // The SDK's default (RS256 only) refuses it: an app must say which alg it registered.
+    // verifyLogoutToken on its own, which has no discovery to follow, takes RS256 unless told (the SDK's receiver
+    // follows discovery: packages/node/test/es256-app.test.ts).
     await expect(
       verifyLogoutToken(got.token, { issuer: op.issuer, audience: 'es-app', keys }),
     ).rejects.toThrow();
