@@ -288,6 +288,8 @@ describe.skipIf(!enabled)('the admin console', () => {
       public_key: null,
       sign_count: null,
       transports: null,
+      backup_eligible: null,
+      backed_up: null,
       created_at: Date.now(),
       last_used_at: null,
     });

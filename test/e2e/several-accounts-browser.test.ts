@@ -319,7 +319,7 @@ describe.runIf(run).each(COOKIE_MODES)('several accounts in one browser, third-p
           const items = section.locator('li[data-client]');
           for (const li of await items.all()) expect(await li.isVisible()).toBe(true);
           const clients = await items.evaluateAll((ls) => ls.map((l) => l.getAttribute('data-client')!));
-          rows[(await op.provider.logout.report((await section.getAttribute('data-logout'))!))!.sid] =
+          rows[(await op.provider.logout.report((await section.getAttribute('data-logout'))!))!.sid!] =
             clients.sort();
         }
         expect(rows).toEqual({ [s.alice.sid]: ['portal', 'spa'], [s.bob.sid]: ['expenses', 'spa'] });

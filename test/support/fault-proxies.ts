@@ -129,7 +129,10 @@ export async function startTcpFault(target: { host: string; port: number }): Pro
   const open = new Set<Socket>();
   let down = false;
   const server = createTcpServer((client) => {
-    if (down) return client.destroy();
+    if (down) {
+      client.destroy();
+      return;
+    }
     const upstream = createConnection(target);
     open.add(client);
     open.add(upstream);

@@ -8,7 +8,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import { isoBase64URL, isoCBOR } from '@simplewebauthn/server/helpers';
 
 interface Credential {
-  id: Buffer;
+  id: Buffer<ArrayBuffer>;
   privateKey: KeyObject;
   userHandle: string;
   counter: number;
@@ -33,7 +33,7 @@ export interface Lie {
   userHandle?: string | null;
 }
 
-const b64u = (b: Uint8Array) => isoBase64URL.fromBuffer(b);
+const b64u = (b: Uint8Array<ArrayBuffer>) => isoBase64URL.fromBuffer(b);
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest();
 
 export class SoftAuthenticator {
@@ -90,7 +90,7 @@ export class SoftAuthenticator {
     const attestationObject = isoCBOR.encode(
       new Map<string, string | Map<string, never> | Uint8Array>([
         ['fmt', 'none'],
-        ['attStmt', new Map()],
+        ['attStmt', new Map<string, never>()],
         ['authData', authData],
       ]),
     );

@@ -96,9 +96,13 @@ export async function startUpstream(o: UpstreamOptions): Promise<Upstream> {
       await grant.save();
       return grant;
     },
-    // Its default fetch refuses loopback receivers; Adieu runs on loopback in tests.
-    fetch: (url: string | URL, options: RequestInit) =>
-      undiciFetch(url, { ...(options as object), dispatcher: loopback }) as unknown as Promise<Response>,
+    // Its default fetch refuses loopback receivers; Adieu runs on loopback in tests. oidc-provider calls it with a
+    // URL or a string, never a Request (lib/helpers/fetch_request.js), though its type allows one.
+    fetch: (url: string | URL | Request, options?: RequestInit) =>
+      undiciFetch(url as string | URL, {
+        ...(options as object),
+        dispatcher: loopback,
+      }) as unknown as Promise<Response>,
   });
   provider.on('backchannel.error', (_ctx: unknown, err: Error) => errors.push(err.message));
   const server: Server = o.tls

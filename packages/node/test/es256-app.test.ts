@@ -39,7 +39,7 @@ describe('@adieu/node with an ES256 app', () => {
       redirect_uris: [`${url}/callback`],
       post_logout_redirect_uris: [`${url}/logout/callback`],
       backchannel_logout_uri: tap.url,
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: 'ES256' as const,
     });
     op = await startTestProvider({
       keys: { algorithms: ['RS256', 'ES256'] },

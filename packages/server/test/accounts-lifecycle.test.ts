@@ -146,12 +146,12 @@ describe('user lifecycle API', () => {
   it('lists users with search and paging, and reads one', async () => {
     const first = await api('GET', '/users?limit=2');
     expect(first.status).toBe(200);
-    expect(first.body!.items.map((u) => u.username)).toEqual(['alice', 'bob']);
+    expect(first.body!.items!.map((u) => u.username)).toEqual(['alice', 'bob']);
     expect(first.body!.next).toBe('bob');
     const second = await api('GET', `/users?limit=2&after=${first.body!.next}`);
-    expect(second.body!.items.map((u) => u.username)).toEqual(['carol', 'dave']);
+    expect(second.body!.items!.map((u) => u.username)).toEqual(['carol', 'dave']);
     const found = await api('GET', '/users?q=EXAMPLE.com');
-    expect(found.body!.items.map((u) => u.username)).toEqual(['alice', 'bob', 'carol', 'erin@example.com']);
+    expect(found.body!.items!.map((u) => u.username)).toEqual(['alice', 'bob', 'carol', 'erin@example.com']);
     expect((await api('GET', '/users?q=100%25')).body!.items).toEqual([]);
     expect((await api('GET', '/users?limit=0')).status).toBe(400);
     const alice = await api('GET', '/users/alice');
@@ -201,7 +201,7 @@ describe('user lifecycle API', () => {
     expect((await api('DELETE', '/users/bob')).status).toBe(404);
     // The audit log names it.
     const audit = await api('GET', '/audit?action=user.delete');
-    expect(audit.body!.items[0]).toMatchObject({ action: 'user.delete', target: { id: 'bob' } });
+    expect(audit.body!.items![0]).toMatchObject({ action: 'user.delete', target: { id: 'bob' } });
   });
 
   it('GET /me exports the caller’s own data; PATCH /me changes the name only', async () => {

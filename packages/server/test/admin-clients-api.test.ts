@@ -212,6 +212,8 @@ describe('GET /api/v1/users/{user}/security', () => {
       public_key: null,
       sign_count: null,
       transports: null,
+      backup_eligible: null,
+      backed_up: null,
       created_at: 1_700_000_000_000,
       last_used_at: null,
     });

@@ -57,6 +57,9 @@ const NOT_UTF8 = Buffer.from([0x80, 0xc0, 0x80, 0xed, 0xa0, 0x80, 0xff]);
 const formBytes = (prefix: string, suffix = '') =>
   Buffer.concat([Buffer.from(prefix), NOT_UTF8, Buffer.from(suffix)]);
 
+/** A Buffer over a plain ArrayBuffer (what Buffer.from and Buffer.concat return), which fetch takes as a body. */
+type Bytes = Buffer<ArrayBuffer>;
+
 interface Req {
   method?: string;
   path: string;
@@ -64,11 +67,11 @@ interface Req {
   query?: string;
   headers?: Record<string, string>;
   /** A form body: raw string or Buffer; content type defaults to form-urlencoded. */
-  form?: string | Buffer;
+  form?: string | Bytes;
   /** A JSON body: a raw string is sent as is. */
   json?: unknown;
   /** Any other body, with the content type given in headers. */
-  body?: string | Buffer;
+  body?: string | Bytes;
   /** Send this browser's cookies. */
   browser?: BrowserSession;
 }
@@ -225,7 +228,7 @@ describe.each(engines)('bad input on %s', (engine) => {
 
   async function send(r: Req): Promise<{ res: Response; text: string }> {
     const headers = new Headers(r.headers);
-    let body: string | Buffer | undefined = r.body;
+    let body: string | Bytes | undefined = r.body;
     if (r.form !== undefined) {
       if (!headers.has('content-type')) headers.set('content-type', FORM);
       body = r.form;
@@ -692,7 +695,7 @@ describe.each(engines)('bad input on %s', (engine) => {
   ]);
 
   // ---------------------------------------------------------------------------------------------------------------
-  const login = (form: string | Buffer, headers?: Record<string, string>): Req => ({
+  const login = (form: string | Bytes, headers?: Record<string, string>): Req => ({
     path: `/interaction/${fx.login.id}/login`,
     form,
     browser: fx.login.browser,
@@ -862,7 +865,7 @@ describe.each(engines)('bad input on %s', (engine) => {
 
   // ---------------------------------------------------------------------------------------------------------------
   const token = (
-    form: string | Buffer,
+    form: string | Bytes,
     headers: Record<string, string> = { authorization: WEB_BASIC },
   ): Req => ({
     path: '/token',

@@ -26,7 +26,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run the CLI with `input` on standard input (a pipe, not a terminal) and no ADIEU_PASSWORD. */
 function adieu(args: string[], input = '') {
-  const env = { ...process.env, ADIEU_LOG_LEVEL: 'error' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ADIEU_LOG_LEVEL: 'error' };
   delete env.ADIEU_PASSWORD;
   const r = spawnSync(process.execPath, [BIN, ...args, '--config', configFile], {
     encoding: 'utf8',

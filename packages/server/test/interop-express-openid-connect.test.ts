@@ -6,20 +6,24 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import express from 'express';
 import type { Server } from 'node:http';
 import { once } from 'node:events';
-import { auth } from 'express-openid-connect';
+import { auth, type ConfigParams } from 'express-openid-connect';
 import { freePort, startTestProvider, type TestProvider } from '../src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, signIn } from '../../../test/support/oidc.js';
 
 const ALICE = { username: 'alice', password: 'alice-password' };
 
+/** The store type express-openid-connect takes for back-channel logout (it does not export it by name). */
+type BackchannelStore = NonNullable<Exclude<ConfigParams['backchannelLogout'], boolean | undefined>['store']>;
+type StoredEntry = Parameters<BackchannelStore['set']>[1];
+
 /** The smallest express-session compatible store (get/set/destroy with callbacks). */
 class MemoryStore {
-  readonly data = new Map<string, unknown>();
-  get(id: string, cb: (err: unknown, v?: unknown) => void) {
+  readonly data = new Map<string, StoredEntry>();
+  get(id: string, cb: (err: unknown, v?: StoredEntry) => void) {
     cb(null, this.data.get(id));
   }
-  set(id: string, v: unknown, cb?: (err?: unknown) => void) {
+  set(id: string, v: StoredEntry, cb?: (err?: unknown) => void) {
     this.data.set(id, v);
     cb?.();
   }

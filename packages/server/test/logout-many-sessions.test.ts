@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../src/testing/index.js';
 import type { SessionRow } from '../src/store/repos/sessions.js';
-import type { RefreshTokenRow } from '../src/store/repos/tokens.js';
+import type { RefreshTokenRow } from '../src/store/repos/refresh-tokens.js';
 import { randomToken } from '../src/util/crypto.js';
 import { startReceiver, type Receiver } from '../../../test/support/receivers.js';
 import { hasPostgres } from '../../../test/support/env.js';

@@ -171,7 +171,8 @@ describe.each(engines)(
       }
       try {
         // Silent SSO with no level asked, and with pwd asked: nothing about factors matters.
-        for (const extra of [{}, { acr_values: 'urn:adieu:pwd' }]) {
+        const extras: Record<string, string>[] = [{}, { acr_values: 'urn:adieu:pwd' }];
+        for (const extra of extras) {
           const silent = await start(browser, 'optional-app', { prompt: 'none', ...extra });
           expect(new URL(silent.first.redirectTo!).searchParams.get('code')).toBeTruthy();
         }

@@ -311,11 +311,7 @@ describe.skipIf(!hasPostgres())('three provider processes on PostgreSQL under lo
       const rel = (t: number) => `+${t - start} ms`;
       const which = ports.indexOf(f.upstream);
       const context = `at ${rel(f.at)} (kill ${rel(killedAt)}, outage ${rel(cutAt)}..${rel(restoredAt)}); process ${which} output:\n${procs[which]!.output().slice(-3000)}`;
-      expect(
-        f.upstream,
-        `front failure ${JSON.stringify(f)} ${context}`,
-        `front failure ${JSON.stringify(f)}`,
-      ).toBe(ports[1]);
+      expect(f.upstream, `front failure ${JSON.stringify(f)} ${context}`).toBe(ports[1]);
       expect(Math.abs(f.at - killedAt)).toBeLessThan(1_000);
     }
 

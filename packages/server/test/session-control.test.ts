@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProvider, type TestProvider } from '../src/testing/index.js';
+import type { ConfigInput } from '../src/config/schema.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { authorizationRequest, discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { startReceiver, verifyLogoutToken, type Receiver } from '../../../test/support/receivers.js';
@@ -16,7 +17,7 @@ const secret = (n: string) => `${n}-secret-0123456789`;
 const clientsFor = (
   receivers: Record<string, Receiver>,
   extra: Record<string, Record<string, unknown>> = {},
-) => [
+): NonNullable<ConfigInput['clients']> => [
   ...apps.map((n) => ({
     client_id: n,
     client_name: n,

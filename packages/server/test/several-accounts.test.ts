@@ -299,7 +299,7 @@ describe('several accounts in one browser', () => {
   for (const kind of ['id_token_hint', 'logout_hint'] as const) {
     it(`end_session with ${kind} ends only that account; only its apps are told; the other still signs in silently with the same sid`, async () => {
       const { browser, alice, bob } = await aliceAndBob();
-      const params =
+      const params: Record<string, string> =
         kind === 'id_token_hint'
           ? { id_token_hint: alice.idToken }
           : { logout_hint: alice.claims.login_hint as string, client_id: 'portal' };

@@ -530,6 +530,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
         auth_time: T0 + 3 * MIN,
         last_active_at: T0 + 3 * MIN,
         idle_expires_at: T0 + 33 * MIN,
+        amr: s.amr,
       });
       await store.sessions.tighten(s.sid, {
         idle_seconds: 60,
@@ -553,6 +554,7 @@ describe.each(engines)('Store contract on %s', (engine) => {
         auth_time: T0 + MIN,
         last_active_at: T0 + MIN,
         idle_expires_at: T0 + 31 * MIN,
+        amr: s.amr,
       };
       await store.sessions.reauthenticate(s.sid, patch);
       expect(await store.sessions.findByCookieDigest(s.cookie_digest)).toBeUndefined();

@@ -5,7 +5,7 @@
  * inside a transaction the statement is the transaction's.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LogEvent } from 'kysely';
+import type { Kysely, LogEvent } from 'kysely';
 import { connect, type Connection } from '../src/store/connect.js';
 import { migrateToLatest } from '../src/store/migrations.js';
 import { PgDirect, pgDirectFor } from '../src/store/pg-direct.js';
@@ -30,7 +30,8 @@ describe.skipIf(!postgres)(
       const db = testDatabase('postgres');
       cleanup = db.cleanup;
       conn = await connect(db.url);
-      await migrateToLatest(conn.db, 'postgres');
+      // Migrations run on an untyped handle, as store.ts and the CLI give them.
+      await migrateToLatest(conn.db as Kysely<unknown>, 'postgres');
       tokens = new RefreshTokensRepo(conn.db, 'postgres');
     });
     afterAll(async () => {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql, type Kysely } from 'kysely';
 import type { Connection } from '../src/store/connect.js';
+import type { Database } from '../src/store/tables.js';
 import { postgresConnections } from './support/connections.js';
 import { hasPostgres } from '../../../test/support/env.js';
 
@@ -67,7 +68,7 @@ describe.skipIf(!postgres)('named prepared statements on PostgreSQL', () => {
     await sql`create table probe2 (id int primary key)`.execute(d.db);
     await sql`insert into probe2 values (1)`.execute(d.db);
     const inTx = await d.db.connection().execute(async (db) => {
-      const select = (on: Kysely<unknown> = db) => sql`select * from probe2 where id = ${1}`.execute(on);
+      const select = (on: Kysely<Database> = db) => sql`select * from probe2 where id = ${1}`.execute(on);
       await select();
       await sql`alter table probe2 add column extra text`.execute(d.db);
       const failed = await db

@@ -5,7 +5,8 @@
  */
 import { createServer } from 'node:https';
 import { once } from 'node:events';
-import { isIP, type LookupAddress } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import { isIP } from 'node:net';
 import express from 'express';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { Adieu, type AppSession, type EndReason, type FetchLike } from '../../../packages/node/src/index.js';

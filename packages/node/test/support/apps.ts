@@ -3,10 +3,10 @@
  * suite drives either through HTTP only, so both must behave identically.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { once } from 'node:events';
 import express from 'express';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Adieu, type AdieuOptions, type AppSession, type EndReason } from '../../src/index.js';
 import { adieuExpress, requiresAuth as expressRequiresAuth } from '../../src/express.js';
 import { adieuFastify, requiresAuth as fastifyRequiresAuth } from '../../src/fastify.js';
@@ -67,7 +67,7 @@ export async function startExpressApp(o: AppOptions): Promise<TestApp> {
   app.get('/me', expressRequiresAuth(), (req, res) => {
     res.json(me(req.adieu.session));
   });
-  app.get('/local-logout', (req, res, next) => {
+  app.get('/local-logout', (req, _res, next) => {
     req.adieu.logout({ local: true, returnTo: '/' }).catch(next);
   });
   app.post('/refresh', (req, res, next) => {
@@ -83,7 +83,7 @@ export async function startExpressApp(o: AppOptions): Promise<TestApp> {
 export async function startFastifyApp(o: AppOptions): Promise<TestApp> {
   const state: Pick<TestApp, 'ended' | 'errors'> = { ended: [], errors: [] };
   const adieu = new Adieu(withHooks(state, o));
-  const app = o.tls ? Fastify({ https: o.tls }) : Fastify();
+  const app: FastifyInstance<Server | HttpsServer> = o.tls ? Fastify({ https: o.tls }) : Fastify();
   await app.register(adieuFastify, { adieu });
   app.get('/', async (req) => me(req.adieu.session));
   app.get('/me', { preHandler: fastifyRequiresAuth() }, async (req) => me(req.adieu.session));

@@ -15,10 +15,11 @@ export interface Me {
   idToken?: string;
 }
 
-export interface Credentials {
+// A type alias, not an interface, so that it fits the form fields' Record<string, string>.
+export type Credentials = {
   username: string;
   password: string;
-}
+};
 
 /** Sign in at the app (login page if the provider asks, SSO otherwise); returns what /me shows. */
 export async function appSignIn(

@@ -82,7 +82,9 @@ export class UpstreamClient {
       if (c.type === 'oidc') {
         config = await oc.discovery(new URL(c.issuer), c.client_id, metadata, auth, {
           execute,
-          [oc.customFetch]: this.fetchImpl,
+          // Type-only: openid-client may hand a Uint8Array body, which DOM's RequestInit (lib "DOM", as the root
+          // tsconfig that type-checks tests uses) refuses; outboundFetch passes it to undici, which takes it.
+          [oc.customFetch]: this.fetchImpl as oc.CustomFetch,
           timeout: this.timeoutSeconds,
         });
       } else {
@@ -102,7 +104,7 @@ export class UpstreamClient {
     } catch (e) {
       throw new UpstreamError('unreachable', `could not read ${c.name}'s configuration`, { cause: e });
     }
-    config[oc.customFetch] = this.fetchImpl;
+    config[oc.customFetch] = this.fetchImpl as oc.CustomFetch;
     config.timeout = this.timeoutSeconds;
     return config;
   }

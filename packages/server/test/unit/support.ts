@@ -33,6 +33,7 @@ export function refreshToken(over: Partial<RefreshTokenRow> = {}): RefreshTokenR
     revoke_reason: null,
     access_jti: 'jti_1',
     access_expires_at: T0 + 600_000,
+    amr: null,
     ...over,
   };
 }
@@ -55,6 +56,7 @@ export function authCode(over: Partial<AuthCodeRow> = {}): AuthCodeRow {
     family_id: null,
     access_jti: null,
     access_expires_at: null,
+    amr: null,
     ...over,
   };
 }

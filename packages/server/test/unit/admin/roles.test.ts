@@ -5,13 +5,19 @@ import { OAuthError } from '../../../src/protocol/errors.js';
 import type { Actor } from '../../../src/admin/admin-auth.js';
 
 function fixture() {
-  const held = new Map<string, string>();
+  const held = new Map<string, string | null>();
   const roles = new Roles(
     {
       list: async (userId) =>
         [...held.keys()].filter((k) => k.startsWith(`${userId} `)).map((k) => k.split(' ')[1]!),
-      grant: async (userId, role, by) => void held.set(`${userId} ${role}`, by),
-      revoke: async (userId, role) => void held.delete(`${userId} ${role}`),
+      // Like RolesRepo: grant answers whether the role is new, revoke whether the user had it.
+      grant: async (userId, role, by) => {
+        const key = `${userId} ${role}`;
+        const fresh = !held.has(key);
+        if (fresh) held.set(key, by);
+        return fresh;
+      },
+      revoke: async (userId, role) => held.delete(`${userId} ${role}`),
     },
     () => 1000,
   );

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Kysely } from 'kysely';
 import { connect, type Connection } from '../../../src/store/connect.js';
 import { migrateToLatest } from '../../../src/store/migrations.js';
 import { RefreshTokensRepo, type RefreshTokenRow } from '../../../src/store/repos/refresh-tokens.js';
@@ -26,7 +27,8 @@ describe('SQLite: hot statements run on the handle directly, never inside anothe
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'adieu-direct-'));
     conn = await connect(`sqlite:${join(dir, 'adieu.db')}`);
-    await migrateToLatest(conn.db, 'sqlite');
+    // Migrations run on an untyped handle, as store.ts and the CLI give them.
+    await migrateToLatest(conn.db as Kysely<unknown>, 'sqlite');
     tokens = new RefreshTokensRepo(conn.db, 'sqlite');
   });
   afterEach(async () => {

@@ -77,8 +77,8 @@ describe('refresh token rules (RFC 6749 §6, RFC 9700 §4.14.2)', () => {
 
   it('a disabled or deleted user gets nothing', async () => {
     await oauthError(() => rejectInactiveUser(undefined), 'invalid_grant', /no longer active/);
-    await oauthError(() => rejectInactiveUser({ disabled: 1 } as UserRow), 'invalid_grant');
-    expect(() => rejectInactiveUser({ disabled: 0 } as UserRow)).not.toThrow();
+    await oauthError(() => rejectInactiveUser({ disabled: true } as UserRow), 'invalid_grant');
+    expect(() => rejectInactiveUser({ disabled: false } as UserRow)).not.toThrow();
   });
 
   it('the requested scope may narrow the grant, never widen it', async () => {

@@ -32,6 +32,7 @@ function deps(
         const [kind, scope] = token.split('-');
         if (kind !== 'good' && kind !== 'sid') throw new Error('bad signature');
         return {
+          iss: 'https://op.example',
           sub: ALICE.id,
           aud: 'https://op.example',
           client_id: 'app',
