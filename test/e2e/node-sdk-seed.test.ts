@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { freePort, startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
+import { freePorts, startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
 import { hasChromium } from '../support/env.js';
 import { testCert } from './support/certs.js';
 import { COOKIE_MODES, launchBrowser, snapshot, type TestBrowser } from './support/chromium.js';
@@ -27,7 +27,7 @@ describe.skipIf(!ok).each(COOKIE_MODES)(
 
     beforeAll(async () => {
       const cert = testCert();
-      const [idpPort, portalPort, expensesPort] = await Promise.all([freePort(), freePort(), freePort()]);
+      const [idpPort, portalPort, expensesPort] = await freePorts(3);
       const issuer = `https://idp.test:${idpPort}`;
       const portalUrl = `https://portal.test:${portalPort}`;
       const expensesUrl = `https://expenses.test:${expensesPort}`;

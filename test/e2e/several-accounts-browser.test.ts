@@ -30,7 +30,7 @@ import {
   type AW,
   type SdkApps,
 } from './support/sdk-apps.js';
-import { freePort, startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
+import { freePorts, startTestProvider, type TestProvider } from '../../packages/server/src/testing/index.js';
 import type { FetchLike } from '../../packages/node/src/index.js';
 
 const run = hasChromium();
@@ -45,7 +45,7 @@ let fetchIdp: FetchLike;
 beforeAll(async () => {
   if (!run) return;
   const cert = testCert();
-  const [idpPort, portalPort, expensesPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [idpPort, portalPort, expensesPort] = await freePorts(3);
   const issuer = `https://idp.test:${idpPort}`;
   apps = await startSdkApps(issuer, cert);
   const nodeClient = (id: string, name: string, url: string) => ({

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page, Response } from 'playwright-core';
-import { freePort } from '../../packages/server/src/testing/index.js';
+import { freePorts } from '../../packages/server/src/testing/index.js';
 import { loadConfigFile } from '../../packages/server/src/config/load.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { hasChromium } from '../support/env.js';
@@ -55,7 +55,7 @@ describe.runIf(run)('starter config, client add and SDK defaults agree', () => {
 
   beforeAll(async () => {
     const cert = testCert();
-    const [idpPort, appPort, spaPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [idpPort, appPort, spaPort] = await freePorts(3);
     issuer = `https://idp.test:${idpPort}`;
     const appUrl = `https://app.test:${appPort}`;
     spaUrl = `https://spa.test:${spaPort}/`;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeProtectedHeader } from 'jose';
-import { freePort, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
+import { freePorts, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { startApp, type TestApp } from './support/apps.js';
 import { appSignIn, whoAmI } from './support/flows.js';
@@ -23,12 +23,7 @@ describe('@adieu/node with an ES256 app', () => {
   let strictTap: Tap;
 
   beforeAll(async () => {
-    const [appPort, strictPort, appTapPort, strictTapPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const [appPort, strictPort, appTapPort, strictTapPort] = await freePorts(4);
     const appUrl = `http://localhost:${appPort}`;
     const strictUrl = `http://localhost:${strictPort}`;
     appTap = await startTap(appTapPort, () => `${appUrl}/backchannel-logout`);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, getGlobalDispatcher, setGlobalDispatcher, type Dispatcher } from 'undici';
-import { freePort, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
+import { freePorts, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { testCert } from '../../../test/e2e/support/certs.js';
 import { appSignIn } from './support/flows.js';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   // This test process trusts the throw-away certificate too (the app process gets NODE_EXTRA_CA_CERTS).
   previous = getGlobalDispatcher();
   setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, cert.cert] } }));
-  const [opPort, appPort] = await Promise.all([freePort(), freePort()]);
+  const [opPort, appPort] = await freePorts(2);
   appUrl = `http://localhost:${appPort}`;
   op = await startTestProvider(
     {

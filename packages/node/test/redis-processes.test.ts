@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { freePort, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
+import { freePorts, startTestProvider, type TestProvider } from '../../server/src/testing/index.js';
 import { BrowserSession } from '../../../test/support/browser-session.js';
 import { discover, oidc, signIn } from '../../../test/support/oidc.js';
 import { hasRedis, redisUrl } from '../../../test/support/env.js';
@@ -30,12 +30,7 @@ describe.skipIf(!ok)('two app processes sharing Redis', () => {
   const prefix = `adieu-test:${randomBytes(6).toString('hex')}:`;
 
   beforeAll(async () => {
-    const [portA, portB, tapPort, otherPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const [portA, portB, tapPort, otherPort] = await freePorts(4);
     otherCb = `http://localhost:${otherPort}/cb`;
     // Logout tokens go to process A only (through a tap that records them).
     tap = await startTap(tapPort, () => `http://localhost:${portA}/backchannel-logout`);

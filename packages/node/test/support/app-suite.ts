@@ -7,7 +7,12 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, decodeProtectedHeader } from 'jose';
-import { freePort, startTestProvider, type TestProvider } from '../../../server/src/testing/index.js';
+import {
+  freePort,
+  freePorts,
+  startTestProvider,
+  type TestProvider,
+} from '../../../server/src/testing/index.js';
 import { BrowserSession } from '../../../../test/support/browser-session.js';
 import { discover, oidc, signIn } from '../../../../test/support/oidc.js';
 import { MemorySessionStore, type AppSession } from '../../src/index.js';
@@ -32,12 +37,7 @@ export function defineAppSuite(framework: Framework): void {
   let cookieName: string;
 
   beforeAll(async () => {
-    const [appPort, quietPort, appTapPort, otherTapPort] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
+    const [appPort, quietPort, appTapPort, otherTapPort] = await freePorts(4);
     const appUrl = `http://localhost:${appPort}`;
     const quietUrl = `http://localhost:${quietPort}`;
     otherCb = `http://localhost:${otherTapPort}/cb`;

@@ -36,6 +36,11 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** `n` free TCP ports at once (for a provider, its apps and their taps). */
+export function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  return Promise.all(Array.from({ length: n }, () => freePort(host)));
+}
+
 export interface TestProvider extends RunningServer {
   issuer: string;
   config: Config;
